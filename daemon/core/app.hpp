@@ -1,0 +1,64 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <memory>
+
+#include "clock.hpp"
+#include "config.hpp"
+
+namespace indicatord {
+
+class Engine;
+class Store;
+class Committer;
+class SelfMetrics;
+class Service;
+class HttpServer;
+struct Plan;
+
+inline constexpr std::string_view kVersion = "0.1.0";
+
+/// The composition root: owns every subsystem and runs the fixed lifecycle
+/// (load rules, open storage, bind, READY=1, run, drain, STOPPING=1).
+///
+/// Threads: everything runs on the io_context's single thread except the Committer's writer
+/// thread, which only touches the Store's write connection.
+class App {
+public:
+    App(DaemonConfig config, std::unique_ptr<Clock> clock);
+    ~App();
+    App(const App&) = delete;
+    App& operator=(const App&) = delete;
+
+    /// Runs until SIGTERM/SIGINT. Throws ConfigError (rules), StorageError (database) or
+    /// std::system_error (bind) before serving; returns the exit code after a clean stop.
+    int run();
+
+private:
+    void start_signals();
+    void schedule_tick();
+    void schedule_watchdog(std::chrono::microseconds interval);
+    void reload();
+    void stop();
+    void evaluate_all();
+
+    DaemonConfig config_;
+    std::unique_ptr<Clock> clock_;
+    boost::asio::io_context io_{1};
+    boost::asio::signal_set signals_{io_};
+    boost::asio::steady_timer tick_{io_};
+    boost::asio::steady_timer watchdog_{io_};
+    boost::asio::steady_timer drain_deadline_{io_};
+    std::unique_ptr<SelfMetrics> metrics_;
+    std::unique_ptr<Engine> engine_;
+    std::unique_ptr<Store> store_;
+    std::unique_ptr<Committer> committer_;
+    std::unique_ptr<Service> service_;
+    std::unique_ptr<HttpServer> server_;
+    bool stopping_ = false;
+};
+
+}  // namespace indicatord

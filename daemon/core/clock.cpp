@@ -1,0 +1,25 @@
+#include "clock.hpp"
+
+#include <date/date.h>
+
+#include <sstream>
+#include <string>
+
+namespace indicatord {
+
+std::optional<TimePoint> parse_instant(std::string_view text) {
+    std::string s(text);
+    for (const char* fmt : {"%FT%T%Ez", "%FT%TZ", "%FT%T%z"}) {
+        std::istringstream in(s);
+        date::sys_time<std::chrono::milliseconds> t;
+        in >> date::parse(fmt, t);
+        if (!in.fail() && in.peek() == std::char_traits<char>::eof()) return t;
+    }
+    return std::nullopt;
+}
+
+std::string format_instant(TimePoint t) {
+    return date::format("%FT%TZ", t);
+}
+
+}  // namespace indicatord

@@ -1,0 +1,115 @@
+#include "committer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <future>
+
+#include "errors.hpp"
+
+namespace indicatord {
+
+Committer::Committer(Store& store, std::function<void()> on_commit)
+    : store_(store), on_commit_(std::move(on_commit)), thread_([this] { run(); }) {}
+
+Committer::~Committer() { stop(); }
+
+void Committer::submit(std::vector<NewObservation> batch, Done done) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!stopping_) {
+            queue_.push_back(Item{std::move(batch), std::move(done)});
+            wake_.notify_one();
+            return;
+        }
+    }
+    done(CommitResult{"the daemon is shutting down", {}});
+}
+
+void Committer::exclusive(const std::function<void(Store&)>& fn) {
+    std::promise<std::string> done;
+    auto result = done.get_future();
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) throw StorageError("the daemon is shutting down");
+        queue_.push_back(Item{{}, [&done](CommitResult r) { done.set_value(r.error); }, &fn});
+        wake_.notify_one();
+    }
+    if (auto error = result.get(); !error.empty()) throw StorageError(error);
+}
+
+void Committer::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        wake_.notify_one();
+    }
+    if (thread_.joinable()) thread_.join();
+}
+
+std::uint64_t Committer::transactions() const {
+    std::lock_guard lock(mutex_);
+    return transactions_;
+}
+
+void Committer::run() {
+    std::vector<Item> items;
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping and drained
+            items.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+            queue_.clear();
+        }
+        write(items);
+        items.clear();
+    }
+}
+
+void Committer::write(std::vector<Item>& items) {
+    // Exclusive work runs alone, outside any transaction of ours.
+    for (auto& item : items) {
+        if (!item.work) continue;
+        CommitResult r;
+        try {
+            (*item.work)(store_);
+        } catch (const std::exception& e) {
+            r.error = e.what();
+        }
+        item.done(std::move(r));
+    }
+    std::erase_if(items, [](const Item& i) { return i.work != nullptr; });
+    if (items.empty()) return;
+    std::vector<CommitResult> results(items.size());
+    try {
+        store_.begin();
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            store_.savepoint();
+            try {
+                results[i].revisions.reserve(items[i].batch.size());
+                for (const auto& obs : items[i].batch) results[i].revisions.push_back(store_.append(obs));
+                store_.release_savepoint();
+            } catch (const StorageError& e) {
+                store_.rollback_to_savepoint();
+                results[i] = CommitResult{e.what(), {}};
+            }
+        }
+        store_.commit();
+        {
+            std::lock_guard lock(mutex_);
+            ++transactions_;
+        }
+        if (on_commit_) on_commit_();
+    } catch (const std::exception& e) {
+        spdlog::error("commit failed: {}", e.what());
+        try {
+            store_.rollback();
+        } catch (const std::exception& e2) {
+            spdlog::error("rollback failed: {}", e2.what());
+        }
+        for (auto& r : results) r = CommitResult{e.what(), {}};
+    }
+    for (std::size_t i = 0; i < items.size(); ++i) items[i].done(std::move(results[i]));
+}
+
+}  // namespace indicatord

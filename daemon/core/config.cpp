@@ -1,0 +1,111 @@
+#include "config.hpp"
+
+#include <charconv>
+
+#include "errors.hpp"
+#include "yaml_util.hpp"
+
+namespace indicatord {
+
+namespace fs = std::filesystem;
+
+std::optional<std::pair<std::string, std::uint16_t>> parse_listen(std::string_view text) {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+    auto host = text.substr(0, colon);
+    auto port_text = text.substr(colon + 1);
+    if (host.front() == '[') {
+        if (host.back() != ']') return std::nullopt;
+        host = host.substr(1, host.size() - 2);
+    }
+    unsigned port = 0;
+    auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc{} || p != port_text.data() + port_text.size() || port > 65535 || host.empty())
+        return std::nullopt;
+    return std::make_pair(std::string(host), static_cast<std::uint16_t>(port));
+}
+
+std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
+    if (text.size() < 2) return std::nullopt;
+    long long n = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size() - 1, n);
+    if (ec != std::errc{} || p != text.data() + text.size() - 1 || n < 0) return std::nullopt;
+    switch (text.back()) {
+        case 's': return std::chrono::seconds(n);
+        case 'm': return std::chrono::seconds(n * 60);
+        case 'h': return std::chrono::seconds(n * 3600);
+        case 'd': return std::chrono::seconds(n * 86400);
+        default: return std::nullopt;
+    }
+}
+
+bool valid_log_level(std::string_view l) {
+    return l == "trace" || l == "debug" || l == "info" || l == "warn" || l == "error" ||
+           l == "critical" || l == "off";
+}
+
+namespace {
+
+std::chrono::seconds duration_at(const fs::path& f, const YAML::Node& n, std::string_view what) {
+    auto d = parse_duration(yaml::scalar(f, n, what));
+    if (!d || d->count() == 0)
+        yaml::fail(f, n, std::string(what) + " must be a positive duration like 30s, 5m, 1h, got '" + n.Scalar() + "'");
+    return *d;
+}
+
+std::size_t positive(const fs::path& f, const YAML::Node& n, std::string_view what) {
+    auto v = yaml::integer(f, n, what);
+    if (v <= 0) yaml::fail(f, n, std::string(what) + " must be a positive integer");
+    return static_cast<std::size_t>(v);
+}
+
+}  // namespace
+
+DaemonConfig load_config(const fs::path& file) {
+    DaemonConfig c;
+    c.file = file;
+    auto root = yaml::load_file(file);
+    if (!root.IsDefined() || root.IsNull()) throw ConfigError(file.string() + ": config file is empty");
+    yaml::check_map(file, root, "config",
+                    {"listen", "database", "rules", "evaluation_interval", "log_level", "now", "http"});
+    const auto base = fs::absolute(file).parent_path();
+    auto resolve = [&](const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : base / p; };
+
+    if (auto n = root["listen"]) {
+        auto l = parse_listen(yaml::scalar(file, n, "listen"));
+        if (!l) yaml::fail(file, n, "listen must be HOST:PORT, got '" + n.Scalar() + "'");
+        c.listen_host = l->first;
+        c.listen_port = l->second;
+    }
+    if (auto n = root["database"]) c.database = resolve(yaml::scalar(file, n, "database"));
+    else c.database = resolve(c.database.string());
+    auto rules = yaml::required(file, root, "rules", "config");
+    if (rules.IsScalar()) {
+        c.rules.push_back(resolve(rules.Scalar()));
+    } else if (rules.IsSequence() && rules.size() > 0) {
+        for (const auto& r : rules) c.rules.push_back(resolve(yaml::scalar(file, r, "rules path")));
+    } else {
+        yaml::fail(file, rules, "rules must be a path or a non-empty list of paths");
+    }
+    if (auto n = root["evaluation_interval"]) c.evaluation_interval = duration_at(file, n, "evaluation_interval");
+    if (auto n = root["log_level"]) {
+        c.log_level = yaml::scalar(file, n, "log_level");
+        if (!valid_log_level(c.log_level))
+            yaml::fail(file, n, "log_level must be one of trace, debug, info, warn, error, critical, off");
+    }
+    if (auto n = root["now"]) c.now = yaml::scalar(file, n, "now");
+    if (auto h = root["http"]) {
+        yaml::check_map(file, h, "http",
+                        {"body_limit_bytes", "header_limit_bytes", "idle_timeout", "read_timeout",
+                         "max_connections", "drain_timeout"});
+        if (auto n = h["body_limit_bytes"]) c.http.body_bytes = positive(file, n, "body_limit_bytes");
+        if (auto n = h["header_limit_bytes"]) c.http.header_bytes = positive(file, n, "header_limit_bytes");
+        if (auto n = h["idle_timeout"]) c.http.idle_timeout = duration_at(file, n, "idle_timeout");
+        if (auto n = h["read_timeout"]) c.http.read_timeout = duration_at(file, n, "read_timeout");
+        if (auto n = h["max_connections"]) c.http.max_connections = positive(file, n, "max_connections");
+        if (auto n = h["drain_timeout"]) c.http.drain_timeout = duration_at(file, n, "drain_timeout");
+    }
+    return c;
+}
+
+}  // namespace indicatord

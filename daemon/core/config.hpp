@@ -1,0 +1,47 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace indicatord {
+
+/// HTTP limits; each has a safe default and a config key under `http:`.
+struct HttpLimits {
+    std::size_t body_bytes = 8 * 1024 * 1024;
+    std::size_t header_bytes = 16 * 1024;
+    std::chrono::seconds idle_timeout{60};
+    std::chrono::seconds read_timeout{30};
+    std::size_t max_connections = 1024;
+    std::chrono::seconds drain_timeout{10};
+};
+
+/// The daemon's config file. Startup-only settings (listen, database) and the paths of the
+/// reloadable rules. Relative paths are resolved against the config file's folder.
+struct DaemonConfig {
+    std::filesystem::path file;
+    std::string listen_host = "127.0.0.1";
+    std::uint16_t listen_port = 9464;
+    std::filesystem::path database = "indicatord.db";
+    std::vector<std::filesystem::path> rules;
+    std::chrono::seconds evaluation_interval{60};
+    std::string log_level = "info";
+    std::optional<std::string> now;  ///< fixed start time for the clock (demos, replays)
+    HttpLimits http;
+};
+
+/// Reads and validates the config file. Throws ConfigError "file:line:col: message".
+DaemonConfig load_config(const std::filesystem::path& file);
+
+/// Parses "HOST:PORT" ("127.0.0.1:0", "[::1]:9464"); nullopt if malformed.
+std::optional<std::pair<std::string, std::uint16_t>> parse_listen(std::string_view text);
+
+/// Parses a duration "30s", "5m", "1h", "2d"; nullopt if malformed.
+std::optional<std::chrono::seconds> parse_duration(std::string_view text);
+
+bool valid_log_level(std::string_view level);
+
+}  // namespace indicatord

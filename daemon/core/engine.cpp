@@ -1,0 +1,89 @@
+#include "engine.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "errors.hpp"
+
+namespace indicatord {
+
+std::string escape_label(std::string_view v) {
+    std::string out;
+    out.reserve(v.size());
+    for (char c : v) {
+        if (c == '\\') out += "\\\\";
+        else if (c == '"') out += "\\\"";
+        else if (c == '\n') out += "\\n";
+        else out += c;
+    }
+    return out;
+}
+
+Engine::Engine(std::shared_ptr<const Plan> plan) : plan_(std::move(plan)) {
+    try {
+        zone_ = date::locate_zone(plan_->timezone);
+    } catch (const std::exception& e) {
+        throw ConfigError("plan " + plan_->id + ": unknown timezone '" + plan_->timezone + "'");
+    }
+    const auto n = plan_->indicators.size();
+    series_.resize(n);
+    evaluations_.resize(n);
+    labels_.reserve(n);
+    dependents_.resize(n);
+    const auto plan_label = escape_label(plan_->id);
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& ind = plan_->indicators[i];
+        labels_.push_back("{plan=\"" + plan_label + "\",task=\"" + std::to_string(ind.task) +
+                          "\",indicator=\"" + escape_label(ind.key) + "\",lead_unit=\"" +
+                          escape_label(ind.lead_unit) + "\"");
+        if (const auto* e = std::get_if<rule::Expression>(&ind.rule))
+            for (const auto& in : e->inputs) dependents_[plan_->indicator_index.at(in)].push_back(i);
+    }
+}
+
+void Engine::load(Store& store) {
+    std::size_t loaded = 0, skipped = 0;
+    store.for_each_latest([&](std::string_view key, std::string_view period, double value, int revision,
+                              TimePoint at) {
+        const long i = plan_->index_of(key);
+        auto p = parse_period(period);
+        if (i < 0 || !p) {
+            ++skipped;
+            return;
+        }
+        series_[static_cast<std::size_t>(i)].put(Observation{*p, value, revision, at});
+        ++loaded;
+    });
+    spdlog::info("loaded {} stored period values ({} of indicators not in the plan)", loaded, skipped);
+}
+
+void Engine::record(std::size_t i, const Observation& obs) {
+    auto& s = series_[i];
+    if (const auto* cur = s.at(obs.period); cur && cur->revision > obs.revision) return;
+    s.put(obs);
+}
+
+EvalContext Engine::context(TimePoint now) const {
+    EvalContext ctx;
+    ctx.now = now;
+    ctx.zone = zone_;
+    ctx.plan_year = plan_->year;
+    ctx.series_of = [this](std::string_view key) -> const Series* {
+        const long i = plan_->index_of(key);
+        return i < 0 ? nullptr : &series_[static_cast<std::size_t>(i)];
+    };
+    return ctx;
+}
+
+void Engine::evaluate_all(TimePoint now) {
+    const auto ctx = context(now);
+    for (std::size_t i = 0; i < series_.size(); ++i)
+        evaluations_[i] = evaluate(plan_->indicators[i], series_[i], ctx);
+}
+
+void Engine::evaluate_one(std::size_t i, TimePoint now) {
+    const auto ctx = context(now);
+    evaluations_[i] = evaluate(plan_->indicators[i], series_[i], ctx);
+    for (auto d : dependents_[i]) evaluations_[d] = evaluate(plan_->indicators[d], series_[d], ctx);
+}
+
+}  // namespace indicatord

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "evaluate.hpp"
+#include "plan.hpp"
+#include "store.hpp"
+
+namespace indicatord {
+
+/// The in-memory state of one plan: each indicator's latest value per period and its current
+/// evaluation. Owned by the event loop's thread; nothing here locks.
+class Engine {
+public:
+    explicit Engine(std::shared_ptr<const Plan> plan);
+
+    const Plan& plan() const { return *plan_; }
+    std::shared_ptr<const Plan> plan_ptr() const { return plan_; }
+    const date::time_zone* zone() const { return zone_; }
+
+    /// Reads the newest revision of every period from the store (values of indicators the plan
+    /// no longer has are skipped).
+    void load(Store& store);
+    /// Records a committed value (the newest revision of its period).
+    void record(std::size_t indicator, const Observation& obs);
+
+    /// Evaluates every indicator at `now`.
+    void evaluate_all(TimePoint now);
+    /// Evaluates one indicator and the expressions that name it.
+    void evaluate_one(std::size_t indicator, TimePoint now);
+
+    const Series& series(std::size_t i) const { return series_[i]; }
+    const Evaluation& evaluation(std::size_t i) const { return evaluations_[i]; }
+    /// Label set `{plan="…",task="…",indicator="…",lead_unit="…"` (no closing brace) per indicator.
+    const std::string& labels(std::size_t i) const { return labels_[i]; }
+
+private:
+    EvalContext context(TimePoint now) const;
+
+    std::shared_ptr<const Plan> plan_;
+    const date::time_zone* zone_ = nullptr;
+    std::vector<Series> series_;
+    std::vector<Evaluation> evaluations_;
+    std::vector<std::string> labels_;
+    std::vector<std::vector<std::size_t>> dependents_;  ///< input -> expressions naming it
+};
+
+/// Escapes a Prometheus label value (\\, \", \n).
+std::string escape_label(std::string_view value);
+
+}  // namespace indicatord

@@ -1,0 +1,177 @@
+#include "http_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include "metrics.hpp"
+#include "service.hpp"
+
+namespace indicatord {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+
+http::response<http::string_body> to_beast(HttpResponse&& r, unsigned version, bool keep_alive) {
+    http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+    res.set(http::field::server, "indicatord");
+    res.set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res.set(k, v);
+    res.body() = std::move(r.body);
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    return res;
+}
+}  // namespace
+
+struct HttpServer::Session {
+    beast::tcp_stream stream;
+    bool busy = false;
+};
+
+HttpServer::HttpServer(asio::io_context& io, Service& service, SelfMetrics& metrics, HttpLimits limits)
+    : io_(io), service_(service), metrics_(metrics), limits_(limits), acceptor_(io) {}
+
+std::uint16_t HttpServer::listen(const std::string& host, std::uint16_t port) {
+    tcp::endpoint ep{asio::ip::make_address(host), port};
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(ep);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+    return acceptor_.local_endpoint().port();
+}
+
+void HttpServer::start() {
+    asio::co_spawn(io_, accept_loop(), asio::detached);
+}
+
+void HttpServer::drain(std::function<void()> drained) {
+    draining_ = true;
+    drained_ = std::move(drained);
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+    for (auto* s : sessions_)
+        if (!s->busy) s->stream.socket().close(ec);
+    check_drained();
+}
+
+void HttpServer::check_drained() {
+    if (draining_ && sessions_.empty() && drained_) {
+        auto f = std::move(drained_);
+        drained_ = nullptr;
+        f();
+    }
+}
+
+asio::awaitable<void> HttpServer::accept_loop() {
+    while (acceptor_.is_open()) {
+        auto [ec, socket] = co_await acceptor_.async_accept(nothrow);
+        if (ec) {
+            if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
+            spdlog::warn("accept failed: {}", ec.message());
+            continue;
+        }
+        if (sessions_.size() >= limits_.max_connections) {
+            spdlog::warn("connection refused: {} connections open (http.max_connections)", sessions_.size());
+            boost::system::error_code ignored;
+            socket.close(ignored);
+            continue;
+        }
+        asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
+    }
+}
+
+asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
+    Session session{beast::tcp_stream(std::move(socket))};
+    sessions_.push_back(&session);
+    auto self = std::prev(sessions_.end());
+    beast::flat_buffer buffer;
+    try {
+        for (;;) {
+            http::request_parser<http::string_body> parser;
+            parser.body_limit(limits_.body_bytes);
+            parser.header_limit(static_cast<std::uint32_t>(limits_.header_bytes));
+            session.busy = false;
+            if (draining_) break;
+            session.stream.expires_after(limits_.idle_timeout);
+            auto [ec, n] = co_await http::async_read_header(session.stream, buffer, parser, nothrow);
+            if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::operation_aborted ||
+                ec == beast::error::timeout || ec == asio::error::connection_reset || ec == asio::error::bad_descriptor)
+                break;
+            session.busy = true;
+            HttpResponse error;
+            bool fatal = false;
+            if (ec == http::error::header_limit) {
+                error = json_error(431, "request headers exceed " + std::to_string(limits_.header_bytes) + " bytes");
+                fatal = true;
+            } else if (ec) {
+                error = json_error(400, "malformed HTTP request: " + ec.message());
+                fatal = true;
+            } else if (auto len = parser.content_length(); len && *len > limits_.body_bytes) {
+                error = json_error(413, "request body of " + std::to_string(*len) + " bytes exceeds the limit of " +
+                                            std::to_string(limits_.body_bytes) + " bytes");
+                fatal = true;
+            }
+            if (!fatal) {
+                auto& hdr = parser.get();
+                if (hdr[http::field::expect] == "100-continue") {
+                    http::response<http::empty_body> cont{http::status::continue_, 11};
+                    auto [wec, wn] = co_await http::async_write(session.stream, cont, nothrow);
+                    if (wec) break;
+                }
+                session.stream.expires_after(limits_.read_timeout);
+                auto [rec, rn] = co_await http::async_read(session.stream, buffer, parser, nothrow);
+                if (rec == http::error::body_limit) {
+                    error = json_error(413, "request body exceeds the limit of " + std::to_string(limits_.body_bytes) + " bytes");
+                    fatal = true;
+                } else if (rec) {
+                    break;
+                }
+            }
+            const unsigned version = parser.get().version();
+            HttpResponse response;
+            bool keep_alive = false;
+            if (fatal) {
+                response = std::move(error);
+            } else {
+                auto req = parser.release();
+                keep_alive = req.keep_alive();
+                HttpRequest r{std::string(req.method_string()), std::string(req.target()),
+                              std::string(req[http::field::content_type]),
+                              std::string(req[http::field::authorization]), std::move(req.body())};
+                const bool head = r.method == "HEAD";
+                try {
+                    response = co_await service_.handle(std::move(r));
+                } catch (const std::exception& e) {
+                    spdlog::error("request failed: {}", e.what());
+                    response = json_error(500, std::string("internal error: ") + e.what());
+                }
+                if (head) response.body.clear();
+            }
+            metrics_.count_response(response.status);
+            keep_alive = keep_alive && !draining_;
+            auto msg = to_beast(std::move(response), version ? version : 11, keep_alive);
+            session.stream.expires_after(limits_.read_timeout);
+            auto [wec, wn] = co_await http::async_write(session.stream, msg, nothrow);
+            if (wec || !keep_alive) break;
+        }
+    } catch (const std::exception& e) {
+        spdlog::warn("connection error: {}", e.what());
+    }
+    boost::system::error_code ec;
+    session.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    session.stream.socket().close(ec);
+    sessions_.erase(self);
+    check_drained();
+}
+
+}  // namespace indicatord

@@ -1,0 +1,135 @@
+#include "metrics.hpp"
+
+#include <prometheus/text_serializer.h>
+
+#include <charconv>
+#include <sstream>
+
+#include "engine.hpp"
+
+namespace indicatord {
+
+SelfMetrics::SelfMetrics(std::string_view version)
+    : values_accepted(prometheus::BuildCounter()
+                          .Name("indicatord_values_ingested_total")
+                          .Help("Reported values by result: accepted (committed) or rejected (bad input or storage failure).")
+                          .Register(*registry_)
+                          .Add({{"result", "accepted"}})),
+      values_rejected(prometheus::BuildCounter()
+                          .Name("indicatord_values_ingested_total")
+                          .Help("Reported values by result: accepted (committed) or rejected (bad input or storage failure).")
+                          .Register(*registry_)
+                          .Add({{"result", "rejected"}})),
+      requests_rejected(prometheus::BuildCounter()
+                            .Name("indicatord_ingest_requests_rejected_total")
+                            .Help("Ingest requests rejected as a whole (bad JSON, bad items, storage failure).")
+                            .Register(*registry_)
+                            .Add({})),
+      evaluation_duration(prometheus::BuildHistogram()
+                              .Name("indicatord_evaluation_duration_seconds")
+                              .Help("Time to evaluate every indicator of the plan once.")
+                              .Register(*registry_)
+                              .Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.001, 0.01, 0.1, 0.5, 1, 5})),
+      indicators(prometheus::BuildGauge()
+                     .Name("indicatord_indicators")
+                     .Help("Indicators in the loaded plan.")
+                     .Register(*registry_)
+                     .Add({})),
+      commits(prometheus::BuildCounter()
+                  .Name("indicatord_commits_total")
+                  .Help("SQLite transactions committed by the group-commit writer.")
+                  .Register(*registry_)
+                  .Add({})),
+      reload_success(prometheus::BuildGauge()
+                         .Name("indicatord_config_last_reload_successful")
+                         .Help("1 if the last configuration load succeeded.")
+                         .Register(*registry_)
+                         .Add({})),
+      reload_time(prometheus::BuildGauge()
+                      .Name("indicatord_config_last_reload_success_timestamp_seconds")
+                      .Help("Time of the last successful configuration load.")
+                      .Register(*registry_)
+                      .Add({})),
+      http_requests_(prometheus::BuildCounter()
+                         .Name("indicatord_http_requests_total")
+                         .Help("HTTP responses sent, by status code.")
+                         .Register(*registry_)) {
+    prometheus::BuildGauge()
+        .Name("indicatord_build_info")
+        .Help("Build information; the value is always 1.")
+        .Register(*registry_)
+        .Add({{"version", std::string(version)}})
+        .Set(1);
+}
+
+void SelfMetrics::count_response(unsigned status) {
+    http_requests_.Add({{"code", std::to_string(status)}}).Increment();
+}
+
+std::string SelfMetrics::serialize() const {
+    std::ostringstream out;
+    prometheus::TextSerializer{}.Serialize(out, registry_->Collect());
+    return out.str();
+}
+
+namespace {
+
+void append_number(std::string& out, double v) {
+    char buf[32];
+    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, p);
+}
+
+void header(std::string& out, std::string_view name, std::string_view help) {
+    out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" gauge\n");
+}
+
+template <typename Get>
+void family(std::string& out, const Engine& e, std::string_view name, std::string_view help, Get get) {
+    header(out, name, help);
+    const auto n = e.plan().indicators.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::optional<double> v = get(i);
+        if (!v) continue;
+        out.append(name).append(e.labels(i)).append("} ");
+        append_number(out, *v);
+        out.push_back('\n');
+    }
+}
+
+double seconds(TimePoint t) { return static_cast<double>(t.time_since_epoch().count()) / 1000.0; }
+
+}  // namespace
+
+void write_indicator_metrics(std::string& out, const Engine& e) {
+    const auto n = e.plan().indicators.size();
+    out.reserve(out.size() + n * 1200);
+    family(out, e, "indicator_value", "Latest reported value (newest revision of the latest period) of the indicator.",
+           [&](std::size_t i) { return e.evaluation(i).value; });
+    family(out, e, "indicator_target", "Target the latest value is held against.",
+           [&](std::size_t i) { return e.evaluation(i).target; });
+    family(out, e, "indicator_expected", "Expected-to-date value on the indicator's trajectory.",
+           [&](std::size_t i) { return e.evaluation(i).expected; });
+    header(out, "indicator_status", "Current status of the indicator: 1 for the status it has, 0 for the others.");
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto current = e.evaluation(i).status;
+        for (auto s : kAllStatuses) {
+            out.append("indicator_status").append(e.labels(i)).append(",status=\"").append(to_string(s));
+            out.append(s == current ? "\"} 1\n" : "\"} 0\n");
+        }
+    }
+    family(out, e, "indicator_last_report_timestamp_seconds", "When the latest counted value was reported (Unix time).",
+           [&](std::size_t i) -> std::optional<double> {
+               const auto* last = e.series(i).latest();
+               return last ? std::optional<double>(seconds(last->reported_at)) : std::nullopt;
+           });
+    family(out, e, "indicator_next_due_timestamp_seconds", "When the next report of the indicator is due (Unix time).",
+           [&](std::size_t i) -> std::optional<double> {
+               const auto& d = e.evaluation(i).next_due;
+               return d ? std::optional<double>(seconds(*d)) : std::nullopt;
+           });
+    family(out, e, "indicator_overdue", "1 if a report of the indicator is past its due date plus grace.",
+           [&](std::size_t i) -> std::optional<double> { return e.evaluation(i).status == Status::overdue ? 1.0 : 0.0; });
+}
+
+}  // namespace indicatord

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+
+namespace indicatord {
+
+class Engine;
+
+/// The daemon's own metrics (indicatord_*), kept in a prometheus-cpp registry.
+/// prometheus-cpp metrics are thread-safe.
+class SelfMetrics {
+    // Declared first: the metric references below are built from it.
+    std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
+
+public:
+    explicit SelfMetrics(std::string_view version);
+
+    prometheus::Counter& values_accepted;
+    prometheus::Counter& values_rejected;
+    prometheus::Counter& requests_rejected;
+    prometheus::Histogram& evaluation_duration;
+    prometheus::Gauge& indicators;
+    prometheus::Counter& commits;
+    prometheus::Gauge& reload_success;
+    prometheus::Gauge& reload_time;
+
+    /// Counts one HTTP response by status code.
+    void count_response(unsigned status);
+
+    /// Text exposition of the registry (TextSerializer).
+    std::string serialize() const;
+
+private:
+    prometheus::Family<prometheus::Counter>& http_requests_;
+};
+
+/// Appends the per-indicator families (indicator_*) in the Prometheus text format, written
+/// straight from the engine's evaluations: no per-series objects.
+void write_indicator_metrics(std::string& out, const Engine& engine);
+
+}  // namespace indicatord

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "http_types.hpp"
+
+namespace indicatord {
+
+class Engine;
+class Store;
+class Committer;
+class SelfMetrics;
+class Clock;
+
+/// The HTTP API as a function from request to response. It never touches a socket; it runs on
+/// the event loop's thread and suspends only while a batch is being committed.
+class Service {
+public:
+    struct Deps {
+        std::function<Engine&()> engine;  ///< the current plan's state (swapped on reload)
+        Store& store;
+        Committer& committer;
+        SelfMetrics& metrics;
+        const Clock& clock;
+        std::function<bool()> ready;
+    };
+
+    explicit Service(Deps deps) : d_(std::move(deps)) {}
+
+    boost::asio::awaitable<HttpResponse> handle(HttpRequest request);
+
+private:
+    boost::asio::awaitable<HttpResponse> post_values(const HttpRequest& request);
+    HttpResponse list_indicators(const std::vector<std::pair<std::string, std::string>>& query) const;
+    HttpResponse get_indicator(std::string_view key) const;
+    HttpResponse get_values(std::string_view key) const;
+    HttpResponse get_metrics() const;
+
+    Deps d_;
+};
+
+}  // namespace indicatord

@@ -1,0 +1,168 @@
+#include "store.hpp"
+
+#include "errors.hpp"
+
+namespace indicatord {
+
+namespace {
+
+// Each entry moves the schema from version i to i+1. Never edit a released entry: append.
+constexpr std::string_view kMigrations[] = {
+    R"sql(
+CREATE TABLE indicator (
+    key        TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch())
+) WITHOUT ROWID;
+CREATE TABLE observation (
+    id          INTEGER PRIMARY KEY,
+    indicator   TEXT NOT NULL REFERENCES indicator(key),
+    period      TEXT NOT NULL,
+    revision    INTEGER NOT NULL,
+    value       REAL NOT NULL,
+    note        TEXT NOT NULL DEFAULT '',
+    reported_at INTEGER NOT NULL,  -- unix milliseconds
+    reporter    TEXT NOT NULL DEFAULT '',
+    UNIQUE (indicator, period, revision)
+);
+)sql",
+};
+
+int open_flags() {
+    return SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+}
+
+sqlite::Database open_writer(const std::filesystem::path& file) {
+    sqlite::Database db(file, open_flags());
+    // WAL with synchronous=FULL: a committed transaction is on disk (the WAL is fsynced at
+    // each commit) and survives kill -9 and power loss; group commit pays for the fsync.
+    db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+    return db;
+}
+
+sqlite::Database open_reader(const std::filesystem::path& file) {
+    sqlite::Database db(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX);
+    db.exec("PRAGMA foreign_keys=ON; PRAGMA query_only=ON;");
+    return db;
+}
+
+sqlite::Database& migrated(sqlite::Database& db) {
+    sqlite::Statement version(db, "PRAGMA user_version");
+    version.step();
+    const auto current = version.int64(0);
+    version.reset();
+    constexpr int target = static_cast<int>(std::size(kMigrations));
+    if (current > target)
+        throw StorageError("database schema version " + std::to_string(current) +
+                           " is newer than this indicatord understands (" + std::to_string(target) + ")");
+    for (auto v = current; v < target; ++v) {
+        db.exec("BEGIN IMMEDIATE");
+        try {
+            db.exec(kMigrations[v]);
+            db.exec("PRAGMA user_version=" + std::to_string(v + 1));
+            db.exec("COMMIT");
+        } catch (...) {
+            db.exec("ROLLBACK");
+            throw;
+        }
+    }
+    return db;
+}
+
+}  // namespace
+
+Store::Store(const std::filesystem::path& file)
+    : file_(file),
+      writer_(open_writer(file)),
+      reader_((migrated(writer_), open_reader(file))),
+      insert_(writer_,
+              "INSERT INTO observation (indicator, period, revision, value, note, reported_at, reporter) "
+              "SELECT ?1, ?2, COALESCE(MAX(revision), 0) + 1, ?3, ?4, ?5, ?6 FROM observation "
+              "WHERE indicator = ?1 AND period = ?2 RETURNING revision"),
+      register_(writer_, "INSERT OR IGNORE INTO indicator (key) VALUES (?)"),
+      begin_(writer_, "BEGIN IMMEDIATE"),
+      commit_(writer_, "COMMIT"),
+      rollback_(writer_, "ROLLBACK"),
+      savepoint_(writer_, "SAVEPOINT batch"),
+      release_(writer_, "RELEASE batch"),
+      rollback_to_(writer_, "ROLLBACK TO batch"),
+      latest_(reader_,
+              "SELECT indicator, period, value, revision, reported_at FROM observation o "
+              "WHERE revision = (SELECT MAX(revision) FROM observation p "
+              "WHERE p.indicator = o.indicator AND p.period = o.period)"),
+      history_(reader_,
+               "SELECT period, revision, value, note, reported_at, reporter FROM observation "
+               "WHERE indicator = ? ORDER BY period, revision") {}
+
+int Store::schema_version() {
+    sqlite::Statement version(reader_, "PRAGMA user_version");
+    version.step();
+    return static_cast<int>(version.int64(0));
+}
+
+void Store::register_indicators(const std::vector<std::string>& keys) {
+    begin();
+    try {
+        for (const auto& k : keys) {
+            sqlite::Reset r(register_);
+            register_.bind(1, k).step();
+        }
+        commit();
+    } catch (...) {
+        rollback();
+        throw;
+    }
+}
+
+namespace {
+void run(sqlite::Statement& s) {
+    sqlite::Reset r(s);
+    s.step();
+}
+}  // namespace
+
+void Store::begin() { run(begin_); }
+void Store::commit() { run(commit_); }
+void Store::rollback() {
+    if (!sqlite3_get_autocommit(writer_.get())) run(rollback_);
+}
+void Store::savepoint() { run(savepoint_); }
+void Store::release_savepoint() { run(release_); }
+void Store::rollback_to_savepoint() {
+    run(rollback_to_);
+    run(release_);
+}
+
+int Store::append(const NewObservation& o) {
+    sqlite::Reset r(insert_);
+    insert_.bind(1, o.indicator)
+        .bind(2, o.period)
+        .bind(3, o.value)
+        .bind(4, o.note)
+        .bind(5, static_cast<std::int64_t>(o.reported_at.time_since_epoch().count()))
+        .bind(6, o.reporter);
+    if (!insert_.step()) throw StorageError("database: insert returned no revision");
+    return static_cast<int>(insert_.int64(0));
+}
+
+void Store::for_each_latest(
+    const std::function<void(std::string_view, std::string_view, double, int, TimePoint)>& fn) {
+    sqlite::Reset r(latest_);
+    while (latest_.step())
+        fn(latest_.text(0), latest_.text(1), latest_.real(2), static_cast<int>(latest_.int64(3)),
+           TimePoint(std::chrono::milliseconds(latest_.int64(4))));
+}
+
+std::vector<StoredRevision> Store::history(std::string_view key) {
+    sqlite::Reset r(history_);
+    history_.bind(1, key);
+    std::vector<StoredRevision> out;
+    while (history_.step()) {
+        out.push_back(StoredRevision{std::string(history_.text(0)), static_cast<int>(history_.int64(1)),
+                                     history_.real(2), std::string(history_.text(3)),
+                                     TimePoint(std::chrono::milliseconds(history_.int64(4))),
+                                     std::string(history_.text(5))});
+    }
+    return out;
+}
+
+}  // namespace indicatord

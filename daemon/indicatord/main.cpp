@@ -1,0 +1,52 @@
+// indicatord: parses arguments, builds the App, maps failures to exit codes.
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "app.hpp"
+#include "cli.hpp"
+#include "errors.hpp"
+#include "plan.hpp"
+
+int main(int argc, char** argv) {
+    using namespace indicatord;
+    spdlog::set_default_logger(spdlog::stderr_logger_mt("indicatord"));
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+    try {
+        const auto args = parse_daemon_args({argv + 1, argv + argc});
+        if (args.help) {
+            std::cout << kDaemonUsage;
+            return 0;
+        }
+        if (args.version) {
+            std::cout << "indicatord " << kVersion << "\n";
+            return 0;
+        }
+        auto config = resolve_config(args);
+        spdlog::set_level(spdlog::level::from_str(config.log_level));
+        if (args.check_only) {
+            auto plan = load_plan(config.rules);
+            std::cout << "ok: plan " << plan.id << ", " << plan.tasks.size() << " tasks, "
+                      << plan.indicators.size() << " indicators\n";
+            return 0;
+        }
+        std::unique_ptr<Clock> clock;
+        if (config.now) clock = std::make_unique<OffsetClock>(*parse_instant(*config.now));
+        else clock = std::make_unique<SystemClock>();
+        App app(std::move(config), std::move(clock));
+        return app.run();
+    } catch (const UsageError& e) {
+        std::cerr << "indicatord: " << e.what() << "\n" << kDaemonUsage;
+        return 2;
+    } catch (const ConfigError& e) {
+        std::cerr << "indicatord: " << e.what() << "\n";
+        return 2;
+    } catch (const StorageError& e) {
+        std::cerr << "indicatord: " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "indicatord: " << e.what() << "\n";
+        return 1;
+    }
+}
