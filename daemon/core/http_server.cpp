@@ -110,7 +110,12 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
             session.busy = true;
             HttpResponse error;
             bool fatal = false;
-            if (ec == http::error::header_limit) {
+            if (ec == http::error::body_limit) {
+                error = json_error(413, "request body of " +
+                                            std::to_string(parser.content_length().value_or(0)) +
+                                            " bytes exceeds the limit of " + std::to_string(limits_.body_bytes) + " bytes");
+                fatal = true;
+            } else if (ec == http::error::header_limit) {
                 error = json_error(431, "request headers exceed " + std::to_string(limits_.header_bytes) + " bytes");
                 fatal = true;
             } else if (ec) {

@@ -1,0 +1,201 @@
+#include "harness.hpp"
+
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace it {
+
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+    std::random_device rd;
+    path_ = fs::temp_directory_path() / ("indicatord-it-" + std::to_string(rd()) + std::to_string(rd()));
+    fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+}
+
+namespace {
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+}  // namespace
+
+Process::Process(const std::vector<std::string>& argv, const fs::path& log_dir,
+                 const std::map<std::string, std::string>& env) {
+    static int counter = 0;
+    const auto tag = std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    out_ = log_dir / ("proc-" + tag + ".out");
+    err_ = log_dir / ("proc-" + tag + ".err");
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+        std::FILE* o = std::freopen(out_.c_str(), "w", stdout);
+        std::FILE* e = std::freopen(err_.c_str(), "w", stderr);
+        (void)o;
+        (void)e;
+        for (auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+        std::vector<char*> args;
+        for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        ::execvp(args[0], args.data());
+        std::perror("exec");
+        ::_exit(127);
+    }
+}
+
+Process::~Process() {
+    if (running()) {
+        ::kill(pid_, SIGKILL);
+        wait(std::chrono::seconds(5));
+    }
+}
+
+void Process::signal(int sig) const { ::kill(pid_, sig); }
+
+std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
+    if (status_) return status_;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    do {
+        int st = 0;
+        const pid_t r = ::waitpid(pid_, &st, WNOHANG);
+        if (r == pid_) {
+            status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+            return status_;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    } while (std::chrono::steady_clock::now() < deadline);
+    return std::nullopt;
+}
+
+bool Process::running() { return !wait(std::chrono::milliseconds(0)); }
+std::string Process::out() const { return slurp(out_); }
+std::string Process::err() const { return slurp(err_); }
+
+Daemon::Daemon(const fs::path& dir, const std::string& config, std::vector<std::string> extra) {
+    db_ = dir / "indicatord.db";
+    std::vector<std::string> argv{kDaemon, "--config", config, "--listen", "127.0.0.1:0", "--database", db_.string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    proc_ = std::make_unique<Process>(argv, dir);
+    static const std::regex re("listening on http://127\\.0\\.0\\.1:([0-9]+)");
+    const bool up = eventually([&] {
+        std::smatch m;
+        const auto out = proc_->out();
+        if (std::regex_search(out, m, re)) {
+            port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
+            return true;
+        }
+        return !proc_->running();
+    });
+    if (!up || port_ == 0)
+        throw std::runtime_error("indicatord did not start: " + proc_->err());
+}
+
+std::string Daemon::url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+namespace {
+size_t write_body(char* p, size_t size, size_t n, void* user) {
+    static_cast<std::string*>(user)->append(p, size * n);
+    return size * n;
+}
+size_t write_header(char* p, size_t size, size_t n, void* user) {
+    std::string line(p, size * n);
+    auto colon = line.find(':');
+    if (colon != std::string::npos) {
+        auto key = line.substr(0, colon);
+        for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        auto value = line.substr(colon + 1);
+        value.erase(0, value.find_first_not_of(' '));
+        value.erase(value.find_last_not_of("\r\n") + 1);
+        (*static_cast<std::map<std::string, std::string>*>(user))[key] = value;
+    }
+    return size * n;
+}
+}  // namespace
+
+Response http(const std::string& method, const std::string& url, const std::string& body,
+              const std::string& content_type) {
+    static const bool init = (curl_global_init(CURL_GLOBAL_DEFAULT), true);
+    (void)init;
+    Response r;
+    CURL* c = curl_easy_init();
+    curl_slist* headers = nullptr;
+    if (!content_type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
+    headers = curl_slist_append(headers, "Expect:");
+    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+    if (method == "HEAD") curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    if (!body.empty() || method == "POST") {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, write_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r.headers);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    if (curl_easy_perform(c) == CURLE_OK) {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+        r.content_type = r.headers["content-type"];
+    }
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(c);
+    return r;
+}
+
+bool eventually(const std::function<bool()>& ok, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        if (ok()) return true;
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+std::uint16_t free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+std::pair<int, std::string> run(const std::string& command) {
+    std::string out;
+    std::FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+    if (!p) return {-1, ""};
+    std::array<char, 4096> buf;
+    size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+    const int st = ::pclose(p);
+    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+}  // namespace it

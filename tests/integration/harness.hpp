@@ -1,0 +1,92 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace it {
+
+inline const std::string kData = INDICATORD_TEST_DATA;
+inline const std::string kDaemon = INDICATORD_BINARY;
+inline const std::string kCtl = INDICATORCTL_BINARY;
+
+/// A fresh temporary directory, removed when the object goes.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+/// A child process with its stdout and stderr captured to files.
+class Process {
+public:
+    Process(const std::vector<std::string>& argv, const std::filesystem::path& log_dir,
+            const std::map<std::string, std::string>& env = {});
+    ~Process();
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+
+    pid_t pid() const { return pid_; }
+    void signal(int sig) const;
+    /// Waits up to `timeout` for exit; returns the exit code (128+signal if killed).
+    std::optional<int> wait(std::chrono::milliseconds timeout);
+    bool running();
+    std::string out() const;
+    std::string err() const;
+
+private:
+    pid_t pid_ = -1;
+    std::optional<int> status_;
+    std::filesystem::path out_, err_;
+};
+
+/// The real indicatord on 127.0.0.1:0 with a database in `dir`.
+class Daemon {
+public:
+    /// Starts it and waits (polling, with a deadline) for its "listening on" line.
+    Daemon(const std::filesystem::path& dir, const std::string& config = kData + "/minimal.yaml",
+           std::vector<std::string> extra_args = {});
+    std::uint16_t port() const { return port_; }
+    std::string url(const std::string& path) const;
+    Process& process() { return *proc_; }
+    std::filesystem::path database() const { return db_; }
+
+private:
+    std::filesystem::path db_;
+    std::unique_ptr<Process> proc_;
+    std::uint16_t port_ = 0;
+};
+
+struct Response {
+    long status = 0;
+    std::string body;
+    std::string content_type;
+    std::map<std::string, std::string> headers;
+};
+
+/// One HTTP request with libcurl; status 0 when the connection failed.
+Response http(const std::string& method, const std::string& url, const std::string& body = {},
+              const std::string& content_type = "application/json");
+
+/// Polls `ok` every 20 ms until it is true or `timeout` passes; returns its last answer.
+bool eventually(const std::function<bool()>& ok, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+/// A TCP port that was free a moment ago (for peers that cannot report their own port).
+std::uint16_t free_port();
+
+/// Runs a command, returns exit code and combined output.
+std::pair<int, std::string> run(const std::string& command);
+
+}  // namespace it
