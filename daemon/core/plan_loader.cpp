@@ -369,19 +369,24 @@ private:
                     fail(f, list2, "indicators must be a non-empty list (omit it for a report obligation)");
                 for (const auto& x : list2) add_indicator(load_indicator(f, x, t, n), t);
             } else {
-                Indicator ind;
-                char key[32];
-                std::snprintf(key, sizeof key, "task%03d_report", t.number);
-                ind.key = key;
-                ind.name = "任务" + std::to_string(t.number) + "进展报告";
-                ind.measure = "%";
-                ind.rule = rule::Report{};
-                ind.schedule = plan_.report_defaults;
-                ind.task = t.number;
-                ind.lead_unit = t.leads.front();
-                ind.defined_at = t.defined_at;
-                check_key_unique(f, n, ind.key, ind.defined_at);
-                add_indicator(std::move(ind), t);
+                // No number: a progress report is owed; with joint leads (分别牵头) each
+                // lead owes its own.
+                for (const auto& lead : t.leads) {
+                    Indicator ind;
+                    char key[32];
+                    std::snprintf(key, sizeof key, "task%03d_report", t.number);
+                    ind.key = t.joint ? std::string(key) + "_" + lead : std::string(key);
+                    ind.name = "任务" + std::to_string(t.number) + "进展报告";
+                    if (t.joint) ind.name += "(" + plan_.units[plan_.unit_index.at(lead)].name + ")";
+                    ind.measure = "%";
+                    ind.rule = rule::Report{};
+                    ind.schedule = plan_.report_defaults;
+                    ind.task = t.number;
+                    ind.lead_unit = lead;
+                    ind.defined_at = t.defined_at;
+                    check_key_unique(f, n, ind.key, ind.defined_at);
+                    add_indicator(std::move(ind), t);
+                }
             }
             plan_.tasks.push_back(std::move(t));
         }

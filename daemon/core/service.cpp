@@ -13,6 +13,8 @@
 #include "engine.hpp"
 #include "ingest.hpp"
 #include "metrics.hpp"
+#include "json_text.hpp"
+#include "plan_json.hpp"
 
 namespace indicatord {
 
@@ -22,7 +24,7 @@ namespace json = boost::json;
 HttpResponse json_error(unsigned status, std::string_view message) {
     HttpResponse r;
     r.status = status;
-    r.body = json::serialize(json::object{{"error", message}});
+    r.body = json_text(json::object{{"error", message}});
     r.body.push_back('\n');
     return r;
 }
@@ -32,7 +34,7 @@ namespace {
 HttpResponse json_ok(const json::value& v, unsigned status = 200) {
     HttpResponse r;
     r.status = status;
-    r.body = json::serialize(v);
+    r.body = json_text(v);
     r.body.push_back('\n');
     return r;
 }
@@ -88,53 +90,6 @@ json::object summary(const Engine& e, std::size_t i) {
     if (ev.expected) o["expected"] = *ev.expected;
     if (ev.next_due) o["next_due"] = format_instant(*ev.next_due);
     return o;
-}
-
-json::object rule_json(const Indicator& ind) {
-    json::object r;
-    r["kind"] = kind_name(ind.rule);
-    std::visit(
-        [&](const auto& x) {
-            using T = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<T, rule::Threshold>) {
-                r["op"] = to_string(x.op);
-                if (x.op == Op::between) r["target"] = json::array{x.target, x.high};
-                else r["target"] = x.target;
-            } else if constexpr (std::is_same_v<T, rule::Cumulative>) {
-                r["target"] = x.target;
-                r["tolerance"] = x.tolerance;
-                if (x.trajectory.empty()) r["trajectory"] = "linear";
-                else {
-                    json::object t;
-                    for (auto& [p, v] : x.trajectory) t[p.label()] = v;
-                    r["trajectory"] = std::move(t);
-                }
-            } else if constexpr (std::is_same_v<T, rule::Milestones>) {
-                json::array ms;
-                for (auto& m : x.milestones)
-                    ms.push_back(json::object{{"by", date::format("%F", date::sys_days{m.by})},
-                                              {"op", to_string(m.op)},
-                                              {"value", m.value}});
-                r["milestones"] = std::move(ms);
-            } else if constexpr (std::is_same_v<T, rule::Expression>) {
-                r["expr"] = x.expr;
-                json::array in;
-                for (auto& k : x.inputs) in.push_back(json::string(k));
-                r["inputs"] = std::move(in);
-            } else if constexpr (std::is_same_v<T, rule::Achievement>) {
-                r["deadline"] = date::format("%F", date::sys_days{x.deadline});
-            } else if constexpr (std::is_same_v<T, rule::Baseline>) {
-                r["op"] = to_string(x.op);
-                if (x.baseline) r["baseline"] = *x.baseline;
-                else r["baseline"] = "previous_year";
-            } else if constexpr (std::is_same_v<T, rule::Rank>) {
-                r["op"] = to_string(x.op);
-                r["target"] = x.target;
-                if (x.peers) r["peers"] = x.peers;
-            }
-        },
-        ind.rule);
-    return r;
 }
 
 }  // namespace
@@ -262,12 +217,8 @@ HttpResponse Service::get_indicator(std::string_view key) const {
     if (idx < 0) return json_error(404, "unknown indicator '" + std::string(key) + "'");
     const auto i = static_cast<std::size_t>(idx);
     const auto& ind = e.plan().indicators[i];
-    json::object o = summary(e, i);
-    o["rule"] = rule_json(ind);
-    o["ytd"] = ind.ytd;
-    o["due"] = ind.schedule.due.text();
-    o["grace"] = ind.schedule.grace.text();
-    if (!ind.note.empty()) o["note"] = ind.note;
+    json::object o = indicator_to_json(ind);
+    for (auto& kv : summary(e, i)) o[kv.key()] = kv.value();
     if (const auto* t = e.plan().find_task(ind.task)) o["task_text"] = t->text;
     json::array periods;
     for (const auto& obs : e.series(i).periods)

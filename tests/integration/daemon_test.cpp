@@ -227,7 +227,7 @@ TEST_CASE("a bad config or flag exits 2 with one line naming the problem, before
 TEST_CASE("indicatorctl check validates the same way", "[ctl]") {
     auto ok = it::run(it::kCtl + " check " + it::kData + "/minimal.yaml");
     CHECK(ok.first == 0);
-    CHECK(ok.second == "ok: plan test-2023: 4 tasks, 4 indicators (cumulative 1, report 1, threshold 2), 5 units\n");
+    CHECK(ok.second == "ok: plan test-2023: 4 tasks, 5 indicators (cumulative 1, report 2, threshold 2), 5 units\n");
     auto bad = it::run(it::kCtl + " check " + it::kData + "/config/unknown_key.yaml");
     CHECK(bad.first == 1);
     auto usage = it::run(it::kCtl + " frobnicate");

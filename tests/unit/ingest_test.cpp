@@ -43,7 +43,7 @@ TEST_CASE("every bad item is reported with its index and nothing is kept", "[ing
         {"indicator":"gdp_growth","period":"2023-Q9","value":1},
         {"indicator":"gdp_growth","period":"2023-Q1","value":"4.9"},
         {"indicator":"gdp_growth","period":"2023-Q1","value":1,"extra":1},
-        {"indicator":"task068_report","period":"2023-Q1","value":120},
+        {"indicator":"task068_report_liandu","period":"2023-Q1","value":120},
         7
     ]})",
                                plan());
@@ -56,7 +56,7 @@ TEST_CASE("every bad item is reported with its index and nothing is kept", "[ing
     CHECK(b.item_errors[3].reason == "period '2023-Q9' is not a period (use 2023, 2023-H1, 2023-Q1 or 2023-03)");
     CHECK(b.item_errors[4].reason == "\"value\" must be a number");
     CHECK(b.item_errors[5].reason == "unknown key 'extra' (allowed: indicator, period, value, note)");
-    CHECK(b.item_errors[6].reason == "value of report indicator 'task068_report' is percent complete: 0 to 100");
+    CHECK(b.item_errors[6].reason == "value of report indicator 'task068_report_liandu' is percent complete: 0 to 100");
     CHECK(b.item_errors[7].index == 8);
     CHECK(b.item_errors[7].reason == "must be an object {indicator, period, value, note}");
 }

@@ -11,7 +11,7 @@ TEST_CASE("the minimal test plan loads with roles resolved", "[plan]") {
     CHECK(plan.id == "test-2023");
     CHECK(plan.year == 2023);
     REQUIRE(plan.tasks.size() == 4);
-    CHECK(plan.indicators.size() == 4);
+    CHECK(plan.indicators.size() == 5);
 
     const auto* t1 = plan.find_task(1);
     REQUIRE(t1);
@@ -42,11 +42,14 @@ TEST_CASE("the minimal test plan loads with roles resolved", "[plan]") {
     CHECK(cpi->schedule.grace.days == 5);  // inherited from plan defaults
 
     // a task without indicators owes a progress report
-    const auto* report = plan.find_indicator("task068_report");
+    // a task without indicators owes a progress report; joint leads each owe their own
+    const auto* report = plan.find_indicator("task068_report_liandu");
     REQUIRE(report);
     CHECK(std::holds_alternative<rule::Report>(report->rule));
     CHECK(report->schedule.due.days == 10);
     CHECK(report->lead_unit == "liandu");
+    CHECK(report->name == "任务68进展报告(莲都区政府)");
+    CHECK(plan.find_indicator("task068_report_longquan")->lead_unit == "longquan");
 }
 
 TEST_CASE("each bad rules file gives its exact file:line:col error", "[plan]") {
