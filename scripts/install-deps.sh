@@ -9,9 +9,9 @@ build_pkgs=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev sqlite3 libyaml-cpp-dev libspdlog-dev prometheus-cpp-dev
   catch2 libcurl4-openssl-dev libsystemd-dev libhowardhinnant-date-dev
-  libmuparser-dev libcsv-dev
+  libmuparser-dev libcsv-dev libssl-dev
 )
-test_pkgs=(prometheus prometheus-pushgateway python3-aiosmtpd curl wrk)
+test_pkgs=(prometheus prometheus-pushgateway python3-aiosmtpd curl wrk systemd dpkg-dev)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "auth.hpp"
 #include "committer.hpp"
 #include "engine.hpp"
 #include "errors.hpp"
@@ -40,6 +41,7 @@ int App::run() {
     // 1. Rules: validated in full before anything is opened.
     auto plan = std::make_shared<const Plan>(load_plan(config_.rules));
     engine_ = std::make_unique<Engine>(plan);
+    tokens_ = load_tokens(*plan);
     spdlog::info("loaded plan {} ({} tasks, {} indicators, {} units)", plan->id, plan->tasks.size(),
                  plan->indicators.size(), plan->units.size());
     metrics_->indicators.Set(static_cast<double>(plan->indicators.size()));
@@ -58,7 +60,9 @@ int App::run() {
     // 3. Bind and serve.
     service_ = std::make_unique<Service>(Service::Deps{[this]() -> Engine& { return *engine_; }, *store_,
                                                        *committer_, *metrics_, *clock_,
-                                                       [this] { return engine_ && store_ && !stopping_; }});
+                                                       [this] { return engine_ && store_ && !stopping_; },
+                                                       [this] { return tokens_.get(); },
+                                                       config_.auth.read_requires_token});
     server_ = std::make_unique<HttpServer>(io_, *service_, *metrics_, config_.http);
     const auto port = server_->listen(config_.listen_host, config_.listen_port);
     const bool v6 = config_.listen_host.find(':') != std::string::npos;
@@ -77,6 +81,17 @@ int App::run() {
     committer_->stop();
     spdlog::info("stopped");
     return 0;
+}
+
+std::shared_ptr<const TokenStore> App::load_tokens(const Plan& plan) const {
+    if (!config_.auth.tokens_file) {
+        spdlog::warn("no auth.tokens_file configured: anyone who reaches {}:{} may write values",
+                     config_.listen_host, config_.listen_port);
+        return nullptr;
+    }
+    auto tokens = std::make_shared<const TokenStore>(TokenStore::load(*config_.auth.tokens_file, &plan));
+    spdlog::info("loaded {} API token(s) from {}", tokens->size(), config_.auth.tokens_file->string());
+    return tokens;
 }
 
 void App::start_signals() {
@@ -120,12 +135,14 @@ void App::reload() {
     try {
         auto plan = std::make_shared<const Plan>(load_plan(config_.rules));
         auto engine = std::make_unique<Engine>(plan);
+        auto tokens = load_tokens(*plan);
         // New indicators must exist in the database before values for them are written;
         // the writer thread owns the write connection, so registration goes through it.
         const auto keys = keys_of(*plan);
         committer_->exclusive([&keys](Store& s) { s.register_indicators(keys); });
         engine->load(*store_);
         engine_ = std::move(engine);
+        tokens_ = std::move(tokens);
         evaluate_all();
         metrics_->indicators.Set(static_cast<double>(plan->indicators.size()));
         metrics_->reload_success.Set(1);

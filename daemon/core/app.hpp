@@ -17,6 +17,7 @@ class Committer;
 class SelfMetrics;
 class Service;
 class HttpServer;
+class TokenStore;
 struct Plan;
 
 inline constexpr std::string_view kVersion = "0.1.0";
@@ -44,6 +45,7 @@ private:
     void reload();
     void stop();
     void evaluate_all();
+    std::shared_ptr<const TokenStore> load_tokens(const Plan& plan) const;
 
     DaemonConfig config_;
     std::unique_ptr<Clock> clock_;
@@ -54,6 +56,7 @@ private:
     boost::asio::steady_timer drain_deadline_{io_};
     std::unique_ptr<SelfMetrics> metrics_;
     std::unique_ptr<Engine> engine_;
+    std::shared_ptr<const TokenStore> tokens_;
     std::unique_ptr<Store> store_;
     std::unique_ptr<Committer> committer_;
     std::unique_ptr<Service> service_;

@@ -1,5 +1,7 @@
 #include "clock.hpp"
 
+// date::parse's internals trip a false -Wmaybe-uninitialized under GCC 12 at -O2.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <date/date.h>
 
 #include <sstream>

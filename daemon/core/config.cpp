@@ -67,7 +67,7 @@ DaemonConfig load_config(const fs::path& file) {
     auto root = yaml::load_file(file);
     if (!root.IsDefined() || root.IsNull()) throw ConfigError(file.string() + ": config file is empty");
     yaml::check_map(file, root, "config",
-                    {"listen", "database", "rules", "evaluation_interval", "log_level", "now", "http"});
+                    {"listen", "database", "rules", "evaluation_interval", "log_level", "now", "http", "auth"});
     const auto base = fs::absolute(file).parent_path();
     auto resolve = [&](const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : base / p; };
 
@@ -104,6 +104,11 @@ DaemonConfig load_config(const fs::path& file) {
         if (auto n = h["read_timeout"]) c.http.read_timeout = duration_at(file, n, "read_timeout");
         if (auto n = h["max_connections"]) c.http.max_connections = positive(file, n, "max_connections");
         if (auto n = h["drain_timeout"]) c.http.drain_timeout = duration_at(file, n, "drain_timeout");
+    }
+    if (auto a = root["auth"]) {
+        yaml::check_map(file, a, "auth", {"tokens_file", "read_requires_token"});
+        if (auto n = a["tokens_file"]) c.auth.tokens_file = resolve(yaml::scalar(file, n, "tokens_file"));
+        if (auto n = a["read_requires_token"]) c.auth.read_requires_token = yaml::boolean(file, n, "read_requires_token");
     }
     return c;
 }

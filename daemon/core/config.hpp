@@ -19,6 +19,12 @@ struct HttpLimits {
     std::chrono::seconds drain_timeout{10};
 };
 
+/// API tokens. Without a tokens file, writes are open to anyone who reaches the port.
+struct AuthConfig {
+    std::optional<std::filesystem::path> tokens_file;
+    bool read_requires_token = false;  ///< the read API (not /metrics, /healthz) needs a token
+};
+
 /// The daemon's config file. Startup-only settings (listen, database) and the paths of the
 /// reloadable rules. Relative paths are resolved against the config file's folder.
 struct DaemonConfig {
@@ -31,6 +37,7 @@ struct DaemonConfig {
     std::string log_level = "info";
     std::optional<std::string> now;  ///< fixed start time for the clock (demos, replays)
     HttpLimits http;
+    AuthConfig auth;
 };
 
 /// Reads and validates the config file. Throws ConfigError "file:line:col: message".

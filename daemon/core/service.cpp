@@ -9,6 +9,7 @@
 
 #include <set>
 
+#include "auth.hpp"
 #include "committer.hpp"
 #include "engine.hpp"
 #include "ingest.hpp"
@@ -53,6 +54,12 @@ HttpResponse method_not_allowed(std::string_view method, std::string_view path, 
     auto r = json_error(405, std::string(method) + " is not allowed on " + std::string(path) +
                                  " (allowed: " + std::string(allow) + ")");
     r.headers.emplace_back("Allow", std::string(allow));
+    return r;
+}
+
+HttpResponse unauthorized(std::string_view message) {
+    auto r = json_error(401, message);
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"indicatord\"");
     return r;
 }
 
@@ -115,10 +122,19 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
         if (m != "GET" && m != "HEAD") co_return method_not_allowed(m, path, "GET, HEAD");
         co_return get_metrics();
     }
+    const TokenStore* tokens = d_.tokens ? d_.tokens() : nullptr;
+    std::optional<Principal> who;
+    if (tokens && !req.authorization.empty()) {
+        who = tokens->authenticate(req.authorization);
+        if (!who) co_return unauthorized("the API token is not valid");
+    }
     if (path == "/api/v1/values") {
         if (m != "POST") co_return method_not_allowed(m, path, "POST");
-        co_return co_await post_values(req);
+        if (tokens && !who) co_return unauthorized("writing values needs an API token: send Authorization: Bearer <token>");
+        co_return co_await post_values(req, who ? &*who : nullptr);
     }
+    if (tokens && !who && d_.read_requires_token && path.starts_with("/api/"))
+        co_return unauthorized("reading the API needs a token: send Authorization: Bearer <token>");
     if (path == "/api/v1/indicators") {
         if (m != "GET" && m != "HEAD") co_return method_not_allowed(m, path, "GET, HEAD");
         co_return list_indicators(query);
@@ -133,7 +149,7 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
     co_return json_error(404, "no such resource: " + m + " " + path);
 }
 
-asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req) {
+asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const Principal* who) {
     if (!content_type_is(req.content_type, "application/json")) {
         d_.metrics.requests_rejected.Increment();
         co_return json_error(415, "Content-Type must be application/json, got '" +
@@ -153,12 +169,32 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req) {
                           {"items", std::move(errors)}};
         co_return json_ok(body, 400);
     }
+    if (who) {
+        json::array forbidden;
+        for (std::size_t i = 0; i < batch.items.size(); ++i) {
+            const auto& ind = plan->indicators[batch.items[i].indicator];
+            if (!may_write(*who, *plan, ind))
+                forbidden.push_back(json::object{
+                    {"index", i},
+                    {"reason", "unit '" + who->unit + "' may not report indicator '" + ind.key + "' (task " +
+                                   std::to_string(ind.task) + ", led by '" + ind.lead_unit + "')"}});
+        }
+        if (!forbidden.empty()) {
+            d_.metrics.requests_rejected.Increment();
+            d_.metrics.values_rejected.Increment(static_cast<double>(batch.items.size()));
+            json::object body{{"error", "token '" + who->token_id + "' of unit '" + who->unit + "' may not report " +
+                                            std::to_string(forbidden.size()) + " of these values; nothing was stored"},
+                              {"items", std::move(forbidden)}};
+            co_return json_ok(body, 403);
+        }
+    }
+    const std::string reporter = who ? who->reporter() : "anonymous";
     const auto now = d_.clock.now();
     std::vector<NewObservation> rows;
     rows.reserve(batch.items.size());
     for (const auto& it : batch.items)
         rows.push_back(NewObservation{plan->indicators[it.indicator].key, it.period.label(), it.value, it.note, now,
-                                      "anonymous"});
+                                      reporter});
     CommitResult result = co_await async_commit(d_.committer, std::move(rows), asio::use_awaitable);
     if (!result.ok()) {
         d_.metrics.requests_rejected.Increment();

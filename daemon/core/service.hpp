@@ -16,6 +16,8 @@ class Store;
 class Committer;
 class SelfMetrics;
 class Clock;
+class TokenStore;
+struct Principal;
 
 /// The HTTP API as a function from request to response. It never touches a socket; it runs on
 /// the event loop's thread and suspends only while a batch is being committed.
@@ -28,6 +30,9 @@ public:
         SelfMetrics& metrics;
         const Clock& clock;
         std::function<bool()> ready;
+        /// The API tokens; nullptr when auth is not configured (writes are open).
+        std::function<const TokenStore*()> tokens;
+        bool read_requires_token = false;
     };
 
     explicit Service(Deps deps) : d_(std::move(deps)) {}
@@ -35,7 +40,7 @@ public:
     boost::asio::awaitable<HttpResponse> handle(HttpRequest request);
 
 private:
-    boost::asio::awaitable<HttpResponse> post_values(const HttpRequest& request);
+    boost::asio::awaitable<HttpResponse> post_values(const HttpRequest& request, const Principal* who);
     HttpResponse list_indicators(const std::vector<std::pair<std::string, std::string>>& query) const;
     HttpResponse get_indicator(std::string_view key) const;
     HttpResponse get_values(std::string_view key) const;

@@ -135,7 +135,7 @@ size_t write_header(char* p, size_t size, size_t n, void* user) {
 }  // namespace
 
 Response http(const std::string& method, const std::string& url, const std::string& body,
-              const std::string& content_type) {
+              const std::string& content_type, const std::vector<std::string>& extra) {
     static const bool init = (curl_global_init(CURL_GLOBAL_DEFAULT), true);
     (void)init;
     Response r;
@@ -143,6 +143,7 @@ Response http(const std::string& method, const std::string& url, const std::stri
     curl_slist* headers = nullptr;
     if (!content_type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
     headers = curl_slist_append(headers, "Expect:");
+    for (const auto& h : extra) headers = curl_slist_append(headers, h.c_str());
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
     if (method == "HEAD") curl_easy_setopt(c, CURLOPT_NOBODY, 1L);

@@ -78,7 +78,8 @@ struct Response {
 
 /// One HTTP request with libcurl; status 0 when the connection failed.
 Response http(const std::string& method, const std::string& url, const std::string& body = {},
-              const std::string& content_type = "application/json");
+              const std::string& content_type = "application/json",
+              const std::vector<std::string>& headers = {});
 
 /// Polls `ok` every 20 ms until it is true or `timeout` passes; returns its last answer.
 bool eventually(const std::function<bool()>& ok, std::chrono::milliseconds timeout = std::chrono::seconds(10));

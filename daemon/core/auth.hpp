@@ -1,0 +1,61 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace indicatord {
+
+struct Plan;
+struct Indicator;
+
+/// Who made a request, once its token checked out.
+struct Principal {
+    std::string token_id;
+    std::string unit;  ///< unit id; empty for an admin token
+    bool admin = false;
+    /// "unit:fgw token:t1" / "admin token:ops"; recorded with every observation revision.
+    std::string reporter() const;
+};
+
+/// API tokens, stored only as SHA-256 hashes. A token reads "idt_<id>_<secret>"; the id picks
+/// the entry and the secret's hash is compared in constant time.
+class TokenStore {
+public:
+    struct Entry {
+        std::string id;
+        std::string unit;
+        bool admin = false;
+        std::string sha256;  ///< lower-case hex of SHA-256(whole token)
+        std::string defined_at;
+    };
+
+    /// Loads a tokens file ({tokens: [{id, unit | admin: true, sha256}]}); checks each unit id
+    /// against `plan` when given. Throws ConfigError with file:line:col.
+    static TokenStore load(const std::filesystem::path& file, const Plan* plan);
+
+    bool empty() const { return entries_.empty(); }
+    std::size_t size() const { return entries_.size(); }
+    bool has(const std::string& id) const { return entries_.count(id) > 0; }
+
+    /// The principal for an "Authorization: Bearer <token>" header value, if valid.
+    std::optional<Principal> authenticate(std::string_view authorization) const;
+
+    /// A new random token for `unit` (or admin) with its file entry (hash only).
+    static std::pair<std::string, Entry> create(std::string_view id, std::string_view unit, bool admin);
+
+private:
+    std::unordered_map<std::string, Entry> entries_;
+};
+
+/// Lower-case hex SHA-256 (OpenSSL EVP).
+std::string sha256_hex(std::string_view data);
+
+/// Whether `who` may report values of `indicator`: admins always; a unit when it is the
+/// indicator's lead unit, one of its task's (non-joint) leads, or one of its co-units.
+bool may_write(const Principal& who, const Plan& plan, const Indicator& indicator);
+
+}  // namespace indicatord
