@@ -11,6 +11,7 @@
 #include "http_server.hpp"
 #include "metrics.hpp"
 #include "plan.hpp"
+#include "rules.hpp"
 #include "service.hpp"
 #include "store.hpp"
 #include "systemd.hpp"
@@ -39,9 +40,11 @@ App::~App() = default;
 
 int App::run() {
     // 1. Rules: validated in full before anything is opened.
-    auto plan = std::make_shared<const Plan>(load_plan(config_.rules));
-    engine_ = std::make_unique<Engine>(plan);
-    tokens_ = load_tokens(*plan);
+    auto rules = load_rules(config_);
+    const auto plan = rules.plan;
+    engine_ = std::make_unique<Engine>(rules.plan, rules.calendar);
+    tokens_ = rules.tokens;
+    warn_if_open();
     spdlog::info("loaded plan {} ({} tasks, {} indicators, {} units)", plan->id, plan->tasks.size(),
                  plan->indicators.size(), plan->units.size());
     metrics_->indicators.Set(static_cast<double>(plan->indicators.size()));
@@ -83,15 +86,12 @@ int App::run() {
     return 0;
 }
 
-std::shared_ptr<const TokenStore> App::load_tokens(const Plan& plan) const {
-    if (!config_.auth.tokens_file) {
+void App::warn_if_open() const {
+    if (tokens_)
+        spdlog::info("{} API token(s) from {}", tokens_->size(), config_.auth.tokens_file->string());
+    else
         spdlog::warn("no auth.tokens_file configured: anyone who reaches {}:{} may write values",
                      config_.listen_host, config_.listen_port);
-        return nullptr;
-    }
-    auto tokens = std::make_shared<const TokenStore>(TokenStore::load(*config_.auth.tokens_file, &plan));
-    spdlog::info("loaded {} API token(s) from {}", tokens->size(), config_.auth.tokens_file->string());
-    return tokens;
 }
 
 void App::start_signals() {
@@ -133,16 +133,17 @@ void App::reload() {
     spdlog::info("SIGHUP: reloading rules");
     systemd::notify("RELOADING=1");
     try {
-        auto plan = std::make_shared<const Plan>(load_plan(config_.rules));
-        auto engine = std::make_unique<Engine>(plan);
-        auto tokens = load_tokens(*plan);
+        auto rules = load_rules(config_);
+        const auto plan = rules.plan;
+        auto engine = std::make_unique<Engine>(rules.plan, rules.calendar);
         // New indicators must exist in the database before values for them are written;
         // the writer thread owns the write connection, so registration goes through it.
         const auto keys = keys_of(*plan);
         committer_->exclusive([&keys](Store& s) { s.register_indicators(keys); });
         engine->load(*store_);
         engine_ = std::move(engine);
-        tokens_ = std::move(tokens);
+        tokens_ = rules.tokens;
+        warn_if_open();
         evaluate_all();
         metrics_->indicators.Set(static_cast<double>(plan->indicators.size()));
         metrics_->reload_success.Set(1);

@@ -45,7 +45,7 @@ private:
     void reload();
     void stop();
     void evaluate_all();
-    std::shared_ptr<const TokenStore> load_tokens(const Plan& plan) const;
+    void warn_if_open() const;
 
     DaemonConfig config_;
     std::unique_ptr<Clock> clock_;

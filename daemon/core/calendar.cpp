@@ -87,8 +87,8 @@ public:
         const int y = static_cast<int>(year);
         auto [seen, inserted] = years_.emplace(y, where(file, year_node));
         if (!inserted) {
-            fail(file, year_node, "a calendar for " + std::to_string(y) +
-                                      " is already loaded from " + seen->second);
+            fail(file, year_node,
+                 "a calendar for " + std::to_string(y) + " is already loaded from " + seen->second);
         }
 
         const auto source = required(file, cal, "source", "calendar");
@@ -113,11 +113,12 @@ public:
             const auto from = date_of(file, from_node, "from");
             const auto to = date_of(file, to_node, "to");
             if (to < from) {
-                fail(file, to_node, "holiday '" + name + "' ends on " + iso(to) +
-                                        ", before it starts on " + iso(from));
+                fail(file, to_node,
+                     "holiday '" + name + "' ends on " + iso(to) + ", before it starts on " +
+                         iso(from));
             }
             if (from < first || to > last) {
-                fail(file, from < first ? from_node : to_node,
+                fail(file, from < first || from > last ? from_node : to_node,
                      "holiday '" + name + "' (" + range(from, to) + ") is outside " + window);
             }
             names.push_back(name);
@@ -133,8 +134,9 @@ public:
             const auto day = date_of(file, date_node, "date");
             const date::weekday wd{day};
             if (monday_to_friday(day)) {
-                fail(file, date_node, "make-up day " + iso(day) + " is a " + weekday_name(wd) +
-                                          "; only a Saturday or Sunday can be made a working day");
+                fail(file, date_node,
+                     "make-up day " + iso(day) + " is a " + weekday_name(wd) +
+                         "; only a Saturday or Sunday can be made a working day");
             }
             if (day < first || day > last)
                 fail(file, date_node, "make-up day " + iso(day) + " is outside " + window);
@@ -143,9 +145,9 @@ public:
             if (std::find(names.begin(), names.end(), for_name) == names.end()) {
                 std::string list;
                 for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-                fail(file, for_node, "make-up day " + iso(day) + " is for '" + for_name +
-                                         "', which is not a holiday of this file (holidays: " +
-                                         list + ")");
+                fail(file, for_node,
+                     "make-up day " + iso(day) + " is for '" + for_name +
+                         "', which is not a holiday of this file (holidays: " + list + ")");
             }
             makeups_.push_back({day, where(file, date_node)});
         }
@@ -174,8 +176,7 @@ public:
         for (std::size_t i = 1; i < makeups_.size(); ++i) {
             if (makeups_[i].day == makeups_[i - 1].day) {
                 throw ConfigError(makeups_[i].at + ": duplicate make-up day " +
-                                  iso(makeups_[i].day) + " (first at " + makeups_[i - 1].at +
-                                  ")");
+                                  iso(makeups_[i].day) + " (first at " + makeups_[i - 1].at + ")");
             }
         }
         for (const auto& m : makeups_) {
@@ -186,8 +187,8 @@ public:
             const auto& h = *std::prev(it);
             if (m.day <= h.holiday.to) {
                 throw ConfigError(m.at + ": make-up day " + iso(m.day) + " is inside holiday '" +
-                                  h.holiday.name + "' (" +
-                                  range(h.holiday.from, h.holiday.to) + ") at " + h.at);
+                                  h.holiday.name + "' (" + range(h.holiday.from, h.holiday.to) +
+                                  ") at " + h.at);
             }
         }
 

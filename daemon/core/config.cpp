@@ -67,7 +67,8 @@ DaemonConfig load_config(const fs::path& file) {
     auto root = yaml::load_file(file);
     if (!root.IsDefined() || root.IsNull()) throw ConfigError(file.string() + ": config file is empty");
     yaml::check_map(file, root, "config",
-                    {"listen", "database", "rules", "evaluation_interval", "log_level", "now", "http", "auth"});
+                    {"listen", "database", "rules", "calendars", "evaluation_interval", "log_level", "now",
+                     "http", "auth"});
     const auto base = fs::absolute(file).parent_path();
     auto resolve = [&](const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : base / p; };
 
@@ -79,14 +80,19 @@ DaemonConfig load_config(const fs::path& file) {
     }
     if (auto n = root["database"]) c.database = resolve(yaml::scalar(file, n, "database"));
     else c.database = resolve(c.database.string());
-    auto rules = yaml::required(file, root, "rules", "config");
-    if (rules.IsScalar()) {
-        c.rules.push_back(resolve(rules.Scalar()));
-    } else if (rules.IsSequence() && rules.size() > 0) {
-        for (const auto& r : rules) c.rules.push_back(resolve(yaml::scalar(file, r, "rules path")));
-    } else {
-        yaml::fail(file, rules, "rules must be a path or a non-empty list of paths");
-    }
+    auto paths = [&](const YAML::Node& n, std::string_view what) {
+        std::vector<fs::path> out;
+        if (n.IsScalar()) {
+            out.push_back(resolve(n.Scalar()));
+        } else if (n.IsSequence() && n.size() > 0) {
+            for (const auto& r : n) out.push_back(resolve(yaml::scalar(file, r, std::string(what) + " path")));
+        } else {
+            yaml::fail(file, n, std::string(what) + " must be a path or a non-empty list of paths");
+        }
+        return out;
+    };
+    c.rules = paths(yaml::required(file, root, "rules", "config"), "rules");
+    if (auto n = root["calendars"]) c.calendars = paths(n, "calendars");
     if (auto n = root["evaluation_interval"]) c.evaluation_interval = duration_at(file, n, "evaluation_interval");
     if (auto n = root["log_level"]) {
         c.log_level = yaml::scalar(file, n, "log_level");

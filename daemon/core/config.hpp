@@ -33,6 +33,7 @@ struct DaemonConfig {
     std::uint16_t listen_port = 9464;
     std::filesystem::path database = "indicatord.db";
     std::vector<std::filesystem::path> rules;
+    std::vector<std::filesystem::path> calendars;  ///< working-day calendar files or folders
     std::chrono::seconds evaluation_interval{60};
     std::string log_level = "info";
     std::optional<std::string> now;  ///< fixed start time for the clock (demos, replays)

@@ -12,6 +12,7 @@
 #include "json_text.hpp"
 #include "plan.hpp"
 #include "plan_json.hpp"
+#include "rules.hpp"
 
 namespace indicatord {
 
@@ -30,7 +31,8 @@ Plan plan_of(const std::string& config_path) {
 }
 
 int check(const std::string& config_path, std::ostream& out) {
-    const auto plan = plan_of(config_path);
+    const auto rules = load_rules(load_config(config_path));
+    const auto& plan = *rules.plan;
     std::map<std::string, int> kinds;
     for (const auto& i : plan.indicators) ++kinds[std::string(kind_name(i.rule))];
     out << "ok: plan " << plan.id << ": " << plan.tasks.size() << " tasks, " << plan.indicators.size()
@@ -40,7 +42,10 @@ int check(const std::string& config_path, std::ostream& out) {
         out << (first ? "" : ", ") << k << " " << n;
         first = false;
     }
-    out << "), " << plan.units.size() << " units\n";
+    out << "), " << plan.units.size() << " units; calendars";
+    for (int y : rules.calendar->years()) out << " " << y;
+    if (rules.tokens) out << "; " << rules.tokens->size() << " tokens";
+    out << "\n";
     return 0;
 }
 

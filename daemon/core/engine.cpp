@@ -18,13 +18,16 @@ std::string escape_label(std::string_view v) {
     return out;
 }
 
-Engine::Engine(std::shared_ptr<const Plan> plan) : plan_(std::move(plan)) {
+Engine::Engine(std::shared_ptr<const Plan> plan, std::shared_ptr<const WorkCalendar> calendar)
+    : plan_(std::move(plan)), calendar_(std::move(calendar)) {
     try {
         zone_ = date::locate_zone(plan_->timezone);
     } catch (const std::exception& e) {
         throw ConfigError("plan " + plan_->id + ": unknown timezone '" + plan_->timezone + "'");
     }
+    dues_ = std::make_unique<DueDates>(zone_, calendar_.get());
     const auto n = plan_->indicators.size();
+    programs_.resize(n);
     series_.resize(n);
     evaluations_.resize(n);
     labels_.reserve(n);
@@ -35,8 +38,10 @@ Engine::Engine(std::shared_ptr<const Plan> plan) : plan_(std::move(plan)) {
         labels_.push_back("{plan=\"" + plan_label + "\",task=\"" + std::to_string(ind.task) +
                           "\",indicator=\"" + escape_label(ind.key) + "\",lead_unit=\"" +
                           escape_label(ind.lead_unit) + "\"");
-        if (const auto* e = std::get_if<rule::Expression>(&ind.rule))
+        if (const auto* e = std::get_if<rule::Expression>(&ind.rule)) {
             for (const auto& in : e->inputs) dependents_[plan_->indicator_index.at(in)].push_back(i);
+            programs_[i] = std::make_unique<ExpressionProgram>(*e);
+        }
     }
 }
 
@@ -65,8 +70,11 @@ void Engine::record(std::size_t i, const Observation& obs) {
 EvalContext Engine::context(TimePoint now) const {
     EvalContext ctx;
     ctx.now = now;
-    ctx.zone = zone_;
+    ctx.dues = dues_.get();
     ctx.plan_year = plan_->year;
+    ctx.program_of = [this](const Indicator& ind) -> const ExpressionProgram* {
+        return programs_[static_cast<std::size_t>(&ind - plan_->indicators.data())].get();
+    };
     ctx.series_of = [this](std::string_view key) -> const Series* {
         const long i = plan_->index_of(key);
         return i < 0 ? nullptr : &series_[static_cast<std::size_t>(i)];

@@ -14,11 +14,14 @@ namespace indicatord {
 /// evaluation. Owned by the event loop's thread; nothing here locks.
 class Engine {
 public:
-    explicit Engine(std::shared_ptr<const Plan> plan);
+    /// `calendar` may be null (Monday-Friday working days).
+    Engine(std::shared_ptr<const Plan> plan, std::shared_ptr<const WorkCalendar> calendar);
 
     const Plan& plan() const { return *plan_; }
     std::shared_ptr<const Plan> plan_ptr() const { return plan_; }
     const date::time_zone* zone() const { return zone_; }
+    const DueDates& dues() const { return *dues_; }
+    const WorkCalendar* calendar() const { return calendar_.get(); }
 
     /// Reads the newest revision of every period from the store (values of indicators the plan
     /// no longer has are skipped).
@@ -40,7 +43,10 @@ private:
     EvalContext context(TimePoint now) const;
 
     std::shared_ptr<const Plan> plan_;
+    std::shared_ptr<const WorkCalendar> calendar_;
     const date::time_zone* zone_ = nullptr;
+    std::unique_ptr<DueDates> dues_;
+    std::vector<std::unique_ptr<ExpressionProgram>> programs_;  ///< per indicator; null if not an expression
     std::vector<Series> series_;
     std::vector<Evaluation> evaluations_;
     std::vector<std::string> labels_;

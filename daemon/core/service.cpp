@@ -90,7 +90,7 @@ json::object summary(const Engine& e, std::size_t i) {
     o["cadence"] = to_string(ind.schedule.cadence);
     o["lead_unit"] = ind.lead_unit;
     o["status"] = to_string(ev.status);
-    o["reason"] = ev.reason;
+    o["reason"] = describe(ind, ev);
     if (ev.value) o["value"] = *ev.value;
     if (ev.period) o["period"] = ev.period->label();
     if (ev.target) o["target"] = *ev.target;

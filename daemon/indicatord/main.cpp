@@ -7,7 +7,7 @@
 #include "app.hpp"
 #include "cli.hpp"
 #include "errors.hpp"
-#include "plan.hpp"
+#include "rules.hpp"
 
 int main(int argc, char** argv) {
     using namespace indicatord;
@@ -26,9 +26,9 @@ int main(int argc, char** argv) {
         auto config = resolve_config(args);
         spdlog::set_level(spdlog::level::from_str(config.log_level));
         if (args.check_only) {
-            auto plan = load_plan(config.rules);
-            std::cout << "ok: plan " << plan.id << ", " << plan.tasks.size() << " tasks, "
-                      << plan.indicators.size() << " indicators\n";
+            auto rules = load_rules(config);
+            std::cout << "ok: plan " << rules.plan->id << ", " << rules.plan->tasks.size() << " tasks, "
+                      << rules.plan->indicators.size() << " indicators\n";
             return 0;
         }
         std::unique_ptr<Clock> clock;

@@ -27,7 +27,7 @@ std::string create_token(const std::filesystem::path& config, const std::string&
 TEST_CASE("unit tokens: 401 without, 403 for another unit's indicator, reporter recorded", "[auth]") {
     it::TempDir dir;
     const auto config = dir.path() / "indicatord.yaml";
-    std::ofstream(config) << "rules: " << it::kData << "/minimal\nauth:\n  tokens_file: tokens.yaml\n";
+    std::ofstream(config) << "rules: " << it::kData << "/minimal\ncalendars: " << it::kData << "/../../config/calendars\nauth:\n  tokens_file: tokens.yaml\n";
     const auto fgw = create_token(config, "--unit fgw --id fgw-1");
     const auto tjj = create_token(config, "--unit tjj --id tjj-1");
     const auto admin = create_token(config, "--admin --id ops");
@@ -81,7 +81,7 @@ TEST_CASE("unit tokens: 401 without, 403 for another unit's indicator, reporter 
 TEST_CASE("read_requires_token closes the read API but not /metrics", "[auth]") {
     it::TempDir dir;
     const auto config = dir.path() / "indicatord.yaml";
-    std::ofstream(config) << "rules: " << it::kData << "/minimal\nauth:\n  tokens_file: tokens.yaml\n  read_requires_token: true\n";
+    std::ofstream(config) << "rules: " << it::kData << "/minimal\ncalendars: " << it::kData << "/../../config/calendars\nauth:\n  tokens_file: tokens.yaml\n  read_requires_token: true\n";
     const auto tok = create_token(config, "--unit liandu --id liandu-1");
     it::Daemon d(dir.path(), config.string());
     CHECK(it::http("GET", d.url("/api/v1/indicators")).status == 401);

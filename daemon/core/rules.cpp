@@ -1,0 +1,23 @@
+#include "rules.hpp"
+
+#include "errors.hpp"
+
+namespace indicatord {
+
+RuleSet load_rules(const DaemonConfig& config) {
+    RuleSet r;
+    r.plan = std::make_shared<const Plan>(load_plan(config.rules));
+    if (config.calendars.empty())
+        throw ConfigError(config.file.string() + ": plan " + r.plan->id + " is for " + std::to_string(r.plan->year) +
+                          " but the config names no working-day calendar: add 'calendars:' (see config/calendars/)");
+    r.calendar = std::make_shared<const WorkCalendar>(WorkCalendar::load(config.calendars));
+    if (!r.calendar->covers(r.plan->year))
+        throw ConfigError(config.file.string() + ": plan " + r.plan->id + " is for " + std::to_string(r.plan->year) +
+                          " but no working-day calendar covers " + std::to_string(r.plan->year) +
+                          ": add that year's file to the 'calendars' folder");
+    if (config.auth.tokens_file)
+        r.tokens = std::make_shared<const TokenStore>(TokenStore::load(*config.auth.tokens_file, r.plan.get()));
+    return r;
+}
+
+}  // namespace indicatord
