@@ -2,12 +2,19 @@
 
 #include <boost/json.hpp>
 
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include "auth.hpp"
 #include "config.hpp"
+#include "csv_import.hpp"
+#include "engine.hpp"
+#include "http_client.hpp"
+#include "replay.hpp"
+#include "rule_test.hpp"
 #include "errors.hpp"
 #include "json_text.hpp"
 #include "plan.hpp"
@@ -22,6 +29,12 @@ constexpr const char* kUsage =
     "usage: indicatorctl COMMAND ...\n"
     "  check CONFIG           validate the config and its rules; print a summary\n"
     "  plan --json CONFIG     print the loaded plan as JSON (docs/plan-json.md)\n"
+    "  test FILE...           run rule tests (docs/rule-tests.md); exit 1 on any mismatch\n"
+    "  replay CONFIG --values FILE.csv [--from DATE] [--to DATE] [--json] [--encoding E]\n"
+    "                         run the plan over simulated time with values arriving at their\n"
+    "                         reported_at; print every status change\n"
+    "  import CONFIG FILE.csv [--encoding E] [--url URL] [--token-file F]\n"
+    "                         validate a CSV file of values, then send it to the running daemon\n"
     "  token create CONFIG (--unit ID | --admin) --id TOKEN_ID\n"
     "                         add a token to the config's auth.tokens_file (only its hash is\n"
     "                         stored) and print the token once\n";
@@ -90,6 +103,153 @@ int token_create(const std::vector<std::string>& args, std::ostream& out) {
     return 0;
 }
 
+// Options of the form --name value after positional arguments.
+struct Options {
+    std::vector<std::string> positional;
+    std::map<std::string, std::string> values;
+    std::set<std::string> flags;
+
+    Options(const std::vector<std::string>& args, std::size_t first, std::set<std::string> with_value,
+            std::set<std::string> allowed_flags) {
+        for (std::size_t i = first; i < args.size(); ++i) {
+            const auto& a = args[i];
+            if (with_value.count(a)) {
+                if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
+                values[a] = args[++i];
+            } else if (allowed_flags.count(a)) {
+                flags.insert(a);
+            } else if (a.starts_with("--")) {
+                throw UsageError("unknown option '" + a + "'");
+            } else {
+                positional.push_back(a);
+            }
+        }
+    }
+    std::optional<std::string> get(const std::string& k) const {
+        auto it = values.find(k);
+        return it == values.end() ? std::nullopt : std::optional<std::string>(it->second);
+    }
+};
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw UsageError("cannot read " + path);
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+CsvEncoding encoding_of(const Options& o) {
+    auto name = o.get("--encoding");
+    if (!name) return CsvEncoding::detect;
+    auto e = parse_encoding(*name);
+    if (!e) throw UsageError("--encoding must be auto, utf-8 or gbk, got '" + *name + "'");
+    return *e;
+}
+
+// Parses a CSV file for the plan, printing each bad row; nullopt if any.
+std::optional<CsvBatch> load_csv(const std::string& path, const Plan& plan, CsvEncoding enc, std::ostream& err) {
+    auto batch = parse_values_csv(read_file(path), plan, enc);
+    if (!batch.error.empty()) {
+        err << path << ": " << batch.error << "\n";
+        return std::nullopt;
+    }
+    for (const auto& e : batch.row_errors) err << path << ":" << e.index << ": " << e.reason << "\n";
+    if (!batch.row_errors.empty()) {
+        err << path << ": " << batch.row_errors.size() << " bad row(s); nothing was imported\n";
+        return std::nullopt;
+    }
+    return batch;
+}
+
+// "2023-01-01" (local midnight in the plan's zone) or an RFC 3339 instant.
+TimePoint instant_arg(const std::string& text, const date::time_zone* zone, const char* what) {
+    if (auto t = parse_instant(text)) return *t;
+    if (auto d = parse_date(text))
+        return std::chrono::time_point_cast<std::chrono::milliseconds>(
+            zone->to_sys(date::local_days{date::sys_days{*d}.time_since_epoch()}, date::choose::earliest));
+    throw UsageError(std::string(what) + " must be a date like 2023-01-01 or an RFC 3339 instant, got '" + text + "'");
+}
+
+int replay_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    Options o(args, 1, {"--values", "--from", "--to", "--encoding"}, {"--json"});
+    if (o.positional.size() != 1 || !o.get("--values"))
+        throw UsageError("replay needs CONFIG and --values FILE.csv");
+    const auto rules = load_rules(load_config(o.positional[0]));
+    Engine engine(rules.plan, rules.calendar);
+    auto csv = load_csv(*o.get("--values"), *rules.plan, encoding_of(o), err);
+    if (!csv) return 1;
+    std::vector<TimedValue> values;
+    for (const auto& v : csv->values) {
+        if (!v.reported_at) {
+            err << *o.get("--values") << ":" << v.line << ": replay needs a reported_at for every row\n";
+            return 1;
+        }
+        values.push_back(TimedValue{v.item.indicator, v.item.period, v.item.value, *v.reported_at});
+    }
+    const auto year = std::to_string(rules.plan->year);
+    const auto from = instant_arg(o.get("--from").value_or(year + "-01-01"), engine.zone(), "--from");
+    const auto to = instant_arg(o.get("--to").value_or(std::to_string(rules.plan->year + 1) + "-02-01"), engine.zone(), "--to");
+    if (!(from < to)) throw UsageError("--from must be before --to");
+    const auto changes = replay(engine, std::move(values), from, to);
+    if (o.flags.count("--json")) {
+        out << timeline_json(engine, changes) << "\n";
+    } else {
+        out << format_timeline(engine, changes);
+        std::map<Status, int> final_counts;
+        for (std::size_t i = 0; i < engine.plan().indicators.size(); ++i) ++final_counts[engine.evaluation(i).status];
+        out << changes.size() << " status changes; at the end:";
+        for (auto [s, n] : final_counts) out << " " << to_string(s) << " " << n;
+        out << "\n";
+    }
+    return 0;
+}
+
+int import_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    Options o(args, 1, {"--encoding", "--url", "--token-file"}, {});
+    if (o.positional.size() != 2) throw UsageError("import needs CONFIG and FILE.csv");
+    const auto config = load_config(o.positional[0]);
+    const auto rules = load_rules(config);
+    const auto& path = o.positional[1];
+    auto csv = load_csv(path, *rules.plan, encoding_of(o), err);
+    if (!csv) return 1;
+    // Send what was validated as JSON: the daemon checks it again and answers only once durable.
+    boost::json::array values;
+    for (const auto& v : csv->values) {
+        boost::json::object item{{"indicator", rules.plan->indicators[v.item.indicator].key},
+                                 {"period", v.item.period.label()},
+                                 {"value", v.item.value}};
+        if (!v.item.note.empty()) item["note"] = v.item.note;
+        values.push_back(std::move(item));
+    }
+    const auto host = config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]" : config.listen_host;
+    const auto url = o.get("--url").value_or("http://" + host + ":" + std::to_string(config.listen_port)) + "/api/v1/values";
+    std::vector<std::string> headers{"Content-Type: application/json"};
+    if (auto tf = o.get("--token-file")) {
+        auto token = read_file(*tf);
+        while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
+        headers.push_back("Authorization: Bearer " + token);
+    } else if (const char* env = std::getenv("INDICATORD_TOKEN")) {
+        headers.push_back(std::string("Authorization: Bearer ") + env);
+    }
+    auto r = http_client::request("POST", url, json_text(boost::json::object{{"values", std::move(values)}}), headers);
+    if (r.status == 0) {
+        err << "indicatorctl: cannot reach " << url << ": " << r.error << "\n";
+        return 1;
+    }
+    if (r.status != 200) {
+        err << "indicatorctl: the daemon refused the values (" << r.status << "): " << r.body;
+        return 1;
+    }
+    out << "imported " << csv->values.size() << " value(s) from " << path << "\n";
+    return 0;
+}
+
+int test_command(const std::vector<std::string>& args, std::ostream& out) {
+    if (args.size() < 2) throw UsageError("test needs at least one FILE");
+    int failures = 0;
+    for (std::size_t i = 1; i < args.size(); ++i) failures += run_rule_test(args[i], out);
+    return failures ? 1 : 0;
+}
+
 }  // namespace
 
 int ctl_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -100,6 +260,9 @@ int ctl_main(const std::vector<std::string>& args, std::ostream& out, std::ostre
             return 0;
         }
         if (args.size() >= 2 && args[0] == "token" && args[1] == "create") return token_create(args, out);
+        if (!args.empty() && args[0] == "test") return test_command(args, out);
+        if (!args.empty() && args[0] == "replay") return replay_command(args, out, err);
+        if (!args.empty() && args[0] == "import") return import_command(args, out, err);
         if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help")) {
             out << kUsage;
             return 0;

@@ -124,6 +124,17 @@ Period nth_period(Cadence c, int year, int i) {
     return Period{c, year, i};
 }
 
+Period period_containing(const date::year_month_day& d, Cadence c) {
+    const int y = static_cast<int>(d.year());
+    const auto m = static_cast<int>(static_cast<unsigned>(d.month()));
+    switch (c) {
+        case Cadence::month: return Period{c, y, m};
+        case Cadence::quarter: return Period{c, y, (m - 1) / 3 + 1};
+        case Cadence::half: return Period{c, y, (m - 1) / 6 + 1};
+        default: return Period{Cadence::year, y, 0};
+    }
+}
+
 bool final_period(const Period& p) { return p.cadence == Cadence::year || p.last_day().month() == date::December; }
 
 TimePoint end_of_day(const EvalContext& ctx, const date::year_month_day& d) {
@@ -196,16 +207,13 @@ struct KindEvaluator {
         }
     }
     void operator()(const rule::Milestones& r) {
-        // The latest milestone that is decided (a value for a period ending by its date, and
-        // either that period ends on the date or the date has passed) sets the status.
+        // A milestone is decided once the period containing its date has a value; the latest
+        // decided milestone sets the status. Before any is decided, the latest value is held
+        // against the first milestone.
         const rule::Milestone* decided = nullptr;
         const Observation* value = nullptr;
         for (const auto& m : r.milestones) {
-            const Observation* v = nullptr;
-            for (const auto& o : s.periods)
-                if (sys_days{o.period.last_day()} <= sys_days{m.by}) v = &o;
-            if (!v) continue;
-            if (sys_days{v->period.last_day()} == sys_days{m.by} || end_of_day(ctx, m.by) <= ctx.now) {
+            if (const auto* v = s.at(period_containing(m.by, last->period.cadence))) {
                 decided = &m;
                 value = v;
             }

@@ -11,6 +11,7 @@
 
 #include "auth.hpp"
 #include "committer.hpp"
+#include "csv_import.hpp"
 #include "engine.hpp"
 #include "ingest.hpp"
 #include "metrics.hpp"
@@ -150,22 +151,41 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
 }
 
 asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const Principal* who) {
-    if (!content_type_is(req.content_type, "application/json")) {
+    auto plan = d_.engine().plan_ptr();
+    IngestBatch batch;
+    const char* index_name = "index";
+    if (content_type_is(req.content_type, "application/json")) {
+        batch = parse_values_json(req.body, *plan);
+    } else if (content_type_is(req.content_type, "text/csv")) {
+        // charset=gbk / gb18030 / utf-8 from the header; otherwise detected
+        auto encoding = CsvEncoding::detect;
+        if (auto at = req.content_type.find("charset="); at != std::string::npos) {
+            auto name = req.content_type.substr(at + 8);
+            name = name.substr(0, name.find(';'));
+            auto e = parse_encoding(name);
+            if (!e) {
+                d_.metrics.requests_rejected.Increment();
+                co_return json_error(415, "unsupported charset '" + name + "' (use utf-8 or gbk)");
+            }
+            encoding = *e;
+        }
+        auto csv = parse_values_csv(req.body, *plan, encoding);
+        batch.error = std::move(csv.error);
+        batch.item_errors = std::move(csv.row_errors);
+        for (auto& v : csv.values) batch.items.push_back(std::move(v.item));
+        index_name = "line";
+    } else {
         d_.metrics.requests_rejected.Increment();
-        co_return json_error(415, "Content-Type must be application/json, got '" +
+        co_return json_error(415, "Content-Type must be application/json or text/csv, got '" +
                                       (req.content_type.empty() ? std::string("none") : req.content_type) + "'");
     }
-    auto plan = d_.engine().plan_ptr();
-    auto batch = parse_values_json(req.body, *plan);
     if (!batch.ok()) {
         d_.metrics.requests_rejected.Increment();
         if (!batch.error.empty()) co_return json_error(400, batch.error);
         d_.metrics.values_rejected.Increment(static_cast<double>(batch.item_errors.size()));
         json::array errors;
-        for (auto& e : batch.item_errors)
-            errors.push_back(json::object{{"index", e.index}, {"reason", e.reason}});
-        json::object body{{"error", std::to_string(batch.item_errors.size()) +
-                                        " invalid value(s); nothing was stored"},
+        for (auto& e : batch.item_errors) errors.push_back(json::object{{index_name, e.index}, {"reason", e.reason}});
+        json::object body{{"error", std::to_string(batch.item_errors.size()) + " invalid value(s); nothing was stored"},
                           {"items", std::move(errors)}};
         co_return json_ok(body, 400);
     }

@@ -47,8 +47,9 @@ TEST_CASE("cmake --install lays out the binaries, the unit, the config and the r
     install_to(prefix);
 
     for (const auto* f : {"sbin/indicatord", "bin/indicatorctl", "lib/systemd/system/indicatord.service",
-                          "etc/indicatord/indicatord.yaml", "share/indicatord/rules/README.md",
-                          "share/indicatord/rules/lishui-2023/plan.yaml", "share/doc/indicatord/README.md"}) {
+                          "lib/sysusers.d/indicatord.conf", "etc/indicatord/indicatord.yaml", "share/indicatord/rules/README.md",
+                          "share/indicatord/rules/lishui-2023/plan.yaml", "share/indicatord/calendars/cn-2023.yaml",
+                          "share/doc/indicatord/README.md", "share/doc/indicatord/operations.md"}) {
         INFO(f);
         CHECK(fs::is_regular_file(prefix / f));
     }
@@ -64,9 +65,10 @@ TEST_CASE("cmake --install lays out the binaries, the unit, the config and the r
                                      " --database /var/lib/indicatord/indicatord.db\n"));
     CHECK_THAT(unit, Catch::Contains("\nExecReload=/bin/kill -HUP $MAINPID\n"));
     CHECK_THAT(unit, Catch::Contains("\nWatchdogSec=30s\n"));
-    CHECK_THAT(unit, Catch::Contains("\nDynamicUser=yes\n"));
+    CHECK_THAT(unit, Catch::Contains("\nUser=indicatord\n"));
     CHECK_THAT(unit, Catch::Contains("\nStateDirectory=indicatord\n"));
     CHECK_THAT(slurp(config), Catch::Contains("\nrules: " + p + "/share/indicatord/rules/lishui-2023 "));
+    CHECK_THAT(slurp(config), Catch::Contains("\ncalendars: " + p + "/share/indicatord/calendars "));
     CHECK_THAT(slurp(config), Catch::Contains("\ndatabase: /var/lib/indicatord/indicatord.db "));
 
     // The installed daemon and CLI accept the installed config (what ExecStartPre= runs).
@@ -144,7 +146,8 @@ TEST_CASE("cpack -G DEB builds a package with the service at Debian's paths", "[
     INFO(listing);
     REQUIRE(list_code == 0);
     for (const auto* f : {"./usr/sbin/indicatord", "./usr/bin/indicatorctl", "./usr/lib/systemd/system/indicatord.service",
-                          "./etc/indicatord/indicatord.yaml", "./usr/share/indicatord/rules/lishui-2023/plan.yaml",
+                          "./usr/lib/sysusers.d/indicatord.conf", "./etc/indicatord/indicatord.yaml",
+                          "./usr/share/indicatord/rules/lishui-2023/plan.yaml", "./usr/share/indicatord/calendars/cn-2023.yaml",
                           "./usr/share/doc/indicatord/README.md"}) {
         CHECK_THAT(listing, Catch::Contains(std::string(" ") + f + "\n"));
     }
@@ -156,6 +159,8 @@ TEST_CASE("cpack -G DEB builds a package with the service at Debian's paths", "[
     CHECK(it::run("dpkg-deb -I " + quoted(deb) + " conffiles").second == "/etc/indicatord/indicatord.yaml\n");
     for (const auto* script : {"postinst", "prerm", "postrm"})
         CHECK(it::run("dpkg-deb -I " + quoted(deb) + " " + script).first == 0);
+    CHECK_THAT(it::run("dpkg-deb -I " + quoted(deb) + " postinst").second,
+               Catch::Contains("systemd-sysusers ${DPKG_ROOT:+--root=\"$DPKG_ROOT\"} indicatord.conf"));
 
     // The files generated at install time name /usr and /etc, not CPack's staging directory.
     const auto root = dir.path() / "root";

@@ -344,3 +344,34 @@ TEST_CASE("more rows than kMaxBatchItems is an error of the whole file", "[csv]"
     CHECK(b.values.size() == kMaxBatchItems);
     CHECK(b.values.back().line == kMaxBatchItems + 1);
 }
+
+TEST_CASE("mangled files give a result that is all or nothing", "[csv]") {
+    const std::string good =
+        "\xEF\xBB\xBFindicator,period,value,note,reported_at\r\n"
+        "gdp_growth,2023-Q1,4.9,\"初步, \"\"核算\"\"\n第二行\",2023-04-15T09:00:00+08:00\r\n"
+        "生产总值增长,2023-Q2,5.1,,\r\n";
+    const std::string noise = ",\"\r\n \t\xB3\xF5\xE5\xFF\x80%";
+    std::mt19937 rng(20230415);
+    for (int round = 0; round < 3000; ++round) {
+        std::string csv = good;
+        for (int k = 1 + static_cast<int>(rng() % 4); k > 0; --k) {
+            const auto at = rng() % (csv.size() + 1);
+            const char c = noise[rng() % noise.size()];
+            switch (rng() % 3) {
+                case 0:
+                    csv.insert(csv.begin() + static_cast<long>(at), c);
+                    break;
+                case 1:
+                    if (at < csv.size()) csv.erase(at, 1);
+                    break;
+                default:
+                    if (at < csv.size()) csv[at] = c;
+            }
+        }
+        const auto b = parse(csv, static_cast<CsvEncoding>(rng() % 3));
+        CAPTURE(csv);
+        CHECK((b.ok() ? !b.values.empty() : b.values.empty()));
+        CHECK((b.error.empty() || b.row_errors.empty()));
+        for (const auto& e : b.row_errors) CHECK((e.index >= 2 && !e.reason.empty()));
+    }
+}

@@ -1,0 +1,92 @@
+#include "replay.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+#include "json_text.hpp"
+
+namespace indicatord {
+
+namespace {
+
+// The next local midnight strictly after `t`.
+TimePoint next_midnight(const Engine& engine, TimePoint t) {
+    const auto* zone = engine.zone();
+    const auto local = zone->to_local(t);
+    const auto day = date::floor<date::days>(local) + date::days(1);
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(zone->to_sys(day, date::choose::earliest));
+}
+
+std::string local_time(const Engine& engine, TimePoint t) {
+    return date::format("%F %R %Ez", date::make_zoned(engine.zone(), date::floor<std::chrono::seconds>(t)));
+}
+
+}  // namespace
+
+std::vector<StatusChange> replay(Engine& engine, std::vector<TimedValue> values, TimePoint from, TimePoint to) {
+    std::stable_sort(values.begin(), values.end(),
+                     [](const TimedValue& a, const TimedValue& b) { return a.reported_at < b.reported_at; });
+    const auto& plan = engine.plan();
+    std::size_t next = 0;
+    // values reported before the window count from the start
+    while (next < values.size() && values[next].reported_at <= from) {
+        const auto& v = values[next++];
+        engine.record(v.indicator, Observation{v.period, v.value, 1, v.reported_at});
+    }
+    engine.evaluate_all(from);
+    std::vector<Status> current(plan.indicators.size());
+    for (std::size_t i = 0; i < current.size(); ++i) current[i] = engine.evaluation(i).status;
+
+    std::vector<StatusChange> changes;
+    TimePoint t = from;
+    while (t < to) {
+        TimePoint step = std::min(next_midnight(engine, t), to);
+        if (next < values.size() && values[next].reported_at < step) step = values[next].reported_at;
+        t = step;
+        while (next < values.size() && values[next].reported_at <= t) {
+            const auto& v = values[next++];
+            const int revision = engine.series(v.indicator).at(v.period) ? engine.series(v.indicator).at(v.period)->revision + 1 : 1;
+            engine.record(v.indicator, Observation{v.period, v.value, revision, v.reported_at});
+        }
+        engine.evaluate_all(t);
+        for (std::size_t i = 0; i < current.size(); ++i) {
+            const auto& ev = engine.evaluation(i);
+            if (ev.status == current[i]) continue;
+            changes.push_back(StatusChange{t, i, current[i], ev.status, describe(plan.indicators[i], ev)});
+            current[i] = ev.status;
+        }
+    }
+    return changes;
+}
+
+std::string format_timeline(const Engine& engine, const std::vector<StatusChange>& changes) {
+    std::string out;
+    for (const auto& c : changes) {
+        const auto& ind = engine.plan().indicators[c.indicator];
+        char head[160];
+        std::snprintf(head, sizeof head, "%s  task %-3d %-40s %-8s -> %-8s  ", local_time(engine, c.at).c_str(), ind.task,
+                      ind.key.c_str(), std::string(to_string(c.from)).c_str(), std::string(to_string(c.to)).c_str());
+        out += head;
+        out += c.reason;
+        out += '\n';
+    }
+    return out;
+}
+
+std::string timeline_json(const Engine& engine, const std::vector<StatusChange>& changes) {
+    boost::json::array a;
+    for (const auto& c : changes) {
+        const auto& ind = engine.plan().indicators[c.indicator];
+        a.push_back(boost::json::object{{"at", format_instant(c.at)},
+                                        {"indicator", ind.key},
+                                        {"task", ind.task},
+                                        {"lead_unit", ind.lead_unit},
+                                        {"from", to_string(c.from)},
+                                        {"to", to_string(c.to)},
+                                        {"reason", c.reason}});
+    }
+    return json_text(a, true);
+}
+
+}  // namespace indicatord
