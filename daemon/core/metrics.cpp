@@ -2,6 +2,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <array>
 #include <charconv>
 #include <sstream>
 
@@ -101,7 +102,7 @@ double seconds(TimePoint t) { return static_cast<double>(t.time_since_epoch().co
 
 }  // namespace
 
-void write_indicator_metrics(std::string& out, const Engine& e) {
+void write_indicator_metrics(std::string& out, const Engine& e, TimePoint now) {
     const auto n = e.plan().indicators.size();
     out.reserve(out.size() + n * 1200);
     family(out, e, "indicator_value", "Latest reported value (newest revision of the latest period) of the indicator.",
@@ -130,6 +131,44 @@ void write_indicator_metrics(std::string& out, const Engine& e) {
            });
     family(out, e, "indicator_overdue", "1 if a report of the indicator is past its due date plus grace.",
            [&](std::size_t i) -> std::optional<double> { return e.evaluation(i).status == Status::overdue ? 1.0 : 0.0; });
+    family(out, e, "indicator_overdue_seconds", "How long the overdue report has been past its due date (0 if none is overdue).",
+           [&](std::size_t i) -> std::optional<double> {
+               const auto& ev = e.evaluation(i);
+               if (ev.status != Status::overdue || !ev.overdue_period) return 0.0;
+               const auto due = e.dues().due(*ev.overdue_period, e.plan().indicators[i].schedule);
+               return std::max(0.0, static_cast<double>((now - due).count()) / 1000.0);
+           });
+
+    // Per lead unit: indicators by status, and overdue reports.
+    const auto& units = e.plan().units;
+    std::vector<std::array<int, std::size(kAllStatuses)>> counts(units.size());
+    for (auto& c : counts) c.fill(0);
+    for (std::size_t i = 0; i < n; ++i) {
+        auto it = e.plan().unit_index.find(e.plan().indicators[i].lead_unit);
+        if (it != e.plan().unit_index.end()) ++counts[it->second][static_cast<std::size_t>(e.evaluation(i).status)];
+    }
+    const auto plan_label = escape_label(e.plan().id);
+    header(out, "indicator_unit_indicators", "Indicators a unit leads, by current status.");
+    for (std::size_t u = 0; u < units.size(); ++u) {
+        int total = 0;
+        for (int c : counts[u]) total += c;
+        if (total == 0) continue;
+        for (auto st : kAllStatuses) {
+            out.append("indicator_unit_indicators{plan=\"").append(plan_label).append("\",unit=\"").append(escape_label(units[u].id));
+            out.append("\",status=\"").append(to_string(st)).append("\"} ");
+            append_number(out, counts[u][static_cast<std::size_t>(st)]);
+            out.push_back('\n');
+        }
+    }
+    header(out, "indicator_unit_overdue_reports", "Reports a unit owes that are past their due date plus grace.");
+    for (std::size_t u = 0; u < units.size(); ++u) {
+        int total = 0;
+        for (int c : counts[u]) total += c;
+        if (total == 0) continue;
+        out.append("indicator_unit_overdue_reports{plan=\"").append(plan_label).append("\",unit=\"").append(escape_label(units[u].id)).append("\"} ");
+        append_number(out, counts[u][static_cast<std::size_t>(Status::overdue)]);
+        out.push_back('\n');
+    }
 }
 
 }  // namespace indicatord

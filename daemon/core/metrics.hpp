@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include "clock.hpp"
+
 namespace indicatord {
 
 class Engine;
@@ -42,6 +44,6 @@ private:
 
 /// Appends the per-indicator families (indicator_*) in the Prometheus text format, written
 /// straight from the engine's evaluations: no per-series objects.
-void write_indicator_metrics(std::string& out, const Engine& engine);
+void write_indicator_metrics(std::string& out, const Engine& engine, TimePoint now);
 
 }  // namespace indicatord

@@ -303,7 +303,7 @@ HttpResponse Service::get_metrics() const {
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = d_.metrics.serialize();
-    write_indicator_metrics(r.body, d_.engine());
+    write_indicator_metrics(r.body, d_.engine(), d_.clock.now());
     return r;
 }
 

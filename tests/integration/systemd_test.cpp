@@ -54,6 +54,8 @@ TEST_CASE("cmake --install lays out the binaries, the unit, the config and the r
         CHECK(fs::is_regular_file(prefix / f));
     }
 
+    CHECK_FALSE(fs::exists(prefix / "share/indicatord/rules/tests"));  // names source-tree paths
+
     // The installed files name the prefix the install ran with, not the configured one.
     const auto p = prefix.string();
     const auto config = prefix / "etc/indicatord/indicatord.yaml";

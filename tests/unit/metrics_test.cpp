@@ -32,10 +32,11 @@ TEST_CASE("per-indicator families: one-hot status, values, bounded labels", "[me
     Engine engine(std::make_shared<const Plan>(load_plan({test::kData + "/minimal"})), nullptr);
     const auto gdp = static_cast<std::size_t>(engine.plan().index_of("gdp_growth"));
     engine.record(gdp, Observation{*parse_period("2023-Q1"), 4.9, 1, TimePoint(std::chrono::seconds(1680000000))});
-    engine.evaluate_all(*parse_instant("2023-04-10T00:00:00+08:00"));
+    const auto now = *parse_instant("2023-07-27T00:00:00+08:00");
+    engine.evaluate_all(now);
 
     std::string text;
-    write_indicator_metrics(text, engine);
+    write_indicator_metrics(text, engine, now);
     auto m = parse(text);
 
     CHECK(m.count("indicator_status") == engine.plan().indicators.size() * std::size(kAllStatuses));
@@ -51,7 +52,13 @@ TEST_CASE("per-indicator families: one-hot status, values, bounded labels", "[me
     CHECK(value.first->second.second == 4.9);
     CHECK(m.find("indicator_target")->second.second == 6);
     CHECK(m.find("indicator_last_report_timestamp_seconds")->second.second == 1680000000);
-    CHECK(text.find(labels.substr(0, labels.size() - 1) + ",status=\"at_risk\"} 1") != std::string::npos);
+    // Q2 was due 2023-07-20 (end of day: 07-21 00:00) with 5 days' grace: overdue on 07-27, 6 days late
+    CHECK(text.find(labels.substr(0, labels.size() - 1) + ",status=\"overdue\"} 1") != std::string::npos);
+    CHECK(m.find("indicator_overdue_seconds")->second.second == 6 * 86400);
+    // per unit: fgw leads gdp_growth, cpi_growth and manufacturing_projects, all three overdue by now
+    CHECK(text.find("indicator_unit_indicators{plan=\"test-2023\",unit=\"fgw\",status=\"overdue\"} 3") != std::string::npos);
+    CHECK(text.find("indicator_unit_overdue_reports{plan=\"test-2023\",unit=\"fgw\"} 3") != std::string::npos);
+    CHECK(text.find("unit=\"tjj\"") == std::string::npos);  // leads nothing
 }
 
 TEST_CASE("label values are escaped", "[metrics]") {
