@@ -162,6 +162,7 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
         if (auto at = req.content_type.find("charset="); at != std::string::npos) {
             auto name = req.content_type.substr(at + 8);
             name = name.substr(0, name.find(';'));
+            if (name.size() >= 2 && name.front() == '"' && name.back() == '"') name = name.substr(1, name.size() - 2);
             auto e = parse_encoding(name);
             if (!e) {
                 d_.metrics.requests_rejected.Increment();
