@@ -3,9 +3,15 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <fstream>
+#include <map>
 
 #include "auth.hpp"
+#include "alert_store.hpp"
+#include "alerts.hpp"
 #include "committer.hpp"
+#include "deliverer.hpp"
+#include "dispatch.hpp"
 #include "engine.hpp"
 #include "errors.hpp"
 #include "http_server.hpp"
@@ -27,14 +33,21 @@ std::vector<std::string> keys_of(const Plan& plan) {
     return keys;
 }
 
+TimePoint wall_now() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
 double unix_now() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
 
-App::App(DaemonConfig config, std::unique_ptr<Clock> clock)
-    : config_(std::move(config)), clock_(std::move(clock)), metrics_(std::make_unique<SelfMetrics>(kVersion)) {}
+App::App(DaemonConfig config, std::unique_ptr<Clock> clock, ManualClock* manual)
+    : config_(std::move(config)),
+      clock_(std::move(clock)),
+      manual_clock_(manual),
+      metrics_(std::make_unique<SelfMetrics>(kVersion)) {}
 
 App::~App() = default;
 
@@ -57,15 +70,28 @@ int App::run() {
     store_->register_indicators(keys_of(*plan));
     engine_->load(*store_);
     evaluate_all();
+    alert_store_ = std::make_unique<AlertStore>(store_->writer());
+    alerter_ = std::make_unique<Alerter>(config_.alerting);
+    alerter_->load(alert_store_->load_alerts(), alert_store_->load_silences());
     committer_ = std::make_unique<Committer>(*store_, [m = metrics_.get()] { m->commits.Increment(); });
     spdlog::info("database {} (schema version {})", config_.database.string(), store_->schema_version());
+    deliverer_ = std::make_unique<Deliverer>(config_.database, delivery_settings(config_.alerting),
+                                             [m = metrics_.get()](const std::string& channel, DeliveryOutcome o) {
+                                                 m->count_notification(channel, static_cast<int>(o));
+                                             },
+                                             [m = metrics_.get()](const Deliverer::Depth& depth) {
+                                                 m->outbox_depth.Set(static_cast<double>(depth.pending));
+                                                 m->outbox_oldest_age.Set(depth.oldest_age_seconds);
+                                             });
+    run_alerts();
 
     // 3. Bind and serve.
     service_ = std::make_unique<Service>(Service::Deps{[this]() -> Engine& { return *engine_; }, *store_,
                                                        *committer_, *metrics_, *clock_,
                                                        [this] { return engine_ && store_ && !stopping_; },
                                                        [this] { return tokens_.get(); },
-                                                       config_.auth.read_requires_token});
+                                                       config_.auth.read_requires_token,
+                                                       [this]() -> AlertActions& { return *this; }});
     server_ = std::make_unique<HttpServer>(io_, *service_, *metrics_, config_.http);
     const auto port = server_->listen(config_.listen_host, config_.listen_port);
     const bool v6 = config_.listen_host.find(':') != std::string::npos;
@@ -81,6 +107,7 @@ int App::run() {
 
     // 4. Run until stopped, then drain.
     io_.run();
+    deliverer_->stop();
     committer_->stop();
     spdlog::info("stopped");
     return 0;
@@ -143,6 +170,7 @@ void App::reload() {
         engine->load(*store_);
         engine_ = std::move(engine);
         tokens_ = rules.tokens;
+        alerter_->set_config(config_.alerting);
         warn_if_open();
         evaluate_all();
         metrics_->indicators.Set(static_cast<double>(plan->indicators.size()));
@@ -163,11 +191,91 @@ void App::evaluate_all() {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
+DeliverySettings App::delivery_settings(const AlertingConfig& a) {
+    DeliverySettings d;
+    d.smtp.url = a.smtp.url;
+    d.smtp.from = a.smtp.from;
+    d.smtp.starttls = a.smtp.starttls;
+    d.smtp.verify_tls = a.smtp.verify_tls;
+    d.smtp.username = a.smtp.username;
+    d.smtp.timeout = a.smtp.timeout;
+    // The password: a file named in the config, else the systemd credential smtp-password.
+    std::filesystem::path pw;
+    if (a.smtp.password_file) pw = *a.smtp.password_file;
+    else if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY")) pw = std::filesystem::path(dir) / "smtp-password";
+    if (!pw.empty() && std::filesystem::exists(pw)) {
+        std::ifstream in(pw);
+        std::string s((std::istreambuf_iterator<char>(in)), {});
+        while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+        d.smtp.password = s;
+    }
+    d.backoff_initial = a.backoff_initial;
+    d.backoff_max = a.backoff_max;
+    d.give_up_after = a.give_up_after;
+    return d;
+}
+
+void App::run_alerts() {
+    const auto now = clock_->now();
+    auto step = alerter_->step(*engine_, now);
+    auto outbox = to_outbox(engine_->plan(), step.receivers, step.digests, config_.alerting.smtp.from);
+    if (!step.changed.empty() || !outbox.empty()) {
+        try {
+            committer_->exclusive([&](Store&) { alert_store_->save(step.changed, outbox, wall_now()); });
+        } catch (const std::exception& e) {
+            spdlog::error("cannot save alert states: {}", e.what());
+            alerter_->load(alert_store_->load_alerts(), alert_store_->load_silences());  // back to what is on disk
+            return;
+        }
+        if (!outbox.empty()) deliverer_->wake();
+    }
+    update_alert_metrics();
+}
+
+void App::update_alert_metrics() {
+    std::map<std::pair<std::string, std::string>, int> counts;
+    for (const auto& [fp, a] : alerter_->alerts()) ++counts[{std::string(to_string(a.phase)), std::string(to_string(a.kind))}];
+    metrics_->set_alert_counts(counts);
+}
+
+bool App::acknowledge(const std::string& fingerprint, const std::string& by, const std::string& comment) {
+    AlertState changed;
+    if (!alerter_->acknowledge(fingerprint, by, comment, clock_->now(), &changed)) return false;
+    committer_->exclusive([&](Store&) { alert_store_->save({changed}, {}, wall_now()); });
+    return true;
+}
+
+std::int64_t App::add_silence(Silence s) {
+    s.created_at = clock_->now();
+    committer_->exclusive([&](Store&) { s.id = alert_store_->add_silence(s); });
+    alerter_->add_silence(s);
+    return s.id;
+}
+
+bool App::expire_silence(std::int64_t id) {
+    const auto now = clock_->now();
+    if (!alerter_->expire_silence(id, now)) return false;
+    committer_->exclusive([&](Store&) { alert_store_->update_silence_end(id, now); });
+    return true;
+}
+
+bool App::set_clock(TimePoint now) {
+    if (!manual_clock_) return false;
+    manual_clock_->set(now);
+    evaluate_all();
+    run_alerts();
+    return true;
+}
+
+const Alerter& App::alerter() const { return *alerter_; }
+TimePoint App::now() const { return clock_->now(); }
+
 void App::schedule_tick() {
     tick_.expires_after(config_.evaluation_interval);
     tick_.async_wait([this](const boost::system::error_code& ec) {
         if (ec || stopping_) return;
         evaluate_all();
+        run_alerts();
         schedule_tick();
     });
 }

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "alert_actions.hpp"
 #include "clock.hpp"
 #include "config.hpp"
 
@@ -18,6 +19,10 @@ class SelfMetrics;
 class Service;
 class HttpServer;
 class TokenStore;
+class Alerter;
+class AlertStore;
+class Deliverer;
+struct DeliverySettings;
 struct Plan;
 
 inline constexpr std::string_view kVersion = "0.1.0";
@@ -27,9 +32,10 @@ inline constexpr std::string_view kVersion = "0.1.0";
 ///
 /// Threads: everything runs on the io_context's single thread except the Committer's writer
 /// thread, which only touches the Store's write connection.
-class App {
+class App final : public AlertActions {
 public:
-    App(DaemonConfig config, std::unique_ptr<Clock> clock);
+    /// `manual`: the clock itself when tests drive it (POST /-/clock), else null.
+    App(DaemonConfig config, std::unique_ptr<Clock> clock, ManualClock* manual = nullptr);
     ~App();
     App(const App&) = delete;
     App& operator=(const App&) = delete;
@@ -38,6 +44,14 @@ public:
     /// std::system_error (bind) before serving; returns the exit code after a clean stop.
     int run();
 
+    // AlertActions, for the HTTP API (event loop thread).
+    const Alerter& alerter() const override;
+    TimePoint now() const override;
+    bool acknowledge(const std::string& fingerprint, const std::string& by, const std::string& comment) override;
+    std::int64_t add_silence(Silence silence) override;
+    bool expire_silence(std::int64_t id) override;
+    bool set_clock(TimePoint now) override;
+
 private:
     void start_signals();
     void schedule_tick();
@@ -45,10 +59,14 @@ private:
     void reload();
     void stop();
     void evaluate_all();
+    void run_alerts();
+    void update_alert_metrics();
+    static DeliverySettings delivery_settings(const AlertingConfig& alerting);
     void warn_if_open() const;
 
     DaemonConfig config_;
     std::unique_ptr<Clock> clock_;
+    ManualClock* manual_clock_ = nullptr;
     boost::asio::io_context io_{1};
     boost::asio::signal_set signals_{io_};
     boost::asio::steady_timer tick_{io_};
@@ -58,7 +76,10 @@ private:
     std::unique_ptr<Engine> engine_;
     std::shared_ptr<const TokenStore> tokens_;
     std::unique_ptr<Store> store_;
+    std::unique_ptr<AlertStore> alert_store_;
+    std::unique_ptr<Alerter> alerter_;
     std::unique_ptr<Committer> committer_;
+    std::unique_ptr<Deliverer> deliverer_;
     std::unique_ptr<Service> service_;
     std::unique_ptr<HttpServer> server_;
     bool stopping_ = false;

@@ -7,7 +7,7 @@ namespace indicatord {
 
 const char* const kDaemonUsage =
     "usage: indicatord --config PATH [--listen HOST:PORT] [--database PATH]\n"
-    "                  [--log-level LEVEL] [--now RFC3339] [--check] [--version]\n";
+    "                  [--log-level LEVEL] [--now RFC3339] [--test-clock] [--check] [--version]\n";
 
 DaemonArgs parse_daemon_args(const std::vector<std::string>& args) {
     DaemonArgs a;
@@ -23,6 +23,7 @@ DaemonArgs parse_daemon_args(const std::vector<std::string>& args) {
         else if (arg == "--log-level") a.log_level = value("--log-level");
         else if (arg == "--now") a.now = value("--now");
         else if (arg == "--check") a.check_only = true;
+        else if (arg == "--test-clock") a.test_clock = true;
         else if (arg == "--help" || arg == "-h") a.help = true;
         else if (arg == "--version") a.version = true;
         else throw UsageError("unknown argument '" + arg + "'");

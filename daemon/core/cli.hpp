@@ -16,6 +16,7 @@ struct DaemonArgs {
     std::optional<std::string> log_level;
     std::optional<std::string> now;
     bool check_only = false;
+    bool test_clock = false;  ///< the clock stands still and POST /-/clock moves it (tests)
     bool help = false;
     bool version = false;
 };

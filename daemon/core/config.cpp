@@ -59,6 +59,65 @@ std::size_t positive(const fs::path& f, const YAML::Node& n, std::string_view wh
     return static_cast<std::size_t>(v);
 }
 
+std::optional<DayOffset> parse_day_offset(std::string_view text) {
+    DayOffset o;
+    const bool wd = text.ends_with("wd");
+    const auto digits = text.substr(0, text.size() - (wd ? 2 : 1));
+    if (!wd && !text.ends_with("d")) return std::nullopt;
+    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), o.days);
+    if (ec != std::errc{} || p != digits.data() + digits.size() || digits.empty() || o.days < 0) return std::nullopt;
+    o.working_days = wd;
+    return o;
+}
+
+template <typename Resolve>
+void load_alerting(const fs::path& file, const YAML::Node& a, AlertingConfig& c, Resolve resolve) {
+    yaml::check_map(file, a, "alerting",
+                    {"external_url", "group_interval", "repeat_interval", "for", "send_resolved", "reminders",
+                     "escalation", "smtp", "delivery"});
+    if (auto n = a["external_url"]) c.external_url = yaml::scalar(file, n, "external_url");
+    if (auto n = a["group_interval"]) c.group_interval = duration_at(file, n, "group_interval");
+    if (auto n = a["repeat_interval"]) c.repeat_interval = duration_at(file, n, "repeat_interval");
+    if (auto n = a["for"]) {
+        auto d = parse_duration(yaml::scalar(file, n, "for"));
+        if (!d) yaml::fail(file, n, "for must be a duration like 0s, 10m, 1d");
+        c.pending_for = *d;
+    }
+    if (auto n = a["send_resolved"]) c.send_resolved = yaml::boolean(file, n, "send_resolved");
+    if (auto n = a["reminders"]) c.reminders = yaml::boolean(file, n, "reminders");
+    if (auto e = a["escalation"]) {
+        yaml::check_map(file, e, "escalation", {"unit", "after"});
+        c.escalation_unit = yaml::scalar(file, yaml::required(file, e, "unit", "escalation"), "escalation unit");
+        auto after = yaml::required(file, e, "after", "escalation");
+        if (!after.IsSequence() || after.size() == 0) yaml::fail(file, after, "escalation.after must be a list like [3wd, 10wd]");
+        for (const auto& x : after) {
+            auto o = parse_day_offset(yaml::scalar(file, x, "escalation step"));
+            if (!o) yaml::fail(file, x, "escalation step must be days like '3d' or working days like '3wd', got '" + x.Scalar() + "'");
+            if (!c.escalation_steps.empty() && o->days <= c.escalation_steps.back().days)
+                yaml::fail(file, x, "escalation steps must increase");
+            c.escalation_steps.push_back(*o);
+        }
+    }
+    if (auto s = a["smtp"]) {
+        yaml::check_map(file, s, "smtp", {"url", "from", "starttls", "verify_tls", "username", "password_file", "timeout"});
+        c.smtp.url = yaml::scalar(file, yaml::required(file, s, "url", "smtp"), "smtp url");
+        if (!c.smtp.url.starts_with("smtp://") && !c.smtp.url.starts_with("smtps://"))
+            yaml::fail(file, s["url"], "smtp url must start with smtp:// or smtps://");
+        if (auto n = s["from"]) c.smtp.from = yaml::scalar(file, n, "from");
+        if (auto n = s["starttls"]) c.smtp.starttls = yaml::boolean(file, n, "starttls");
+        if (auto n = s["verify_tls"]) c.smtp.verify_tls = yaml::boolean(file, n, "verify_tls");
+        if (auto n = s["username"]) c.smtp.username = yaml::scalar(file, n, "username");
+        if (auto n = s["password_file"]) c.smtp.password_file = resolve(yaml::scalar(file, n, "password_file"));
+        if (auto n = s["timeout"]) c.smtp.timeout = duration_at(file, n, "timeout");
+    }
+    if (auto d = a["delivery"]) {
+        yaml::check_map(file, d, "delivery", {"backoff_initial", "backoff_max", "give_up_after"});
+        if (auto n = d["backoff_initial"]) c.backoff_initial = duration_at(file, n, "backoff_initial");
+        if (auto n = d["backoff_max"]) c.backoff_max = duration_at(file, n, "backoff_max");
+        if (auto n = d["give_up_after"]) c.give_up_after = duration_at(file, n, "give_up_after");
+    }
+}
+
 }  // namespace
 
 DaemonConfig load_config(const fs::path& file) {
@@ -68,7 +127,7 @@ DaemonConfig load_config(const fs::path& file) {
     if (!root.IsDefined() || root.IsNull()) throw ConfigError(file.string() + ": config file is empty");
     yaml::check_map(file, root, "config",
                     {"listen", "database", "rules", "calendars", "evaluation_interval", "log_level", "now",
-                     "http", "auth"});
+                     "http", "auth", "alerting"});
     const auto base = fs::absolute(file).parent_path();
     auto resolve = [&](const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : base / p; };
 
@@ -115,6 +174,12 @@ DaemonConfig load_config(const fs::path& file) {
         yaml::check_map(file, a, "auth", {"tokens_file", "read_requires_token"});
         if (auto n = a["tokens_file"]) c.auth.tokens_file = resolve(yaml::scalar(file, n, "tokens_file"));
         if (auto n = a["read_requires_token"]) c.auth.read_requires_token = yaml::boolean(file, n, "read_requires_token");
+    }
+    if (auto a = root["alerting"]) load_alerting(file, a, c.alerting, resolve);
+    if (c.alerting.external_url.empty()) {
+        const bool v6 = c.listen_host.find(':') != std::string::npos;
+        c.alerting.external_url = "http://" + (v6 ? "[" + c.listen_host + "]" : c.listen_host) + ":" +
+                                  std::to_string(c.listen_port);
     }
     return c;
 }

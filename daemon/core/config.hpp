@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "plan.hpp"
+
 namespace indicatord {
 
 /// HTTP limits; each has a safe default and a config key under `http:`.
@@ -17,6 +19,34 @@ struct HttpLimits {
     std::chrono::seconds read_timeout{30};
     std::size_t max_connections = 1024;
     std::chrono::seconds drain_timeout{10};
+};
+
+/// SMTP for email receivers (`alerting.smtp`). The password comes from a file or a systemd
+/// credential, never from the config itself.
+struct SmtpConfig {
+    std::string url;  ///< smtp://host:port or smtps://host:port; empty: no email
+    std::string from = "indicatord@localhost";
+    bool starttls = false;
+    bool verify_tls = true;
+    std::string username;
+    std::optional<std::filesystem::path> password_file;
+    std::chrono::seconds timeout{30};
+};
+
+/// The `alerting:` section.
+struct AlertingConfig {
+    std::chrono::seconds group_interval{60};          ///< one message per receiver per interval at most
+    std::chrono::seconds repeat_interval{24 * 3600};  ///< re-send alerts that stay firing
+    std::chrono::seconds pending_for{0};              ///< a condition must hold this long to fire
+    bool send_resolved = true;
+    bool reminders = true;
+    std::string escalation_unit;              ///< unit id of the supervision office; empty: none
+    std::vector<DayOffset> escalation_steps;  ///< after firing: e.g. 3wd, 10wd
+    std::string external_url;                 ///< link in messages back to this daemon
+    SmtpConfig smtp;
+    std::chrono::seconds backoff_initial{5};
+    std::chrono::seconds backoff_max{600};
+    std::chrono::seconds give_up_after{24 * 3600};
 };
 
 /// API tokens. Without a tokens file, writes are open to anyone who reaches the port.
@@ -39,6 +69,7 @@ struct DaemonConfig {
     std::optional<std::string> now;  ///< fixed start time for the clock (demos, replays)
     HttpLimits http;
     AuthConfig auth;
+    AlertingConfig alerting;
 };
 
 /// Reads and validates the config file. Throws ConfigError "file:line:col: message".

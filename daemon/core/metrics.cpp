@@ -51,10 +51,28 @@ SelfMetrics::SelfMetrics(std::string_view version)
                       .Help("Time of the last successful configuration load.")
                       .Register(*registry_)
                       .Add({})),
+      outbox_depth(prometheus::BuildGauge()
+                       .Name("indicatord_outbox_pending")
+                       .Help("Notifications waiting in the outbox (queued or being retried).")
+                       .Register(*registry_)
+                       .Add({})),
+      outbox_oldest_age(prometheus::BuildGauge()
+                            .Name("indicatord_outbox_oldest_pending_age_seconds")
+                            .Help("Age of the oldest notification still waiting in the outbox.")
+                            .Register(*registry_)
+                            .Add({})),
       http_requests_(prometheus::BuildCounter()
                          .Name("indicatord_http_requests_total")
                          .Help("HTTP responses sent, by status code.")
-                         .Register(*registry_)) {
+                         .Register(*registry_)),
+      notifications_(prometheus::BuildCounter()
+                         .Name("indicatord_notifications_total")
+                         .Help("Notification delivery attempts by channel and result (delivered, retry, give_up).")
+                         .Register(*registry_)),
+      alerts_(prometheus::BuildGauge()
+                  .Name("indicatord_alerts")
+                  .Help("Alerts by state (pending, firing, resolved) and kind (reminder, overdue, at_risk, missed).")
+                  .Register(*registry_)) {
     prometheus::BuildGauge()
         .Name("indicatord_build_info")
         .Help("Build information; the value is always 1.")
@@ -65,6 +83,19 @@ SelfMetrics::SelfMetrics(std::string_view version)
 
 void SelfMetrics::count_response(unsigned status) {
     http_requests_.Add({{"code", std::to_string(status)}}).Increment();
+}
+
+void SelfMetrics::count_notification(const std::string& channel, int outcome) {
+    static const char* names[] = {"delivered", "retry", "give_up"};
+    notifications_.Add({{"channel", channel}, {"result", names[outcome % 3]}}).Increment();
+}
+
+void SelfMetrics::set_alert_counts(const std::map<std::pair<std::string, std::string>, int>& counts) {
+    for (const char* state : {"pending", "firing", "resolved"})
+        for (const char* kind : {"reminder", "overdue", "at_risk", "missed"}) {
+            auto it = counts.find({state, kind});
+            alerts_.Add({{"state", state}, {"kind", kind}}).Set(it == counts.end() ? 0 : it->second);
+        }
 }
 
 std::string SelfMetrics::serialize() const {

@@ -5,6 +5,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -32,6 +33,14 @@ public:
     prometheus::Gauge& reload_success;
     prometheus::Gauge& reload_time;
 
+    prometheus::Gauge& outbox_depth;
+    prometheus::Gauge& outbox_oldest_age;
+
+    /// Counts one notification attempt by channel and outcome (delivered, retry, give_up).
+    void count_notification(const std::string& channel, int outcome);
+    /// Sets indicatord_alerts{state,kind} from counts keyed by (state, kind).
+    void set_alert_counts(const std::map<std::pair<std::string, std::string>, int>& counts);
+
     /// Counts one HTTP response by status code.
     void count_response(unsigned status);
 
@@ -40,6 +49,8 @@ public:
 
 private:
     prometheus::Family<prometheus::Counter>& http_requests_;
+    prometheus::Family<prometheus::Counter>& notifications_;
+    prometheus::Family<prometheus::Gauge>& alerts_;
 };
 
 /// Appends the per-indicator families (indicator_*) in the Prometheus text format, written

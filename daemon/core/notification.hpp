@@ -25,8 +25,9 @@ struct AlertItem {
     std::optional<TimePoint> ends_at;  ///< set when resolved
     /// labels: alertname, plan, task, indicator, lead_unit, kind, severity
     std::map<std::string, std::string> labels;
-    /// annotations: summary (one line), description (several), task_text, indicator_name,
-    /// value, target, status, due, overdue_by, units (responsible units' names)
+    /// annotations: summary (one line), description, task_text, indicator_name, period,
+    /// value ("4.9%"), target ("≥ 6%"), status, due (YYYY-MM-DD), overdue_by (whole days,
+    /// digits only), units (responsible units' names joined with 、)
     std::map<std::string, std::string> annotations;
 };
 

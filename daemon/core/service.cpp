@@ -7,9 +7,12 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
+#include <charconv>
 #include <set>
 
 #include "auth.hpp"
+#include "alert_actions.hpp"
+#include "alerts.hpp"
 #include "committer.hpp"
 #include "csv_import.hpp"
 #include "engine.hpp"
@@ -136,6 +139,41 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
     }
     if (tokens && !who && d_.read_requires_token && path.starts_with("/api/"))
         co_return unauthorized("reading the API needs a token: send Authorization: Bearer <token>");
+    const Principal* principal = who ? &*who : nullptr;
+    if (path == "/-/clock") {
+        if (m != "POST") co_return method_not_allowed(m, path, "POST");
+        if (tokens && !(who && who->admin)) co_return unauthorized("moving the clock needs an admin token");
+        boost::system::error_code ec;
+        auto body = json::parse(req.body, ec);
+        const auto* now = !ec && body.is_object() ? body.as_object().if_contains("now") : nullptr;
+        auto t = now && now->is_string() ? parse_instant(now->as_string()) : std::nullopt;
+        if (!t) co_return json_error(400, "body must be {\"now\": \"<RFC 3339 instant>\"}");
+        if (!d_.alerts().set_clock(*t)) co_return json_error(404, "the clock is not under test control (start with --test-clock)");
+        co_return json_ok(json::object{{"now", format_instant(*t)}});
+    }
+    if (path == "/api/v1/alerts") {
+        if (m != "GET" && m != "HEAD") co_return method_not_allowed(m, path, "GET, HEAD");
+        co_return list_alerts(query);
+    }
+    constexpr std::string_view alerts_prefix = "/api/v1/alerts/";
+    if (path.starts_with(alerts_prefix) && path.ends_with("/ack")) {
+        if (m != "POST") co_return method_not_allowed(m, path, "POST");
+        if (tokens && !who) co_return unauthorized("acknowledging needs an API token: send Authorization: Bearer <token>");
+        const auto fp = std::string_view(path).substr(alerts_prefix.size(), path.size() - alerts_prefix.size() - 4);
+        co_return acknowledge(fp, req, principal);
+    }
+    if (path == "/api/v1/silences") {
+        if (m == "GET" || m == "HEAD") co_return list_silences();
+        if (m != "POST") co_return method_not_allowed(m, path, "GET, HEAD, POST");
+        if (tokens && !who) co_return unauthorized("silences need an admin token: send Authorization: Bearer <token>");
+        co_return add_silence(req, principal);
+    }
+    constexpr std::string_view silences_prefix = "/api/v1/silences/";
+    if (path.starts_with(silences_prefix)) {
+        if (m != "DELETE") co_return method_not_allowed(m, path, "DELETE");
+        if (tokens && !who) co_return unauthorized("silences need an admin token: send Authorization: Bearer <token>");
+        co_return expire_silence(std::string_view(path).substr(silences_prefix.size()), principal);
+    }
     if (path == "/api/v1/indicators") {
         if (m != "GET" && m != "HEAD") co_return method_not_allowed(m, path, "GET, HEAD");
         co_return list_indicators(query);
@@ -298,6 +336,154 @@ HttpResponse Service::get_values(std::string_view key) const {
                                    {"reported_at", format_instant(r.reported_at)},
                                    {"reporter", r.reporter}});
     return json_ok(json::object{{"indicator", key}, {"values", std::move(out)}});
+}
+
+namespace {
+
+json::object alert_json(const Plan& plan, const AlertState& a) {
+    json::object o{{"fingerprint", a.fingerprint},
+                   {"indicator", a.indicator},
+                   {"kind", to_string(a.kind)},
+                   {"state", to_string(a.phase)},
+                   {"period", a.period},
+                   {"started_at", format_instant(a.started_at)}};
+    if (const auto* ind = plan.find_indicator(a.indicator)) {
+        o["task"] = ind->task;
+        o["lead_unit"] = ind->lead_unit;
+        o["name"] = ind->name;
+    }
+    if (a.firing_at) o["firing_at"] = format_instant(*a.firing_at);
+    if (a.resolved_at) o["resolved_at"] = format_instant(*a.resolved_at);
+    if (a.last_notified_at) o["last_notified_at"] = format_instant(*a.last_notified_at);
+    o["escalation_level"] = a.escalation_level;
+    if (a.acked_at)
+        o["acknowledged"] = json::object{{"by", a.acked_by}, {"comment", a.ack_comment}, {"at", format_instant(*a.acked_at)}};
+    return o;
+}
+
+json::object silence_json(const Silence& s, TimePoint now) {
+    json::object m;
+    for (const auto& [k, v] : s.matchers) m[k] = v;
+    return json::object{{"id", s.id},
+                        {"matchers", std::move(m)},
+                        {"starts_at", format_instant(s.starts_at)},
+                        {"ends_at", format_instant(s.ends_at)},
+                        {"author", s.author},
+                        {"comment", s.comment},
+                        {"created_at", format_instant(s.created_at)},
+                        {"active", s.active(now)}};
+}
+
+}  // namespace
+
+HttpResponse Service::list_alerts(const std::vector<std::pair<std::string, std::string>>& query) const {
+    std::string state, kind, unit;
+    for (const auto& [k, v] : query) {
+        if (k == "state") state = v;
+        else if (k == "kind") kind = v;
+        else if (k == "unit") unit = v;
+        else return json_error(400, "unknown query parameter '" + k + "' (allowed: state, kind, unit)");
+    }
+    const auto& plan = d_.engine().plan();
+    std::vector<const AlertState*> list;
+    for (const auto& [fp, a] : d_.alerts().alerter().alerts()) {
+        if (!state.empty() && to_string(a.phase) != state) continue;
+        if (!kind.empty() && to_string(a.kind) != kind) continue;
+        const auto* ind = plan.find_indicator(a.indicator);
+        if (!unit.empty() && (!ind || ind->lead_unit != unit)) continue;
+        list.push_back(&a);
+    }
+    std::sort(list.begin(), list.end(), [](auto* x, auto* y) {
+        return std::tie(x->started_at, x->fingerprint) < std::tie(y->started_at, y->fingerprint);
+    });
+    json::array out;
+    for (const auto* a : list) out.push_back(alert_json(plan, *a));
+    return json_ok(json::object{{"alerts", std::move(out)}});
+}
+
+HttpResponse Service::acknowledge(std::string_view fingerprint, const HttpRequest& req, const Principal* who) {
+    auto& actions = d_.alerts();
+    const auto& alerts = actions.alerter().alerts();
+    auto it = alerts.find(std::string(fingerprint));
+    if (it == alerts.end()) return json_error(404, "no alert with fingerprint '" + std::string(fingerprint) + "'");
+    boost::system::error_code ec;
+    auto body = json::parse(req.body.empty() ? std::string_view("{}") : std::string_view(req.body), ec);
+    if (ec || !body.is_object()) return json_error(400, "body must be a JSON object {\"comment\": \"...\"}");
+    std::string comment, author = "anonymous";
+    for (const auto& kv : body.as_object()) {
+        if (kv.key() == "comment" && kv.value().is_string()) comment = kv.value().as_string();
+        else if (kv.key() == "author" && kv.value().is_string()) author = kv.value().as_string();
+        else return json_error(400, "unknown or malformed key '" + std::string(kv.key()) + "' (allowed: comment, author)");
+    }
+    if (who) {
+        const auto& plan = d_.engine().plan();
+        const auto* ind = plan.find_indicator(it->second.indicator);
+        if (!who->admin && (!ind || !may_write(*who, plan, *ind)))
+            return json_error(403, "unit '" + who->unit + "' may not acknowledge alerts of indicator '" + it->second.indicator + "'");
+        author = who->reporter();
+    }
+    if (!actions.acknowledge(std::string(fingerprint), author, comment))
+        return json_error(409, "alert '" + std::string(fingerprint) + "' is resolved: nothing to acknowledge");
+    return json_ok(alert_json(d_.engine().plan(), actions.alerter().alerts().at(std::string(fingerprint))));
+}
+
+HttpResponse Service::list_silences() const {
+    auto& actions = d_.alerts();
+    json::array out;
+    for (const auto& s : actions.alerter().silences()) out.push_back(silence_json(s, actions.now()));
+    return json_ok(json::object{{"silences", std::move(out)}});
+}
+
+HttpResponse Service::add_silence(const HttpRequest& req, const Principal* who) {
+    if (who && !who->admin) return json_error(403, "only an admin token may create silences");
+    boost::system::error_code ec;
+    auto body = json::parse(req.body, ec);
+    if (ec || !body.is_object()) return json_error(400, "body must be a JSON object {matchers, ends_at, author, comment}");
+    auto& actions = d_.alerts();
+    Silence s;
+    s.starts_at = actions.now();
+    bool has_end = false;
+    static const std::set<std::string> labels{"plan", "task", "indicator", "lead_unit", "kind", "severity", "alertname"};
+    for (const auto& kv : body.as_object()) {
+        const std::string key = kv.key();
+        if (key == "matchers" && kv.value().is_object()) {
+            for (const auto& m : kv.value().as_object()) {
+                if (!labels.count(std::string(m.key())) || !m.value().is_string())
+                    return json_error(400, "matcher '" + std::string(m.key()) +
+                                               "' must be a string label: plan, task, indicator, lead_unit, kind, severity, alertname");
+                s.matchers[m.key()] = m.value().as_string();
+            }
+        } else if ((key == "starts_at" || key == "ends_at") && kv.value().is_string()) {
+            auto t = parse_instant(kv.value().as_string());
+            if (!t) return json_error(400, key + " must be an RFC 3339 instant");
+            (key == "starts_at" ? s.starts_at : s.ends_at) = *t;
+            has_end = has_end || key == "ends_at";
+        } else if (key == "author" && kv.value().is_string()) {
+            s.author = kv.value().as_string();
+        } else if (key == "comment" && kv.value().is_string()) {
+            s.comment = kv.value().as_string();
+        } else {
+            return json_error(400, "unknown or malformed key '" + key + "' (allowed: matchers, starts_at, ends_at, author, comment)");
+        }
+    }
+    if (s.matchers.empty()) return json_error(400, "a silence needs at least one matcher");
+    if (!has_end || !(s.starts_at < s.ends_at)) return json_error(400, "a silence needs ends_at after starts_at");
+    if (s.author.empty() || s.comment.empty()) return json_error(400, "a silence needs an author and a comment");
+    if (who) s.author += " (" + who->reporter() + ")";
+    const auto id = actions.add_silence(s);
+    for (const auto& x : actions.alerter().silences())
+        if (x.id == id) return json_ok(silence_json(x, actions.now()));
+    return json_ok(json::object{{"id", id}});
+}
+
+HttpResponse Service::expire_silence(std::string_view id_text, const Principal* who) {
+    if (who && !who->admin) return json_error(403, "only an admin token may expire silences");
+    std::int64_t id = 0;
+    auto [p, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+    if (ec != std::errc{} || p != id_text.data() + id_text.size())
+        return json_error(400, "silence id must be a number, got '" + std::string(id_text) + "'");
+    if (!d_.alerts().expire_silence(id)) return json_error(404, "no active silence with id " + std::string(id_text));
+    return json_ok(json::object{{"id", id}, {"expired", true}});
 }
 
 HttpResponse Service::get_metrics() const {

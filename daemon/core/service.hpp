@@ -17,6 +17,7 @@ class Committer;
 class SelfMetrics;
 class Clock;
 class TokenStore;
+class AlertActions;
 struct Principal;
 
 /// The HTTP API as a function from request to response. It never touches a socket; it runs on
@@ -33,6 +34,7 @@ public:
         /// The API tokens; nullptr when auth is not configured (writes are open).
         std::function<const TokenStore*()> tokens;
         bool read_requires_token = false;
+        std::function<AlertActions&()> alerts;
     };
 
     explicit Service(Deps deps) : d_(std::move(deps)) {}
@@ -45,6 +47,11 @@ private:
     HttpResponse get_indicator(std::string_view key) const;
     HttpResponse get_values(std::string_view key) const;
     HttpResponse get_metrics() const;
+    HttpResponse list_alerts(const std::vector<std::pair<std::string, std::string>>& query) const;
+    HttpResponse acknowledge(std::string_view fingerprint, const HttpRequest& req, const Principal* who);
+    HttpResponse list_silences() const;
+    HttpResponse add_silence(const HttpRequest& req, const Principal* who);
+    HttpResponse expire_silence(std::string_view id, const Principal* who);
 
     Deps d_;
 };

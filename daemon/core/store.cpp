@@ -25,6 +25,49 @@ CREATE TABLE observation (
     UNIQUE (indicator, period, revision)
 );
 )sql",
+    R"sql(
+CREATE TABLE alert (
+    fingerprint       TEXT PRIMARY KEY,
+    indicator         TEXT NOT NULL,
+    kind              TEXT NOT NULL,
+    phase             TEXT NOT NULL,      -- pending | firing | resolved
+    period            TEXT NOT NULL DEFAULT '',
+    started_at        INTEGER NOT NULL,   -- unix milliseconds, plan clock
+    firing_at         INTEGER,
+    resolved_at       INTEGER,
+    last_notified_at  INTEGER,
+    resolved_notified INTEGER NOT NULL DEFAULT 0,
+    escalation_level  INTEGER NOT NULL DEFAULT 0,
+    acked_by          TEXT NOT NULL DEFAULT '',
+    ack_comment       TEXT NOT NULL DEFAULT '',
+    acked_at          INTEGER
+) WITHOUT ROWID;
+CREATE TABLE silence (
+    id         INTEGER PRIMARY KEY,
+    matchers   TEXT NOT NULL,             -- JSON object label -> value
+    starts_at  INTEGER NOT NULL,
+    ends_at    INTEGER NOT NULL,
+    author     TEXT NOT NULL,
+    comment    TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY,
+    receiver        TEXT NOT NULL,        -- unit id / receiver index
+    channel         TEXT NOT NULL,        -- email | generic | dingtalk | wecom | feishu
+    target          TEXT NOT NULL,        -- address or URL
+    secret_file     TEXT NOT NULL DEFAULT '',
+    idempotency_key TEXT NOT NULL UNIQUE,
+    payload         TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,     -- unix milliseconds, wall clock
+    next_attempt_at INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    state           TEXT NOT NULL DEFAULT 'pending',  -- pending | delivered | failed
+    last_error      TEXT NOT NULL DEFAULT '',
+    delivered_at    INTEGER
+);
+CREATE INDEX outbox_pending ON outbox (state, next_attempt_at);
+)sql",
 };
 
 int open_flags() {

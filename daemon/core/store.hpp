@@ -44,7 +44,7 @@ public:
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
     int schema_version();
     const std::filesystem::path& file() const { return file_; }
 
@@ -66,8 +66,12 @@ public:
     /// Every revision of an indicator, by period then revision.
     std::vector<StoredRevision> history(std::string_view key);
 
+    /// The write connection, for other tables' statements run on the writer thread.
+    sqlite::Database& writer() { return writer_; }
+    /// The read connection (event loop thread).
+    sqlite::Database& reader() { return reader_; }
+
 private:
-    void migrate();
 
     std::filesystem::path file_;
     sqlite::Database writer_;

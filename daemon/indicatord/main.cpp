@@ -32,9 +32,17 @@ int main(int argc, char** argv) {
             return 0;
         }
         std::unique_ptr<Clock> clock;
-        if (config.now) clock = std::make_unique<OffsetClock>(*parse_instant(*config.now));
-        else clock = std::make_unique<SystemClock>();
-        App app(std::move(config), std::move(clock));
+        ManualClock* manual = nullptr;
+        if (args.test_clock) {
+            auto c = std::make_unique<ManualClock>(config.now ? *parse_instant(*config.now) : SystemClock().now());
+            manual = c.get();
+            clock = std::move(c);
+        } else if (config.now) {
+            clock = std::make_unique<OffsetClock>(*parse_instant(*config.now));
+        } else {
+            clock = std::make_unique<SystemClock>();
+        }
+        App app(std::move(config), std::move(clock), manual);
         return app.run();
     } catch (const UsageError& e) {
         std::cerr << "indicatord: " << e.what() << "\n" << kDaemonUsage;

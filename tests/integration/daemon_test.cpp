@@ -206,7 +206,7 @@ TEST_CASE("a bad config or flag exits 2 with one line naming the problem, before
         const auto bad = it::kData + "/config/unknown_key.yaml";
         it::Process p({it::kDaemon, "--config", bad}, dir.path());
         CHECK(p.wait(10s) == 2);
-        CHECK(p.err() == "indicatord: " + bad + ":3:1: unknown key 'listn' in config (allowed: listen, database, rules, calendars, evaluation_interval, log_level, now, http, auth)\n");
+        CHECK(p.err() == "indicatord: " + bad + ":3:1: unknown key 'listn' in config (allowed: listen, database, rules, calendars, evaluation_interval, log_level, now, http, auth, alerting)\n");
         CHECK(p.out().empty());
     }
     {

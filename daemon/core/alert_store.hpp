@@ -1,0 +1,41 @@
+#pragma once
+
+#include <vector>
+
+#include "alerts.hpp"
+#include "sqlite.hpp"
+
+namespace indicatord {
+
+/// A notification ready for the outbox: rendered payload for one channel and target.
+struct OutboxEntry {
+    std::string receiver;
+    std::string channel;  ///< email | generic | dingtalk | wecom | feishu
+    std::string target;   ///< email address or webhook URL
+    std::string secret_file;
+    std::string idempotency_key;
+    std::string payload;
+};
+
+/// Alert, silence and outbox tables. Writes run on the writer thread (Committer::exclusive);
+/// load() on any thread before the writer starts.
+class AlertStore {
+public:
+    explicit AlertStore(sqlite::Database& writer);
+
+    std::vector<AlertState> load_alerts();
+    std::vector<Silence> load_silences();
+
+    /// In one transaction: the changed alert states and the notifications they queue.
+    void save(const std::vector<AlertState>& changed, const std::vector<OutboxEntry>& outbox, TimePoint wall_now);
+    /// Inserts a silence; returns its id.
+    std::int64_t add_silence(const Silence& s);
+    void update_silence_end(std::int64_t id, TimePoint ends_at);
+
+private:
+    sqlite::Database& db_;
+    sqlite::Statement upsert_alert_;
+    sqlite::Statement insert_outbox_;
+};
+
+}  // namespace indicatord

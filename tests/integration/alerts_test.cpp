@@ -1,0 +1,230 @@
+// Alerts end to end: the real daemon on a driven clock (--test-clock, POST /-/clock), a real
+// SMTP server and a real webhook receiver; reminders, overdue, escalation on working days,
+// resolution, acknowledgement, silences, retries, 4xx give-up and kill -9 between send and confirm.
+#include <catch2/catch.hpp>
+
+#include <boost/json.hpp>
+#include <signal.h>
+
+#include <fstream>
+
+#include "harness.hpp"
+#include "receivers.hpp"
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Setup {
+    it::TempDir dir;
+    it::SmtpSink smtp{dir};
+    it::HttpSink hook{dir, "hook"};
+    fs::path config = dir.path() / "indicatord.yaml";
+
+    Setup() {
+        fs::create_directories(dir.path() / "rules");
+        std::ofstream(dir.path() / "rules" / "plan.yaml")
+            << "plan: {id: alert-2023, name: 告警测试, year: 2023, timezone: Asia/Shanghai,\n"
+               "       defaults: {cadence: quarter, due: 20d, grace: 5d, remind: 3d}}\n"
+               "units:\n"
+               "  - {id: fgw, name: 市发改委, receivers: [{email: fgw@example.org}, {webhook: '"
+            << hook.url("/fgw") << "', format: generic}]}\n"
+            << "  - {id: dcs, name: 市政府督查室, receivers: [{webhook: '" << hook.url("/dcs") << "'}]}\n"
+            << "tasks:\n"
+               "  - number: 1\n"
+               "    text: 生产总值增长6%以上。\n"
+               "    lead: 市发改委\n"
+               "    indicators:\n"
+               "      - {key: gdp_growth, name: 生产总值增长, kind: threshold, measure: '%', op: '>=', target: 6, ytd: true}\n";
+        std::ofstream(config) << "rules: rules\n"
+                                 "calendars: "
+                              << it::kData << "/../../config/calendars\n"
+                              << "evaluation_interval: 1h\n"
+                                 "alerting:\n"
+                                 "  external_url: http://indicatord.example.org\n"
+                                 "  group_interval: 1m\n"
+                                 "  repeat_interval: 30d\n"
+                                 "  escalation: {unit: dcs, after: [3wd]}\n"
+                                 "  smtp: {url: '"
+                              << smtp.url() << "', from: indicatord@example.org}\n"
+                              << "  delivery: {backoff_initial: 1s, backoff_max: 2s}\n";
+    }
+
+    std::unique_ptr<it::Daemon> start(const std::string& now = "2023-04-01T09:00:00+08:00") {
+        return std::make_unique<it::Daemon>(dir.path(), config.string(),
+                                            std::vector<std::string>{"--test-clock", "--now", now});
+    }
+};
+
+void set_clock(it::Daemon& d, const std::string& now) {
+    auto r = it::http("POST", d.url("/-/clock"), R"({"now":")" + now + R"("})");
+    REQUIRE(r.status == 200);
+}
+
+// Webhook requests to `path`, parsed.
+std::vector<json::object> bodies(const it::HttpSink& sink, const std::string& path) {
+    std::vector<json::object> out;
+    for (auto& r : sink.requests())
+        if (r.at("path").as_string() == path) out.push_back(json::parse(r.at("body").as_string()).as_object());
+    return out;
+}
+
+bool has_alert(const json::object& payload, const std::string& alertname, const std::string& status) {
+    for (const auto& a : payload.at("alerts").as_array())
+        if (a.at("labels").at("alertname").as_string() == alertname && a.at("status").as_string() == status) return true;
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("reminder, overdue, escalation after 3 working days, resolution: email and webhook", "[alerts]") {
+    Setup s;
+    auto d = s.start();
+    CHECK(bodies(s.hook, "/fgw").empty());
+
+    // 3 days before the due date (2023-04-20) the lead unit is reminded, by email and webhook
+    set_clock(*d, "2023-04-17T09:00:00+08:00");
+    REQUIRE(it::eventually([&] { return bodies(s.hook, "/fgw").size() == 1 && s.smtp.messages() == 1; }));
+    auto first = bodies(s.hook, "/fgw")[0];
+    CHECK(first.at("version").as_string() == "4");
+    CHECK(first.at("status").as_string() == "firing");
+    CHECK(first.at("receiver").as_string() == "fgw/1");
+    CHECK(has_alert(first, "indicator_reminder", "firing"));
+    auto alert = first.at("alerts").as_array()[0].as_object();
+    CHECK(alert.at("labels").at("indicator").as_string() == "gdp_growth");
+    CHECK(alert.at("labels").at("lead_unit").as_string() == "fgw");
+    CHECK(alert.at("fingerprint").as_string().size() == 16);
+    const auto eml = it::slurp(s.smtp.dir() / "1.eml");
+    CHECK_THAT(eml, Catch::Contains("To: fgw@example.org"));
+    CHECK_THAT(eml, Catch::Contains("X-Indicatord-Idempotency-Key: "));
+
+    // past due plus grace: overdue fires, the reminder resolves; one digest per receiver
+    set_clock(*d, "2023-04-26T09:00:00+08:00");
+    REQUIRE(it::eventually([&] { return bodies(s.hook, "/fgw").size() == 2; }));
+    auto second = bodies(s.hook, "/fgw")[1];
+    CHECK(has_alert(second, "indicator_overdue", "firing"));
+    CHECK(has_alert(second, "indicator_reminder", "resolved"));
+    CHECK(bodies(s.hook, "/dcs").empty());
+
+    // escalation after 3 working days: 04-27, 04-28, then 劳动节 (04-29..05-03), so 05-04
+    set_clock(*d, "2023-05-03T23:00:00+08:00");
+    auto alerts = json::parse(it::http("GET", d->url("/api/v1/alerts?state=firing")).body).at("alerts").as_array();
+    REQUIRE(alerts.size() == 1);
+    CHECK(alerts[0].at("escalation_level").to_number<int>() == 0);
+    CHECK(bodies(s.hook, "/dcs").empty());
+    set_clock(*d, "2023-05-04T09:00:00+08:00");
+    REQUIRE(it::eventually([&] { return bodies(s.hook, "/dcs").size() == 1; }));
+    CHECK(has_alert(bodies(s.hook, "/dcs")[0], "indicator_overdue", "firing"));
+
+    // the report arrives and meets the target: resolved to the unit and to the supervision office
+    REQUIRE(it::http("POST", d->url("/api/v1/values"),
+                     R"({"values":[{"indicator":"gdp_growth","period":"2023-Q1","value":6.5}]})")
+                .status == 200);
+    set_clock(*d, "2023-05-05T09:00:00+08:00");
+    REQUIRE(it::eventually([&] { return bodies(s.hook, "/dcs").size() == 2 && bodies(s.hook, "/fgw").size() == 3; }));
+    CHECK(has_alert(bodies(s.hook, "/fgw")[2], "indicator_overdue", "resolved"));
+    CHECK(bodies(s.hook, "/fgw")[2].at("status").as_string() == "resolved");
+    CHECK(has_alert(bodies(s.hook, "/dcs")[1], "indicator_overdue", "resolved"));
+    REQUIRE(it::eventually([&] { return s.smtp.messages() == 3; }));
+
+    auto metrics = it::http("GET", d->url("/metrics")).body;
+    CHECK_THAT(metrics, Catch::Contains("indicatord_notifications_total{channel=\"generic\",result=\"delivered\"} 5"));
+    CHECK_THAT(metrics, Catch::Contains("indicatord_alerts{kind=\"overdue\",state=\"resolved\"} 1"));
+}
+
+TEST_CASE("acknowledgement and silences over the API", "[alerts]") {
+    Setup s;
+    auto d = s.start();
+    // a silence for the indicator, then the overdue time: nothing is sent
+    auto bad = it::http("POST", d->url("/api/v1/silences"), R"({"matchers":{"indicator":"gdp_growth"}})");
+    CHECK(bad.status == 400);
+    CHECK(json::parse(bad.body).at("error").as_string() == "a silence needs ends_at after starts_at");
+    auto created = it::http("POST", d->url("/api/v1/silences"),
+                            R"({"matchers":{"indicator":"gdp_growth"},"ends_at":"2023-05-01T00:00:00+08:00",
+                                "author":"督查室","comment":"已电话督办"})");
+    REQUIRE(created.status == 200);
+    const auto id = json::parse(created.body).at("id").to_number<int>();
+    set_clock(*d, "2023-04-26T09:00:00+08:00");
+    auto firing = json::parse(it::http("GET", d->url("/api/v1/alerts?state=firing")).body).at("alerts").as_array();
+    REQUIRE(firing.size() == 1);  // recorded...
+    CHECK(firing[0].at("kind").as_string() == "overdue");
+    CHECK(bodies(s.hook, "/fgw").empty());  // ...but not sent (the tick ran before /-/clock answered)
+    CHECK(s.smtp.messages() == 0);
+
+    // acknowledge it
+    const std::string fp(firing[0].at("fingerprint").as_string());
+    auto ack = it::http("POST", d->url("/api/v1/alerts/" + fp + "/ack"), R"({"comment":"正在核算","author":"王科长"})");
+    REQUIRE(ack.status == 200);
+    CHECK(json::parse(ack.body).at("acknowledged").at("comment").as_string() == "正在核算");
+    CHECK(it::http("POST", d->url("/api/v1/alerts/0000000000000000/ack"), "{}").status == 404);
+
+    // expiring the silence lets the alert out at the next flush
+    CHECK(it::http("DELETE", d->url("/api/v1/silences/" + std::to_string(id))).status == 200);
+    CHECK(it::http("DELETE", d->url("/api/v1/silences/" + std::to_string(id))).status == 404);
+    set_clock(*d, "2023-04-27T09:00:00+08:00");
+    REQUIRE(it::eventually([&] { return bodies(s.hook, "/fgw").size() == 1; }));
+    CHECK(has_alert(bodies(s.hook, "/fgw")[0], "indicator_overdue", "firing"));
+    auto silences = json::parse(it::http("GET", d->url("/api/v1/silences")).body).at("silences").as_array();
+    REQUIRE(silences.size() == 1);
+    CHECK(silences[0].at("active").as_bool() == false);
+}
+
+TEST_CASE("a receiver that fails is retried; kill -9 before confirm resends once; confirmed ones never", "[alerts][durability]") {
+    Setup s;
+    s.hook.answer(503, "busy");
+    std::string key;
+    {
+        auto d = s.start();
+        set_clock(*d, "2023-04-26T09:00:00+08:00");
+        // retried with backoff while the receiver answers 503
+        REQUIRE(it::eventually([&] { return bodies(s.hook, "/fgw").size() >= 2; }));
+        auto reqs = s.hook.requests();
+        for (auto& r : reqs)
+            if (r.at("path").as_string() == "/fgw") key = it::header(r, "X-Indicatord-Idempotency-Key");
+        CHECK(key.size() == 32);
+        for (auto& r : reqs)
+            if (r.at("path").as_string() == "/fgw") CHECK(it::header(r, "X-Indicatord-Idempotency-Key") == key);
+        d->process().signal(SIGKILL);
+        REQUIRE(d->process().wait(5s));
+    }
+    s.hook.answer(200, "ok");
+    const auto before = bodies(s.hook, "/fgw").size();
+    {
+        auto d = s.start("2023-04-26T09:00:00+08:00");
+        // the pending notification goes out after the restart, with the same key
+        REQUIRE(it::eventually([&] { return bodies(s.hook, "/fgw").size() > before; }));
+        REQUIRE(it::eventually([&] {
+            return it::http("GET", d->url("/metrics")).body.find("indicatord_outbox_pending 0") != std::string::npos;
+        }));
+        auto reqs = s.hook.requests();
+        CHECK(it::header(reqs.back(), "X-Indicatord-Idempotency-Key") == key);
+        d->process().signal(SIGTERM);
+        REQUIRE(d->process().wait(5s) == 0);
+    }
+    const auto delivered = bodies(s.hook, "/fgw").size();
+    {
+        // a third start: the alert is still firing but was notified, and the delivery was confirmed
+        auto d = s.start("2023-04-26T10:00:00+08:00");
+        set_clock(*d, "2023-04-26T10:05:00+08:00");
+        REQUIRE(it::eventually([&] {
+            return it::http("GET", d->url("/metrics")).body.find("indicatord_outbox_pending 0") != std::string::npos;
+        }));
+        CHECK(bodies(s.hook, "/fgw").size() == delivered);
+    }
+}
+
+TEST_CASE("a 4xx answer gives up with the reason logged", "[alerts]") {
+    Setup s;
+    s.hook.answer(400, "bad payload");
+    auto d = s.start();
+    set_clock(*d, "2023-04-26T09:00:00+08:00");
+    REQUIRE(it::eventually([&] {
+        return it::http("GET", d->url("/metrics")).body.find("indicatord_notifications_total{channel=\"generic\",result=\"give_up\"} 1") !=
+               std::string::npos;
+    }));
+    CHECK_THAT(d->process().err(), Catch::Contains("giving up generic notification"));
+    CHECK_THAT(d->process().err(), Catch::Contains("HTTP 400"));
+    CHECK(bodies(s.hook, "/fgw").size() == 1);  // not retried
+}
