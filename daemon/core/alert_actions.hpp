@@ -22,6 +22,8 @@ public:
     virtual bool expire_silence(std::int64_t id) = 0;
     /// Moves a test clock (indicatord --test-clock) and runs a tick at once; false otherwise.
     virtual bool set_clock(TimePoint now) = 0;
+    /// Re-reads rules, calendars and tokens like SIGHUP; returns the error, empty on success.
+    virtual std::string reload() = 0;
 };
 
 }  // namespace indicatord

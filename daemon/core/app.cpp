@@ -128,6 +128,7 @@ void App::start_signals() {
     signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         if (sig == SIGHUP) {
+            spdlog::info("received SIGHUP");
             reload();
             start_signals();
             return;
@@ -156,8 +157,8 @@ void App::stop() {
     });
 }
 
-void App::reload() {
-    spdlog::info("SIGHUP: reloading rules");
+std::string App::reload() {
+    spdlog::info("reloading rules");
     systemd::notify("RELOADING=1");
     try {
         auto rules = load_rules(config_);
@@ -180,8 +181,11 @@ void App::reload() {
     } catch (const std::exception& e) {
         metrics_->reload_success.Set(0);
         spdlog::error("reload failed, keeping the running configuration: {}", e.what());
+        systemd::notify("READY=1");
+        return e.what();
     }
     systemd::notify("READY=1");
+    return {};
 }
 
 void App::evaluate_all() {

@@ -51,12 +51,12 @@ public:
     std::int64_t add_silence(Silence silence) override;
     bool expire_silence(std::int64_t id) override;
     bool set_clock(TimePoint now) override;
+    std::string reload() override;
 
 private:
     void start_signals();
     void schedule_tick();
     void schedule_watchdog(std::chrono::microseconds interval);
-    void reload();
     void stop();
     void evaluate_all();
     void run_alerts();

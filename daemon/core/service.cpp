@@ -140,6 +140,14 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
     if (tokens && !who && d_.read_requires_token && path.starts_with("/api/"))
         co_return unauthorized("reading the API needs a token: send Authorization: Bearer <token>");
     const Principal* principal = who ? &*who : nullptr;
+    if (path == "/-/reload") {
+        if (m != "POST") co_return method_not_allowed(m, path, "POST");
+        if (tokens && !(who && who->admin)) co_return unauthorized("reloading needs an admin token");
+        if (auto error = d_.alerts().reload(); !error.empty())
+            co_return json_error(422, "reload failed, the running configuration stays: " + error);
+        co_return json_ok(json::object{{"status", "reloaded"}, {"plan", d_.engine().plan().id},
+                                       {"indicators", d_.engine().plan().indicators.size()}});
+    }
     if (path == "/-/clock") {
         if (m != "POST") co_return method_not_allowed(m, path, "POST");
         if (tokens && !(who && who->admin)) co_return unauthorized("moving the clock needs an admin token");
