@@ -83,6 +83,8 @@ int App::run() {
                                                  m->outbox_depth.Set(static_cast<double>(depth.pending));
                                                  m->outbox_oldest_age.Set(depth.oldest_age_seconds);
                                              });
+    if (config_.alerting.smtp.url.empty())
+        spdlog::warn("no alerting.smtp configured: email receivers are not notified (webhooks are)");
     run_alerts();
 
     // 3. Bind and serve.
@@ -222,7 +224,8 @@ DeliverySettings App::delivery_settings(const AlertingConfig& a) {
 void App::run_alerts() {
     const auto now = clock_->now();
     auto step = alerter_->step(*engine_, now);
-    auto outbox = to_outbox(engine_->plan(), step.receivers, step.digests, config_.alerting.smtp.from);
+    auto outbox = to_outbox(engine_->plan(), step.receivers, step.digests,
+                            config_.alerting.smtp.url.empty() ? std::string() : config_.alerting.smtp.from);
     if (!step.changed.empty() || !outbox.empty()) {
         try {
             committer_->exclusive([&](Store&) { alert_store_->save(step.changed, outbox, wall_now()); });

@@ -19,6 +19,7 @@ std::vector<OutboxEntry> to_outbox(const Plan& plan, const std::vector<ReceiverR
         e.receiver = d.receiver;
         e.idempotency_key = d.idempotency_key;
         e.secret_file = r.secret_file;
+        if (!r.email.empty() && smtp_from.empty()) continue;
         if (!r.email.empty()) {
             e.channel = "email";
             e.target = r.email;

@@ -15,6 +15,9 @@ RuleSet load_rules(const DaemonConfig& config) {
         throw ConfigError(config.file.string() + ": plan " + r.plan->id + " is for " + std::to_string(r.plan->year) +
                           " but no working-day calendar covers " + std::to_string(r.plan->year) +
                           ": add that year's file to the 'calendars' folder");
+    if (!config.alerting.escalation_unit.empty() && !r.plan->find_unit(config.alerting.escalation_unit))
+        throw ConfigError(config.file.string() + ": alerting.escalation.unit '" + config.alerting.escalation_unit +
+                          "' is not a unit of plan " + r.plan->id);
     if (config.auth.tokens_file)
         r.tokens = std::make_shared<const TokenStore>(TokenStore::load(*config.auth.tokens_file, r.plan.get()));
     return r;
