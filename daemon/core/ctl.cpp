@@ -9,6 +9,7 @@
 #include <set>
 
 #include "auth.hpp"
+#include "alerts.hpp"
 #include "config.hpp"
 #include "csv_import.hpp"
 #include "engine.hpp"
@@ -31,8 +32,11 @@ constexpr const char* kUsage =
     "  plan --json CONFIG     print the loaded plan as JSON (docs/plan-json.md)\n"
     "  test FILE...           run rule tests (docs/rule-tests.md); exit 1 on any mismatch\n"
     "  replay CONFIG --values FILE.csv [--from DATE] [--to DATE] [--json] [--encoding E]\n"
-    "                         run the plan over simulated time with values arriving at their\n"
-    "                         reported_at; print every status change\n"
+    "         [--no-alerts]      run the plan over simulated time with values arriving at their\n"
+    "                         reported_at; print every status change and the notifications\n"
+    "                         the config's alerting would have sent\n"
+    "  route CONFIG --indicator KEY [--kind KIND]\n"
+    "                         who would be notified of the indicator's alerts, and why\n"
     "  import CONFIG FILE.csv [--encoding E] [--url URL] [--token-file F]\n"
     "                         validate a CSV file of values, then send it to the running daemon\n"
     "  token create CONFIG (--unit ID | --admin) --id TOKEN_ID\n"
@@ -170,10 +174,11 @@ TimePoint instant_arg(const std::string& text, const date::time_zone* zone, cons
 }
 
 int replay_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    Options o(args, 1, {"--values", "--from", "--to", "--encoding"}, {"--json"});
+    Options o(args, 1, {"--values", "--from", "--to", "--encoding"}, {"--json", "--no-alerts"});
     if (o.positional.size() != 1 || !o.get("--values"))
         throw UsageError("replay needs CONFIG and --values FILE.csv");
-    const auto rules = load_rules(load_config(o.positional[0]));
+    const auto config = load_config(o.positional[0]);
+    const auto rules = load_rules(config);
     Engine engine(rules.plan, rules.calendar);
     auto csv = load_csv(*o.get("--values"), *rules.plan, encoding_of(o), err);
     if (!csv) return 1;
@@ -189,14 +194,16 @@ int replay_command(const std::vector<std::string>& args, std::ostream& out, std:
     const auto from = instant_arg(o.get("--from").value_or(year + "-01-01"), engine.zone(), "--from");
     const auto to = instant_arg(o.get("--to").value_or(std::to_string(rules.plan->year + 1) + "-02-01"), engine.zone(), "--to");
     if (!(from < to)) throw UsageError("--from must be before --to");
-    const auto changes = replay(engine, std::move(values), from, to);
+    Alerter alerter(config.alerting);
+    const auto result = replay(engine, std::move(values), from, to, o.flags.count("--no-alerts") ? nullptr : &alerter);
+    const auto& changes = result.changes;
     if (o.flags.count("--json")) {
-        out << timeline_json(engine, changes) << "\n";
+        out << timeline_json(engine, result) << "\n";
     } else {
-        out << format_timeline(engine, changes);
+        out << format_timeline(engine, result);
         std::map<Status, int> final_counts;
         for (std::size_t i = 0; i < engine.plan().indicators.size(); ++i) ++final_counts[engine.evaluation(i).status];
-        out << changes.size() << " status changes; at the end:";
+        out << changes.size() << " status changes, " << result.notifications.size() << " notifications; at the end:";
         for (auto [s, n] : final_counts) out << " " << to_string(s) << " " << n;
         out << "\n";
     }
@@ -243,6 +250,46 @@ int import_command(const std::vector<std::string>& args, std::ostream& out, std:
     return 0;
 }
 
+int route_command(const std::vector<std::string>& args, std::ostream& out) {
+    Options o(args, 1, {"--indicator", "--kind"}, {});
+    if (o.positional.size() != 1 || !o.get("--indicator")) throw UsageError("route needs CONFIG and --indicator KEY");
+    const auto config = load_config(o.positional[0]);
+    const auto rules = load_rules(config);
+    const auto& plan = *rules.plan;
+    const auto* ind = plan.find_indicator(*o.get("--indicator"));
+    if (!ind) throw UsageError("unknown indicator '" + *o.get("--indicator") + "'");
+    const auto kind = parse_alert_kind(o.get("--kind").value_or("overdue"));
+    if (!kind) throw UsageError("--kind must be one of reminder, overdue, at_risk, missed");
+    const Task* task = plan.find_task(ind->task);
+    out << ind->key << " (" << ind->name << ", task " << ind->task << "), " << to_string(*kind) << " alerts:\n";
+    auto show = [&](const std::vector<std::pair<ReceiverRef, std::string>>& list, const std::string& when) {
+        for (const auto& [r, why] : list) {
+            const Unit* u = plan.find_unit(r.unit);
+            const Receiver& rc = u->receivers[r.index];
+            out << "  " << r.key() << "  " << u->name << "  ";
+            if (!rc.email.empty()) out << "email " << rc.email << (config.alerting.smtp.url.empty() ? "  (not sent: no alerting.smtp)" : "");
+            else out << rc.format << " webhook " << rc.webhook.substr(0, rc.webhook.find('?'));
+            out << "  [" << why << when << "]\n";
+        }
+    };
+    auto normal = route(plan, *ind, config.alerting, false);
+    if (normal.empty()) out << "  nobody: unit '" << ind->lead_unit << "' has no receivers\n";
+    show(normal, std::string(ind->lead_unit == (task ? task->leads.front() : "") ? ": lead unit" : ": lead unit of this part"));
+    if (task && !task->co.empty() && !ind->notify_co) {
+        out << "  co-units not notified (the indicator has notify_co: false):";
+        for (const auto& c : task->co) out << " " << c;
+        out << "\n";
+    }
+    if (!config.alerting.escalation_unit.empty() && (*kind == AlertKind::overdue || *kind == AlertKind::missed || *kind == AlertKind::at_risk)) {
+        std::string steps;
+        for (const auto& s : config.alerting.escalation_steps) steps += (steps.empty() ? "" : ", ") + s.text();
+        show(route(plan, *ind, config.alerting, true), ": still firing after " + steps);
+    }
+    out << "  group_interval " << config.alerting.group_interval.count() << "s, repeat_interval "
+        << config.alerting.repeat_interval.count() << "s; silences (GET /api/v1/silences) can hold it back\n";
+    return 0;
+}
+
 int test_command(const std::vector<std::string>& args, std::ostream& out) {
     if (args.size() < 2) throw UsageError("test needs at least one FILE");
     int failures = 0;
@@ -263,6 +310,7 @@ int ctl_main(const std::vector<std::string>& args, std::ostream& out, std::ostre
         if (!args.empty() && args[0] == "test") return test_command(args, out);
         if (!args.empty() && args[0] == "replay") return replay_command(args, out, err);
         if (!args.empty() && args[0] == "import") return import_command(args, out, err);
+        if (!args.empty() && args[0] == "route") return route_command(args, out);
         if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help")) {
             out << kUsage;
             return 0;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "json_text.hpp"
+#include "notify_format.hpp"
 
 namespace indicatord {
 
@@ -24,7 +25,7 @@ std::string local_time(const Engine& engine, TimePoint t) {
 
 }  // namespace
 
-std::vector<StatusChange> replay(Engine& engine, std::vector<TimedValue> values, TimePoint from, TimePoint to) {
+ReplayResult replay(Engine& engine, std::vector<TimedValue> values, TimePoint from, TimePoint to, Alerter* alerter) {
     std::stable_sort(values.begin(), values.end(),
                      [](const TimedValue& a, const TimedValue& b) { return a.reported_at < b.reported_at; });
     const auto& plan = engine.plan();
@@ -38,7 +39,13 @@ std::vector<StatusChange> replay(Engine& engine, std::vector<TimedValue> values,
     std::vector<Status> current(plan.indicators.size());
     for (std::size_t i = 0; i < current.size(); ++i) current[i] = engine.evaluation(i).status;
 
-    std::vector<StatusChange> changes;
+    ReplayResult result;
+    auto& changes = result.changes;
+    auto notify = [&](TimePoint at) {
+        if (!alerter) return;
+        for (auto& d : alerter->step(engine, at).digests) result.notifications.push_back({at, std::move(d)});
+    };
+    notify(from);
     TimePoint t = from;
     while (t < to) {
         TimePoint step = std::min(next_midnight(engine, t), to);
@@ -56,13 +63,14 @@ std::vector<StatusChange> replay(Engine& engine, std::vector<TimedValue> values,
             changes.push_back(StatusChange{t, i, current[i], ev.status, describe(plan.indicators[i], ev)});
             current[i] = ev.status;
         }
+        notify(t);
     }
-    return changes;
+    return result;
 }
 
-std::string format_timeline(const Engine& engine, const std::vector<StatusChange>& changes) {
+std::string format_timeline(const Engine& engine, const ReplayResult& result) {
     std::string out;
-    for (const auto& c : changes) {
+    for (const auto& c : result.changes) {
         const auto& ind = engine.plan().indicators[c.indicator];
         char head[160];
         std::snprintf(head, sizeof head, "%s  task %-3d %-40s %-8s -> %-8s  ", local_time(engine, c.at).c_str(), ind.task,
@@ -71,12 +79,18 @@ std::string format_timeline(const Engine& engine, const std::vector<StatusChange
         out += c.reason;
         out += '\n';
     }
+    if (!result.notifications.empty()) out += "\nnotifications:\n";
+    for (const auto& n : result.notifications) {
+        out += local_time(engine, n.at) + "  " + n.digest.receiver + " " + n.digest.receiver_name + ": " +
+               digest_subject(n.digest) + "\n";
+        for (const auto& a : n.digest.alerts) out += "    " + alert_line(a) + "\n";
+    }
     return out;
 }
 
-std::string timeline_json(const Engine& engine, const std::vector<StatusChange>& changes) {
+std::string timeline_json(const Engine& engine, const ReplayResult& result) {
     boost::json::array a;
-    for (const auto& c : changes) {
+    for (const auto& c : result.changes) {
         const auto& ind = engine.plan().indicators[c.indicator];
         a.push_back(boost::json::object{{"at", format_instant(c.at)},
                                         {"indicator", ind.key},
@@ -86,7 +100,24 @@ std::string timeline_json(const Engine& engine, const std::vector<StatusChange>&
                                         {"to", to_string(c.to)},
                                         {"reason", c.reason}});
     }
-    return json_text(a, true);
+    boost::json::array n;
+    for (const auto& x : result.notifications) {
+        boost::json::array alerts;
+        for (const auto& al : x.digest.alerts)
+            alerts.push_back(boost::json::object{{"fingerprint", al.fingerprint},
+                                                 {"status", al.firing ? "firing" : "resolved"},
+                                                 {"kind", to_string(al.kind)},
+                                                 {"indicator", al.labels.count("indicator") ? al.labels.at("indicator") : ""},
+                                                 {"escalation", al.escalation},
+                                                 {"repeat", al.repeat},
+                                                 {"line", alert_line(al)}});
+        n.push_back(boost::json::object{{"at", format_instant(x.at)},
+                                        {"receiver", x.digest.receiver},
+                                        {"receiver_name", x.digest.receiver_name},
+                                        {"subject", digest_subject(x.digest)},
+                                        {"alerts", std::move(alerts)}});
+    }
+    return json_text(boost::json::object{{"changes", std::move(a)}, {"notifications", std::move(n)}}, true);
 }
 
 }  // namespace indicatord

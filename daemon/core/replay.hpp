@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "alerts.hpp"
 #include "engine.hpp"
 
 namespace indicatord {
@@ -26,14 +27,27 @@ struct StatusChange {
     std::string reason;
 };
 
+/// A notification the alerter would have sent during a replay.
+struct ReplayNotification {
+    TimePoint at{};
+    Digest digest;
+};
+
+struct ReplayResult {
+    std::vector<StatusChange> changes;
+    std::vector<ReplayNotification> notifications;  ///< empty without an alerter
+};
+
 /// Runs the engine over [from, to] on a simulated clock: values arrive at their report times,
 /// and every indicator is evaluated at each arrival and at each local midnight (when due dates
-/// pass). Returns every status change, in time order; the statuses at `from` are the baseline.
-std::vector<StatusChange> replay(Engine& engine, std::vector<TimedValue> values, TimePoint from, TimePoint to);
+/// pass). Returns every status change, in time order (the statuses at `from` are the
+/// baseline), and, with an `alerter`, every notification it would have sent.
+ReplayResult replay(Engine& engine, std::vector<TimedValue> values, TimePoint from, TimePoint to,
+                    Alerter* alerter = nullptr);
 
-/// Text timeline, one change a line, local time of the plan's zone.
-std::string format_timeline(const Engine& engine, const std::vector<StatusChange>& changes);
-/// The same as a JSON array.
-std::string timeline_json(const Engine& engine, const std::vector<StatusChange>& changes);
+/// Text timeline, one change a line, local time of the plan's zone; then the notifications.
+std::string format_timeline(const Engine& engine, const ReplayResult& result);
+/// The same as JSON: {"changes": [...], "notifications": [...]}.
+std::string timeline_json(const Engine& engine, const ReplayResult& result);
 
 }  // namespace indicatord

@@ -41,7 +41,18 @@ TEST_CASE("replay prints the year's status changes, as text and JSON", "[ctl][re
 
     auto [jcode, jout] = it::run(cmd + " --json --from 2023-04-01 --to 2023-08-01");
     REQUIRE(jcode == 0);
-    auto changes = json::parse(jout).as_array();
+    auto doc = json::parse(jout).as_object();
+    auto changes = doc.at("changes").as_array();
+    // the bundled alerting config: notifications to the units, e.g. 市发改委 for task 25's miss
+    bool notified = false;
+    for (const auto& n : doc.at("notifications").as_array())
+        for (const auto& a : n.at("alerts").as_array())
+            if (a.at("indicator").as_string() == "new_project_start_rate" && a.at("kind").as_string() == "missed") {
+                notified = true;
+                CHECK(n.at("receiver").as_string() == "fgw/0");
+                CHECK(n.at("at").as_string() == "2023-04-10T01:00:00.000Z");
+            }
+    CHECK(notified);
     bool saw_q2 = false;
     for (const auto& c : changes) {
         CHECK(c.at("at").as_string() >= "2023-03-31T16:00:00.000Z");
@@ -53,6 +64,17 @@ TEST_CASE("replay prints the year's status changes, as text and JSON", "[ctl][re
         }
     }
     CHECK(saw_q2);
+}
+
+TEST_CASE("route says who is notified and why", "[ctl][route]") {
+    auto [code, out] = it::run(it::kCtl + " route " + kRoot + "/config/indicatord.yaml --indicator gdp_growth --kind overdue");
+    CHECK(code == 0);
+    CHECK_THAT(out, Catch::StartsWith("gdp_growth (生产总值增长, task 1), overdue alerts:\n"
+                                      "  fgw/0  市发改委  email fgw@example.org  (not sent: no alerting.smtp)  [lead: lead unit]\n"
+                                      "  dcs/0  市政府督查室  email dcs@example.org  (not sent: no alerting.smtp)  [escalation: still firing after 3wd, 10wd]\n"));
+    auto bad = it::run(it::kCtl + " route " + kRoot + "/config/indicatord.yaml --indicator nope");
+    CHECK(bad.first == 2);
+    CHECK_THAT(bad.second, Catch::StartsWith("indicatorctl: unknown indicator 'nope'"));
 }
 
 TEST_CASE("replay needs reported_at on every row", "[ctl][replay]") {
