@@ -303,6 +303,7 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
         d.plan_name = plan.name;
         d.external_url = config_.external_url;
         d.created_at = now;
+        d.templates = templates_;
         std::string fps;
         for (const auto& a : d.alerts) fps += a.fingerprint + (a.firing ? "+" : "-");
         d.idempotency_key = sha256_hex(d.receiver + "|" + format_instant(now) + "|" + fps).substr(0, 32);

@@ -67,6 +67,8 @@ public:
 
     const AlertingConfig& config() const { return config_; }
     void set_config(AlertingConfig config) { config_ = std::move(config); }
+    /// Message templates the digests carry (null: the defaults).
+    void set_templates(std::shared_ptr<const MessageTemplates> t) { templates_ = std::move(t); }
     void load(std::vector<AlertState> alerts, std::vector<Silence> silences);
 
     struct Step {
@@ -98,6 +100,7 @@ private:
     std::unordered_map<std::string, AlertState> alerts_;
     std::vector<Silence> silences_;
     std::optional<TimePoint> last_flush_;
+    std::shared_ptr<const MessageTemplates> templates_;
 };
 
 }  // namespace indicatord

@@ -72,6 +72,7 @@ int App::run() {
     evaluate_all();
     alert_store_ = std::make_unique<AlertStore>(store_->writer());
     alerter_ = std::make_unique<Alerter>(config_.alerting);
+    alerter_->set_templates(rules.templates);
     alerter_->load(alert_store_->load_alerts(), alert_store_->load_silences());
     committer_ = std::make_unique<Committer>(*store_, [m = metrics_.get()] { m->commits.Increment(); });
     spdlog::info("database {} (schema version {})", config_.database.string(), store_->schema_version());
@@ -174,6 +175,7 @@ std::string App::reload() {
         engine_ = std::move(engine);
         tokens_ = rules.tokens;
         alerter_->set_config(config_.alerting);
+        alerter_->set_templates(rules.templates);
         warn_if_open();
         evaluate_all();
         metrics_->indicators.Set(static_cast<double>(plan->indicators.size()));

@@ -74,7 +74,8 @@ template <typename Resolve>
 void load_alerting(const fs::path& file, const YAML::Node& a, AlertingConfig& c, Resolve resolve) {
     yaml::check_map(file, a, "alerting",
                     {"external_url", "group_interval", "repeat_interval", "for", "send_resolved", "reminders",
-                     "escalation", "smtp", "delivery"});
+                     "escalation", "smtp", "delivery", "templates"});
+    if (auto n = a["templates"]) c.templates = resolve(yaml::scalar(file, n, "templates"));
     if (auto n = a["external_url"]) c.external_url = yaml::scalar(file, n, "external_url");
     if (auto n = a["group_interval"]) c.group_interval = duration_at(file, n, "group_interval");
     if (auto n = a["repeat_interval"]) c.repeat_interval = duration_at(file, n, "repeat_interval");

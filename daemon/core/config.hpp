@@ -43,6 +43,7 @@ struct AlertingConfig {
     std::string escalation_unit;              ///< unit id of the supervision office; empty: none
     std::vector<DayOffset> escalation_steps;  ///< after firing: e.g. 3wd, 10wd
     std::string external_url;                 ///< link in messages back to this daemon
+    std::optional<std::filesystem::path> templates;  ///< message templates file (reloadable)
     SmtpConfig smtp;
     std::chrono::seconds backoff_initial{5};
     std::chrono::seconds backoff_max{600};

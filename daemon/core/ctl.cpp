@@ -195,6 +195,7 @@ int replay_command(const std::vector<std::string>& args, std::ostream& out, std:
     const auto to = instant_arg(o.get("--to").value_or(std::to_string(rules.plan->year + 1) + "-02-01"), engine.zone(), "--to");
     if (!(from < to)) throw UsageError("--from must be before --to");
     Alerter alerter(config.alerting);
+    alerter.set_templates(rules.templates);
     const auto result = replay(engine, std::move(values), from, to, o.flags.count("--no-alerts") ? nullptr : &alerter);
     const auto& changes = result.changes;
     if (o.flags.count("--json")) {

@@ -102,7 +102,15 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
             parser.header_limit(static_cast<std::uint32_t>(limits_.header_bytes));
             session.busy = false;
             if (draining_) break;
-            session.stream.expires_after(limits_.idle_timeout);
+            // idle_timeout until the request's first byte (unless a pipelined one is already
+            // buffered), then read_timeout for the rest of it: a slow header is not idleness.
+            if (buffer.size() == 0) {
+                session.stream.expires_after(limits_.idle_timeout);
+                auto [ec, n] = co_await session.stream.async_read_some(buffer.prepare(1024), nothrow);
+                if (ec) break;  // closed, reset, idle too long or drained: nothing to answer
+                buffer.commit(n);
+            }
+            session.stream.expires_after(limits_.read_timeout);
             auto [ec, n] = co_await http::async_read_header(session.stream, buffer, parser, nothrow);
             if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::operation_aborted ||
                 ec == beast::error::timeout || ec == asio::error::connection_reset || ec == asio::error::bad_descriptor)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,6 +9,8 @@
 #include "clock.hpp"
 
 namespace indicatord {
+
+struct MessageTemplates;
 
 /// What an alert is about. One alert per (indicator, kind), fingerprinted.
 enum class AlertKind { reminder, overdue, at_risk, missed };
@@ -41,6 +44,8 @@ struct Digest {
     std::string idempotency_key;
     TimePoint created_at{};
     std::vector<AlertItem> alerts;
+    /// The operator's message templates; null: the defaults.
+    std::shared_ptr<const MessageTemplates> templates;
 };
 
 }  // namespace indicatord

@@ -1,5 +1,7 @@
 #include "notify_format.hpp"
 
+#include "yaml_util.hpp"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -30,15 +32,10 @@ namespace {
 // falls back as docs/notifications.md describes. Kept in one table so that an operator-facing
 // template file can replace it later.
 
-struct KindText {
-    AlertKind kind;
-    std::string_view tag;            // 【tag】 of a firing alert; the noun counted in the subject
-    std::string_view firing_body;    // {body} of a firing alert
-    std::string_view resolved_body;  // {body} of a resolved alert
-};
-
-// In display order: lines, and the counts in the subject, follow it.
-constexpr KindText kKinds[] = {
+// The defaults; an operator's templates file (alerting.templates) overrides any of them.
+MessageTemplates make_defaults() {
+    MessageTemplates t;
+    t.kinds = {
     {AlertKind::overdue, "逾期", "{period} 报告已逾期 {overdue_by} 天,应于 {due} 报送",
      "{period} 报告已补报,逾期解除"},
     {AlertKind::missed, "未完成", "{period} 未完成目标:实际 {value},目标 {target}",
@@ -47,49 +44,45 @@ constexpr KindText kKinds[] = {
      "{period} 当前 {value},已回到目标 {target} 的进度"},
     {AlertKind::reminder, "提醒", "{period} 报告将于 {due} 到期", "{period} 到期提醒解除"},
 };
+    t.subject = "[indicatord] {escalation}{receiver_name}:{counts}";
+    t.subject_fallback = "[indicatord] {escalation}{counts}";
+    t.count = "{n}项{tag}";
+    t.count_separator = "、";
+    t.no_alerts = "无新提醒";
+    t.head = "{escalation}【{tag}】";
+    t.line = "任务{task} {indicator_name}({indicator}):{body}。牵头单位:{units}{repeat}";
+    t.line_fallback = "{summary}{repeat}";
+    t.escalation = "【督查升级】";
+    t.repeat = "(重复提醒)";
+    t.resolved_tag = "已恢复";
+    t.more = "…(另有 {n} 项未列出)";
+    t.link_text = "详情";
+    t.email_greeting = "{receiver_name}:";
+    t.email_intro = "《{plan_name}》共有 {n} 项指标提醒:";
+    t.email_intro_fallback = "共有 {n} 项指标提醒:";
+    t.email_task = "任务内容:{task_text}";
+    t.email_link = "详情:{link}";
+    t.email_footer = "本邮件由 indicatord 自动发送。";
+    return t;
+}
 
-struct Templates {
-    std::string_view subject;
-    std::string_view subject_fallback;
-    std::string_view count;
-    std::string_view count_separator;
-    std::string_view no_alerts;
-    std::string_view head;
-    std::string_view line;
-    std::string_view line_fallback;
-    std::string_view escalation;
-    std::string_view repeat;
-    std::string_view resolved_tag;
-    std::string_view more;
-    std::string_view link_text;
-    std::string_view email_greeting;
-    std::string_view email_intro;
-    std::string_view email_intro_fallback;
-    std::string_view email_task;
-    std::string_view email_link;
-    std::string_view email_footer;
-};
+thread_local const MessageTemplates* g_templates = nullptr;
 
-constexpr Templates kText{
-    .subject = "[indicatord] {escalation}{receiver_name}:{counts}",
-    .subject_fallback = "[indicatord] {escalation}{counts}",
-    .count = "{n}项{tag}",
-    .count_separator = "、",
-    .no_alerts = "无新提醒",
-    .head = "{escalation}【{tag}】",
-    .line = "任务{task} {indicator_name}({indicator}):{body}。牵头单位:{units}{repeat}",
-    .line_fallback = "{summary}{repeat}",
-    .escalation = "【督查升级】",
-    .repeat = "(重复提醒)",
-    .resolved_tag = "已恢复",
-    .more = "…(另有 {n} 项未列出)",
-    .link_text = "详情",
-    .email_greeting = "{receiver_name}:",
-    .email_intro = "《{plan_name}》共有 {n} 项指标提醒:",
-    .email_intro_fallback = "共有 {n} 项指标提醒:",
-    .email_task = "任务内容:{task_text}",
-    .email_link = "详情:{link}",
-    .email_footer = "本邮件由 indicatord 自动发送。",
+/// The templates in force for the rendering under way on this thread.
+const MessageTemplates& T() { return g_templates ? *g_templates : default_templates(); }
+
+/// Makes `t` (or the defaults, when null) the templates of this thread's renderers until it goes.
+class Scope {
+public:
+    explicit Scope(const MessageTemplates* t) : saved_(g_templates) {
+        if (t) g_templates = t;
+    }
+    ~Scope() { g_templates = saved_; }
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+private:
+    const MessageTemplates* saved_;
 };
 
 // ---- Template expansion ------------------------------------------------------------------------
@@ -129,19 +122,19 @@ std::optional<std::string> expand(std::string_view tpl, const Vars& vars,
     return out;
 }
 
-const KindText& kind_text(AlertKind kind) {
-    for (const auto& k : kKinds)
+const KindTemplate& kind_text(AlertKind kind) {
+    for (const auto& k : T().kinds)
         if (k.kind == kind) return k;
-    return kKinds[0];
+    return T().kinds.front();
 }
 
 std::size_t display_rank(const AlertItem& a) {
-    if (!a.firing) return std::size(kKinds);
-    return static_cast<std::size_t>(&kind_text(a.kind) - kKinds);
+    if (!a.firing) return T().kinds.size();
+    return static_cast<std::size_t>(&kind_text(a.kind) - T().kinds.data());
 }
 
 std::string more_line(std::size_t n) {
-    return *expand(kText.more, {{"n", std::to_string(n)}});
+    return *expand(T().more, {{"n", std::to_string(n)}});
 }
 
 // ---- Bytes: UTF-8, Base64, HMAC, percent-encoding, escaping
@@ -256,27 +249,27 @@ struct Rendered {
 
 Vars alert_vars(const AlertItem& a) {
     const auto& kt = kind_text(a.kind);
-    return {{"tag", std::string(a.firing ? kt.tag : kText.resolved_tag)},
-            {"escalation", a.escalation ? std::string(kText.escalation) : std::string()},
-            {"repeat", a.repeat && a.firing ? std::string(kText.repeat) : std::string()}};
+    return {{"tag", std::string(a.firing ? kt.tag : T().resolved_tag)},
+            {"escalation", a.escalation ? std::string(T().escalation) : std::string()},
+            {"repeat", a.repeat && a.firing ? std::string(T().repeat) : std::string()}};
 }
 
 std::pair<std::string, std::string> render_line(const AlertItem& a) {
     auto vars = alert_vars(a);
     const auto& kt = kind_text(a.kind);
-    std::string head = *expand(kText.head, vars);
+    std::string head = *expand(T().head, vars);
     auto body = expand(a.firing ? kt.firing_body : kt.resolved_body, vars, &a);
     if (!body) {
         if (const auto* s = find_in(a.annotations, "summary")) body = *s;
     }
     if (body) {
         vars.emplace_back("body", *body);
-        if (auto text = expand(kText.line, vars, &a)) return {head, *text};
+        if (auto text = expand(T().line, vars, &a)) return {head, *text};
     }
-    if (auto text = expand(kText.line_fallback, vars, &a)) return {head, *text};
+    if (auto text = expand(T().line_fallback, vars, &a)) return {head, *text};
     const auto* id = find_in(a.labels, "indicator");
     return {head,
-            (id ? *id : a.fingerprint) + (a.repeat && a.firing ? std::string(kText.repeat) : "")};
+            (id ? *id : a.fingerprint) + (a.repeat && a.firing ? std::string(T().repeat) : "")};
 }
 
 std::vector<Rendered> render_items(const Digest& d) {
@@ -485,31 +478,33 @@ std::map<std::string, std::string> common(
 // -----------------------------------------------------------------------------------
 
 std::string digest_subject(const Digest& d) {
+    Scope scope(d.templates.get());
     std::string counts;
     const auto add = [&](std::size_t n, std::string_view tag) {
         if (n == 0) return;
-        if (!counts.empty()) counts += kText.count_separator;
-        counts += *expand(kText.count, {{"n", std::to_string(n)}, {"tag", std::string(tag)}});
+        if (!counts.empty()) counts += T().count_separator;
+        counts += *expand(T().count, {{"n", std::to_string(n)}, {"tag", std::string(tag)}});
     };
-    for (const auto& k : kKinds)
+    for (const auto& k : T().kinds)
         add(static_cast<std::size_t>(
                 std::count_if(d.alerts.begin(), d.alerts.end(),
                               [&](const AlertItem& a) { return a.firing && a.kind == k.kind; })),
             k.tag);
     add(static_cast<std::size_t>(std::count_if(d.alerts.begin(), d.alerts.end(),
                                                [](const AlertItem& a) { return !a.firing; })),
-        kText.resolved_tag);
-    if (counts.empty()) counts = kText.no_alerts;
+        T().resolved_tag);
+    if (counts.empty()) counts = T().no_alerts;
     const bool escalated = std::any_of(d.alerts.begin(), d.alerts.end(),
                                        [](const AlertItem& a) { return a.escalation; });
     auto vars = digest_vars(d);
     vars.emplace_back("counts", counts);
-    vars.emplace_back("escalation", escalated ? std::string(kText.escalation) : std::string());
-    if (d.receiver_name.empty() && d.receiver.empty()) return *expand(kText.subject_fallback, vars);
-    return *expand(kText.subject, vars);
+    vars.emplace_back("escalation", escalated ? std::string(T().escalation) : std::string());
+    if (d.receiver_name.empty() && d.receiver.empty()) return *expand(T().subject_fallback, vars);
+    return *expand(T().subject, vars);
 }
 
-std::string alert_line(const AlertItem& a) {
+std::string alert_line(const AlertItem& a, const MessageTemplates* templates) {
+    Scope scope(templates);
     auto [head, text] = render_line(a);
     return head + text;
 }
@@ -527,14 +522,15 @@ std::string indicator_link(const Digest& d, const AlertItem& a) {
 
 EmailMessage render_email(const Digest& d, const std::string& from,
                           const std::vector<std::string>& to) {
+    Scope scope(d.templates.get());
     EmailMessage m;
     m.subject = digest_subject(d);
     const auto items = render_items(d);
     const auto vars = digest_vars(d);
-    const auto greeting = *expand(kText.email_greeting, vars);
-    const auto intro = d.plan_name.empty() ? *expand(kText.email_intro_fallback, vars)
-                                           : *expand(kText.email_intro, vars);
-    const auto footer = *expand(kText.email_footer, vars);
+    const auto greeting = *expand(T().email_greeting, vars);
+    const auto intro = d.plan_name.empty() ? *expand(T().email_intro_fallback, vars)
+                                           : *expand(T().email_intro, vars);
+    const auto footer = *expand(T().email_footer, vars);
 
     // text/plain
     m.text = greeting + "\n\n" + intro + "\n\n";
@@ -543,9 +539,9 @@ EmailMessage render_email(const Digest& d, const std::string& from,
         m.text += std::to_string(i + 1) + ". " + it.line() + "\n";
         if (const auto* desc = find_in(it.alert->annotations, "description"))
             for (auto line : split_lines(*desc)) m.text += "   " + std::string(line) + "\n";
-        if (auto task = expand(kText.email_task, {}, it.alert)) m.text += "   " + *task + "\n";
+        if (auto task = expand(T().email_task, {}, it.alert)) m.text += "   " + *task + "\n";
         if (!it.link.empty())
-            m.text += "   " + *expand(kText.email_link, {{"link", it.link}}) + "\n";
+            m.text += "   " + *expand(T().email_link, {{"link", it.link}}) + "\n";
         m.text += "\n";
     }
     m.text += footer + "\n";
@@ -560,11 +556,11 @@ EmailMessage render_email(const Digest& d, const std::string& from,
                   "</strong>" + html_escape(it.text);
         if (const auto* desc = find_in(it.alert->annotations, "description"))
             for (auto line : split_lines(*desc)) m.html += "<br>\n" + html_escape(line);
-        if (auto task = expand(kText.email_task, {}, it.alert))
+        if (auto task = expand(T().email_task, {}, it.alert))
             m.html += "<br>\n" + html_escape(*task);
         if (!it.link.empty())
             m.html += "<br>\n<a href=\"" + html_escape(it.link) + "\">" +
-                      html_escape(kText.link_text) + "</a>";
+                      html_escape(T().link_text) + "</a>";
         m.html += "</li>\n";
     }
     m.html +=
@@ -614,6 +610,7 @@ EmailMessage render_email(const Digest& d, const std::string& from,
 // ---------------------------------------------------------------
 
 std::string render_webhook(const Digest& d) {
+    Scope scope(d.templates.get());
     namespace json = boost::json;
     const bool firing =
         std::any_of(d.alerts.begin(), d.alerts.end(), [](const AlertItem& a) { return a.firing; });
@@ -658,11 +655,12 @@ std::string render_webhook(const Digest& d) {
 // ------------------------------------------------------------------------------------------
 
 std::string render_dingtalk(const Digest& d) {
+    Scope scope(d.templates.get());
     const auto subject = digest_subject(d);
     std::vector<std::string> blocks;
     for (const auto& it : render_items(d)) {
         std::string b = it.line();
-        if (!it.link.empty()) b += " [" + std::string(kText.link_text) + "](" + it.link + ")";
+        if (!it.link.empty()) b += " [" + std::string(T().link_text) + "](" + it.link + ")";
         blocks.push_back(b + "\n\n");
     }
     boost::json::object root;
@@ -689,11 +687,12 @@ std::string dingtalk_signed_url(const std::string& webhook_url, const std::strin
 // ---------------------------------------------------------------------------------------------
 
 std::string render_wecom(const Digest& d) {
+    Scope scope(d.templates.get());
     std::vector<std::string> blocks;
     for (const auto& it : render_items(d)) {
         std::string b = "<font color=\"" + std::string(it.alert->firing ? "warning" : "info") +
                         "\">" + it.head + "</font>" + it.text;
-        if (!it.link.empty()) b += " [" + std::string(kText.link_text) + "](" + it.link + ")";
+        if (!it.link.empty()) b += " [" + std::string(T().link_text) + "](" + it.link + ")";
         blocks.push_back(b + "\n");
     }
     boost::json::object root;
@@ -708,6 +707,7 @@ std::string render_wecom(const Digest& d) {
 // --------------------------------------------------------------------------------------------
 
 std::string render_feishu(const Digest& d, const std::string& secret, std::int64_t timestamp_s) {
+    Scope scope(d.templates.get());
     namespace json = boost::json;
     const auto items = render_items(d);
     // Rough JSON cost of a row beyond its text: [{"tag":"text","text":""},{"tag":"a",...}]
@@ -728,7 +728,7 @@ std::string render_feishu(const Digest& d, const std::string& secret, std::int64
         auto row = text_row(line);
         if (!items[i].link.empty())
             row.push_back(
-                json::object{{"tag", "a"}, {"text", kText.link_text}, {"href", items[i].link}});
+                json::object{{"tag", "a"}, {"text", T().link_text}, {"href", items[i].link}});
         rows.push_back(std::move(row));
     }
     if (rows.size() < items.size()) rows.push_back(text_row(more_line(items.size() - rows.size())));
@@ -742,6 +742,68 @@ std::string render_feishu(const Digest& d, const std::string& secret, std::int64
     root["msg_type"] = "post";
     root["content"] = {{"post", {{"zh_cn", {{"title", subject}, {"content", std::move(rows)}}}}}};
     return json_text(root);
+}
+
+const MessageTemplates& default_templates() {
+    static const MessageTemplates t = make_defaults();
+    return t;
+}
+
+namespace {
+
+// A template with an unclosed "{" or a stray "}" would fail at send time: refuse it at load.
+void check_template(const std::filesystem::path& file, const YAML::Node& n, const std::string& text) {
+    int depth = 0;
+    for (char c : text) {
+        if (c == '{' && ++depth > 1) yaml::fail(file, n, "template has a '{' inside a placeholder: " + text);
+        if (c == '}' && --depth < 0) yaml::fail(file, n, "template has a '}' without '{': " + text);
+    }
+    if (depth != 0) yaml::fail(file, n, "template has an unclosed placeholder: " + text);
+}
+
+}  // namespace
+
+MessageTemplates load_templates(const std::filesystem::path& file) {
+    MessageTemplates t = default_templates();
+    auto root = yaml::load_file(file);
+    yaml::check_map(file, root, "templates file", {"templates"});
+    auto n = yaml::required(file, root, "templates", "templates file");
+    std::pair<const char*, std::string*> fields[] = {
+        {"subject", &t.subject}, {"subject_fallback", &t.subject_fallback}, {"count", &t.count},
+        {"count_separator", &t.count_separator}, {"no_alerts", &t.no_alerts}, {"head", &t.head},
+        {"line", &t.line}, {"line_fallback", &t.line_fallback}, {"escalation", &t.escalation},
+        {"repeat", &t.repeat}, {"resolved_tag", &t.resolved_tag}, {"more", &t.more},
+        {"link_text", &t.link_text}, {"email_greeting", &t.email_greeting}, {"email_intro", &t.email_intro},
+        {"email_intro_fallback", &t.email_intro_fallback}, {"email_task", &t.email_task},
+        {"email_link", &t.email_link}, {"email_footer", &t.email_footer}};
+    yaml::check_map(file, n, "templates",
+                    {"subject", "subject_fallback", "count", "count_separator", "no_alerts", "head", "line",
+                     "line_fallback", "escalation", "repeat", "resolved_tag", "more", "link_text",
+                     "email_greeting", "email_intro", "email_intro_fallback", "email_task", "email_link",
+                     "email_footer", "kinds"});
+    for (auto& [key, field] : fields)
+        if (auto v = n[key]) {
+            *field = yaml::scalar(file, v, key);
+            check_template(file, v, *field);
+        }
+    if (auto kinds = n["kinds"]) {
+        yaml::check_map(file, kinds, "kinds", {"overdue", "missed", "at_risk", "reminder"});
+        for (auto& k : t.kinds) {
+            auto kn = kinds[std::string(to_string(k.kind))];
+            if (!kn) continue;
+            yaml::check_map(file, kn, "kind template", {"tag", "firing", "resolved"});
+            if (auto v = kn["tag"]) k.tag = yaml::scalar(file, v, "tag");
+            if (auto v = kn["firing"]) {
+                k.firing_body = yaml::scalar(file, v, "firing");
+                check_template(file, v, k.firing_body);
+            }
+            if (auto v = kn["resolved"]) {
+                k.resolved_body = yaml::scalar(file, v, "resolved");
+                check_template(file, v, k.resolved_body);
+            }
+        }
+    }
+    return t;
 }
 
 }  // namespace indicatord

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,31 @@ inline constexpr std::size_t kWecomContentLimit = 4096;
 inline constexpr std::size_t kDingtalkTextLimit = 16000;
 inline constexpr std::size_t kFeishuTextLimit = 16000;
 
+/// The message text of one alert kind.
+struct KindTemplate {
+    AlertKind kind = AlertKind::overdue;
+    std::string tag;            ///< 【tag】 of a firing alert; the noun counted in the subject
+    std::string firing_body;    ///< {body} of a firing alert
+    std::string resolved_body;  ///< {body} of a resolved alert
+};
+
+/// Every operator-visible string of every channel, as a "{placeholder}" format string (see
+/// docs/notifications.md). The defaults are Chinese; `alerting.templates` names a YAML file
+/// that overrides any of them.
+struct MessageTemplates {
+    std::vector<KindTemplate> kinds;  ///< in display order
+    std::string subject, subject_fallback, count, count_separator, no_alerts, head, line,
+        line_fallback, escalation, repeat, resolved_tag, more, link_text, email_greeting,
+        email_intro, email_intro_fallback, email_task, email_link, email_footer;
+};
+
+const MessageTemplates& default_templates();
+
+/// Reads a templates file: `templates:` with any of the MessageTemplates fields and `kinds:`
+/// (`overdue: {tag, firing, resolved}` …); what it omits keeps its default. Throws ConfigError
+/// (file:line:col) on unknown keys and on malformed placeholders.
+MessageTemplates load_templates(const std::filesystem::path& file);
+
 struct EmailMessage {
     std::string subject;  ///< UTF-8, not encoded
     std::string text;     ///< text/plain body, UTF-8, "\n" line ends
@@ -37,7 +63,7 @@ std::string digest_subject(const Digest& d);
 /// One alert as one line of text, e.g. "【逾期】任务1 生产总值增长(gdp_growth):2023-Q3 报告已逾期
 /// 6 天,应于 2023-10-20 报送。牵头单位:市发改委". Falls back to annotations.summary when an
 /// annotation the template needs is missing.
-std::string alert_line(const AlertItem& a);
+std::string alert_line(const AlertItem& a, const MessageTemplates* templates = nullptr);
 
 /// external_url + "/api/v1/indicators/" + labels.indicator; empty without an external_url or
 /// an indicator label.

@@ -83,7 +83,7 @@ std::string format_timeline(const Engine& engine, const ReplayResult& result) {
     for (const auto& n : result.notifications) {
         out += local_time(engine, n.at) + "  " + n.digest.receiver + " " + n.digest.receiver_name + ": " +
                digest_subject(n.digest) + "\n";
-        for (const auto& a : n.digest.alerts) out += "    " + alert_line(a) + "\n";
+        for (const auto& a : n.digest.alerts) out += "    " + alert_line(a, n.digest.templates.get()) + "\n";
     }
     return out;
 }
@@ -110,7 +110,7 @@ std::string timeline_json(const Engine& engine, const ReplayResult& result) {
                                                  {"indicator", al.labels.count("indicator") ? al.labels.at("indicator") : ""},
                                                  {"escalation", al.escalation},
                                                  {"repeat", al.repeat},
-                                                 {"line", alert_line(al)}});
+                                                 {"line", alert_line(al, x.digest.templates.get())}});
         n.push_back(boost::json::object{{"at", format_instant(x.at)},
                                         {"receiver", x.digest.receiver},
                                         {"receiver_name", x.digest.receiver_name},

@@ -18,6 +18,8 @@ RuleSet load_rules(const DaemonConfig& config) {
     if (!config.alerting.escalation_unit.empty() && !r.plan->find_unit(config.alerting.escalation_unit))
         throw ConfigError(config.file.string() + ": alerting.escalation.unit '" + config.alerting.escalation_unit +
                           "' is not a unit of plan " + r.plan->id);
+    if (config.alerting.templates)
+        r.templates = std::make_shared<const MessageTemplates>(load_templates(*config.alerting.templates));
     if (config.auth.tokens_file)
         r.tokens = std::make_shared<const TokenStore>(TokenStore::load(*config.auth.tokens_file, r.plan.get()));
     return r;

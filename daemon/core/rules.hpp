@@ -4,6 +4,7 @@
 
 #include "auth.hpp"
 #include "calendar.hpp"
+#include "notify_format.hpp"
 #include "config.hpp"
 #include "plan.hpp"
 
@@ -14,6 +15,7 @@ struct RuleSet {
     std::shared_ptr<const Plan> plan;
     std::shared_ptr<const WorkCalendar> calendar;
     std::shared_ptr<const TokenStore> tokens;  ///< null: auth not configured
+    std::shared_ptr<const MessageTemplates> templates;  ///< null: the default message texts
 };
 
 /// The one configure path of startup, --check, SIGHUP and `indicatorctl check`: loads the
