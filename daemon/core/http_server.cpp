@@ -119,9 +119,8 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
             HttpResponse error;
             bool fatal = false;
             if (ec == http::error::body_limit) {
-                error = json_error(413, "request body of " +
-                                            std::to_string(parser.content_length().value_or(0)) +
-                                            " bytes exceeds the limit of " + std::to_string(limits_.body_bytes) + " bytes");
+                // the header is not complete here, so its Content-Length cannot be read back
+                error = json_error(413, "request body exceeds the limit of " + std::to_string(limits_.body_bytes) + " bytes");
                 fatal = true;
             } else if (ec == http::error::header_limit) {
                 error = json_error(431, "request headers exceed " + std::to_string(limits_.header_bytes) + " bytes");
