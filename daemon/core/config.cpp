@@ -1,6 +1,7 @@
 #include "config.hpp"
 
 #include <charconv>
+#include <limits>
 
 #include "errors.hpp"
 #include "yaml_util.hpp"
@@ -30,13 +31,19 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
     long long n = 0;
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size() - 1, n);
     if (ec != std::errc{} || p != text.data() + text.size() - 1 || n < 0) return std::nullopt;
+    long long unit = 0;
     switch (text.back()) {
-        case 's': return std::chrono::seconds(n);
-        case 'm': return std::chrono::seconds(n * 60);
-        case 'h': return std::chrono::seconds(n * 3600);
-        case 'd': return std::chrono::seconds(n * 86400);
+        case 's': unit = 1; break;
+        case 'm': unit = 60; break;
+        case 'h': unit = 3600; break;
+        case 'd': unit = 86400; break;
         default: return std::nullopt;
     }
+    // At most 100 years: more is a typo, would overflow `n * unit` (found by tests/fuzz) and,
+    // in nanoseconds, the timers' arithmetic.
+    constexpr long long max_seconds = 100LL * 366 * 86400;
+    if (n > max_seconds / unit) return std::nullopt;
+    return std::chrono::seconds(n * unit);
 }
 
 bool valid_log_level(std::string_view l) {
@@ -165,7 +172,12 @@ DaemonConfig load_config(const fs::path& file) {
                         {"body_limit_bytes", "header_limit_bytes", "idle_timeout", "read_timeout",
                          "max_connections", "drain_timeout"});
         if (auto n = h["body_limit_bytes"]) c.http.body_bytes = positive(file, n, "body_limit_bytes");
-        if (auto n = h["header_limit_bytes"]) c.http.header_bytes = positive(file, n, "header_limit_bytes");
+        if (auto n = h["header_limit_bytes"]) {
+            c.http.header_bytes = positive(file, n, "header_limit_bytes");
+            // Beast's header limit is 32 bits; the server would cast a larger one to 0 (or worse).
+            if (c.http.header_bytes > std::numeric_limits<std::uint32_t>::max())
+                yaml::fail(file, n, "header_limit_bytes must be at most 4294967295");
+        }
         if (auto n = h["idle_timeout"]) c.http.idle_timeout = duration_at(file, n, "idle_timeout");
         if (auto n = h["read_timeout"]) c.http.read_timeout = duration_at(file, n, "read_timeout");
         if (auto n = h["max_connections"]) c.http.max_connections = positive(file, n, "max_connections");

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -39,6 +41,12 @@ constexpr const char* kUsage =
     "                         who would be notified of the indicator's alerts, and why\n"
     "  import CONFIG FILE.csv [--encoding E] [--url URL] [--token-file F]\n"
     "                         validate a CSV file of values, then send it to the running daemon\n"
+    "  alerts CONFIG [--state S] [--kind K] [--unit ID]      list the daemon's alerts\n"
+    "  ack CONFIG FINGERPRINT --comment TEXT [--author NAME] acknowledge an alert\n"
+    "  silence add CONFIG --match LABEL=VALUE... --until RFC3339 --author NAME --comment TEXT\n"
+    "  silence list CONFIG | silence expire CONFIG ID        manage silences\n"
+    "                         (these talk to the running daemon: --url URL, --token-file F or\n"
+    "                         INDICATORD_TOKEN)\n"
     "  token create CONFIG (--unit ID | --admin) --id TOKEN_ID\n"
     "                         add a token to the config's auth.tokens_file (only its hash is\n"
     "                         stored) and print the token once\n";
@@ -211,6 +219,113 @@ int replay_command(const std::vector<std::string>& args, std::ostream& out, std:
     return 0;
 }
 
+// The running daemon's API: URL from the config's listen address unless --url; token from
+// --token-file or INDICATORD_TOKEN.
+struct DaemonApi {
+    std::string base;
+    std::vector<std::string> headers{"Content-Type: application/json"};
+
+    DaemonApi(const DaemonConfig& config, const Options& o) {
+        const auto host = config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]" : config.listen_host;
+        base = o.get("--url").value_or("http://" + host + ":" + std::to_string(config.listen_port));
+        if (auto tf = o.get("--token-file")) {
+            auto token = read_file(*tf);
+            while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
+            headers.push_back("Authorization: Bearer " + token);
+        } else if (const char* env = std::getenv("INDICATORD_TOKEN")) {
+            headers.push_back(std::string("Authorization: Bearer ") + env);
+        }
+    }
+    /// Calls the API; prints the answer (pretty JSON) or the error; returns the exit code.
+    int call(const std::string& method, const std::string& path, const std::string& body, std::ostream& out,
+             std::ostream& err) const {
+        auto r = http_client::request(method, base + path, body, headers);
+        if (r.status == 0) {
+            err << "indicatorctl: cannot reach " << base << ": " << r.error << "\n";
+            return 1;
+        }
+        boost::system::error_code ec;
+        auto v = boost::json::parse(r.body, ec);
+        if (r.status != 200) {
+            err << "indicatorctl: " << r.status << ": " << (!ec && v.is_object() && v.as_object().contains("error")
+                                                                 ? std::string(v.at("error").as_string())
+                                                                 : r.body)
+                << "\n";
+            return 1;
+        }
+        out << (ec ? r.body : json_text(v, true) + "\n");
+        return 0;
+    }
+};
+
+std::string url_encode(const std::string& s) {
+    std::string out;
+    for (unsigned char c : s) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.') out.push_back(static_cast<char>(c));
+        else {
+            char buf[4];
+            std::snprintf(buf, sizeof buf, "%%%02X", c);
+            out += buf;
+        }
+    }
+    return out;
+}
+
+int alerts_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    Options o(args, 1, {"--state", "--kind", "--unit", "--url", "--token-file"}, {});
+    if (o.positional.size() != 1) throw UsageError("alerts needs CONFIG");
+    std::string query;
+    for (const char* k : {"state", "kind", "unit"})
+        if (auto v = o.get(std::string("--") + k)) query += (query.empty() ? "?" : "&") + std::string(k) + "=" + url_encode(*v);
+    return DaemonApi(load_config(o.positional[0]), o).call("GET", "/api/v1/alerts" + query, "", out, err);
+}
+
+int ack_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    Options o(args, 1, {"--comment", "--author", "--url", "--token-file"}, {});
+    if (o.positional.size() != 2 || !o.get("--comment")) throw UsageError("ack needs CONFIG, FINGERPRINT and --comment TEXT");
+    boost::json::object body{{"comment", *o.get("--comment")}};
+    if (auto a = o.get("--author")) body["author"] = *a;
+    return DaemonApi(load_config(o.positional[0]), o)
+        .call("POST", "/api/v1/alerts/" + url_encode(o.positional[1]) + "/ack", json_text(body), out, err);
+}
+
+int silence_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    if (args.size() < 2) throw UsageError("silence needs add, list or expire");
+    const auto& verb = args[1];
+    // --match may repeat: collect it by hand before the generic option parser
+    std::vector<std::string> rest;
+    boost::json::object matchers;
+    for (std::size_t i = 2; i < args.size(); ++i) {
+        if (args[i] == "--match") {
+            if (i + 1 >= args.size()) throw UsageError("--match needs LABEL=VALUE");
+            const auto& m = args[++i];
+            const auto eq = m.find('=');
+            if (eq == std::string::npos || eq == 0) throw UsageError("--match needs LABEL=VALUE, got '" + m + "'");
+            matchers[m.substr(0, eq)] = m.substr(eq + 1);
+        } else {
+            rest.push_back(args[i]);
+        }
+    }
+    Options o(rest, 0, {"--until", "--from", "--author", "--comment", "--url", "--token-file"}, {});
+    if (verb == "list") {
+        if (o.positional.size() != 1) throw UsageError("silence list needs CONFIG");
+        return DaemonApi(load_config(o.positional[0]), o).call("GET", "/api/v1/silences", "", out, err);
+    }
+    if (verb == "expire") {
+        if (o.positional.size() != 2) throw UsageError("silence expire needs CONFIG and ID");
+        return DaemonApi(load_config(o.positional[0]), o).call("DELETE", "/api/v1/silences/" + url_encode(o.positional[1]), "", out, err);
+    }
+    if (verb == "add") {
+        if (o.positional.size() != 1 || matchers.empty() || !o.get("--until") || !o.get("--author") || !o.get("--comment"))
+            throw UsageError("silence add needs CONFIG, --match LABEL=VALUE, --until, --author and --comment");
+        boost::json::object body{{"matchers", matchers}, {"ends_at", *o.get("--until")}, {"author", *o.get("--author")},
+                                 {"comment", *o.get("--comment")}};
+        if (auto f = o.get("--from")) body["starts_at"] = *f;
+        return DaemonApi(load_config(o.positional[0]), o).call("POST", "/api/v1/silences", json_text(body), out, err);
+    }
+    throw UsageError("silence needs add, list or expire, got '" + verb + "'");
+}
+
 int import_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     Options o(args, 1, {"--encoding", "--url", "--token-file"}, {});
     if (o.positional.size() != 2) throw UsageError("import needs CONFIG and FILE.csv");
@@ -312,6 +427,9 @@ int ctl_main(const std::vector<std::string>& args, std::ostream& out, std::ostre
         if (!args.empty() && args[0] == "replay") return replay_command(args, out, err);
         if (!args.empty() && args[0] == "import") return import_command(args, out, err);
         if (!args.empty() && args[0] == "route") return route_command(args, out);
+        if (!args.empty() && args[0] == "alerts") return alerts_command(args, out, err);
+        if (!args.empty() && args[0] == "ack") return ack_command(args, out, err);
+        if (!args.empty() && args[0] == "silence") return silence_command(args, out, err);
         if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help")) {
             out << kUsage;
             return 0;

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <fstream>
 #include <memory>
@@ -134,6 +135,8 @@ struct World final : AlertActions {
 
 std::unique_ptr<World> world;
 unsigned inputs = 0;
+// FUZZ_HTTP_TRACE=1: print each request line and the response (to check what seeds reach).
+const bool trace = std::getenv("FUZZ_HTTP_TRACE") != nullptr;
 asio::io_context io;
 
 void check_response(const HttpResponse& r) {
@@ -223,7 +226,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                       std::string(req[http::field::content_type]), std::string(req[http::field::authorization]),
                       std::move(req.body())};
         const bool head = r.method == "HEAD";
+        const std::string line = trace ? r.method + " " + r.target : std::string();
         response = handle(std::move(r));
+        if (trace) std::fprintf(stderr, "%s -> %u %.200s\n", line.c_str(), response.status, response.body.c_str());
         check_response(response);
         if (head) response.body.clear();
         world->metrics.count_response(response.status);

@@ -228,3 +228,35 @@ TEST_CASE("a 4xx answer gives up with the reason logged", "[alerts]") {
     CHECK_THAT(d->process().err(), Catch::Contains("HTTP 400"));
     CHECK(bodies(s.hook, "/fgw").size() == 1);  // not retried
 }
+
+TEST_CASE("indicatorctl alerts, ack and silence talk to the running daemon", "[alerts][ctl]") {
+    Setup s;
+    auto d = s.start();
+    const auto ctl = it::kCtl + " ";
+    const auto cfg = s.config.string() + " --url " + d->url("");
+    auto [code, out] = it::run(ctl + "silence add " + cfg +
+                               " --match indicator=gdp_growth --match kind=overdue --until 2023-05-01T00:00:00+08:00"
+                               " --author 督查室 --comment 已电话督办");
+    INFO(out);
+    REQUIRE(code == 0);
+    CHECK(json::parse(out).at("matchers").at("kind").as_string() == "overdue");
+    auto listed = it::run(ctl + "silence list " + cfg);
+    CHECK(json::parse(listed.second).at("silences").as_array().size() == 1);
+
+    set_clock(*d, "2023-04-26T09:00:00+08:00");
+    auto alerts = it::run(ctl + "alerts " + cfg + " --state firing --kind overdue");
+    REQUIRE(alerts.first == 0);
+    auto list = json::parse(alerts.second).at("alerts").as_array();
+    REQUIRE(list.size() == 1);
+    const std::string fp(list[0].at("fingerprint").as_string());
+    auto ack = it::run(ctl + "ack " + cfg + " " + fp + " --comment 正在核算");
+    CHECK(ack.first == 0);
+    CHECK(json::parse(ack.second).at("acknowledged").at("comment").as_string() == "正在核算");
+    auto expired = it::run(ctl + "silence expire " + cfg + " 1");
+    CHECK(expired.first == 0);
+    auto again = it::run(ctl + "silence expire " + cfg + " 1");
+    CHECK(again.first == 1);
+    CHECK(again.second == "indicatorctl: 404: no active silence with id 1\n");
+    auto usage = it::run(ctl + "silence add " + cfg + " --until 2023-05-01T00:00:00+08:00");
+    CHECK(usage.first == 2);
+}
