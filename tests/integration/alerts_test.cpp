@@ -171,7 +171,7 @@ TEST_CASE("acknowledgement and silences over the API", "[alerts]") {
     CHECK(silences[0].at("active").as_bool() == false);
 }
 
-TEST_CASE("a receiver that fails is retried; kill -9 before confirm resends once; confirmed ones never", "[alerts][durability]") {
+TEST_CASE("a receiver that fails is retried, kill -9 before confirm resends once, confirmed ones never", "[alerts][durability]") {
     Setup s;
     s.hook.answer(503, "busy");
     std::string key;
