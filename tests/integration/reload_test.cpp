@@ -77,7 +77,7 @@ private:
 
 }  // namespace
 
-TEST_CASE("a bad reload keeps the old rules running; a good one swaps them, values untouched", "[reload]") {
+TEST_CASE("a bad reload keeps the old rules running, a good one swaps them, values untouched", "[reload]") {
     Rules r;
     it::Daemon d(r.dir.path(), r.config.string());
     REQUIRE(it::http("POST", d.url("/api/v1/values"), R"({"values":[{"indicator":"gdp_growth","period":"2023-Q1","value":5}]})").status == 200);

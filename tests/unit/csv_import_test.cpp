@@ -153,7 +153,7 @@ TEST_CASE("reported_at is read as an RFC 3339 instant", "[csv]") {
     CHECK_FALSE(b.values[2].reported_at);
 }
 
-TEST_CASE("quoted fields hold commas, quotes and line breaks; lines stay physical", "[csv]") {
+TEST_CASE("quoted fields hold commas, quotes and line breaks, lines stay physical", "[csv]") {
     auto b = parse(
         "indicator,period,value,note\n"                             // 1
         "gdp_growth,2023-Q1,4.9,\"初步核算, 待修订\"\n"             // 2

@@ -655,7 +655,7 @@ TEST_CASE("feishu: signed post message", "[notify]") {
           "Y67qbmLBKs+Adj9vTousIE0v8i07ejgDhyWL/YCz9Zo=");
 }
 
-TEST_CASE("feishu: no secret, no signature; long digests are cut", "[notify]") {
+TEST_CASE("feishu: no secret, no signature, long digests are cut", "[notify]") {
     auto d = sample();
     auto o = json::parse(render_feishu(d, "", 0)).as_object();
     CHECK(!o.contains("timestamp"));

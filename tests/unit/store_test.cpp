@@ -28,7 +28,7 @@ TEST_CASE("an empty file is migrated to the current schema", "[store]") {
     CHECK(s.schema_version() == Store::kSchemaVersion);
 }
 
-TEST_CASE("re-reporting a period adds a revision; history keeps all; the newest counts", "[store]") {
+TEST_CASE("re-reporting a period adds a revision, history keeps all, the newest counts", "[store]") {
     test::TempDir dir;
     Store s(dir.path() / "a.db");
     s.register_indicators({"gdp", "cpi"});
@@ -85,7 +85,7 @@ TEST_CASE("a database from a newer indicatord is refused", "[store]") {
                       "database schema version 99 is newer than this indicatord understands (2)");
 }
 
-TEST_CASE("group commit: concurrent batches share transactions; a failing batch fails alone", "[store][committer]") {
+TEST_CASE("group commit: concurrent batches share transactions, a failing batch fails alone", "[store][committer]") {
     test::TempDir dir;
     Store s(dir.path() / "a.db");
     s.register_indicators({"gdp"});

@@ -31,7 +31,7 @@ TEST_CASE("the shipped example templates are the defaults", "[templates]") {
     CHECK(alert_line(d.alerts[0], &t) == alert_line(d.alerts[0]));
 }
 
-TEST_CASE("an operator's templates change the text; what they omit keeps its default", "[templates]") {
+TEST_CASE("an operator's templates change the text, what they omit keeps its default", "[templates]") {
     auto t = std::make_shared<const MessageTemplates>(load_templates(test::kData + "/templates/custom.yaml"));
     auto d = digest();
     d.templates = t;
