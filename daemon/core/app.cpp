@@ -96,10 +96,18 @@ int App::run() {
                                                        config_.auth.read_requires_token,
                                                        [this]() -> AlertActions& { return *this; }});
     server_ = std::make_unique<HttpServer>(io_, *service_, *metrics_, config_.http);
+    if (config_.tls_cert_file) {
+        try {
+            server_->enable_tls(*config_.tls_cert_file, *config_.tls_key_file);
+        } catch (const std::exception& e) {
+            throw ConfigError(config_.file.string() + ": tls: cannot load " + config_.tls_cert_file->string() + " / " +
+                              config_.tls_key_file->string() + ": " + e.what());
+        }
+    }
     const auto port = server_->listen(config_.listen_host, config_.listen_port);
     const bool v6 = config_.listen_host.find(':') != std::string::npos;
-    std::printf("indicatord: listening on http://%s%s%s:%u\n", v6 ? "[" : "", config_.listen_host.c_str(),
-                v6 ? "]" : "", static_cast<unsigned>(port));
+    std::printf("indicatord: listening on %s://%s%s%s:%u\n", config_.tls_cert_file ? "https" : "http", v6 ? "[" : "",
+                config_.listen_host.c_str(), v6 ? "]" : "", static_cast<unsigned>(port));
     std::fflush(stdout);
     spdlog::info("listening on {}:{}", config_.listen_host, port);
     server_->start();

@@ -135,7 +135,7 @@ DaemonConfig load_config(const fs::path& file) {
     if (!root.IsDefined() || root.IsNull()) throw ConfigError(file.string() + ": config file is empty");
     yaml::check_map(file, root, "config",
                     {"listen", "database", "rules", "calendars", "evaluation_interval", "log_level", "now",
-                     "http", "auth", "alerting"});
+                     "http", "tls", "auth", "alerting"});
     const auto base = fs::absolute(file).parent_path();
     auto resolve = [&](const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : base / p; };
 
@@ -182,6 +182,11 @@ DaemonConfig load_config(const fs::path& file) {
         if (auto n = h["read_timeout"]) c.http.read_timeout = duration_at(file, n, "read_timeout");
         if (auto n = h["max_connections"]) c.http.max_connections = positive(file, n, "max_connections");
         if (auto n = h["drain_timeout"]) c.http.drain_timeout = duration_at(file, n, "drain_timeout");
+    }
+    if (auto t = root["tls"]) {
+        yaml::check_map(file, t, "tls", {"cert_file", "key_file"});
+        c.tls_cert_file = resolve(yaml::scalar(file, yaml::required(file, t, "cert_file", "tls"), "cert_file"));
+        c.tls_key_file = resolve(yaml::scalar(file, yaml::required(file, t, "key_file", "tls"), "key_file"));
     }
     if (auto a = root["auth"]) {
         yaml::check_map(file, a, "auth", {"tokens_file", "read_requires_token"});

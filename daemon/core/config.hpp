@@ -69,6 +69,9 @@ struct DaemonConfig {
     std::string log_level = "info";
     std::optional<std::string> now;  ///< fixed start time for the clock (demos, replays)
     HttpLimits http;
+    /// HTTPS on the listener, for deployments without a reverse proxy (startup-only).
+    std::optional<std::filesystem::path> tls_cert_file;
+    std::optional<std::filesystem::path> tls_key_file;
     AuthConfig auth;
     AlertingConfig alerting;
 };

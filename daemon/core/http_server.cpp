@@ -1,12 +1,15 @@
 #include "http_server.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
+#include <boost/beast/ssl.hpp>
 
 #include "metrics.hpp"
 #include "service.hpp"
@@ -34,12 +37,26 @@ http::response<http::string_body> to_beast(HttpResponse&& r, unsigned version, b
 }  // namespace
 
 struct HttpServer::Session {
-    beast::tcp_stream stream;
+    tcp::socket* socket = nullptr;  ///< the connection's socket, while its stream lives
     bool busy = false;
 };
 
-HttpServer::HttpServer(asio::io_context& io, Service& service, SelfMetrics& metrics, HttpLimits limits)
+HttpServer::HttpServer(asio::io_context& io, Service& service, SelfMetrics& metrics,
+                       HttpLimits limits)
     : io_(io), service_(service), metrics_(metrics), limits_(limits), acceptor_(io) {}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::enable_tls(const std::filesystem::path& cert_file,
+                            const std::filesystem::path& key_file) {
+    auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                     asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+    ctx->use_certificate_chain_file(cert_file.string());
+    ctx->use_private_key_file(key_file.string(), asio::ssl::context::pem);
+    tls_ = std::move(ctx);
+}
 
 std::uint16_t HttpServer::listen(const std::string& host, std::uint16_t port) {
     tcp::endpoint ep{asio::ip::make_address(host), port};
@@ -60,7 +77,7 @@ void HttpServer::drain(std::function<void()> drained) {
     boost::system::error_code ec;
     acceptor_.close(ec);
     for (auto* s : sessions_)
-        if (!s->busy) s->stream.socket().close(ec);
+        if (!s->busy && s->socket) s->socket->close(ec);
     check_drained();
 }
 
@@ -81,7 +98,8 @@ asio::awaitable<void> HttpServer::accept_loop() {
             continue;
         }
         if (sessions_.size() >= limits_.max_connections) {
-            spdlog::warn("connection refused: {} connections open (http.max_connections)", sessions_.size());
+            spdlog::warn("connection refused: {} connections open (http.max_connections)",
+                         sessions_.size());
             boost::system::error_code ignored;
             socket.close(ignored);
             continue;
@@ -91,99 +109,129 @@ asio::awaitable<void> HttpServer::accept_loop() {
 }
 
 asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
-    Session session{beast::tcp_stream(std::move(socket))};
+    Session session;
     sessions_.push_back(&session);
     auto self = std::prev(sessions_.end());
-    beast::flat_buffer buffer;
+    boost::system::error_code ec;
     try {
-        for (;;) {
-            http::request_parser<http::string_body> parser;
-            parser.body_limit(limits_.body_bytes);
-            parser.header_limit(static_cast<std::uint32_t>(limits_.header_bytes));
-            session.busy = false;
-            if (draining_) break;
-            // idle_timeout until the request's first byte (unless a pipelined one is already
-            // buffered), then read_timeout for the rest of it: a slow header is not idleness.
-            if (buffer.size() == 0) {
-                session.stream.expires_after(limits_.idle_timeout);
-                auto [ec, n] = co_await session.stream.async_read_some(buffer.prepare(1024), nothrow);
-                if (ec) break;  // closed, reset, idle too long or drained: nothing to answer
-                buffer.commit(n);
+        if (tls_) {
+            beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)),
+                                                        *tls_);
+            auto& lowest = beast::get_lowest_layer(stream);
+            session.socket = &lowest.socket();
+            lowest.expires_after(limits_.read_timeout);
+            auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, nothrow);
+            if (!hec) {
+                co_await exchange(stream, session);
+                lowest.expires_after(std::chrono::seconds(1));
+                co_await stream.async_shutdown(nothrow);
             }
-            session.stream.expires_after(limits_.read_timeout);
-            auto [ec, n] = co_await http::async_read_header(session.stream, buffer, parser, nothrow);
-            if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::operation_aborted ||
-                ec == beast::error::timeout || ec == asio::error::connection_reset || ec == asio::error::bad_descriptor)
-                break;
-            session.busy = true;
-            HttpResponse error;
-            bool fatal = false;
-            if (ec == http::error::body_limit) {
-                // the header is not complete here, so its Content-Length cannot be read back
-                error = json_error(413, "request body exceeds the limit of " + std::to_string(limits_.body_bytes) + " bytes");
-                fatal = true;
-            } else if (ec == http::error::header_limit) {
-                error = json_error(431, "request headers exceed " + std::to_string(limits_.header_bytes) + " bytes");
-                fatal = true;
-            } else if (ec) {
-                error = json_error(400, "malformed HTTP request: " + ec.message());
-                fatal = true;
-            } else if (auto len = parser.content_length(); len && *len > limits_.body_bytes) {
-                error = json_error(413, "request body of " + std::to_string(*len) + " bytes exceeds the limit of " +
-                                            std::to_string(limits_.body_bytes) + " bytes");
-                fatal = true;
-            }
-            if (!fatal) {
-                auto& hdr = parser.get();
-                if (hdr[http::field::expect] == "100-continue") {
-                    http::response<http::empty_body> cont{http::status::continue_, 11};
-                    auto [wec, wn] = co_await http::async_write(session.stream, cont, nothrow);
-                    if (wec) break;
-                }
-                session.stream.expires_after(limits_.read_timeout);
-                auto [rec, rn] = co_await http::async_read(session.stream, buffer, parser, nothrow);
-                if (rec == http::error::body_limit) {
-                    error = json_error(413, "request body exceeds the limit of " + std::to_string(limits_.body_bytes) + " bytes");
-                    fatal = true;
-                } else if (rec) {
-                    break;
-                }
-            }
-            const unsigned version = parser.get().version();
-            HttpResponse response;
-            bool keep_alive = false;
-            if (fatal) {
-                response = std::move(error);
-            } else {
-                auto req = parser.release();
-                keep_alive = req.keep_alive();
-                HttpRequest r{std::string(req.method_string()), std::string(req.target()),
-                              std::string(req[http::field::content_type]),
-                              std::string(req[http::field::authorization]), std::move(req.body())};
-                const bool head = r.method == "HEAD";
-                try {
-                    response = co_await service_.handle(std::move(r));
-                } catch (const std::exception& e) {
-                    spdlog::error("request failed: {}", e.what());
-                    response = json_error(500, std::string("internal error: ") + e.what());
-                }
-                if (head) response.body.clear();
-            }
-            metrics_.count_response(response.status);
-            keep_alive = keep_alive && !draining_;
-            auto msg = to_beast(std::move(response), version ? version : 11, keep_alive);
-            session.stream.expires_after(limits_.read_timeout);
-            auto [wec, wn] = co_await http::async_write(session.stream, msg, nothrow);
-            if (wec || !keep_alive) break;
+            lowest.socket().shutdown(tcp::socket::shutdown_send, ec);
+            lowest.socket().close(ec);
+        } else {
+            beast::tcp_stream stream(std::move(socket));
+            session.socket = &stream.socket();
+            co_await exchange(stream, session);
+            stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+            stream.socket().close(ec);
         }
     } catch (const std::exception& e) {
         spdlog::warn("connection error: {}", e.what());
     }
-    boost::system::error_code ec;
-    session.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    session.stream.socket().close(ec);
+    session.socket = nullptr;
     sessions_.erase(self);
     check_drained();
+}
+
+template <typename Stream>
+asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
+    auto& lowest = beast::get_lowest_layer(stream);
+    beast::flat_buffer buffer;
+    for (;;) {
+        http::request_parser<http::string_body> parser;
+        parser.body_limit(limits_.body_bytes);
+        parser.header_limit(static_cast<std::uint32_t>(limits_.header_bytes));
+        session.busy = false;
+        if (draining_) break;
+        // idle_timeout until the request's first byte (unless a pipelined one is already
+        // buffered), then read_timeout for the rest of it: a slow header is not idleness.
+        if (buffer.size() == 0) {
+            lowest.expires_after(limits_.idle_timeout);
+            auto [ec, n] = co_await stream.async_read_some(buffer.prepare(1024), nothrow);
+            if (ec) break;  // closed, reset, idle too long or drained: nothing to answer
+            buffer.commit(n);
+        }
+        lowest.expires_after(limits_.read_timeout);
+        auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, nothrow);
+        if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+            ec == asio::error::operation_aborted || ec == beast::error::timeout ||
+            ec == asio::error::connection_reset || ec == asio::error::bad_descriptor)
+            break;
+        session.busy = true;
+        HttpResponse error;
+        bool fatal = false;
+        if (ec == http::error::body_limit) {
+            // the header is not complete here, so its Content-Length cannot be read back
+            error = json_error(413, "request body exceeds the limit of " +
+                                        std::to_string(limits_.body_bytes) + " bytes");
+            fatal = true;
+        } else if (ec == http::error::header_limit) {
+            error = json_error(
+                431, "request headers exceed " + std::to_string(limits_.header_bytes) + " bytes");
+            fatal = true;
+        } else if (ec) {
+            error = json_error(400, "malformed HTTP request: " + ec.message());
+            fatal = true;
+        } else if (auto len = parser.content_length(); len && *len > limits_.body_bytes) {
+            error = json_error(413, "request body of " + std::to_string(*len) +
+                                        " bytes exceeds the limit of " +
+                                        std::to_string(limits_.body_bytes) + " bytes");
+            fatal = true;
+        }
+        if (!fatal) {
+            auto& hdr = parser.get();
+            if (hdr[http::field::expect] == "100-continue") {
+                http::response<http::empty_body> cont{http::status::continue_, 11};
+                auto [wec, wn] = co_await http::async_write(stream, cont, nothrow);
+                if (wec) break;
+            }
+            lowest.expires_after(limits_.read_timeout);
+            auto [rec, rn] = co_await http::async_read(stream, buffer, parser, nothrow);
+            if (rec == http::error::body_limit) {
+                error = json_error(413, "request body exceeds the limit of " +
+                                            std::to_string(limits_.body_bytes) + " bytes");
+                fatal = true;
+            } else if (rec) {
+                break;
+            }
+        }
+        const unsigned version = parser.get().version();
+        HttpResponse response;
+        bool keep_alive = false;
+        if (fatal) {
+            response = std::move(error);
+        } else {
+            auto req = parser.release();
+            keep_alive = req.keep_alive();
+            HttpRequest r{std::string(req.method_string()), std::string(req.target()),
+                          std::string(req[http::field::content_type]),
+                          std::string(req[http::field::authorization]), std::move(req.body())};
+            const bool head = r.method == "HEAD";
+            try {
+                response = co_await service_.handle(std::move(r));
+            } catch (const std::exception& e) {
+                spdlog::error("request failed: {}", e.what());
+                response = json_error(500, std::string("internal error: ") + e.what());
+            }
+            if (head) response.body.clear();
+        }
+        metrics_.count_response(response.status);
+        keep_alive = keep_alive && !draining_;
+        auto msg = to_beast(std::move(response), version ? version : 11, keep_alive);
+        lowest.expires_after(limits_.read_timeout);
+        auto [wec, wn] = co_await http::async_write(stream, msg, nothrow);
+        if (wec || !keep_alive) break;
+    }
 }
 
 }  // namespace indicatord

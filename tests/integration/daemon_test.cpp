@@ -206,7 +206,7 @@ TEST_CASE("a bad config or flag exits 2 with one line naming the problem, before
         const auto bad = it::kData + "/config/unknown_key.yaml";
         it::Process p({it::kDaemon, "--config", bad}, dir.path());
         CHECK(p.wait(10s) == 2);
-        CHECK(p.err() == "indicatord: " + bad + ":3:1: unknown key 'listn' in config (allowed: listen, database, rules, calendars, evaluation_interval, log_level, now, http, auth, alerting)\n");
+        CHECK(p.err() == "indicatord: " + bad + ":3:1: unknown key 'listn' in config (allowed: listen, database, rules, calendars, evaluation_interval, log_level, now, http, tls, auth, alerting)\n");
         CHECK(p.out().empty());
     }
     {
@@ -232,4 +232,33 @@ TEST_CASE("indicatorctl check validates the same way", "[ctl]") {
     CHECK(bad.first == 1);
     auto usage = it::run(it::kCtl + " frobnicate");
     CHECK(usage.first == 2);
+}
+
+TEST_CASE("optional TLS on the listener", "[daemon][tls]") {
+    it::TempDir dir;
+    const auto key = dir.path() / "key.pem";
+    const auto cert = dir.path() / "cert.pem";
+    auto [code, out] = it::run("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " +
+                               key.string() + " -out " + cert.string());
+    INFO(out);
+    REQUIRE(code == 0);
+    const auto config = dir.path() / "tls.yaml";
+    std::ofstream(config) << "rules: " << it::kData << "/minimal\ncalendars: " << it::kData
+                          << "/../../config/calendars\ntls:\n  cert_file: cert.pem\n  key_file: key.pem\n";
+    it::Daemon d(dir.path(), config.string());
+    CHECK(d.url("/").rfind("https://", 0) == 0);
+    CHECK(it::http("GET", d.url("/healthz")).status == 200);
+    CHECK(post(d, one("gdp_growth", "2023-Q1", 5)).status == 200);
+    // plain HTTP to the TLS port gets no HTTP answer
+    CHECK(it::http("GET", "http://127.0.0.1:" + std::to_string(d.port()) + "/healthz").status == 0);
+    CHECK(it::http("GET", d.url("/healthz")).status == 200);
+
+    // an unreadable key is a config error naming the files, exit 2
+    const auto bad = dir.path() / "bad.yaml";
+    std::ofstream(bad) << "rules: " << it::kData << "/minimal\ncalendars: " << it::kData
+                       << "/../../config/calendars\ntls: {cert_file: cert.pem, key_file: missing.pem}\n";
+    it::Process p({it::kDaemon, "--config", bad.string(), "--listen", "127.0.0.1:0", "--database", (dir.path() / "b.db").string()},
+                  dir.path());
+    CHECK(p.wait(10s) == 2);
+    CHECK_THAT(p.err(), Catch::Contains("tls: cannot load"));
 }

@@ -67,6 +67,7 @@ private:
     std::filesystem::path db_;
     std::unique_ptr<Process> proc_;
     std::uint16_t port_ = 0;
+    std::string scheme_ = "http";
 };
 
 struct Response {
