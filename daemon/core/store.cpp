@@ -78,7 +78,9 @@ sqlite::Database open_writer(const std::filesystem::path& file) {
     sqlite::Database db(file, open_flags());
     // WAL with synchronous=FULL: a committed transaction is on disk (the WAL is fsynced at
     // each commit) and survives kill -9 and power loss; group commit pays for the fsync.
-    db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+    // temp_store=MEMORY keeps the per-request savepoints' statement journals off disk (bench/run.sh:
+    // ~+22% batched ingest).
+    db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;");
     return db;
 }
 
