@@ -9,6 +9,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "auth.hpp"
 #include "alerts.hpp"
@@ -343,25 +344,10 @@ int import_command(const std::vector<std::string>& args, std::ostream& out, std:
         if (!v.item.note.empty()) item["note"] = v.item.note;
         values.push_back(std::move(item));
     }
-    const auto host = config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]" : config.listen_host;
-    const auto url = o.get("--url").value_or("http://" + host + ":" + std::to_string(config.listen_port)) + "/api/v1/values";
-    std::vector<std::string> headers{"Content-Type: application/json"};
-    if (auto tf = o.get("--token-file")) {
-        auto token = read_file(*tf);
-        while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
-        headers.push_back("Authorization: Bearer " + token);
-    } else if (const char* env = std::getenv("INDICATORD_TOKEN")) {
-        headers.push_back(std::string("Authorization: Bearer ") + env);
-    }
-    auto r = http_client::request("POST", url, json_text(boost::json::object{{"values", std::move(values)}}), headers);
-    if (r.status == 0) {
-        err << "indicatorctl: cannot reach " << url << ": " << r.error << "\n";
+    const DaemonApi api(config, o);
+    std::ostringstream answer;
+    if (api.call("POST", "/api/v1/values", json_text(boost::json::object{{"values", std::move(values)}}), answer, err) != 0)
         return 1;
-    }
-    if (r.status != 200) {
-        err << "indicatorctl: the daemon refused the values (" << r.status << "): " << r.body;
-        return 1;
-    }
     out << "imported " << csv->values.size() << " value(s) from " << path << "\n";
     return 0;
 }
