@@ -125,7 +125,10 @@ int App::run() {
 }
 
 void App::warn_if_open() const {
-    if (tokens_)
+    if (tokens_ && tokens_->empty())
+        spdlog::warn("no API tokens in {} yet: nobody may write values (indicatorctl token create adds one)",
+                     config_.auth.tokens_file->string());
+    else if (tokens_)
         spdlog::info("{} API token(s) from {}", tokens_->size(), config_.auth.tokens_file->string());
     else
         spdlog::warn("no auth.tokens_file configured: anyone who reaches {}:{} may write values",

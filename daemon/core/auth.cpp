@@ -38,6 +38,8 @@ const std::regex kHex("[0-9a-f]{64}");
 
 TokenStore TokenStore::load(const std::filesystem::path& file, const Plan* plan) {
     TokenStore store;
+    // No file yet: auth is on and nobody may write until `indicatorctl token create` makes one.
+    if (!std::filesystem::exists(file)) return store;
     auto root = yaml::load_file(file);
     yaml::check_map(file, root, "tokens file", {"tokens"});
     auto list = yaml::required(file, root, "tokens", "tokens file");

@@ -88,3 +88,13 @@ TEST_CASE("read_requires_token closes the read API but not /metrics", "[auth]") 
     CHECK(it::http("GET", d.url("/api/v1/indicators"), "", "", {"Authorization: Bearer " + tok}).status == 200);
     CHECK(it::http("GET", d.url("/metrics")).status == 200);
 }
+
+TEST_CASE("with auth on and no tokens file yet, nobody may write", "[auth]") {
+    it::TempDir dir;
+    const auto config = dir.path() / "indicatord.yaml";
+    std::ofstream(config) << "rules: " << it::kData << "/minimal\ncalendars: " << it::kData
+                          << "/../../config/calendars\nauth:\n  tokens_file: tokens.yaml\n";
+    it::Daemon d(dir.path(), config.string());
+    CHECK(it::http("POST", d.url("/api/v1/values"), R"({"values":[{"indicator":"gdp_growth","period":"2023-Q1","value":5}]})").status == 401);
+    CHECK_THAT(d.process().err(), Catch::Contains("no API tokens in"));
+}
