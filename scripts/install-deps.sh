@@ -11,7 +11,8 @@ build_pkgs=(
   catch2 libcurl4-openssl-dev libsystemd-dev libhowardhinnant-date-dev
   libmuparser-dev libcsv-dev libssl-dev
 )
-test_pkgs=(prometheus prometheus-pushgateway python3-aiosmtpd curl wrk systemd dpkg-dev)
+test_pkgs=(prometheus prometheus-pushgateway python3-aiosmtpd curl wrk systemd dpkg-dev
+           clang-14 libclang-rt-14-dev llvm-14)  # the last three: scripts/fuzz.sh (libFuzzer, llvm-symbolizer)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi

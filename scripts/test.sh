@@ -1,22 +1,40 @@
 #!/usr/bin/env bash
-# Installs what is missing (build tools and the real test peers: prometheus, promtool,
-# pushgateway, aiosmtpd, curl), builds everything, and runs the whole test suite with CTest.
+# The README's test command, and what CI runs (.ci/run): installs what is missing (build tools
+# and the real test peers: prometheus, promtool, pushgateway, aiosmtpd, curl, clang), then
+#   1. builds everything (build/) and runs the whole suite with CTest;
+#   2. builds with ASan+UBSan (build-asan/) and runs the whole suite again;
+#   3. builds the libFuzzer targets with clang (build-fuzz/) and runs each briefly
+#      (INDICATORD_FUZZ_SECONDS, default 10).
 # Exits non-zero on any failure.
-#   --sanitize   also build with ASan+UBSan into build-asan/ and run the suite there
+#   --quick   only step 1 (for a quick local run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+quick=0
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=1 ;;
+    *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
+  esac
+done
+
 bash scripts/install-deps.sh --test
 jobs=$(nproc)
+step() { printf '\n=== %s (%s)\n' "$1" "$(date +%T)"; }
 
+step "build and test"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs"
+((quick)) && exit 0
 
-if [[ "${1:-}" == "--sanitize" ]]; then
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DINDICATORD_SANITIZE=ON \
-        -DINDICATORD_BUILD_BENCH=OFF >/dev/null
-  cmake --build build-asan -j "$jobs"
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir build-asan --output-on-failure -j "$jobs"
-fi
+step "ASan+UBSan build and test"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DINDICATORD_SANITIZE=ON \
+      -DINDICATORD_BUILD_BENCH=OFF >/dev/null
+cmake --build build-asan -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs"
+
+step "fuzz"
+bash scripts/fuzz.sh "${INDICATORD_FUZZ_SECONDS:-10}"
+step "all passed"
