@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
+
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -55,7 +57,7 @@ int App::run() {
     // 1. Rules: validated in full before anything is opened.
     auto rules = load_rules(config_);
     const auto plan = rules.plan;
-    engine_ = std::make_unique<Engine>(rules.plan, rules.calendar);
+    engine_ = std::make_shared<Engine>(rules.plan, rules.calendar);
     tokens_ = rules.tokens;
     warn_if_open();
     spdlog::info("loaded plan {} ({} tasks, {} indicators, {} units)", plan->id, plan->tasks.size(),
@@ -94,7 +96,8 @@ int App::run() {
                                                        [this] { return engine_ && store_ && !stopping_; },
                                                        [this] { return tokens_.get(); },
                                                        config_.auth.read_requires_token,
-                                                       [this]() -> AlertActions& { return *this; }});
+                                                       [this]() -> AlertActions& { return *this; },
+                                                       [this]() -> std::shared_ptr<const Engine> { return engine_; }});
     server_ = std::make_unique<HttpServer>(io_, *service_, *metrics_, config_.http);
     if (config_.tls_cert_file) {
         try {
@@ -114,6 +117,8 @@ int App::run() {
     start_signals();
     schedule_tick();
     if (auto wd = systemd::watchdog_interval()) schedule_watchdog(*wd / 2);
+    // Loading a large plan (the YAML node trees) leaves freed heap that glibc keeps: hand it back.
+    ::malloc_trim(0);
     systemd::notify("READY=1\nSTATUS=serving");
 
     // 4. Run until stopped, then drain.
@@ -177,7 +182,7 @@ std::string App::reload() {
     try {
         auto rules = load_rules(config_);
         const auto plan = rules.plan;
-        auto engine = std::make_unique<Engine>(rules.plan, rules.calendar);
+        auto engine = std::make_shared<Engine>(rules.plan, rules.calendar);
         // New indicators must exist in the database before values for them are written;
         // the writer thread owns the write connection, so registration goes through it.
         const auto keys = keys_of(*plan);
@@ -193,6 +198,7 @@ std::string App::reload() {
         metrics_->reload_success.Set(1);
         metrics_->reload_time.Set(unix_now());
         spdlog::info("reloaded plan {} ({} indicators)", plan->id, plan->indicators.size());
+        ::malloc_trim(0);
     } catch (const std::exception& e) {
         metrics_->reload_success.Set(0);
         spdlog::error("reload failed, keeping the running configuration: {}", e.what());

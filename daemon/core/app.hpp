@@ -73,7 +73,7 @@ private:
     boost::asio::steady_timer watchdog_{io_};
     boost::asio::steady_timer drain_deadline_{io_};
     std::unique_ptr<SelfMetrics> metrics_;
-    std::unique_ptr<Engine> engine_;
+    std::shared_ptr<Engine> engine_;
     std::shared_ptr<const TokenStore> tokens_;
     std::unique_ptr<Store> store_;
     std::unique_ptr<AlertStore> alert_store_;

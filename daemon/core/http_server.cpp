@@ -208,6 +208,7 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
         const unsigned version = parser.get().version();
         HttpResponse response;
         bool keep_alive = false;
+        bool head_request = false;
         if (fatal) {
             response = std::move(error);
         } else {
@@ -216,7 +217,8 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
             HttpRequest r{std::string(req.method_string()), std::string(req.target()),
                           std::string(req[http::field::content_type]),
                           std::string(req[http::field::authorization]), std::move(req.body())};
-            const bool head = r.method == "HEAD";
+            head_request = r.method == "HEAD";
+            const bool head = head_request;
             try {
                 response = co_await service_.handle(std::move(r));
             } catch (const std::exception& e) {
@@ -227,6 +229,44 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
         }
         metrics_.count_response(response.status);
         keep_alive = keep_alive && !draining_;
+        if (response.chunks && (version < 11 || head_request)) {
+            // HTTP/1.0 has no chunked encoding (and HEAD no body): produce it whole.
+            if (!head_request)
+                while (response.chunks(response.body)) {
+                }
+            response.chunks = nullptr;
+        }
+        if (response.chunks) {
+            auto chunks = std::move(response.chunks);
+            http::response<http::empty_body> res{static_cast<http::status>(response.status), version};
+            res.set(http::field::server, "indicatord");
+            res.set(http::field::content_type, response.content_type);
+            for (auto& [k, v] : response.headers) res.set(k, v);
+            res.keep_alive(keep_alive);
+            res.chunked(true);
+            http::response_serializer<http::empty_body> sr{res};
+            lowest.expires_after(limits_.read_timeout);
+            auto [hec, hn] = co_await http::async_write_header(stream, sr, nothrow);
+            if (hec) break;
+            std::string part = std::move(response.body);
+            bool more = true;
+            bool failed = false;
+            while (!failed) {
+                if (!part.empty()) {
+                    lowest.expires_after(limits_.read_timeout);
+                    auto [cec, cn] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(part)), nothrow);
+                    failed = static_cast<bool>(cec);
+                }
+                if (!more || failed) break;
+                part.clear();
+                more = chunks(part);
+            }
+            if (failed) break;
+            lowest.expires_after(limits_.read_timeout);
+            auto [lec, ln] = co_await asio::async_write(stream, http::make_chunk_last(), nothrow);
+            if (lec || !keep_alive) break;
+            continue;
+        }
         auto msg = to_beast(std::move(response), version ? version : 11, keep_alive);
         lowest.expires_after(limits_.read_timeout);
         auto [wec, wn] = co_await http::async_write(stream, msg, nothrow);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +21,9 @@ struct HttpResponse {
     std::string content_type = "application/json";
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
+    /// Optional: the rest of the body, produced in parts after `body` and sent with chunked
+    /// transfer encoding. Each call appends the next part and returns false after the last.
+    std::function<bool(std::string&)> chunks;
 };
 
 /// {"error": message} with the status.

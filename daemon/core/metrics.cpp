@@ -116,11 +116,12 @@ void header(std::string& out, std::string_view name, std::string_view help) {
     out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" gauge\n");
 }
 
+// Lines of one per-indicator family for indicators [from, to); the header comes with from == 0.
 template <typename Get>
-void family(std::string& out, const Engine& e, std::string_view name, std::string_view help, Get get) {
-    header(out, name, help);
-    const auto n = e.plan().indicators.size();
-    for (std::size_t i = 0; i < n; ++i) {
+void family(std::string& out, const Engine& e, std::string_view name, std::string_view help, std::size_t from,
+            std::size_t to, Get get) {
+    if (from == 0) header(out, name, help);
+    for (std::size_t i = from; i < to; ++i) {
         const std::optional<double> v = get(i);
         if (!v) continue;
         out.append(name).append(e.labels(i)).append("} ");
@@ -133,43 +134,107 @@ double seconds(TimePoint t) { return static_cast<double>(t.time_since_epoch().co
 
 }  // namespace
 
-void write_indicator_metrics(std::string& out, const Engine& e, TimePoint now) {
+namespace {
+
+using FamilyWriter = void (*)(std::string&, const Engine&, TimePoint, std::size_t, std::size_t);
+
+double overdue_seconds(const Engine& e, std::size_t i, TimePoint now) {
+    const auto& ev = e.evaluation(i);
+    if (ev.status != Status::overdue || !ev.overdue_period) return 0.0;
+    const auto due = e.dues().due(*ev.overdue_period, e.plan().indicators[i].schedule);
+    return std::max(0.0, static_cast<double>((now - due).count()) / 1000.0);
+}
+
+// The per-indicator families, in exposition order.
+constexpr FamilyWriter kFamilies[] = {
+    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
+        family(out, e, "indicator_value", "Latest reported value (newest revision of the latest period) of the indicator.",
+               a, b, [&](std::size_t i) { return e.evaluation(i).value; });
+    },
+    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
+        family(out, e, "indicator_target", "Target the latest value is held against.", a, b,
+               [&](std::size_t i) { return e.evaluation(i).target; });
+    },
+    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
+        family(out, e, "indicator_expected", "Expected-to-date value on the indicator's trajectory.", a, b,
+               [&](std::size_t i) { return e.evaluation(i).expected; });
+    },
+    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
+        if (a == 0) header(out, "indicator_status", "Current status of the indicator: 1 for the status it has, 0 for the others.");
+        for (std::size_t i = a; i < b; ++i) {
+            const auto current = e.evaluation(i).status;
+            for (auto s : kAllStatuses) {
+                out.append("indicator_status").append(e.labels(i)).append(",status=\"").append(to_string(s));
+                out.append(s == current ? "\"} 1\n" : "\"} 0\n");
+            }
+        }
+    },
+    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
+        family(out, e, "indicator_last_report_timestamp_seconds", "When the latest counted value was reported (Unix time).",
+               a, b, [&](std::size_t i) -> std::optional<double> {
+                   const auto* last = e.series(i).latest();
+                   return last ? std::optional<double>(seconds(last->reported_at)) : std::nullopt;
+               });
+    },
+    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
+        family(out, e, "indicator_next_due_timestamp_seconds", "When the next report of the indicator is due (Unix time).",
+               a, b, [&](std::size_t i) -> std::optional<double> {
+                   const auto& d = e.evaluation(i).next_due;
+                   return d ? std::optional<double>(seconds(*d)) : std::nullopt;
+               });
+    },
+    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
+        family(out, e, "indicator_overdue", "1 if a report of the indicator is past its due date plus grace.", a, b,
+               [&](std::size_t i) -> std::optional<double> { return e.evaluation(i).status == Status::overdue ? 1.0 : 0.0; });
+    },
+    [](std::string& out, const Engine& e, TimePoint now, std::size_t a, std::size_t b) {
+        family(out, e, "indicator_overdue_seconds",
+               "How long the overdue report has been past its due date (0 if none is overdue).", a, b,
+               [&](std::size_t i) -> std::optional<double> { return overdue_seconds(e, i, now); });
+    },
+};
+
+void write_unit_families(std::string& out, const Engine& e);
+
+}  // namespace
+
+IndicatorMetricsWriter::IndicatorMetricsWriter(std::shared_ptr<const Engine> engine, TimePoint now)
+    : engine_(std::move(engine)), now_(now) {}
+
+bool IndicatorMetricsWriter::next(std::string& out, std::size_t budget) {
+    const Engine& e = *engine_;
     const auto n = e.plan().indicators.size();
-    out.reserve(out.size() + n * 1200);
-    family(out, e, "indicator_value", "Latest reported value (newest revision of the latest period) of the indicator.",
-           [&](std::size_t i) { return e.evaluation(i).value; });
-    family(out, e, "indicator_target", "Target the latest value is held against.",
-           [&](std::size_t i) { return e.evaluation(i).target; });
-    family(out, e, "indicator_expected", "Expected-to-date value on the indicator's trajectory.",
-           [&](std::size_t i) { return e.evaluation(i).expected; });
-    header(out, "indicator_status", "Current status of the indicator: 1 for the status it has, 0 for the others.");
-    for (std::size_t i = 0; i < n; ++i) {
-        const auto current = e.evaluation(i).status;
-        for (auto s : kAllStatuses) {
-            out.append("indicator_status").append(e.labels(i)).append(",status=\"").append(to_string(s));
-            out.append(s == current ? "\"} 1\n" : "\"} 0\n");
+    const auto start = out.size();
+    constexpr std::size_t kStep = 1024;  // indicators per call of a family writer
+    while (family_ < std::size(kFamilies)) {
+        if (out.size() - start >= budget) return true;
+        const auto to = std::min(n, index_ + kStep);
+        kFamilies[family_](out, e, now_, index_, to);
+        index_ = to;
+        if (index_ >= n) {
+            ++family_;
+            index_ = 0;
         }
     }
-    family(out, e, "indicator_last_report_timestamp_seconds", "When the latest counted value was reported (Unix time).",
-           [&](std::size_t i) -> std::optional<double> {
-               const auto* last = e.series(i).latest();
-               return last ? std::optional<double>(seconds(last->reported_at)) : std::nullopt;
-           });
-    family(out, e, "indicator_next_due_timestamp_seconds", "When the next report of the indicator is due (Unix time).",
-           [&](std::size_t i) -> std::optional<double> {
-               const auto& d = e.evaluation(i).next_due;
-               return d ? std::optional<double>(seconds(*d)) : std::nullopt;
-           });
-    family(out, e, "indicator_overdue", "1 if a report of the indicator is past its due date plus grace.",
-           [&](std::size_t i) -> std::optional<double> { return e.evaluation(i).status == Status::overdue ? 1.0 : 0.0; });
-    family(out, e, "indicator_overdue_seconds", "How long the overdue report has been past its due date (0 if none is overdue).",
-           [&](std::size_t i) -> std::optional<double> {
-               const auto& ev = e.evaluation(i);
-               if (ev.status != Status::overdue || !ev.overdue_period) return 0.0;
-               const auto due = e.dues().due(*ev.overdue_period, e.plan().indicators[i].schedule);
-               return std::max(0.0, static_cast<double>((now - due).count()) / 1000.0);
-           });
+    if (!units_done_) {
+        write_unit_families(out, e);
+        units_done_ = true;
+    }
+    return false;
+}
 
+void write_indicator_metrics(std::string& out, const Engine& e, TimePoint now) {
+    out.reserve(out.size() + e.plan().indicators.size() * 1200);
+    // a non-owning handle: the caller keeps `e` alive for this call
+    IndicatorMetricsWriter w(std::shared_ptr<const Engine>(std::shared_ptr<const Engine>(), &e), now);
+    while (w.next(out, SIZE_MAX)) {
+    }
+}
+
+namespace {
+
+void write_unit_families(std::string& out, const Engine& e) {
+    const auto n = e.plan().indicators.size();
     // Per lead unit: indicators by status, and overdue reports.
     const auto& units = e.plan().units;
     std::vector<std::array<int, std::size(kAllStatuses)>> counts(units.size());
@@ -201,5 +266,7 @@ void write_indicator_metrics(std::string& out, const Engine& e, TimePoint now) {
         out.push_back('\n');
     }
 }
+
+}  // namespace
 
 }  // namespace indicatord

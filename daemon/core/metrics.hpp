@@ -57,4 +57,21 @@ private:
 /// straight from the engine's evaluations: no per-series objects.
 void write_indicator_metrics(std::string& out, const Engine& engine, TimePoint now);
 
+/// The same text in parts, so that a scrape of many indicators is streamed (chunked) instead of
+/// held whole in memory. Holds the engine it writes from until it is done.
+class IndicatorMetricsWriter {
+public:
+    IndicatorMetricsWriter(std::shared_ptr<const Engine> engine, TimePoint now);
+    /// Appends the next part (at least about `budget` bytes unless it is the last); false once
+    /// everything has been written.
+    bool next(std::string& out, std::size_t budget);
+
+private:
+    std::shared_ptr<const Engine> engine_;
+    TimePoint now_;
+    std::size_t family_ = 0;
+    std::size_t index_ = 0;
+    bool units_done_ = false;
+};
+
 }  // namespace indicatord

@@ -3,6 +3,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <functional>
+#include <memory>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -35,6 +36,8 @@ public:
         std::function<const TokenStore*()> tokens;
         bool read_requires_token = false;
         std::function<AlertActions&()> alerts;
+        /// The current engine, kept alive by the holder (a scrape streamed across a reload).
+        std::function<std::shared_ptr<const Engine>()> engine_snapshot;
     };
 
     explicit Service(Deps deps) : d_(std::move(deps)) {}
