@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (tests/fuzz) with clang into build-fuzz/ and runs each for SECONDS
-# (default 20) on a fresh copy of its seed corpus (tests/fuzz/corpus/<target>/ is never written).
+# (default 20) on a fresh copy of its seed corpus (tests/fuzz/corpus/<target>/ is never written)
+# with its dictionary (tests/fuzz/<target>.dict).
 # Exits non-zero if any target finds a crash, a sanitizer report, a timeout or an OOM; the input
 # is kept in build-fuzz/fuzz/<target>/artifacts/ and the report in build-fuzz/fuzz/<target>/log.
 #   bash scripts/fuzz.sh [SECONDS] [TARGET...]       (docs/operations.md, "Fuzzing")
@@ -37,7 +38,9 @@ run() {
   rm -rf "$dir"
   mkdir -p "$dir/corpus" "$dir/artifacts"
   cp tests/fuzz/corpus/"$t"/* "$dir/corpus/"
-  "$build/tests/fuzz/$t" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
+  local dict=()
+  [[ -f tests/fuzz/$t.dict ]] && dict=(-dict="tests/fuzz/$t.dict")
+  "$build/tests/fuzz/$t" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 "${dict[@]}" \
     -artifact_prefix="$dir/artifacts/" -print_final_stats=1 "$dir/corpus" >"$dir/log" 2>&1
 }
 

@@ -16,7 +16,8 @@ std::optional<TimePoint> parse_instant(std::string_view text) {
     // its "no offset" sentinel (fixed upstream in HowardHinnant/date#875), and %T rounds an
     // uninitialised seconds value when the minutes are not followed by ':'.
     static const std::regex shape(
-        "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)");
+        "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?"
+        "(Z|[+-][0-9]{2}(:?[0-9]{2})?)");
     if (!std::regex_match(text.begin(), text.end(), shape)) return std::nullopt;
     std::string s(text);
     for (const char* fmt : {"%FT%T%Ez", "%FT%TZ", "%FT%T%z"}) {

@@ -72,7 +72,8 @@ std::optional<DayOffset> parse_day_offset(std::string_view text) {
     const auto digits = text.substr(0, text.size() - (wd ? 2 : 1));
     if (!wd && !text.ends_with("d")) return std::nullopt;
     auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), o.days);
-    if (ec != std::errc{} || p != digits.data() + digits.size() || digits.empty() || o.days < 0) return std::nullopt;
+    if (ec != std::errc{} || p != digits.data() + digits.size() || digits.empty() || o.days < 0 || o.days > 999)
+        return std::nullopt;
     o.working_days = wd;
     return o;
 }

@@ -29,7 +29,7 @@ namespace json = boost::json;
 HttpResponse json_error(unsigned status, std::string_view message) {
     HttpResponse r;
     r.status = status;
-    r.body = json_text(json::object{{"error", message}});
+    r.body = json_text(json::object{{"error", valid_utf8(message)}});
     r.body.push_back('\n');
     return r;
 }

@@ -24,18 +24,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             fuzz::fail("an HTTP limit of 0 loaded");
         if (c.http.header_bytes > std::numeric_limits<std::uint32_t>::max())
             fuzz::fail("header_limit_bytes does not fit the 32 bits the server gives Beast");
-        for (auto d : {c.evaluation_interval, c.http.idle_timeout, c.http.read_timeout, c.http.drain_timeout,
-                       c.alerting.group_interval, c.alerting.repeat_interval, c.alerting.pending_for,
-                       c.alerting.smtp.timeout, c.alerting.backoff_initial, c.alerting.backoff_max,
-                       c.alerting.give_up_after})
+        for (auto d : {c.evaluation_interval, c.http.idle_timeout, c.http.read_timeout,
+                       c.http.drain_timeout, c.alerting.group_interval, c.alerting.repeat_interval,
+                       c.alerting.pending_for, c.alerting.smtp.timeout, c.alerting.backoff_initial,
+                       c.alerting.backoff_max, c.alerting.give_up_after})
             if (d.count() < 0 || d > std::chrono::hours(24 * 366 * 100))
-                fuzz::fail("a duration beyond 100 years loaded: " + std::to_string(d.count()) + "s");
+                fuzz::fail("a duration beyond 100 years loaded: " + std::to_string(d.count()) +
+                           "s");
         if (!c.alerting.smtp.url.empty() && !c.alerting.smtp.url.starts_with("smtp"))
             fuzz::fail("an smtp url without smtp:// loaded");
     } catch (const ConfigError& e) {
         if (std::string(e.what()).empty()) fuzz::fail("ConfigError without a message");
     } catch (const std::exception& e) {
-        fuzz::fail(std::string("load_config threw ") + typeid(e).name() + " (not ConfigError): " + e.what());
+        fuzz::fail(std::string("load_config threw ") + typeid(e).name() +
+                   " (not ConfigError): " + e.what());
     }
     return 0;
 }

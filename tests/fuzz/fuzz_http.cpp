@@ -8,13 +8,13 @@
 // Checked besides crashes: no exception escapes Service::handle (the server would answer 500),
 // statuses are valid, a JSON response is JSON.
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
-#include <spdlog/spdlog.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -65,7 +65,7 @@ struct World final : AlertActions {
     std::shared_ptr<const Plan> plan = std::make_shared<const Plan>(fuzz::minimal_plan());
     std::unique_ptr<Store> store;
     std::unique_ptr<Committer> committer;
-    std::unique_ptr<Engine> engine;
+    std::shared_ptr<Engine> engine;
     Alerter alerter_{AlertingConfig{}};
     std::shared_ptr<const TokenStore> tokens;
     std::unique_ptr<Service> service;
@@ -74,42 +74,56 @@ struct World final : AlertActions {
 
     World() {
         const auto db = fuzz::scratch_dir() / "fuzz.db";
-        for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db.string() + suffix);
+        for (const char* suffix : {"", "-wal", "-shm"})
+            std::filesystem::remove(db.string() + suffix);
         store = std::make_unique<Store>(db);
         std::vector<std::string> keys;
         for (const auto& i : plan->indicators) keys.push_back(i.key);
         store->register_indicators(keys);
         committer = std::make_unique<Committer>(*store);
-        engine = std::make_unique<Engine>(plan, nullptr);
+        engine = std::make_shared<Engine>(plan, nullptr);
         engine->load(*store);
         engine->evaluate_all(clock.now());
         alerter_.step(*engine, clock.now());  // overdue and at-risk alerts to list and acknowledge
         const auto tokens_file = fuzz::scratch_dir() / "tokens.yaml";
-        std::ofstream(tokens_file) << "tokens:\n"
-                                   << "  - {id: ops, admin: true, sha256: " << sha256_hex(kAdminToken) << "}\n"
-                                   << "  - {id: fgw, unit: fgw, sha256: " << sha256_hex(kUnitToken) << "}\n";
+        std::ofstream(tokens_file)
+            << "tokens:\n"
+            << "  - {id: ops, admin: true, sha256: " << sha256_hex(kAdminToken) << "}\n"
+            << "  - {id: fgw, unit: fgw, sha256: " << sha256_hex(kUnitToken) << "}\n";
         tokens = std::make_shared<const TokenStore>(TokenStore::load(tokens_file, plan.get()));
-        service = std::make_unique<Service>(Service::Deps{[this]() -> Engine& { return *engine; }, *store, *committer,
-                                                          metrics, clock, [] { return true; },
-                                                          [this] { return tokens.get(); }, false,
-                                                          [this]() -> AlertActions& { return *this; }});
+        service = std::make_unique<Service>(Service::Deps{
+            .engine = [this]() -> Engine& { return *engine; },
+            .store = *store,
+            .committer = *committer,
+            .metrics = metrics,
+            .clock = clock,
+            .ready = [] { return true; },
+            .tokens = [this] { return tokens.get(); },
+            .read_requires_token = false,
+            .alerts = [this]() -> AlertActions& { return *this; },
+            .engine_snapshot = [this]() -> std::shared_ptr<const Engine> { return engine; },
+        });
     }
     ~World() override { committer->stop(); }
 
     const Alerter& alerter() const override { return alerter_; }
     TimePoint now() const override { return clock.now(); }
-    bool acknowledge(const std::string& fingerprint, const std::string& by, const std::string& comment) override {
+    bool acknowledge(const std::string& fingerprint, const std::string& by,
+                     const std::string& comment) override {
         AlertState changed;
         return alerter_.acknowledge(fingerprint, by, comment, clock.now(), &changed);
     }
     std::int64_t add_silence(Silence s) override {
-        if (alerter_.silences().size() >= 64) alerter_.load({}, {});  // bounded; a database would not be
+        if (alerter_.silences().size() >= 64)
+            alerter_.load({}, {});  // bounded; a database would not be
         s.id = ++next_silence;
         s.created_at = clock.now();
         alerter_.add_silence(s);
         return s.id;
     }
-    bool expire_silence(std::int64_t id) override { return alerter_.expire_silence(id, clock.now()); }
+    bool expire_silence(std::int64_t id) override {
+        return alerter_.expire_silence(id, clock.now());
+    }
     bool set_clock(TimePoint t) override {  // as indicatord --test-clock
         clock.set(t);
         clock_moved = true;
@@ -117,8 +131,9 @@ struct World final : AlertActions {
         alerter_.step(*engine, t);
         return true;
     }
-    std::string reload() override {  // as SIGHUP: a new Engine on the same plan, loaded from the store
-        auto fresh = std::make_unique<Engine>(plan, nullptr);
+    std::string reload()
+        override {  // as SIGHUP: a new Engine on the same plan, loaded from the store
+        auto fresh = std::make_shared<Engine>(plan, nullptr);
         fresh->load(*store);
         fresh->evaluate_all(clock.now());
         engine = std::move(fresh);
@@ -156,8 +171,8 @@ void check_response(const HttpResponse& r) {
     static bool reported = false;
     if (!reported) {
         reported = true;
-        std::fprintf(stderr, "fuzz_http: note: a JSON response has invalid UTF-8 (status %u): %s\n", r.status,
-                     r.body.c_str());
+        std::fprintf(stderr, "fuzz_http: note: a JSON response has invalid UTF-8 (status %u): %s\n",
+                     r.status, r.body.c_str());
     }
 }
 
@@ -175,8 +190,8 @@ HttpResponse handle(HttpRequest request) {
         try {
             std::rethrow_exception(error);
         } catch (const std::exception& e) {
-            fuzz::fail(std::string("Service::handle threw ") + typeid(e).name() + " (the server answers 500): " +
-                       e.what());
+            fuzz::fail(std::string("Service::handle threw ") + typeid(e).name() +
+                       " (the server answers 500): " + e.what());
         }
     }
     if (!response) fuzz::fail("Service::handle did not complete");
@@ -197,7 +212,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const HttpLimits limits;
     std::string_view in(reinterpret_cast<const char*>(data), size);
-    for (int n = 0; n < 8 && !in.empty(); ++n) {  // one connection: requests in turn, as serve() does
+    for (int n = 0; n < 8 && !in.empty();
+         ++n) {  // one connection: requests in turn, as serve() does
         http::request_parser<http::string_body> parser;
         parser.body_limit(limits.body_bytes);
         parser.header_limit(static_cast<std::uint32_t>(limits.header_bytes));
@@ -212,23 +228,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             }
             if (ec || used == 0) break;
         }
-        if (ec == http::error::need_more) break;  // the server would wait for the rest, then time out
-        HttpResponse response;
-        bool keep_alive = false;
-        if (ec) {  // serve() answers 413, 431 or 400 and closes; Service is not involved
-            world->metrics.count_response(ec == http::error::body_limit ? 413 : ec == http::error::header_limit ? 431 : 400);
+        if (ec == http::error::need_more)
+            break;  // the server would wait for the rest, then time out
+        if (ec) {   // serve() answers 413, 431 or 400 and closes; Service is not involved
+            world->metrics.count_response(ec == http::error::body_limit     ? 413
+                                          : ec == http::error::header_limit ? 431
+                                                                            : 400);
             break;
         }
         if (!parser.is_done()) break;
         auto req = parser.release();
-        keep_alive = req.keep_alive();
+        const bool keep_alive = req.keep_alive();
         HttpRequest r{std::string(req.method_string()), std::string(req.target()),
-                      std::string(req[http::field::content_type]), std::string(req[http::field::authorization]),
-                      std::move(req.body())};
+                      std::string(req[http::field::content_type]),
+                      std::string(req[http::field::authorization]), std::move(req.body())};
         const bool head = r.method == "HEAD";
         const std::string line = trace ? r.method + " " + r.target : std::string();
-        response = handle(std::move(r));
-        if (trace) std::fprintf(stderr, "%s -> %u %.200s\n", line.c_str(), response.status, response.body.c_str());
+        HttpResponse response = handle(std::move(r));
+        if (response.chunks && !head)  // what serve() streams with chunked encoding, whole
+            while (response.chunks(response.body)) {
+            }
+        if (trace)
+            std::fprintf(stderr, "%s -> %u %.200s\n", line.c_str(), response.status,
+                         response.body.c_str());
         check_response(response);
         if (head) response.body.clear();
         world->metrics.count_response(response.status);

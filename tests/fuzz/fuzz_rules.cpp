@@ -28,10 +28,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (std::string(e.what()).empty()) fuzz::fail("ConfigError without a message");
         return 0;
     } catch (const std::exception& e) {
-        fuzz::fail(std::string("load_plan threw ") + typeid(e).name() + " (not ConfigError): " + e.what());
+        fuzz::fail(std::string("load_plan threw ") + typeid(e).name() +
+                   " (not ConfigError): " + e.what());
     }
     for (const auto& ind : plan->indicators)
-        if (plan->index_of(ind.key) < 0 || !plan->find_task(ind.task) || !plan->find_unit(ind.lead_unit))
+        if (plan->index_of(ind.key) < 0 || !plan->find_task(ind.task) ||
+            !plan->find_unit(ind.lead_unit))
             fuzz::fail("indicator '" + ind.key + "' does not resolve in its own plan");
     try {
         Engine engine(plan, nullptr);

@@ -21,11 +21,16 @@ bool valid_utf8(std::string_view s) {
         const unsigned c = p[i];
         std::size_t len;
         std::uint32_t cp;
-        if (c < 0x80) len = 1, cp = c;
-        else if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
-        else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
-        else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
-        else return false;
+        if (c < 0x80)
+            len = 1, cp = c;
+        else if ((c & 0xE0) == 0xC0)
+            len = 2, cp = c & 0x1F;
+        else if ((c & 0xF0) == 0xE0)
+            len = 3, cp = c & 0x0F;
+        else if ((c & 0xF8) == 0xF0)
+            len = 4, cp = c & 0x07;
+        else
+            return false;
         if (s.size() - i < len) return false;
         for (std::size_t k = 1; k < len; ++k) {
             if ((p[i + k] & 0xC0) != 0x80) return false;
@@ -53,8 +58,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         } else if (error.empty()) {
             fuzz::fail("to_utf8 failed without an error");
         }
-        if (encoding == CsvEncoding::utf8 && valid_utf8(bytes) && !bytes.starts_with("\xEF\xBB\xBF") &&
-            (!text || *text != bytes))
+        if (encoding == CsvEncoding::utf8 && valid_utf8(bytes) &&
+            !bytes.starts_with("\xEF\xBB\xBF") && (!text || *text != bytes))
             fuzz::fail("valid UTF-8 did not come back unchanged");
 
         const CsvBatch batch = parse_values_csv(bytes, plan, encoding);
@@ -62,12 +67,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             fuzz::fail("a file refused as a whole still has values or row errors");
         if (!batch.ok() && !batch.values.empty()) fuzz::fail("a refused file still has values");
         if (batch.ok() && batch.values.empty()) fuzz::fail("an accepted file has no values");
-        if (!text && batch.error.empty()) fuzz::fail("parse_values_csv accepted bytes to_utf8 refused");
+        if (!text && batch.error.empty())
+            fuzz::fail("parse_values_csv accepted bytes to_utf8 refused");
         for (const auto& e : batch.row_errors)
-            if (e.reason.empty() || e.index == 0) fuzz::fail("a row error without a reason or a line");
+            if (e.reason.empty() || e.index == 0)
+                fuzz::fail("a row error without a reason or a line");
         std::size_t last_line = 0;
         for (const auto& v : batch.values) {
-            if (v.item.indicator >= plan.indicators.size()) fuzz::fail("value indicator index out of range");
+            if (v.item.indicator >= plan.indicators.size())
+                fuzz::fail("value indicator index out of range");
             if (!std::isfinite(v.item.value)) fuzz::fail("value not finite");
             if (v.line <= last_line) fuzz::fail("value lines not increasing");
             last_line = v.line;

@@ -36,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (it.note.size() > 4000) fuzz::fail("item note longer than 4000 bytes");
         const auto label = it.period.label();
         const auto again = parse_period(label);
-        if (!again || *again != it.period) fuzz::fail("period label '" + label + "' does not parse back");
+        if (!again || *again != it.period)
+            fuzz::fail("period label '" + label + "' does not parse back");
         if (!it.period.fits(plan.indicators[it.indicator].schedule.cadence))
             fuzz::fail("period " + label + " does not fit its indicator's cadence");
     }

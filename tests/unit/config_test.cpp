@@ -74,3 +74,7 @@ TEST_CASE("bad command lines are usage errors", "[config][cli]") {
     CHECK_THROWS_WITH(resolve_config(parse_daemon_args({"--config", kData + "/minimal.yaml", "--now", "yesterday"})),
                       "--now must be an RFC 3339 instant like 2023-07-15T09:00:00+08:00, got 'yesterday'");
 }
+
+TEST_CASE("values that would overflow are refused (found by fuzzing)", "[config]") {
+    CHECK_FALSE(parse_duration("999999999999999999d"));
+}

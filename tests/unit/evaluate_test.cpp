@@ -167,3 +167,9 @@ TEST_CASE_METHOD(Fixture, "describe explains a status in one line", "[evaluate]"
                    eval("manufacturing_projects", c, "2023-07-10T00:00:00+08:00")) ==
           "40 against 50 expected by 2023-Q2 (behind)");
 }
+
+TEST_CASE("instants outside strict RFC 3339 are refused (date library UB, found by fuzzing)", "[clock]") {
+    CHECK_FALSE(parse_instant("2023-04-05T10:00:00-Z"));
+    CHECK_FALSE(parse_instant("2023-12-31T23[59:59Z"));
+    CHECK(parse_instant("2023-12-31T23:59:59.999Z"));
+}

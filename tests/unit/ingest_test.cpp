@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include "http_types.hpp"
 #include "ingest.hpp"
+#include "json_text.hpp"
 #include "test_util.hpp"
 
 using namespace indicatord;
@@ -59,4 +61,13 @@ TEST_CASE("every bad item is reported with its index and nothing is kept", "[ing
     CHECK(b.item_errors[6].reason == "value of report indicator 'task068_report_liandu' is percent complete: 0 to 100");
     CHECK(b.item_errors[7].index == 8);
     CHECK(b.item_errors[7].reason == "must be an object {indicator, period, value, note}");
+}
+
+TEST_CASE("error messages quoting client bytes stay valid UTF-8 JSON", "[ingest]") {
+    CHECK(valid_utf8("ok 中文") == "ok 中文");
+    CHECK(valid_utf8("/\xFF" "a") == "/\xEF\xBF\xBD" "a");
+    CHECK(valid_utf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong
+    CHECK(valid_utf8("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
+    auto r = json_error(400, "malformed request target '/\xFF'");
+    CHECK(r.body == "{\"error\":\"malformed request target '/\xEF\xBF\xBD'\"}\n");
 }
