@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <set>
 
 #include "harness.hpp"
 #include "receivers.hpp"
@@ -259,4 +260,61 @@ TEST_CASE("indicatorctl alerts, ack and silence talk to the running daemon", "[a
     CHECK(again.second == "indicatorctl: 404: no active silence with id 1\n");
     auto usage = it::run(ctl + "silence add " + cfg + " --until 2023-05-01T00:00:00+08:00");
     CHECK(usage.first == 2);
+}
+
+TEST_CASE("the bundled Lishui plan on a driven clock: reminders, overdue and escalation by email", "[alerts][lishui]") {
+    it::TempDir dir;
+    it::SmtpSink smtp(dir);
+    const auto config = dir.path() / "lishui.yaml";
+    const auto root = it::kData + "/../..";
+    std::ofstream(config) << "rules: " << root << "/rules/lishui-2023\ncalendars: " << root << "/config/calendars\n"
+                          << "evaluation_interval: 1h\nalerting:\n  group_interval: 1m\n  repeat_interval: 30d\n"
+                          << "  escalation: {unit: dcs, after: [3wd]}\n  smtp: {url: '" << smtp.url()
+                          << "', from: indicatord@example.org}\n";
+    it::Daemon d(dir.path(), config.string(), {"--test-clock", "--now", "2023-04-01T09:00:00+08:00"});
+    auto subjects = [&] {
+        std::vector<std::string> out;
+        for (const auto& e : fs::directory_iterator(smtp.dir()))
+            if (e.path().extension() == ".eml") out.push_back(it::slurp(e.path()));
+        return out;
+    };
+    // 2023-04-07: quarterly progress reports (due 04-10, remind 3 days ahead) -> reminders
+    set_clock(d, "2023-04-07T09:00:00+08:00");
+    REQUIRE(it::eventually([&] { return smtp.messages() >= 50; }, 60s));
+    const auto after_reminders = smtp.messages();
+    auto firing = json::parse(it::http("GET", d.url("/api/v1/alerts?state=firing&kind=reminder")).body).at("alerts").as_array();
+    CHECK(firing.size() >= 100);
+    // every reminder email went to a unit's address
+    for (const auto& m : subjects()) CHECK_THAT(m, Catch::Contains("@example.org"));
+
+    // 2023-04-16: the progress reports are past due plus grace -> overdue alerts to the units
+    set_clock(d, "2023-04-16T09:00:00+08:00");
+    REQUIRE(it::eventually([&] { return smtp.messages() >= after_reminders + 50; }, 60s));
+    auto overdue = json::parse(it::http("GET", d.url("/api/v1/alerts?state=firing&kind=overdue")).body).at("alerts").as_array();
+    CHECK(overdue.size() >= 100);
+
+    // fired on Sunday 04-16; three working days later (04-17, 04-18, 04-19): from 04-19 00:00
+    // escalated to 市政府督查室 (dcs@example.org)
+    auto levels_of_0416 = [&] {
+        std::set<int> levels;
+        const auto doc = json::parse(it::http("GET", d.url("/api/v1/alerts?state=firing&kind=overdue")).body);
+        for (const auto& a : doc.at("alerts").as_array())
+            if (a.at("started_at").as_string() == "2023-04-16T01:00:00.000Z")
+                levels.insert(a.at("escalation_level").to_number<int>());
+        return levels;
+    };
+    set_clock(d, "2023-04-18T23:00:00+08:00");
+    CHECK(levels_of_0416() == std::set<int>{0});
+    set_clock(d, "2023-04-19T09:00:00+08:00");
+    CHECK(levels_of_0416() == std::set<int>{1});
+    REQUIRE(it::eventually([&] {
+        for (const auto& e : fs::directory_iterator(smtp.dir()))
+            if (e.path().extension() == ".json" && it::slurp(e.path()).find("dcs@example.org") != std::string::npos) return true;
+        return false;
+    }, 60s));
+    // and the outbox drains: nothing left pending, nothing given up
+    REQUIRE(it::eventually([&] {
+        return it::http("GET", d.url("/metrics")).body.find("indicatord_outbox_pending 0") != std::string::npos;
+    }, 60s));
+    CHECK(it::http("GET", d.url("/metrics")).body.find("result=\"give_up\"") == std::string::npos);
 }
