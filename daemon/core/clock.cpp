@@ -1,7 +1,9 @@
 #include "clock.hpp"
 
 // date::parse's internals trip a false -Wmaybe-uninitialized under GCC 12 at -O2.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <date/date.h>
 
 #include <regex>
