@@ -86,11 +86,6 @@ void Deliverer::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
-Deliverer::Depth Deliverer::depth() const {
-    std::lock_guard lock(mutex_);
-    return depth_;
-}
-
 void Deliverer::run() {
     try {
         for (;;) {
@@ -190,10 +185,6 @@ std::optional<std::chrono::system_clock::time_point> Deliverer::pass() {
     Depth d;
     d.pending = stats.int64(0);
     if (d.pending > 0) d.oldest_age_seconds = static_cast<double>(now_ms() - stats.int64(1)) / 1000.0;
-    {
-        std::lock_guard lock(mutex_);
-        depth_ = d;
-    }
     if (depth_observer_) depth_observer_(d);
     if (d.pending == 0) return std::nullopt;
     return std::chrono::system_clock::time_point(std::chrono::milliseconds(stats.int64(2)));

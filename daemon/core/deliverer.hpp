@@ -44,7 +44,6 @@ public:
     void wake();
     void stop();
 
-    Depth depth() const;
 
 private:
     void run();
@@ -59,7 +58,6 @@ private:
     std::condition_variable cv_;
     bool stopping_ = false;
     bool woken_ = false;
-    Depth depth_;
     std::thread thread_;
 };
 

@@ -67,6 +67,11 @@ void Engine::record(std::size_t i, const Observation& obs) {
     s.put(obs);
 }
 
+void Engine::record_next(std::size_t i, const Period& period, double value, TimePoint reported_at) {
+    const auto* cur = series_[i].at(period);
+    series_[i].put(Observation{period, value, cur ? cur->revision + 1 : 1, reported_at});
+}
+
 EvalContext Engine::context(TimePoint now) const {
     EvalContext ctx;
     ctx.now = now;

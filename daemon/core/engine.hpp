@@ -28,6 +28,8 @@ public:
     void load(Store& store);
     /// Records a committed value (the newest revision of its period).
     void record(std::size_t indicator, const Observation& obs);
+    /// Records a re-report as the next revision of its period (simulations: replay, rule tests).
+    void record_next(std::size_t indicator, const Period& period, double value, TimePoint reported_at);
 
     /// Evaluates every indicator at `now`.
     void evaluate_all(TimePoint now);

@@ -53,8 +53,7 @@ ReplayResult replay(Engine& engine, std::vector<TimedValue> values, TimePoint fr
         t = step;
         while (next < values.size() && values[next].reported_at <= t) {
             const auto& v = values[next++];
-            const int revision = engine.series(v.indicator).at(v.period) ? engine.series(v.indicator).at(v.period)->revision + 1 : 1;
-            engine.record(v.indicator, Observation{v.period, v.value, revision, v.reported_at});
+            engine.record_next(v.indicator, v.period, v.value, v.reported_at);
         }
         engine.evaluate_all(t);
         for (std::size_t i = 0; i < current.size(); ++i) {

@@ -90,8 +90,7 @@ int run_rule_test(const fs::path& file, std::ostream& out) {
     for (const auto& e : expectations) {
         while (next < values.size() && values[next].at <= e.at) {
             const auto& v = values[next++];
-            const auto* cur = engine.series(v.item.indicator).at(v.item.period);
-            engine.record(v.item.indicator, Observation{v.item.period, v.item.value, cur ? cur->revision + 1 : 1, v.at});
+            engine.record_next(v.item.indicator, v.item.period, v.item.value, v.at);
         }
         engine.evaluate_all(e.at);
         for (const auto& [idx, want] : e.statuses) {
