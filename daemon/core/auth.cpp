@@ -109,4 +109,13 @@ bool may_write(const Principal& who, const Plan& plan, const Indicator& ind) {
     return std::find(t->co.begin(), t->co.end(), who.unit) != t->co.end();
 }
 
+bool may_read(const Principal& who, const Plan& plan, const Indicator& ind) {
+    if (who.admin || ind.lead_unit == who.unit) return true;
+    const Task* t = plan.find_task(ind.task);
+    if (!t) return false;
+    // joint leads (分别牵头) each answer for their own indicator, co-units for all of them
+    if (!t->joint && std::find(t->leads.begin(), t->leads.end(), who.unit) != t->leads.end()) return true;
+    return std::find(t->co.begin(), t->co.end(), who.unit) != t->co.end();
+}
+
 }  // namespace indicatord

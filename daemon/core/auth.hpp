@@ -58,4 +58,9 @@ std::string sha256_hex(std::string_view data);
 /// indicator's lead unit, one of its task's (non-joint) leads, or one of its co-units.
 bool may_write(const Principal& who, const Plan& plan, const Indicator& indicator);
 
+/// Whether `who` may read `indicator` under `auth.read_scope: unit`: admins always; a unit when
+/// it is responsible for the indicator: its lead unit, its task's lead (a joint lead only for
+/// its own indicator) or one of its task's co-units. `auth.read_all_units` is the caller's matter.
+bool may_read(const Principal& who, const Plan& plan, const Indicator& indicator);
+
 }  // namespace indicatord

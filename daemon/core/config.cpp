@@ -190,9 +190,22 @@ DaemonConfig load_config(const fs::path& file) {
         c.tls_key_file = resolve(yaml::scalar(file, yaml::required(file, t, "key_file", "tls"), "key_file"));
     }
     if (auto a = root["auth"]) {
-        yaml::check_map(file, a, "auth", {"tokens_file", "read_requires_token"});
+        yaml::check_map(file, a, "auth", {"tokens_file", "read_requires_token", "read_scope", "read_all_units"});
         if (auto n = a["tokens_file"]) c.auth.tokens_file = resolve(yaml::scalar(file, n, "tokens_file"));
         if (auto n = a["read_requires_token"]) c.auth.read_requires_token = yaml::boolean(file, n, "read_requires_token");
+        if (auto n = a["read_scope"]) {
+            const auto scope = yaml::scalar(file, n, "read_scope");
+            if (scope != "all" && scope != "unit")
+                yaml::fail(file, n, "read_scope must be 'all' or 'unit', got '" + scope + "'");
+            c.auth.read_scope_unit = scope == "unit";
+            // Anonymous readers would see more than a unit token: the scope needs tokens for reads.
+            if (c.auth.read_scope_unit && !c.auth.read_requires_token)
+                yaml::fail(file, n, "read_scope: unit needs read_requires_token: true");
+        }
+        if (auto n = a["read_all_units"]) {
+            if (!n.IsSequence()) yaml::fail(file, n, "read_all_units must be a list of unit ids, like [dcs]");
+            for (const auto& u : n) c.auth.read_all_units.push_back(yaml::scalar(file, u, "read_all_units"));
+        }
     }
     if (auto a = root["alerting"]) load_alerting(file, a, c.alerting, resolve);
     if (c.alerting.external_url.empty()) {

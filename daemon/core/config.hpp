@@ -54,6 +54,10 @@ struct AlertingConfig {
 struct AuthConfig {
     std::optional<std::filesystem::path> tokens_file;
     bool read_requires_token = false;  ///< the read API (not /metrics, /healthz) needs a token
+    /// `read_scope: unit`: a unit token reads only the indicators (and their alerts and values)
+    /// its unit is responsible for; admin tokens and `read_all_units` read everything.
+    bool read_scope_unit = false;
+    std::vector<std::string> read_all_units;  ///< units whose tokens read everything (the office)
 };
 
 /// The daemon's config file. Startup-only settings (listen, database) and the paths of the

@@ -24,15 +24,40 @@ using tcp = asio::ip::tcp;
 namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
-http::response<http::string_body> to_beast(HttpResponse&& r, unsigned version, bool keep_alive) {
+/// `head`: the answer to a HEAD request, with the Content-Length the GET would have and no body.
+http::response<http::string_body> to_beast(HttpResponse&& r, unsigned version, bool keep_alive, bool head) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "indicatord");
     res.set(http::field::content_type, r.content_type);
     for (auto& [k, v] : r.headers) res.set(k, v);
-    res.body() = std::move(r.body);
     res.keep_alive(keep_alive);
-    res.prepare_payload();
+    if (head) {
+        res.content_length(r.body.size());
+    } else {
+        res.body() = std::move(r.body);
+        res.prepare_payload();
+    }
     return res;
+}
+
+/// Why a request's Transfer-Encoding cannot be served, or empty. RFC 9112 §6.3: when chunked is
+/// not the final coding the length is unknown (400, close); §6.1: an unknown coding gets 501.
+std::pair<unsigned, std::string> refuse_transfer_encoding(const http::request_parser<http::string_body>& parser) {
+    const auto& hdr = parser.get();
+    if (hdr.count(http::field::transfer_encoding) == 0) return {};
+    const auto [first, last] = hdr.equal_range(http::field::transfer_encoding);
+    std::string codings;
+    for (auto f = first; f != last; ++f) codings += (codings.empty() ? "" : ", ") + std::string(f->value());
+    if (hdr.version() < 11)
+        return {400, "Transfer-Encoding '" + codings + "' in an HTTP/1.0 request"};
+    if (!parser.chunked())
+        return {400, "Transfer-Encoding '" + codings +
+                         "' does not end in chunked: the body's length is unknown (RFC 9112 section 6.3)"};
+    for (auto f = first; f != last; ++f)
+        for (auto coding : http::token_list{f->value()})
+            if (!beast::iequals(coding, "chunked"))
+                return {501, "transfer coding '" + std::string(coding) + "' is not supported (only chunked)"};
+    return {};
 }
 }  // namespace
 
@@ -162,7 +187,7 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
             buffer.commit(n);
         }
         lowest.expires_after(limits_.read_timeout);
-        auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, nothrow);
+        auto [ec, header_size] = co_await http::async_read_header(stream, buffer, parser, nothrow);
         if (ec == http::error::end_of_stream || ec == asio::error::eof ||
             ec == asio::error::operation_aborted || ec == beast::error::timeout ||
             ec == asio::error::connection_reset || ec == asio::error::bad_descriptor)
@@ -182,15 +207,40 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
         } else if (ec) {
             error = json_error(400, "malformed HTTP request: " + ec.message());
             fatal = true;
+        } else if (header_size > limits_.header_bytes) {
+            // Beast bounds the request line and the fields each, not always their sum: the whole
+            // header block (request line, fields, blank line) counts against the one limit.
+            error = json_error(
+                431, "request headers exceed " + std::to_string(limits_.header_bytes) + " bytes");
+            fatal = true;
+        } else if (auto [status, why] = refuse_transfer_encoding(parser); status) {
+            error = json_error(status, why);
+            fatal = true;
         } else if (auto len = parser.content_length(); len && *len > limits_.body_bytes) {
             error = json_error(413, "request body of " + std::to_string(*len) +
                                         " bytes exceeds the limit of " +
                                         std::to_string(limits_.body_bytes) + " bytes");
             fatal = true;
         }
+        // Only the header's fields count: Beast merges a chunked body's trailer fields into the
+        // same message, so Authorization and Content-Type are taken before the body is read.
+        HttpRequest head;
+        if (!fatal) {
+            const auto& hdr = parser.get();
+            head = HttpRequest{std::string(hdr.method_string()), std::string(hdr.target()),
+                               std::string(hdr[http::field::content_type]),
+                               std::string(hdr[http::field::authorization]), {}};
+            // Token checks on the head, before 100 Continue and before any body byte is read.
+            if (!parser.is_done()) {
+                if (auto refusal = service_.refuse_head(head)) {
+                    error = std::move(*refusal);
+                    fatal = true;
+                }
+            }
+        }
         if (!fatal) {
             auto& hdr = parser.get();
-            if (hdr[http::field::expect] == "100-continue") {
+            if (beast::iequals(hdr[http::field::expect], "100-continue")) {
                 http::response<http::empty_body> cont{http::status::continue_, 11};
                 auto [wec, wn] = co_await http::async_write(stream, cont, nothrow);
                 if (wec) break;
@@ -214,26 +264,22 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
         } else {
             auto req = parser.release();
             keep_alive = req.keep_alive();
-            HttpRequest r{std::string(req.method_string()), std::string(req.target()),
-                          std::string(req[http::field::content_type]),
-                          std::string(req[http::field::authorization]), std::move(req.body())};
+            HttpRequest r = std::move(head);
+            r.body = std::move(req.body());
             head_request = r.method == "HEAD";
-            const bool head = head_request;
             try {
                 response = co_await service_.handle(std::move(r));
             } catch (const std::exception& e) {
                 spdlog::error("request failed: {}", e.what());
                 response = json_error(500, std::string("internal error: ") + e.what());
             }
-            if (head) response.body.clear();
         }
         metrics_.count_response(response.status);
         keep_alive = keep_alive && !draining_;
-        if (response.chunks && (version < 11 || head_request)) {
-            // HTTP/1.0 has no chunked encoding (and HEAD no body): produce it whole.
-            if (!head_request)
-                while (response.chunks(response.body)) {
-                }
+        if (response.chunks && version < 11) {
+            // HTTP/1.0 has no chunked encoding: produce it whole.
+            while (response.chunks(response.body)) {
+            }
             response.chunks = nullptr;
         }
         if (response.chunks) {
@@ -248,6 +294,11 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
             lowest.expires_after(limits_.read_timeout);
             auto [hec, hn] = co_await http::async_write_header(stream, sr, nothrow);
             if (hec) break;
+            // HEAD: the GET's header (Transfer-Encoding: chunked), no body and no parts produced.
+            if (head_request) {
+                if (!keep_alive) break;
+                continue;
+            }
             std::string part = std::move(response.body);
             bool more = true;
             bool failed = false;
@@ -267,7 +318,7 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
             if (lec || !keep_alive) break;
             continue;
         }
-        auto msg = to_beast(std::move(response), version ? version : 11, keep_alive);
+        auto msg = to_beast(std::move(response), version ? version : 11, keep_alive, head_request);
         lowest.expires_after(limits_.read_timeout);
         auto [wec, wn] = co_await http::async_write(stream, msg, nothrow);
         if (wec || !keep_alive) break;

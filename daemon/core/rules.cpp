@@ -18,6 +18,10 @@ RuleSet load_rules(const DaemonConfig& config) {
     if (!config.alerting.escalation_unit.empty() && !r.plan->find_unit(config.alerting.escalation_unit))
         throw ConfigError(config.file.string() + ": alerting.escalation.unit '" + config.alerting.escalation_unit +
                           "' is not a unit of plan " + r.plan->id);
+    for (const auto& unit : config.auth.read_all_units)
+        if (!r.plan->find_unit(unit))
+            throw ConfigError(config.file.string() + ": auth.read_all_units names '" + unit + "', which is not a unit of plan " +
+                              r.plan->id);
     if (config.alerting.templates)
         r.templates = std::make_shared<const MessageTemplates>(load_templates(*config.alerting.templates));
     if (config.auth.tokens_file)

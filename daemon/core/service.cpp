@@ -7,7 +7,9 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <optional>
 #include <set>
 
 #include "auth.hpp"
@@ -20,6 +22,7 @@
 #include "metrics.hpp"
 #include "json_text.hpp"
 #include "plan_json.hpp"
+#include "store.hpp"
 
 namespace indicatord {
 
@@ -105,11 +108,69 @@ json::object summary(const Engine& e, std::size_t i) {
 
 }  // namespace
 
+namespace {
+constexpr std::string_view kAlertsPrefix = "/api/v1/alerts/";
+constexpr std::string_view kSilencesPrefix = "/api/v1/silences/";
+constexpr std::string_view kIndicatorsPrefix = "/api/v1/indicators/";
+}  // namespace
+
+std::optional<HttpResponse> Service::authorize(std::string_view m, std::string_view path,
+                                               std::string_view authorization, std::optional<Principal>& who) const {
+    // Health, readiness and metrics stay open (docs/api.md, "Who may read").
+    if (path == "/healthz" || path == "/readyz" || path == "/metrics") return std::nullopt;
+    const TokenStore* tokens = d_.tokens ? d_.tokens() : nullptr;
+    if (!tokens) return std::nullopt;
+    if (!authorization.empty()) {
+        who = tokens->authenticate(authorization);
+        if (!who) return unauthorized("the API token is not valid");
+    }
+    if (path == "/api/v1/values") {
+        if (m == "POST" && !who) return unauthorized("writing values needs an API token: send Authorization: Bearer <token>");
+        return std::nullopt;
+    }
+    if (!who && d_.read_requires_token && path.starts_with("/api/"))
+        return unauthorized("reading the API needs a token: send Authorization: Bearer <token>");
+    const bool admin = who && who->admin;
+    if (path == "/-/reload" && m == "POST" && !admin) return unauthorized("reloading needs an admin token");
+    if (path == "/-/clock" && m == "POST" && !admin) return unauthorized("moving the clock needs an admin token");
+    if (path.starts_with(kAlertsPrefix) && path.ends_with("/ack") && m == "POST" && !who)
+        return unauthorized("acknowledging needs an API token: send Authorization: Bearer <token>");
+    const bool add_silence = path == "/api/v1/silences" && m == "POST";
+    const bool expire_silence = path.starts_with(kSilencesPrefix) && m == "DELETE";
+    if ((add_silence || expire_silence) && !who)
+        return unauthorized("silences need an admin token: send Authorization: Bearer <token>");
+    if (add_silence && !admin) return json_error(403, "only an admin token may create silences");
+    if (expire_silence && !admin) return json_error(403, "only an admin token may expire silences");
+    return std::nullopt;
+}
+
+std::optional<HttpResponse> Service::refuse_head(const HttpRequest& head) const {
+    auto url = boost::urls::parse_origin_form(head.target);
+    if (!url) return std::nullopt;  // handle() answers 400
+    std::optional<Principal> who;
+    return authorize(head.method, url->path(), head.authorization, who);
+}
+
+bool Service::reads_all(const Principal* who) const {
+    if (!d_.read_scope_unit || !who || who->admin) return true;
+    return std::find(d_.read_all_units.begin(), d_.read_all_units.end(), who->unit) != d_.read_all_units.end();
+}
+
+std::optional<HttpResponse> Service::refuse_read(const Principal* who, std::size_t i) const {
+    if (reads_all(who)) return std::nullopt;
+    const auto& plan = d_.engine().plan();
+    const auto& ind = plan.indicators[i];
+    if (may_read(*who, plan, ind)) return std::nullopt;
+    return json_error(403, "token '" + who->token_id + "' of unit '" + who->unit + "' may not read indicator '" +
+                               ind.key + "' (task " + std::to_string(ind.task) + ", led by '" + ind.lead_unit +
+                               "'): auth.read_scope is unit");
+}
+
 asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
     auto url = boost::urls::parse_origin_form(req.target);
     if (!url) co_return json_error(400, "malformed request target '" + req.target + "'");
     const std::string path = url->path();
-    std::vector<std::pair<std::string, std::string>> query;
+    Query query;
     for (auto p : url->params()) query.emplace_back(p.key, p.value);
     const auto& m = req.method;
 
@@ -126,23 +187,15 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
         if (m != "GET" && m != "HEAD") co_return method_not_allowed(m, path, "GET, HEAD");
         co_return get_metrics();
     }
-    const TokenStore* tokens = d_.tokens ? d_.tokens() : nullptr;
     std::optional<Principal> who;
-    if (tokens && !req.authorization.empty()) {
-        who = tokens->authenticate(req.authorization);
-        if (!who) co_return unauthorized("the API token is not valid");
-    }
+    if (auto refusal = authorize(m, path, req.authorization, who)) co_return std::move(*refusal);
+    const Principal* principal = who ? &*who : nullptr;
     if (path == "/api/v1/values") {
         if (m != "POST") co_return method_not_allowed(m, path, "POST");
-        if (tokens && !who) co_return unauthorized("writing values needs an API token: send Authorization: Bearer <token>");
-        co_return co_await post_values(req, who ? &*who : nullptr);
+        co_return co_await post_values(req, principal);
     }
-    if (tokens && !who && d_.read_requires_token && path.starts_with("/api/"))
-        co_return unauthorized("reading the API needs a token: send Authorization: Bearer <token>");
-    const Principal* principal = who ? &*who : nullptr;
     if (path == "/-/reload") {
         if (m != "POST") co_return method_not_allowed(m, path, "POST");
-        if (tokens && !(who && who->admin)) co_return unauthorized("reloading needs an admin token");
         if (auto error = d_.alerts().reload(); !error.empty())
             co_return json_error(422, "reload failed, the running configuration stays: " + error);
         co_return json_ok(json::object{{"status", "reloaded"}, {"plan", d_.engine().plan().id},
@@ -150,7 +203,6 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
     }
     if (path == "/-/clock") {
         if (m != "POST") co_return method_not_allowed(m, path, "POST");
-        if (tokens && !(who && who->admin)) co_return unauthorized("moving the clock needs an admin token");
         boost::system::error_code ec;
         auto body = json::parse(req.body, ec);
         const auto* now = !ec && body.is_object() ? body.as_object().if_contains("now") : nullptr;
@@ -161,37 +213,31 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
     }
     if (path == "/api/v1/alerts") {
         if (m != "GET" && m != "HEAD") co_return method_not_allowed(m, path, "GET, HEAD");
-        co_return list_alerts(query);
+        co_return list_alerts(query, principal);
     }
-    constexpr std::string_view alerts_prefix = "/api/v1/alerts/";
-    if (path.starts_with(alerts_prefix) && path.ends_with("/ack")) {
+    if (path.starts_with(kAlertsPrefix) && path.ends_with("/ack")) {
         if (m != "POST") co_return method_not_allowed(m, path, "POST");
-        if (tokens && !who) co_return unauthorized("acknowledging needs an API token: send Authorization: Bearer <token>");
-        const auto fp = std::string_view(path).substr(alerts_prefix.size(), path.size() - alerts_prefix.size() - 4);
+        const auto fp = std::string_view(path).substr(kAlertsPrefix.size(), path.size() - kAlertsPrefix.size() - 4);
         co_return acknowledge(fp, req, principal);
     }
     if (path == "/api/v1/silences") {
-        if (m == "GET" || m == "HEAD") co_return list_silences();
+        if (m == "GET" || m == "HEAD") co_return list_silences(principal);
         if (m != "POST") co_return method_not_allowed(m, path, "GET, HEAD, POST");
-        if (tokens && !who) co_return unauthorized("silences need an admin token: send Authorization: Bearer <token>");
         co_return add_silence(req, principal);
     }
-    constexpr std::string_view silences_prefix = "/api/v1/silences/";
-    if (path.starts_with(silences_prefix)) {
+    if (path.starts_with(kSilencesPrefix)) {
         if (m != "DELETE") co_return method_not_allowed(m, path, "DELETE");
-        if (tokens && !who) co_return unauthorized("silences need an admin token: send Authorization: Bearer <token>");
-        co_return expire_silence(std::string_view(path).substr(silences_prefix.size()), principal);
+        co_return expire_silence(std::string_view(path).substr(kSilencesPrefix.size()), principal);
     }
     if (path == "/api/v1/indicators") {
         if (m != "GET" && m != "HEAD") co_return method_not_allowed(m, path, "GET, HEAD");
-        co_return list_indicators(query);
+        co_return list_indicators(query, principal);
     }
-    constexpr std::string_view prefix = "/api/v1/indicators/";
-    if (path.starts_with(prefix)) {
-        std::string_view rest = std::string_view(path).substr(prefix.size());
+    if (path.starts_with(kIndicatorsPrefix)) {
+        std::string_view rest = std::string_view(path).substr(kIndicatorsPrefix.size());
         if (m != "GET" && m != "HEAD") co_return method_not_allowed(m, path, "GET, HEAD");
-        if (rest.ends_with("/values")) co_return get_values(rest.substr(0, rest.size() - 7));
-        if (rest.find('/') == std::string_view::npos && !rest.empty()) co_return get_indicator(rest);
+        if (rest.ends_with("/values")) co_return get_values(rest.substr(0, rest.size() - 7), query, principal);
+        if (rest.find('/') == std::string_view::npos && !rest.empty()) co_return get_indicator(rest, principal);
     }
     co_return json_error(404, "no such resource: " + m + " " + path);
 }
@@ -294,7 +340,7 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
     co_return json_ok(json::object{{"accepted", batch.items.size()}, {"values", std::move(stored)}, {"status", std::move(status)}});
 }
 
-HttpResponse Service::list_indicators(const std::vector<std::pair<std::string, std::string>>& query) const {
+HttpResponse Service::list_indicators(const Query& query, const Principal* who) const {
     const Engine& e = d_.engine();
     std::string task, unit, status;
     for (const auto& [k, v] : query) {
@@ -309,16 +355,18 @@ HttpResponse Service::list_indicators(const std::vector<std::pair<std::string, s
         if (!task.empty() && std::to_string(ind.task) != task) continue;
         if (!unit.empty() && ind.lead_unit != unit) continue;
         if (!status.empty() && to_string(e.evaluation(i).status) != status) continue;
+        if (!reads_all(who) && !may_read(*who, e.plan(), ind)) continue;
         out.push_back(summary(e, i));
     }
     return json_ok(json::object{{"plan", e.plan().id}, {"indicators", std::move(out)}});
 }
 
-HttpResponse Service::get_indicator(std::string_view key) const {
+HttpResponse Service::get_indicator(std::string_view key, const Principal* who) const {
     const Engine& e = d_.engine();
     const long idx = e.plan().index_of(key);
     if (idx < 0) return json_error(404, "unknown indicator '" + std::string(key) + "'");
     const auto i = static_cast<std::size_t>(idx);
+    if (auto refusal = refuse_read(who, i)) return std::move(*refusal);
     const auto& ind = e.plan().indicators[i];
     json::object o = indicator_to_json(ind);
     for (auto& kv : summary(e, i)) o[kv.key()] = kv.value();
@@ -333,17 +381,87 @@ HttpResponse Service::get_indicator(std::string_view key) const {
     return json_ok(o);
 }
 
-HttpResponse Service::get_values(std::string_view key) const {
-    if (d_.engine().plan().index_of(key) < 0) return json_error(404, "unknown indicator '" + std::string(key) + "'");
+namespace {
+
+// A page cursor is the hex of "<period>\n<revision>" of the page's last row: opaque to clients,
+// and the next page is a keyset read after it (no offset scan, no duplicates across pages).
+std::string encode_cursor(const StoredRevision& last) {
+    static constexpr char hex[] = "0123456789abcdef";
+    const std::string plain = last.period + "\n" + std::to_string(last.revision);
+    std::string out;
+    for (unsigned char c : plain) {
+        out.push_back(hex[c >> 4]);
+        out.push_back(hex[c & 15]);
+    }
+    return out;
+}
+
+std::optional<std::pair<std::string, int>> decode_cursor(std::string_view text) {
+    if (text.empty() || text.size() % 2 != 0 || text.size() > 256) return std::nullopt;
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        return -1;
+    };
+    std::string plain;
+    for (std::size_t i = 0; i < text.size(); i += 2) {
+        const int hi = nibble(text[i]), lo = nibble(text[i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        plain.push_back(static_cast<char>(hi * 16 + lo));
+    }
+    const auto nl = plain.find('\n');
+    if (nl == std::string::npos || nl == 0) return std::nullopt;
+    int revision = 0;
+    const char* first = plain.data() + nl + 1;
+    const char* last = plain.data() + plain.size();
+    auto [p, ec] = std::from_chars(first, last, revision);
+    if (ec != std::errc{} || p != last || revision < 1) return std::nullopt;
+    return std::pair{plain.substr(0, nl), revision};
+}
+
+}  // namespace
+
+HttpResponse Service::get_values(std::string_view key, const Query& query, const Principal* who) const {
+    const long idx = d_.engine().plan().index_of(key);
+    if (idx < 0) return json_error(404, "unknown indicator '" + std::string(key) + "'");
+    if (auto refusal = refuse_read(who, static_cast<std::size_t>(idx))) return std::move(*refusal);
+    std::size_t limit = kDefaultPageSize;
+    std::pair<std::string, int> after{"", 0};
+    for (const auto& [k, v] : query) {
+        if (k == "limit") {
+            std::size_t n = 0;
+            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (v.empty() || ec != std::errc{} || p != v.data() + v.size() || n < 1 || n > kMaxPageSize)
+                return json_error(400, "limit must be a whole number from 1 to " + std::to_string(kMaxPageSize) +
+                                           ", got '" + v + "'");
+            limit = n;
+        } else if (k == "cursor") {
+            auto c = decode_cursor(v);
+            if (!c) return json_error(400, "cursor '" + v + "' is not valid: pass the next_cursor of the previous page unchanged");
+            after = std::move(*c);
+        } else {
+            return json_error(400, "unknown query parameter '" + k + "' (allowed: limit, cursor)");
+        }
+    }
+    // One row more than the page tells whether another page follows.
+    auto rows = d_.store.history(key, after.first, after.second, static_cast<std::int64_t>(limit + 1));
+    std::optional<std::string> next;
+    if (rows.size() > limit) {
+        rows.resize(limit);
+        next = encode_cursor(rows.back());
+    }
     json::array out;
-    for (const auto& r : d_.store.history(key))
+    out.reserve(rows.size());
+    for (const auto& r : rows)
         out.push_back(json::object{{"period", r.period},
                                    {"revision", r.revision},
                                    {"value", r.value},
                                    {"note", r.note},
                                    {"reported_at", format_instant(r.reported_at)},
                                    {"reporter", r.reporter}});
-    return json_ok(json::object{{"indicator", key}, {"values", std::move(out)}});
+    json::object body{{"indicator", key}, {"values", std::move(out)}};
+    if (next) body["next_cursor"] = *next;
+    return json_ok(body);
 }
 
 namespace {
@@ -384,7 +502,7 @@ json::object silence_json(const Silence& s, TimePoint now) {
 
 }  // namespace
 
-HttpResponse Service::list_alerts(const std::vector<std::pair<std::string, std::string>>& query) const {
+HttpResponse Service::list_alerts(const Query& query, const Principal* who) const {
     std::string state, kind, unit;
     for (const auto& [k, v] : query) {
         if (k == "state") state = v;
@@ -399,6 +517,8 @@ HttpResponse Service::list_alerts(const std::vector<std::pair<std::string, std::
         if (!kind.empty() && to_string(a.kind) != kind) continue;
         const auto* ind = plan.find_indicator(a.indicator);
         if (!unit.empty() && (!ind || ind->lead_unit != unit)) continue;
+        // under the unit read scope: alerts of the indicators the unit is responsible for
+        if (!reads_all(who) && (!ind || !may_read(*who, plan, *ind))) continue;
         list.push_back(&a);
     }
     std::sort(list.begin(), list.end(), [](auto* x, auto* y) {
@@ -435,7 +555,11 @@ HttpResponse Service::acknowledge(std::string_view fingerprint, const HttpReques
     return json_ok(alert_json(d_.engine().plan(), actions.alerter().alerts().at(std::string(fingerprint))));
 }
 
-HttpResponse Service::list_silences() const {
+HttpResponse Service::list_silences(const Principal* who) const {
+    if (!reads_all(who))
+        return json_error(403, "token '" + who->token_id + "' of unit '" + who->unit +
+                                   "' may not read silences: auth.read_scope is unit (admin tokens and "
+                                   "auth.read_all_units may)");
     auto& actions = d_.alerts();
     json::array out;
     for (const auto& s : actions.alerter().silences()) out.push_back(silence_json(s, actions.now()));

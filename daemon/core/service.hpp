@@ -4,10 +4,13 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "auth.hpp"
 #include "http_types.hpp"
 
 namespace indicatord {
@@ -19,7 +22,6 @@ class SelfMetrics;
 class Clock;
 class TokenStore;
 class AlertActions;
-struct Principal;
 
 /// The HTTP API as a function from request to response. It never touches a socket; it runs on
 /// the event loop's thread and suspends only while a batch is being committed.
@@ -38,21 +40,41 @@ public:
         std::function<AlertActions&()> alerts;
         /// The current engine, kept alive by the holder (a scrape streamed across a reload).
         std::function<std::shared_ptr<const Engine>()> engine_snapshot;
+        /// `auth.read_scope: unit`: unit tokens read only what their unit is responsible for.
+        bool read_scope_unit = false;
+        std::vector<std::string> read_all_units;  ///< units whose tokens read everything
     };
 
     explicit Service(Deps deps) : d_(std::move(deps)) {}
 
     boost::asio::awaitable<HttpResponse> handle(HttpRequest request);
 
+    /// The refusal (401/403) a request gets from its head alone (method, target, Authorization;
+    /// the body is ignored), or nullopt. The HTTP server asks before it answers `100 Continue`
+    /// or reads a body; handle() applies the same checks.
+    std::optional<HttpResponse> refuse_head(const HttpRequest& head) const;
+
+    /// Page sizes of GET /api/v1/indicators/{key}/values.
+    static constexpr std::size_t kDefaultPageSize = 100;
+    static constexpr std::size_t kMaxPageSize = 1000;
+
 private:
+    using Query = std::vector<std::pair<std::string, std::string>>;
+    /// The token checks of one request; sets `who` for a valid token.
+    std::optional<HttpResponse> authorize(std::string_view method, std::string_view path,
+                                          std::string_view authorization, std::optional<Principal>& who) const;
+    /// Whether `who` reads every unit's data (no read scope, an admin, or a read_all_units unit).
+    bool reads_all(const Principal* who) const;
+    /// nullopt if `who` may read indicator `i` of the current plan, else the 403.
+    std::optional<HttpResponse> refuse_read(const Principal* who, std::size_t i) const;
     boost::asio::awaitable<HttpResponse> post_values(const HttpRequest& request, const Principal* who);
-    HttpResponse list_indicators(const std::vector<std::pair<std::string, std::string>>& query) const;
-    HttpResponse get_indicator(std::string_view key) const;
-    HttpResponse get_values(std::string_view key) const;
+    HttpResponse list_indicators(const Query& query, const Principal* who) const;
+    HttpResponse get_indicator(std::string_view key, const Principal* who) const;
+    HttpResponse get_values(std::string_view key, const Query& query, const Principal* who) const;
     HttpResponse get_metrics() const;
-    HttpResponse list_alerts(const std::vector<std::pair<std::string, std::string>>& query) const;
+    HttpResponse list_alerts(const Query& query, const Principal* who) const;
     HttpResponse acknowledge(std::string_view fingerprint, const HttpRequest& req, const Principal* who);
-    HttpResponse list_silences() const;
+    HttpResponse list_silences(const Principal* who) const;
     HttpResponse add_silence(const HttpRequest& req, const Principal* who);
     HttpResponse expire_silence(std::string_view id, const Principal* who);
 

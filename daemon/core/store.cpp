@@ -136,7 +136,7 @@ Store::Store(const std::filesystem::path& file)
               "WHERE p.indicator = o.indicator AND p.period = o.period)"),
       history_(reader_,
                "SELECT period, revision, value, note, reported_at, reporter FROM observation "
-               "WHERE indicator = ? ORDER BY period, revision") {}
+               "WHERE indicator = ?1 AND (period, revision) > (?2, ?3) ORDER BY period, revision LIMIT ?4") {}
 
 int Store::schema_version() {
     sqlite::Statement version(reader_, "PRAGMA user_version");
@@ -197,9 +197,13 @@ void Store::for_each_latest(
            TimePoint(std::chrono::milliseconds(latest_.int64(4))));
 }
 
-std::vector<StoredRevision> Store::history(std::string_view key) {
+std::vector<StoredRevision> Store::history(std::string_view key, std::string_view after_period, int after_revision,
+                                           std::int64_t limit) {
     sqlite::Reset r(history_);
-    history_.bind(1, key);
+    history_.bind(1, key)
+        .bind(2, after_period.data() ? after_period : std::string_view(""))  // never NULL: NULL compares to nothing
+        .bind(3, static_cast<std::int64_t>(after_revision))
+        .bind(4, limit);
     std::vector<StoredRevision> out;
     while (history_.step()) {
         out.push_back(StoredRevision{std::string(history_.text(0)), static_cast<int>(history_.int64(1)),

@@ -63,8 +63,10 @@ public:
     void for_each_latest(
         const std::function<void(std::string_view key, std::string_view period, double value,
                                  int revision, TimePoint reported_at)>& fn);
-    /// Every revision of an indicator, by period then revision.
-    std::vector<StoredRevision> history(std::string_view key);
+    /// Up to `limit` revisions of an indicator (a negative limit: all), by period then revision,
+    /// starting after (`after_period`, `after_revision`); ("", 0) starts at the first.
+    std::vector<StoredRevision> history(std::string_view key, std::string_view after_period = {},
+                                        int after_revision = 0, std::int64_t limit = -1);
 
     /// The write connection, for other tables' statements run on the writer thread.
     sqlite::Database& writer() { return writer_; }

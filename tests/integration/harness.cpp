@@ -1,14 +1,18 @@
 #include "harness.hpp"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <regex>
@@ -200,6 +204,109 @@ std::pair<int, std::string> run(const std::string& command) {
     while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
     const int st = ::pclose(p);
     return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+RawClient::RawClient(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        const int e = errno;
+        ::close(fd_);
+        throw std::runtime_error(std::string("connect: ") + std::strerror(e));
+    }
+}
+
+RawClient::~RawClient() { ::close(fd_); }
+
+bool RawClient::send(std::string_view data) {
+    while (!data.empty()) {
+        const auto n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            closed_ = true;
+            return false;
+        }
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+std::optional<std::string> RawClient::head(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        if (auto end = buffer_.find("\r\n\r\n"); end != std::string::npos) {
+            auto h = buffer_.substr(0, end + 4);
+            buffer_.erase(0, end + 4);
+            return h;
+        }
+        if (!receive(deadline)) return std::nullopt;
+    }
+}
+
+std::optional<std::string> RawClient::response(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto h = head(timeout);
+    if (!h) return std::nullopt;
+    const auto length_text = header_of(*h, "content-length");
+    const std::size_t length = length_text.empty() ? 0 : std::stoul(length_text);
+    while (buffer_.size() < length)
+        if (!receive(deadline)) return std::nullopt;
+    auto r = *h + buffer_.substr(0, length);
+    buffer_.erase(0, length);
+    return r;
+}
+
+bool RawClient::wait_closed(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!closed_ && receive(deadline)) {
+    }
+    return closed_;
+}
+
+bool RawClient::receive(std::chrono::steady_clock::time_point deadline) {
+    for (;;) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0 || closed_) return false;
+        pollfd p{fd_, POLLIN, 0};
+        const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready <= 0) return false;
+        char buf[16384];
+        const auto n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n > 0) {
+            buffer_.append(buf, static_cast<std::size_t>(n));
+            return true;
+        }
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        closed_ = true;  // 0: orderly close; ECONNRESET: reset
+        return false;
+    }
+}
+
+int status_of(const std::string& response) {
+    return response.size() > 12 && response.starts_with("HTTP/1.") ? std::stoi(response.substr(9, 3)) : 0;
+}
+
+std::string body_of(const std::string& response) {
+    const auto at = response.find("\r\n\r\n");
+    return at == std::string::npos ? std::string() : response.substr(at + 4);
+}
+
+std::string header_of(const std::string& response, const std::string& name) {
+    std::string lower = response.substr(0, response.find("\r\n\r\n") + 2);
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string key = "\r\n" + name + ":";
+    for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto at = lower.find(key);
+    if (at == std::string::npos) return {};
+    auto value = response.substr(at + key.size(), lower.find("\r\n", at + key.size()) - at - key.size());
+    value.erase(0, value.find_first_not_of(' '));
+    return value;
 }
 
 }  // namespace it

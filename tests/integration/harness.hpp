@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace it {
@@ -90,5 +91,38 @@ std::uint16_t free_port();
 
 /// Runs a command, returns exit code and combined output.
 std::pair<int, std::string> run(const std::string& command);
+
+/// A raw TCP client on 127.0.0.1 for HTTP framing tests: sends exactly the bytes it is given,
+/// reads what comes back, tells when the server closes. Every wait has a deadline.
+class RawClient {
+public:
+    explicit RawClient(std::uint16_t port);
+    ~RawClient();
+    RawClient(const RawClient&) = delete;
+    RawClient& operator=(const RawClient&) = delete;
+
+    /// false when the peer has closed or reset the connection.
+    bool send(std::string_view data);
+    /// The next response's head (status line to blank line), nullopt on close or timeout.
+    std::optional<std::string> head(std::chrono::milliseconds timeout);
+    /// The next response: its head and a Content-Length body (none for an interim 1xx).
+    std::optional<std::string> response(std::chrono::milliseconds timeout);
+    /// Reads until the peer closes (FIN or reset) or `timeout` passes; whether it closed.
+    bool wait_closed(std::chrono::milliseconds timeout);
+    /// Received and not yet taken by head() or response().
+    const std::string& pending() const { return buffer_; }
+
+private:
+    bool receive(std::chrono::steady_clock::time_point deadline);
+    int fd_ = -1;
+    bool closed_ = false;
+    std::string buffer_;
+};
+
+/// The status code of "HTTP/1.1 200 OK..."; 0 if it is not a status line.
+int status_of(const std::string& response);
+/// What follows the head; the value of a header (case-insensitive name; empty if absent).
+std::string body_of(const std::string& response);
+std::string header_of(const std::string& response, const std::string& name);
 
 }  // namespace it
