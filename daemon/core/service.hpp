@@ -42,7 +42,7 @@ public:
         std::function<std::shared_ptr<const Engine>()> engine_snapshot;
         /// `auth.read_scope: unit`: unit tokens read only what their unit is responsible for.
         bool read_scope_unit = false;
-        std::vector<std::string> read_all_units;  ///< units whose tokens read everything
+        std::vector<std::string> read_all_units{};  ///< units whose tokens read everything
     };
 
     explicit Service(Deps deps) : d_(std::move(deps)) {}
