@@ -249,3 +249,12 @@ TEST_CASE("read scope settings are checked with their place in the config", "[ap
     std::tie(code, out) = check("  read_requires_token: true\n  read_scope: unit\n  read_all_units: [tjj]\n");
     CHECK(code == 0);
 }
+
+TEST_CASE("the installed config closes the read API with the unit scope; the office reads all",
+          "[api][auth][read_scope]") {
+    std::ifstream in(it::kData + "/../../systemd/indicatord.yaml.in");
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    CHECK_THAT(text, Catch::Contains("\n  read_requires_token: true "));
+    CHECK_THAT(text, Catch::Contains("\n  read_scope: unit "));
+    CHECK_THAT(text, Catch::Contains("\n  read_all_units: [dcs] "));
+}
