@@ -266,7 +266,7 @@ struct DaemonApi {
                 const auto* index = o ? o->if_contains("index") : nullptr;
                 if (!reason || !reason->is_string() || !index || !index->is_number()) continue;
                 const auto i = index->to_number<std::size_t>();
-                err << (item ? item(i) : "item " + std::to_string(i)) << ": " << reason->as_string() << "\n";
+                err << (item ? item(i) : "item " + std::to_string(i)) << ": " << std::string(reason->as_string()) << "\n";
             }
             return 1;
         }

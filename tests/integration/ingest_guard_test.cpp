@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <map>
+#include <set>
 
 #include "harness.hpp"
 
@@ -297,7 +299,12 @@ TEST_CASE("token checks that held: none, wrong, another unit's, admin endpoints"
 TEST_CASE("the tokens file: a directory or broken file on reload keeps the old tokens, named in the error; mode 0644 warns",
           "[auth][reload][tokens]") {
     it::TempDir dir;
-    const auto config = minimal_config(dir.path(), true);
+    const auto rules_dir = dir.path() / "rules";
+    fs::create_directories(rules_dir);
+    fs::copy_file(it::kData + "/minimal/plan.yaml", rules_dir / "plan.yaml");
+    const auto config = dir.path() / "indicatord.yaml";
+    std::ofstream(config) << "rules: rules\ncalendars: " << it::kData << "/../../config/calendars\n"
+                          << "auth:\n  tokens_file: tokens.yaml\n";
     const auto tokens = dir.path() / "tokens.yaml";
     const auto fgw = create_token(config, "--unit fgw --id fgw-1");
     const auto admin = create_token(config, "--admin --id ops");
@@ -342,11 +349,7 @@ TEST_CASE("the tokens file: a directory or broken file on reload keeps the old t
     // a broken rules file keeps the old tokens too
     fs::remove(tokens);
     fs::rename(saved, tokens);
-    const auto rules_dir = dir.path() / "rules";
-    fs::create_directories(rules_dir);
-    fs::copy_file(it::kData + "/minimal/plan.yaml", rules_dir / "plan.yaml");
-    std::ofstream(config) << "rules: rules\ncalendars: " << it::kData << "/../../config/calendars\n"
-                          << "auth:\n  tokens_file: tokens.yaml\n";
+    REQUIRE(it::http("POST", d.url("/-/reload"), "", "application/json", bearer(admin)).status == 200);
     std::ofstream(rules_dir / "plan.yaml", std::ios::app) << "  - [broken\n";
     CHECK(it::http("POST", d.url("/-/reload"), "", "application/json", bearer(admin)).status == 422);
     CHECK(post_values(d, gdp, fgw).status == 200);
