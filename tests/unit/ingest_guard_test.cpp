@@ -6,12 +6,14 @@
 
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include "auth.hpp"
 #include "csv_import.hpp"
 #include "errors.hpp"
 #include "ingest.hpp"
 #include "json_parse.hpp"
+#include "rule_test.hpp"
 #include "test_util.hpp"
 
 using namespace indicatord;
@@ -244,5 +246,25 @@ TEST_CASE("writers: from the task and the indicator, checked against the task's 
     } catch (const ConfigError& e) {
         CHECK(std::string(e.what()) == (bad.path() / "plan.yaml").string() +
                                            ":25:41: writer '市统计局' is not a lead or co-unit of task 3");
+    }
+}
+
+TEST_CASE("a rule test may not feed a statistic before its period ends, as the daemon would refuse it",
+          "[ingest][period][rule-test]") {
+    test::TempDir dir;
+    const auto file = dir.path() / "early.test.yaml";
+    std::ofstream(file) << "config: " << test::kData << "/minimal.yaml\n"
+                        << "values:\n"
+                        << "  - {indicator: gdp_growth, period: 2023-Q2, value: 6.5, at: 2023-06-20T09:00:00+08:00}\n"
+                        << "expect:\n  - {at: 2023-07-01T00:00:00+08:00, status: {gdp_growth: on_track}}\n";
+    std::ostringstream out;
+    try {
+        run_rule_test(file, out);
+        FAIL("an early value was fed");
+    } catch (const ConfigError& e) {
+        CHECK(std::string(e.what()) == file.string() +
+                                           ":3:5: period 2023-Q2 of threshold indicator 'gdp_growth' has not ended yet: it "
+                                           "ends with 2023-06-30 (Asia/Shanghai); report it after that (only report, "
+                                           "achievement and milestones values may come early)");
     }
 }
