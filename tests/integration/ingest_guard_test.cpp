@@ -198,7 +198,7 @@ TEST_CASE("reported_at is honoured for admin tokens and refused from unit tokens
     CHECK(values[1].at("reported_at").as_string() == "2023-07-17T02:00:00.000Z");
 }
 
-TEST_CASE("who may write: the lead unit, writers the plan names, admins; joint leads, co-units and groups not",
+TEST_CASE("who may write: the lead unit, writers the plan names, admins (not joint leads, co-units or groups)",
           "[auth][writers]") {
     it::TempDir dir;
     const auto rules = dir.path() / "rules";
@@ -296,7 +296,7 @@ TEST_CASE("token checks that held: none, wrong, another unit's, admin endpoints"
     CHECK(it::http("DELETE", d.url("/api/v1/silences/" + id), "", "application/json", bearer(admin)).status == 200);
 }
 
-TEST_CASE("the tokens file: a directory or broken file on reload keeps the old tokens, named in the error; mode 0644 warns",
+TEST_CASE("the tokens file: a directory or broken file on reload keeps the old tokens, named in the error (and mode 0644 warns)",
           "[auth][reload][tokens]") {
     it::TempDir dir;
     const auto rules_dir = dir.path() / "rules";
