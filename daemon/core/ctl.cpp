@@ -73,6 +73,8 @@ int check(const std::string& config_path, std::ostream& out) {
     for (int y : rules.calendar->years()) out << " " << y;
     if (rules.tokens) out << "; " << rules.tokens->size() << " tokens";
     out << "\n";
+    if (rules.tokens)
+        for (const auto& w : rules.tokens->warnings()) out << "warning: " << w << "\n";
     return 0;
 }
 

@@ -312,6 +312,8 @@ TEST_CASE("the tokens file: a directory or broken file on reload keeps the old t
 
     // readable by others: the daemon starts, and says so naming the file and the mode
     ::chmod(tokens.c_str(), 0644);
+    CHECK_THAT(it::run(it::kCtl + " check " + config.string()).second,
+               Catch::Contains("warning: tokens file " + tokens.string() + " has mode 0644"));
     {
         it::Daemon d(dir.path(), config.string());
         CHECK_THAT(d.process().err(), Catch::Contains("tokens file " + tokens.string() + " has mode 0644: other users may "
