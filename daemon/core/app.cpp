@@ -131,6 +131,8 @@ int App::run() {
 }
 
 void App::warn_if_open() const {
+    if (tokens_)
+        for (const auto& w : tokens_->warnings()) spdlog::warn("{}", w);
     if (tokens_ && tokens_->empty())
         spdlog::warn("no API tokens in {} yet: nobody may write values (indicatorctl token create adds one)",
                      config_.auth.tokens_file->string());

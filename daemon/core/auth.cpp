@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <regex>
 
 #include "errors.hpp"
@@ -41,6 +42,14 @@ TokenStore TokenStore::load(const std::filesystem::path& file, const Plan* plan)
     // No file yet: auth is on and nobody may write until `indicatorctl token create` makes one.
     if (!std::filesystem::exists(file)) return store;
     auto root = yaml::load_file(file);
+    namespace fs = std::filesystem;
+    const auto mode = fs::status(file).permissions() & fs::perms::mask;
+    if ((mode & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none) {
+        char octal[8];
+        std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(mode));
+        store.warnings_.push_back("tokens file " + file.string() + " has mode " + octal +
+                                  ": other users may read or change it; run chmod 600 " + file.string());
+    }
     yaml::check_map(file, root, "tokens file", {"tokens"});
     auto list = yaml::required(file, root, "tokens", "tokens file");
     if (!list.IsSequence()) yaml::fail(file, list, "tokens must be a list");
@@ -100,13 +109,10 @@ std::pair<std::string, TokenStore::Entry> TokenStore::create(std::string_view id
     return {token, e};
 }
 
-bool may_write(const Principal& who, const Plan& plan, const Indicator& ind) {
+bool may_write(const Principal& who, const Plan& /*plan*/, const Indicator& ind) {
     if (who.admin) return true;
     if (ind.lead_unit == who.unit) return true;
-    const Task* t = plan.find_task(ind.task);
-    if (!t) return false;
-    if (!t->joint && std::find(t->leads.begin(), t->leads.end(), who.unit) != t->leads.end()) return true;
-    return std::find(t->co.begin(), t->co.end(), who.unit) != t->co.end();
+    return std::find(ind.writers.begin(), ind.writers.end(), who.unit) != ind.writers.end();
 }
 
 bool may_read(const Principal& who, const Plan& plan, const Indicator& ind) {

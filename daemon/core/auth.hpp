@@ -40,6 +40,8 @@ public:
     bool empty() const { return entries_.empty(); }
     std::size_t size() const { return entries_.size(); }
     bool has(const std::string& id) const { return entries_.count(id) > 0; }
+    /// What load() found questionable but not wrong (a file other users may read), to be logged.
+    const std::vector<std::string>& warnings() const { return warnings_; }
 
     /// The principal for an "Authorization: Bearer <token>" header value, if valid.
     std::optional<Principal> authenticate(std::string_view authorization) const;
@@ -49,13 +51,15 @@ public:
 
 private:
     std::unordered_map<std::string, Entry> entries_;
+    std::vector<std::string> warnings_;
 };
 
 /// Lower-case hex SHA-256 (OpenSSL EVP).
 std::string sha256_hex(std::string_view data);
 
-/// Whether `who` may report values of `indicator`: admins always; a unit when it is the
-/// indicator's lead unit, one of its task's (non-joint) leads, or one of its co-units.
+/// Whether `who` may report values of `indicator` (and acknowledge its alerts): admins always;
+/// a unit when it is the indicator's lead unit (its own joint lead, in a 分别牵头 task) or one
+/// of the indicator's `writers` (from the plan). Co-units and the other joint leads may not.
 bool may_write(const Principal& who, const Plan& plan, const Indicator& indicator);
 
 /// Whether `who` may read `indicator` under `auth.read_scope: unit`: admins always; a unit when

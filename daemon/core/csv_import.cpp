@@ -221,7 +221,8 @@ class CsvParser {
 /// line where each row starts is known even when quoted fields span lines.
 class Reader {
   public:
-    Reader(const Plan& plan, CsvBatch& batch) : plan_(plan), batch_(batch) {
+    Reader(const Plan& plan, const ReportTime& when, CsvBatch& batch)
+        : plan_(plan), when_(when), zone_(plan_zone(plan)), batch_(batch) {
         for (std::size_t i = 0; i < plan.indicators.size(); ++i) {
             const auto& ind = plan.indicators[i];
             if (!ind.name.empty() && ind.name != ind.key) by_name_[ind.name].push_back(i);
@@ -411,14 +412,15 @@ class Reader {
         }
         CsvValue value;
         if (const auto at = trim(cell_of(Column::reported_at)); !at.empty()) {
-            value.reported_at = parse_instant(at);
-            if (!value.reported_at) {
+            value.item.reported_at = parse_instant(at);
+            if (!value.item.reported_at) {
                 fail("reported_at '" + std::string(at) +
                      "' is not an RFC 3339 time like 2023-07-15T09:00:00+08:00");
                 return;
             }
         }
         reason = check_value(plan_, key, trim(cell_of(Column::period)), *number, value.item);
+        if (reason.empty()) reason = check_report_time(plan_, value.item, when_, zone_);
         if (!reason.empty()) {
             fail(std::move(reason));
             return;
@@ -429,6 +431,8 @@ class Reader {
     }
 
     const Plan& plan_;
+    const ReportTime& when_;
+    const date::time_zone* zone_;
     CsvBatch& batch_;
     std::unordered_map<std::string, std::vector<std::size_t>>
         by_name_;                      ///< indicator name → indexes
@@ -486,11 +490,12 @@ std::optional<std::string> to_utf8(std::string_view bytes, CsvEncoding encoding,
     return text;
 }
 
-CsvBatch parse_values_csv(std::string_view bytes, const Plan& plan, CsvEncoding encoding) {
+CsvBatch parse_values_csv(std::string_view bytes, const Plan& plan, CsvEncoding encoding,
+                          const ReportTime& when) {
     CsvBatch batch;
     const auto text = to_utf8(bytes, encoding, batch.error);
     if (!text) return batch;
-    Reader(plan, batch).read(*text);
+    Reader(plan, when, batch).read(*text);
     if (!batch.error.empty()) batch.row_errors.clear();
     if (!batch.ok()) batch.values.clear();
     return batch;

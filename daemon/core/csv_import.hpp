@@ -27,9 +27,8 @@ std::optional<std::string> to_utf8(std::string_view bytes, CsvEncoding encoding,
 
 /// One row of a values CSV file.
 struct CsvValue {
-    IngestItem item;
-    std::optional<TimePoint> reported_at;  ///< from the optional reported_at column
-    std::size_t line = 0;                  ///< 1-based physical line where the row starts
+    IngestItem item;       ///< item.reported_at from the optional reported_at column
+    std::size_t line = 0;  ///< 1-based physical line where the row starts
 };
 
 /// A parsed CSV file: all rows valid, or `error`/`row_errors` say why not (nothing to store).
@@ -44,8 +43,9 @@ struct CsvBatch {
 /// naming the columns in any order, case-insensitive: indicator (指标, 指标名称, 指标代码),
 /// period (期间, 周期, 报告期), value (数值, 值), and optionally note (备注, 说明) and
 /// reported_at (报送时间). The indicator cell is a key or an indicator's name. Every row is
-/// checked as check_value() checks a JSON item; rows whose cells are all empty are skipped.
-/// At most kMaxBatchItems rows.
-CsvBatch parse_values_csv(std::string_view bytes, const Plan& plan, CsvEncoding encoding);
+/// checked as check_value() and check_report_time() check a JSON item; rows whose cells are
+/// all empty are skipped. At most kMaxBatchItems rows.
+CsvBatch parse_values_csv(std::string_view bytes, const Plan& plan, CsvEncoding encoding,
+                          const ReportTime& when);
 
 }  // namespace indicatord

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <set>
@@ -72,6 +73,8 @@ int check(const std::string& config_path, std::ostream& out) {
     for (int y : rules.calendar->years()) out << " " << y;
     if (rules.tokens) out << "; " << rules.tokens->size() << " tokens";
     out << "\n";
+    if (rules.tokens)
+        for (const auto& w : rules.tokens->warnings()) out << "warning: " << w << "\n";
     return 0;
 }
 
@@ -158,9 +161,11 @@ CsvEncoding encoding_of(const Options& o) {
     return *e;
 }
 
-// Parses a CSV file for the plan, printing each bad row; nullopt if any.
-std::optional<CsvBatch> load_csv(const std::string& path, const Plan& plan, CsvEncoding enc, std::ostream& err) {
-    auto batch = parse_values_csv(read_file(path), plan, enc);
+// Parses a CSV file for the plan, printing each bad row; nullopt if any. `when` as the daemon
+// would check the rows (the daemon checks them again against its own clock).
+std::optional<CsvBatch> load_csv(const std::string& path, const Plan& plan, CsvEncoding enc, const ReportTime& when,
+                                 std::ostream& err) {
+    auto batch = parse_values_csv(read_file(path), plan, enc, when);
     if (!batch.error.empty()) {
         err << path << ": " << batch.error << "\n";
         return std::nullopt;
@@ -189,15 +194,17 @@ int replay_command(const std::vector<std::string>& args, std::ostream& out, std:
     const auto config = load_config(o.positional[0]);
     const auto rules = load_rules(config);
     Engine engine(rules.plan, rules.calendar);
-    auto csv = load_csv(*o.get("--values"), *rules.plan, encoding_of(o), err);
+    // Each row is checked as the daemon would have checked it at its reported_at.
+    const ReportTime history{TimePoint::max(), true};
+    auto csv = load_csv(*o.get("--values"), *rules.plan, encoding_of(o), history, err);
     if (!csv) return 1;
     std::vector<TimedValue> values;
     for (const auto& v : csv->values) {
-        if (!v.reported_at) {
+        if (!v.item.reported_at) {
             err << *o.get("--values") << ":" << v.line << ": replay needs a reported_at for every row\n";
             return 1;
         }
-        values.push_back(TimedValue{v.item.indicator, v.item.period, v.item.value, *v.reported_at});
+        values.push_back(TimedValue{v.item.indicator, v.item.period, v.item.value, *v.item.reported_at});
     }
     const auto year = std::to_string(rules.plan->year);
     const auto from = instant_arg(o.get("--from").value_or(year + "-01-01"), engine.zone(), "--from");
@@ -237,9 +244,10 @@ struct DaemonApi {
             headers.push_back(std::string("Authorization: Bearer ") + env);
         }
     }
-    /// Calls the API; prints the answer (pretty JSON) or the error; returns the exit code.
+    /// Calls the API; prints the answer (pretty JSON) or the error with the reason of each item
+    /// it lists (named by `item`, default "item N"); returns the exit code.
     int call(const std::string& method, const std::string& path, const std::string& body, std::ostream& out,
-             std::ostream& err) const {
+             std::ostream& err, const std::function<std::string(std::size_t)>& item = {}) const {
         auto r = http_client::request(method, base + path, body, headers);
         if (r.status == 0) {
             err << "indicatorctl: cannot reach " << base << ": " << r.error << "\n";
@@ -252,6 +260,16 @@ struct DaemonApi {
                                                                  ? std::string(v.at("error").as_string())
                                                                  : r.body)
                 << "\n";
+            const auto* items_v = !ec && v.is_object() ? v.as_object().if_contains("items") : nullptr;
+            const auto* items = items_v ? items_v->if_array() : nullptr;
+            for (std::size_t k = 0; items && k < items->size(); ++k) {
+                const auto* o = (*items)[k].if_object();
+                const auto* reason = o ? o->if_contains("reason") : nullptr;
+                const auto* index = o ? o->if_contains("index") : nullptr;
+                if (!reason || !reason->is_string() || !index || !index->is_number()) continue;
+                const auto i = index->to_number<std::size_t>();
+                err << (item ? item(i) : "item " + std::to_string(i)) << ": " << std::string(reason->as_string()) << "\n";
+            }
             return 1;
         }
         out << (ec ? r.body : json_text(v, true) + "\n");
@@ -333,20 +351,28 @@ int import_command(const std::vector<std::string>& args, std::ostream& out, std:
     const auto config = load_config(o.positional[0]);
     const auto rules = load_rules(config);
     const auto& path = o.positional[1];
-    auto csv = load_csv(path, *rules.plan, encoding_of(o), err);
+    const ReportTime when{std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()),
+                          true};
+    auto csv = load_csv(path, *rules.plan, encoding_of(o), when, err);
     if (!csv) return 1;
-    // Send what was validated as JSON: the daemon checks it again and answers only once durable.
+    // Send what was validated as JSON: the daemon checks it again (its clock, the token's right
+    // to a reported_at) and answers only once durable.
     boost::json::array values;
     for (const auto& v : csv->values) {
         boost::json::object item{{"indicator", rules.plan->indicators[v.item.indicator].key},
                                  {"period", v.item.period.label()},
                                  {"value", v.item.value}};
         if (!v.item.note.empty()) item["note"] = v.item.note;
+        if (v.item.reported_at) item["reported_at"] = format_instant(*v.item.reported_at);
         values.push_back(std::move(item));
     }
     const DaemonApi api(config, o);
     std::ostringstream answer;
-    if (api.call("POST", "/api/v1/values", json_text(boost::json::object{{"values", std::move(values)}}), answer, err) != 0)
+    const auto line_of = [&](std::size_t i) {
+        return path + ":" + (i < csv->values.size() ? std::to_string(csv->values[i].line) : "?");
+    };
+    if (api.call("POST", "/api/v1/values", json_text(boost::json::object{{"values", std::move(values)}}), answer, err,
+                 line_of) != 0)
         return 1;
     out << "imported " << csv->values.size() << " value(s) from " << path << "\n";
     return 0;

@@ -4,9 +4,55 @@
 
 #include <cmath>
 
+#include "json_parse.hpp"
+
 namespace indicatord {
 
 namespace json = boost::json;
+
+bool may_report_early(const Rule& rule) {
+    return std::holds_alternative<rule::Report>(rule) || std::holds_alternative<rule::Achievement>(rule) ||
+           std::holds_alternative<rule::Milestones>(rule);
+}
+
+TimePoint period_end(const Period& period, const date::time_zone* zone) {
+    const auto next = date::sys_days{period.last_day()} + date::days(1);
+    if (!zone) return std::chrono::time_point_cast<std::chrono::milliseconds>(next);
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(
+        zone->to_sys(date::local_days{next.time_since_epoch()}, date::choose::earliest));
+}
+
+const date::time_zone* plan_zone(const Plan& plan) {
+    try {
+        return date::locate_zone(plan.timezone);
+    } catch (const std::exception&) {
+        return nullptr;
+    }
+}
+
+std::string check_report_time(const Plan& plan, const IngestItem& item, const ReportTime& when,
+                              const date::time_zone* zone) {
+    const auto& ind = plan.indicators[item.indicator];
+    if (item.reported_at) {
+        if (!when.may_date)
+            return "reported_at may only be given with an admin token (an import of history); a unit's values "
+                   "are dated when they arrive: leave it out";
+        if (when.now < *item.reported_at)
+            return "reported_at " + format_instant(*item.reported_at) + " is in the future (now is " +
+                   format_instant(when.now) + ")";
+    }
+    if (may_report_early(ind.rule)) return {};
+    const auto at = item.reported_at.value_or(when.now);
+    const auto end = period_end(item.period, zone);
+    if (at < end) {
+        const auto last = item.period.last_day();
+        return "period " + item.period.label() + " of " + std::string(kind_name(ind.rule)) + " indicator '" +
+               ind.key + "' has not ended " + (item.reported_at ? "at its reported_at" : "yet") + ": it ends with " +
+               date::format("%F", last) + " (" + (zone ? std::string(zone->name()) : std::string("UTC")) +
+               "); report it after that (only report, achievement and milestones values may come early)";
+    }
+    return {};
+}
 
 std::string check_value(const Plan& plan, std::string_view key, std::string_view period_text,
                         double value, IngestItem& out) {
@@ -41,15 +87,15 @@ std::string check_value(const Plan& plan, std::string_view key, std::string_view
     return {};
 }
 
-IngestBatch parse_values_json(std::string_view body, const Plan& plan) {
+IngestBatch parse_values_json(std::string_view body, const Plan& plan, const ReportTime& when) {
     IngestBatch batch;
-    boost::system::error_code ec;
-    json::value doc = json::parse(body, ec);
-    if (ec) {
-        batch.error = "body is not valid JSON: " + ec.message();
+    std::string parse_error;
+    const auto doc = parse_json(body, parse_error);
+    if (!doc) {
+        batch.error = "body is not valid JSON: " + parse_error;
         return batch;
     }
-    const auto* root = doc.if_object();
+    const auto* root = doc->if_object();
     if (!root) {
         batch.error = "body must be a JSON object {\"values\": [...]}";
         return batch;
@@ -74,6 +120,7 @@ IngestBatch parse_values_json(std::string_view body, const Plan& plan) {
                       std::to_string(kMaxBatchItems) + ")";
         return batch;
     }
+    const auto* zone = plan_zone(plan);
     batch.items.reserve(values->size());
     for (std::size_t i = 0; i < values->size(); ++i) {
         auto fail = [&](std::string reason) { batch.item_errors.push_back({i, std::move(reason)}); };
@@ -84,16 +131,18 @@ IngestBatch parse_values_json(std::string_view body, const Plan& plan) {
         }
         std::string unknown;
         for (const auto& kv : *item)
-            if (kv.key() != "indicator" && kv.key() != "period" && kv.key() != "value" && kv.key() != "note")
+            if (kv.key() != "indicator" && kv.key() != "period" && kv.key() != "value" && kv.key() != "note" &&
+                kv.key() != "reported_at")
                 unknown = kv.key();
         if (!unknown.empty()) {
-            fail("unknown key '" + unknown + "' (allowed: indicator, period, value, note)");
+            fail("unknown key '" + unknown + "' (allowed: indicator, period, value, note, reported_at)");
             continue;
         }
         const auto* key = item->if_contains("indicator");
         const auto* period = item->if_contains("period");
         const auto* value = item->if_contains("value");
         const auto* note = item->if_contains("note");
+        const auto* reported_at = item->if_contains("reported_at");
         if (!key || !key->is_string()) {
             fail("\"indicator\" must be a string");
             continue;
@@ -115,7 +164,15 @@ IngestBatch parse_values_json(std::string_view body, const Plan& plan) {
             continue;
         }
         IngestItem out;
+        if (reported_at) {
+            out.reported_at = reported_at->is_string() ? parse_instant(reported_at->as_string()) : std::nullopt;
+            if (!out.reported_at) {
+                fail("\"reported_at\" must be an RFC 3339 time like \"2023-07-15T09:00:00+08:00\"");
+                continue;
+            }
+        }
         auto reason = check_value(plan, key->as_string(), period->as_string(), value->to_number<double>(), out);
+        if (reason.empty()) reason = check_report_time(plan, out, when, zone);
         if (!reason.empty()) {
             fail(std::move(reason));
             continue;

@@ -113,6 +113,9 @@ struct Indicator {
     bool notify_co = false;  ///< co-units receive its alerts too
     int task = 0;            ///< task number
     std::string lead_unit;   ///< id of the owning lead unit
+    /// Other units that may report its values (`writers:` of the indicator and of its task),
+    /// without lead_unit. By default only the lead unit reports.
+    std::vector<std::string> writers;
     std::string note;
     std::string defined_at;
 
@@ -127,6 +130,7 @@ struct Task {
     std::vector<std::string> leads;  ///< one lead, or each joint lead (分别牵头)
     bool joint = false;
     std::vector<std::string> co;
+    std::vector<std::string> writers;     ///< `writers:`: units that may report every indicator
     std::vector<std::size_t> indicators;  ///< indexes into Plan::indicators
     std::string defined_at;
 };

@@ -87,6 +87,7 @@ json::object indicator_to_json(const Indicator& ind) {
         o["remind"] = ind.schedule.remind.text();
     }
     o["notify_co"] = ind.notify_co;
+    o["writers"] = strings(ind.writers);
     if (!ind.note.empty()) o["note"] = ind.note;
     o["rule"] = rule_to_json(ind);
     return o;

@@ -336,7 +336,7 @@ private:
         if (!list.IsSequence()) fail(f, list, "tasks must be a list");
         for (const auto& n : list) {
             check_map(f, n, "task",
-                      {"number", "section", "text", "lead", "joint_leads", "co", "indicators"});
+                      {"number", "section", "text", "lead", "joint_leads", "co", "writers", "indicators"});
             Task t;
             t.defined_at = yaml::where(f, n);
             auto num = yaml::integer(f, yaml::required(f, n, "number", "task"), "task number");
@@ -364,6 +364,7 @@ private:
                     if (std::find(t.leads.begin(), t.leads.end(), id) == t.leads.end())
                         t.co.push_back(id);
             }
+            if (auto w = n["writers"]) t.writers = load_writers(f, w, t);
             if (auto list2 = n["indicators"]) {
                 if (!list2.IsSequence() || list2.size() == 0)
                     fail(f, list2, "indicators must be a non-empty list (omit it for a report obligation)");
@@ -383,6 +384,7 @@ private:
                     ind.schedule = plan_.report_defaults;
                     ind.task = t.number;
                     ind.lead_unit = lead;
+                    ind.writers = writers_of(t, {}, lead);
                     ind.defined_at = t.defined_at;
                     check_key_unique(f, n, ind.key, ind.defined_at);
                     add_indicator(std::move(ind), t);
@@ -390,6 +392,32 @@ private:
             }
             plan_.tasks.push_back(std::move(t));
         }
+    }
+
+    /// A `writers:` list: unit strings (groups expand) that must each be one of the task's
+    /// leads or co-units.
+    std::vector<std::string> load_writers(const fs::path& f, const YAML::Node& n, const Task& t) {
+        if (!n.IsSequence()) fail(f, n, "writers must be a list of unit names");
+        std::vector<std::string> out;
+        for (const auto& x : n)
+            for (auto& id : resolve_unit(f, x)) {
+                if (std::find(t.leads.begin(), t.leads.end(), id) == t.leads.end() &&
+                    std::find(t.co.begin(), t.co.end(), id) == t.co.end())
+                    fail(f, x, "writer '" + x.Scalar() + "' is not a lead or co-unit of task " +
+                                   std::to_string(t.number));
+                if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+            }
+        return out;
+    }
+
+    /// The task's writers and the indicator's own, without its lead unit and without repeats.
+    static std::vector<std::string> writers_of(const Task& t, const std::vector<std::string>& own,
+                                               const std::string& lead) {
+        std::vector<std::string> out;
+        for (const auto* list : {&t.writers, &own})
+            for (const auto& id : *list)
+                if (id != lead && std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+        return out;
     }
 
     void check_key_unique(const fs::path& f, const YAML::Node& at, const std::string& key,
@@ -423,7 +451,7 @@ private:
         const auto kind = yaml::scalar(f, yaml::required(f, n, "kind", "indicator"), "kind");
         std::vector<std::string_view> allowed = {"key",   "name",  "kind",   "measure",
                                                  "cadence", "ytd", "due",    "grace",
-                                                 "remind",  "lead", "notify_co", "note"};
+                                                 "remind",  "lead", "notify_co", "writers", "note"};
         std::vector<std::string_view> extra;
         if (kind == "threshold") extra = {"op", "target"};
         else if (kind == "cumulative") extra = {"target", "trajectory", "tolerance"};
@@ -442,7 +470,7 @@ private:
             if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
                 fail(f, kv.first, "unknown key '" + k + "' in " + kind + " indicator");
         }
-        check_map(f, n, "indicator", {"key", "name", "kind", "measure", "cadence", "ytd", "due", "grace", "remind", "lead", "notify_co", "note", "op", "target", "trajectory", "tolerance", "milestones", "expr", "deadline", "baseline", "peers"});
+        check_map(f, n, "indicator", {"key", "name", "kind", "measure", "cadence", "ytd", "due", "grace", "remind", "lead", "notify_co", "writers", "note", "op", "target", "trajectory", "tolerance", "milestones", "expr", "deadline", "baseline", "peers"});
 
         Indicator ind;
         ind.defined_at = yaml::where(f, n);
@@ -467,6 +495,8 @@ private:
                                std::to_string(t.number) + "'s leads");
             ind.lead_unit = ids[0];
         }
+        ind.writers = writers_of(t, n["writers"] ? load_writers(f, n["writers"], t) : std::vector<std::string>{},
+                                 ind.lead_unit);
         (void)task_node;
 
         if (kind == "threshold") {

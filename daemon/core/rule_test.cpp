@@ -45,6 +45,7 @@ int run_rule_test(const fs::path& file, std::ostream& out) {
     const auto rules = load_rules(load_config(config_path));
     const Plan& plan = *rules.plan;
 
+    const auto* zone = plan_zone(plan);
     std::vector<Value> values;
     if (auto list = root["values"]) {
         if (!list.IsSequence()) yaml::fail(file, list, "values must be a list");
@@ -56,6 +57,9 @@ int run_rule_test(const fs::path& file, std::ostream& out) {
             const double number = yaml::number(file, yaml::required(file, n, "value", "value"), "value");
             if (auto reason = check_value(plan, key, period, number, v.item); !reason.empty()) yaml::fail(file, n, reason);
             v.at = instant(file, yaml::required(file, n, "at", "value"));
+            // as the daemon would take it at `at`: a statistic only once its period has ended
+            if (auto reason = check_report_time(plan, v.item, ReportTime{v.at, false}, zone); !reason.empty())
+                yaml::fail(file, n, reason);
             values.push_back(v);
         }
     }

@@ -19,6 +19,7 @@
 #include "csv_import.hpp"
 #include "engine.hpp"
 #include "ingest.hpp"
+#include "json_parse.hpp"
 #include "metrics.hpp"
 #include "json_text.hpp"
 #include "plan_json.hpp"
@@ -203,11 +204,12 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
     }
     if (path == "/-/clock") {
         if (m != "POST") co_return method_not_allowed(m, path, "POST");
-        boost::system::error_code ec;
-        auto body = json::parse(req.body, ec);
-        const auto* now = !ec && body.is_object() ? body.as_object().if_contains("now") : nullptr;
+        std::string parse_error;
+        const auto body = parse_json(req.body, parse_error);
+        const auto* now = body && body->is_object() ? body->as_object().if_contains("now") : nullptr;
         auto t = now && now->is_string() ? parse_instant(now->as_string()) : std::nullopt;
-        if (!t) co_return json_error(400, "body must be {\"now\": \"<RFC 3339 instant>\"}");
+        if (!t)
+            co_return json_error(400, "body must be {\"now\": \"<RFC 3339 instant>\"}" + (body ? "" : ": " + parse_error));
         if (!d_.alerts().set_clock(*t)) co_return json_error(404, "the clock is not under test control (start with --test-clock)");
         co_return json_ok(json::object{{"now", format_instant(*t)}});
     }
@@ -246,8 +248,10 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
     auto plan = d_.engine().plan_ptr();
     IngestBatch batch;
     const char* index_name = "index";
+    // A reported_at is honoured for admin tokens (imports of history) and when auth is off.
+    const ReportTime when{d_.clock.now(), !who || who->admin};
     if (content_type_is(req.content_type, "application/json")) {
-        batch = parse_values_json(req.body, *plan);
+        batch = parse_values_json(req.body, *plan, when);
     } else if (content_type_is(req.content_type, "text/csv")) {
         // charset=gbk / gb18030 / utf-8 from the header; otherwise detected
         auto encoding = CsvEncoding::detect;
@@ -262,7 +266,7 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
             }
             encoding = *e;
         }
-        auto csv = parse_values_csv(req.body, *plan, encoding);
+        auto csv = parse_values_csv(req.body, *plan, encoding, when);
         batch.error = std::move(csv.error);
         batch.item_errors = std::move(csv.row_errors);
         for (auto& v : csv.values) batch.items.push_back(std::move(v.item));
@@ -306,8 +310,8 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
     std::vector<NewObservation> rows;
     rows.reserve(batch.items.size());
     for (const auto& it : batch.items)
-        rows.push_back(NewObservation{plan->indicators[it.indicator].key, it.period.label(), it.value, it.note, now,
-                                      reporter});
+        rows.push_back(NewObservation{plan->indicators[it.indicator].key, it.period.label(), it.value, it.note,
+                                      it.reported_at.value_or(now), reporter});
     CommitResult result = co_await async_commit(d_.committer, std::move(rows), asio::use_awaitable);
     if (!result.ok()) {
         d_.metrics.requests_rejected.Increment();
@@ -327,7 +331,8 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
         const auto& key = plan->indicators[it.indicator].key;
         const long idx = engine.plan().index_of(key);
         if (idx >= 0) {
-            engine.record(static_cast<std::size_t>(idx), Observation{it.period, it.value, result.revisions[i], now});
+            engine.record(static_cast<std::size_t>(idx),
+                          Observation{it.period, it.value, result.revisions[i], it.reported_at.value_or(now)});
             touched.insert(static_cast<std::size_t>(idx));
         }
         stored.push_back(json::object{{"indicator", key}, {"period", it.period.label()}, {"revision", result.revisions[i]}});
@@ -534,11 +539,12 @@ HttpResponse Service::acknowledge(std::string_view fingerprint, const HttpReques
     const auto& alerts = actions.alerter().alerts();
     auto it = alerts.find(std::string(fingerprint));
     if (it == alerts.end()) return json_error(404, "no alert with fingerprint '" + std::string(fingerprint) + "'");
-    boost::system::error_code ec;
-    auto body = json::parse(req.body.empty() ? std::string_view("{}") : std::string_view(req.body), ec);
-    if (ec || !body.is_object()) return json_error(400, "body must be a JSON object {\"comment\": \"...\"}");
+    std::string parse_error;
+    const auto body = parse_json(req.body.empty() ? std::string_view("{}") : std::string_view(req.body), parse_error);
+    if (!body || !body->is_object())
+        return json_error(400, "body must be a JSON object {\"comment\": \"...\"}" + (body ? "" : ": " + parse_error));
     std::string comment, author = "anonymous";
-    for (const auto& kv : body.as_object()) {
+    for (const auto& kv : body->as_object()) {
         if (kv.key() == "comment" && kv.value().is_string()) comment = kv.value().as_string();
         else if (kv.key() == "author" && kv.value().is_string()) author = kv.value().as_string();
         else return json_error(400, "unknown or malformed key '" + std::string(kv.key()) + "' (allowed: comment, author)");
@@ -568,15 +574,17 @@ HttpResponse Service::list_silences(const Principal* who) const {
 
 HttpResponse Service::add_silence(const HttpRequest& req, const Principal* who) {
     if (who && !who->admin) return json_error(403, "only an admin token may create silences");
-    boost::system::error_code ec;
-    auto body = json::parse(req.body, ec);
-    if (ec || !body.is_object()) return json_error(400, "body must be a JSON object {matchers, ends_at, author, comment}");
+    std::string parse_error;
+    const auto body = parse_json(req.body, parse_error);
+    if (!body || !body->is_object())
+        return json_error(400, "body must be a JSON object {matchers, ends_at, author, comment}" +
+                                   (body ? "" : ": " + parse_error));
     auto& actions = d_.alerts();
     Silence s;
     s.starts_at = actions.now();
     bool has_end = false;
     static const std::set<std::string> labels{"plan", "task", "indicator", "lead_unit", "kind", "severity", "alertname"};
-    for (const auto& kv : body.as_object()) {
+    for (const auto& kv : body->as_object()) {
         const std::string key = kv.key();
         if (key == "matchers" && kv.value().is_object()) {
             for (const auto& m : kv.value().as_object()) {

@@ -1,10 +1,12 @@
 #include "yaml_util.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <charconv>
 #include <cmath>
 #include <map>
+#include <memory>
 
 #include "errors.hpp"
 
@@ -25,10 +27,22 @@ void fail(const std::filesystem::path& file, const YAML::Node& node, std::string
 }
 
 YAML::Node load_file(const std::filesystem::path& file) {
+    // Read here, not by YAML::LoadFile: when reading fails after the open (a directory, EIO),
+    // libstdc++ throws std::ios_base::failure from inside yaml-cpp's stream constructor, which
+    // names no file and leaks the stream's 2 KB prefetch buffer.
+    std::string text;
+    {
+        errno = 0;
+        std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(file.c_str(), "rb"), &std::fclose);
+        if (!in) throw ConfigError(file.string() + ": cannot read file: " + std::strerror(errno));
+        char buffer[1 << 16];
+        std::size_t n = 0;
+        while ((n = std::fread(buffer, 1, sizeof buffer, in.get())) > 0) text.append(buffer, n);
+        if (std::ferror(in.get()))
+            throw ConfigError(file.string() + ": cannot read file: " + std::strerror(errno ? errno : EIO));
+    }
     try {
-        return YAML::LoadFile(file.string());
-    } catch (const YAML::BadFile&) {
-        throw ConfigError(file.string() + ": cannot read file: " + std::strerror(errno));
+        return YAML::Load(text);
     } catch (const YAML::ParserException& e) {
         throw ConfigError(where(file, e.mark) + ": YAML syntax error: " + e.msg);
     }

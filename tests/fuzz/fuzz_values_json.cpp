@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     using namespace indicatord;
     const Plan& plan = fuzz::minimal_plan();
     const std::string_view body(reinterpret_cast<const char*>(data), size);
-    const IngestBatch batch = parse_values_json(body, plan);
+    const IngestBatch batch = parse_values_json(body, plan, ReportTime{TimePoint::max(), true});
 
     if (!batch.error.empty() && (!batch.items.empty() || !batch.item_errors.empty()))
         fuzz::fail("a batch refused as a whole still has items or item errors");
