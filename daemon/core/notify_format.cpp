@@ -862,6 +862,8 @@ bool is_allowed(const Allowed& allowed, std::string_view name) {
 void check_template(const std::filesystem::path& file, const YAML::Node& n, std::string_view what,
                     const std::string& text, const Allowed& allowed) {
     const std::string name_of = "template '" + std::string(what) + "'";
+    if (valid_utf8(text) != text)  // a robot refuses the JSON, a mail client shows mojibake
+        yaml::fail(file, n, name_of + " is not valid UTF-8");
     if (text.size() > kTemplateBytes)
         yaml::fail(file, n, name_of + " is " + std::to_string(text.size()) + " bytes long, more than " +
                                 std::to_string(kTemplateBytes));

@@ -58,7 +58,7 @@ TEST_CASE("bad template files give file:line:col errors", "[templates]") {
 
 TEST_CASE("a placeholder the template cannot receive is refused at load, naming the valid ones", "[templates]") {
     for (std::string name : {"head_plan_id", "more_unknown", "subject_plan_id", "subject_label", "kind_unknown",
-                             "literal", "stray_close", "body_in_footer", "too_long"}) {
+                             "literal", "stray_close", "body_in_footer", "too_long", "not_utf8"}) {
         const auto path = test::kData + "/templates/" + name + ".yaml";
         INFO(path);
         try {
