@@ -67,8 +67,8 @@ std::vector<Digest> digests(const std::shared_ptr<const MessageTemplates>& t) {
     anonymous.plan_name.clear();
     out.push_back(anonymous);
 
-    auto many = d;  // past every robot's size limit: the "more" line
-    for (int i = 0; i < 60; ++i) many.alerts.push_back(full_alert());
+    auto many = d;  // past WeCom's 4096 bytes: the "more" line
+    for (int i = 0; i < 40; ++i) many.alerts.push_back(full_alert());
     out.push_back(many);
     return out;
 }
