@@ -1,6 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
+#include "errors.hpp"
+#include "plan.hpp"
 #include "redact.hpp"
+#include "test_util.hpp"
 
 using indicatord::redact_url;
 using indicatord::scrub_url_secrets;
@@ -50,4 +55,35 @@ TEST_CASE("error texts lose the secrets of the URL they are about", "[redact]") 
     CHECK(scrub_url_secrets("HTTP 404 Not Found: abc", "http://h/?key=abc") == "HTTP 404 Not Found: abc");
     CHECK(scrub_url_secrets("bad http://[::1/x?access_token=abcdef", "http://[::1/x?access_token=abcdef") ==
           "bad REDACTED");
+}
+
+TEST_CASE("a receiver webhook that is not an http(s) URL is refused at load, its secrets unquoted", "[redact][plan]") {
+    test::TempDir dir;
+    const auto plan = dir.path() / "plan.yaml";
+    const auto load = [&](const std::string& webhook) {
+        std::ofstream(plan) << "plan: {id: p, name: 计划, year: 2023, timezone: Asia/Shanghai}\n"
+                               "units:\n"
+                               "  - id: fgw\n"
+                               "    name: 市发改委\n"
+                               "    receivers: [{webhook: '"
+                            << webhook << "', format: dingtalk}]\n"
+                            << "tasks:\n"
+                               "  - {number: 1, text: 任务, lead: 市发改委,\n"
+                               "     indicators: [{key: k, kind: threshold, cadence: year, op: '>=', target: 1}]}\n";
+        try {
+            indicatord::load_plan({plan});
+            return std::string("loaded");
+        } catch (const indicatord::ConfigError& e) {
+            return std::string(e.what());
+        }
+    };
+    CHECK(load("https://oapi.dingtalk.com/robot/send?access_token=0123456789abcdef") == "loaded");
+    CHECK(load("ftp://user:Pass-0123@oapi.dingtalk.com/robot/send?access_token=0123456789abcdef") ==
+          plan.string() + ":5:27: webhook must be an http:// or https:// URL with a host, not "
+                          "ftp://user:REDACTED@oapi.dingtalk.com/robot/send?access_token=REDACTED");
+    CHECK(load("oapi.dingtalk.com/robot/send?access_token=0123456789abcdef") ==
+          plan.string() + ":5:27: webhook is not a URL (mismatch)");
+    CHECK(load("https:///robot/send?access_token=0123456789abcdef") ==
+          plan.string() + ":5:27: webhook must be an http:// or https:// URL with a host, not "
+                          "https:///robot/send?access_token=REDACTED");
 }
