@@ -61,7 +61,8 @@ std::optional<Redacted> redact(std::string_view text) {
     auto params = u.encoded_params();
     for (auto it = params.begin(); it != params.end(); ++it) {
         const auto param = *it;
-        if (!param.has_value || param.value.empty() || !secret_parameter(param.key.decode())) continue;
+        if (!param.has_value || param.value.empty() || !secret_parameter(param.key.decode()))
+            continue;
         keep(param.value);
         it = params.set(it, boost::urls::pct_string_view(kRedacted));
     }
@@ -82,7 +83,8 @@ std::optional<Redacted> redact(std::string_view text) {
 
 void replace_all(std::string& text, std::string_view what) {
     if (what.size() < 4) return;
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + kRedacted.size()))
+    for (auto at = text.find(what); at != std::string::npos;
+         at = text.find(what, at + kRedacted.size()))
         text.replace(at, what.size(), kRedacted);
 }
 

@@ -5,7 +5,6 @@
 // and the renderers must still neither crash nor throw (they fall back to the defaults).
 
 #include <boost/json.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -26,13 +25,24 @@ AlertItem full_alert() {
     AlertItem a;
     a.fingerprint = "0123456789abcdef";
     a.kind = AlertKind::overdue;
-    a.labels = {{"alertname", "indicator_overdue"}, {"plan", "lishui-2023"}, {"task", "1"},
-                {"indicator", "gdp_growth"}, {"lead_unit", "fgw"}, {"kind", "overdue"},
+    a.labels = {{"alertname", "indicator_overdue"},
+                {"plan", "lishui-2023"},
+                {"task", "1"},
+                {"indicator", "gdp_growth"},
+                {"lead_unit", "fgw"},
+                {"kind", "overdue"},
                 {"severity", "warning"}};
-    a.annotations = {{"summary", "生产总值增长 2023-Q3 报告逾期 6 天"}, {"description", "第一行\n第二行"},
-                     {"task_text", "生产总值增长6%以上。"}, {"indicator_name", "生产总值增长"},
-                     {"period", "2023-Q3"}, {"value", "4.9%"}, {"target", "≥ 6%"}, {"status", "late"},
-                     {"due", "2023-10-20"}, {"overdue_by", "6"}, {"units", "市发改委"}};
+    a.annotations = {{"summary", "生产总值增长 2023-Q3 报告逾期 6 天"},
+                     {"description", "第一行\n第二行"},
+                     {"task_text", "生产总值增长6%以上。"},
+                     {"indicator_name", "生产总值增长"},
+                     {"period", "2023-Q3"},
+                     {"value", "4.9%"},
+                     {"target", "≥ 6%"},
+                     {"status", "late"},
+                     {"due", "2023-10-20"},
+                     {"overdue_by", "6"},
+                     {"units", "市发改委"}};
     return a;
 }
 
@@ -47,7 +57,8 @@ std::vector<Digest> digests(const std::shared_ptr<const MessageTemplates>& t) {
     d.templates = t;
     std::vector<Digest> out;
     auto one = d;
-    for (auto kind : {AlertKind::overdue, AlertKind::missed, AlertKind::at_risk, AlertKind::reminder}) {
+    for (auto kind :
+         {AlertKind::overdue, AlertKind::missed, AlertKind::at_risk, AlertKind::reminder}) {
         auto a = full_alert();
         a.kind = kind;
         one.alerts.push_back(a);
@@ -86,7 +97,8 @@ void render_all(const std::shared_ptr<const MessageTemplates>& t, bool validated
         (void)digest_subject(d);
         for (const auto& a : d.alerts) (void)alert_line(a, t.get());
         const auto mail = render_email(d, "指标平台 <alerts@example.org>", {"fgw@example.org"});
-        if (mail.mime.find("\r\nSubject:") == std::string::npos && mail.mime.rfind("Subject:", 0) != 0)
+        if (mail.mime.find("\r\nSubject:") == std::string::npos &&
+            mail.mime.rfind("Subject:", 0) != 0)
             fuzz::fail("an email without a Subject header");
         json_or_fail(render_webhook(d), "the webhook payload");  // no template text in it
         const auto dingtalk = render_dingtalk(d);
@@ -111,17 +123,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (input.substr(0, kRaw.size()) == kRaw) {
         const std::string text(input.substr(kRaw.size()));
         auto t = std::make_shared<MessageTemplates>(default_templates());
-        for (auto* field : {&t->subject, &t->subject_fallback, &t->count, &t->count_separator, &t->no_alerts,
-                            &t->head, &t->line, &t->line_fallback, &t->escalation, &t->repeat, &t->resolved_tag,
-                            &t->more, &t->link_text, &t->email_greeting, &t->email_intro,
-                            &t->email_intro_fallback, &t->email_task, &t->email_link, &t->email_footer})
+        for (auto* field :
+             {&t->subject, &t->subject_fallback, &t->count, &t->count_separator, &t->no_alerts,
+              &t->head, &t->line, &t->line_fallback, &t->escalation, &t->repeat, &t->resolved_tag,
+              &t->more, &t->link_text, &t->email_greeting, &t->email_intro,
+              &t->email_intro_fallback, &t->email_task, &t->email_link, &t->email_footer})
             *field = text;
         for (auto& k : t->kinds) k.tag = k.firing_body = k.resolved_body = text;
         if (text.size() % 2) t->kinds.clear();
         try {
             render_all(t, false);
         } catch (const std::exception& e) {
-            fuzz::fail(std::string("rendering unvalidated templates threw ") + typeid(e).name() + ": " + e.what());
+            fuzz::fail(std::string("rendering unvalidated templates threw ") + typeid(e).name() +
+                       ": " + e.what());
         }
         return 0;
     }
@@ -133,12 +147,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (std::string(e.what()).empty()) fuzz::fail("ConfigError without a message");
         return 0;
     } catch (const std::exception& e) {
-        fuzz::fail(std::string("load_templates threw ") + typeid(e).name() + " (not ConfigError): " + e.what());
+        fuzz::fail(std::string("load_templates threw ") + typeid(e).name() +
+                   " (not ConfigError): " + e.what());
     }
     try {
         render_all(t, true);
     } catch (const std::exception& e) {
-        fuzz::fail(std::string("rendering loaded templates threw ") + typeid(e).name() + ": " + e.what());
+        fuzz::fail(std::string("rendering loaded templates threw ") + typeid(e).name() + ": " +
+                   e.what());
     }
     return 0;
 }

@@ -1,11 +1,10 @@
 // Message templates against the real daemon: a template with a placeholder its renderer does not
 // provide is refused by `indicatorctl check`, at start and by a reload (which keeps the running
 // templates), instead of crashing the daemon at the first notification (issue 9, finding 1).
-#include <catch2/catch.hpp>
-
-#include <boost/json.hpp>
 #include <signal.h>
 
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
 #include <fstream>
 
 #include "harness.hpp"
@@ -36,7 +35,8 @@ struct Setup {
                "    text: 生产总值增长6%以上。\n"
                "    lead: 市发改委\n"
                "    indicators:\n"
-               "      - {key: gdp_growth, name: 生产总值增长, kind: threshold, measure: '%', op: '>=', target: 6, ytd: true}\n";
+               "      - {key: gdp_growth, name: 生产总值增长, kind: threshold, measure: '%', op: "
+               "'>=', target: 6, ytd: true}\n";
         std::ofstream(config) << "rules: rules\n"
                                  "calendars: "
                               << it::kData << "/../../config/calendars\n"
@@ -49,8 +49,9 @@ struct Setup {
     }
     void write_templates(const std::string& text) const { std::ofstream(templates) << text; }
     std::unique_ptr<it::Daemon> start() {
-        return std::make_unique<it::Daemon>(dir.path(), config.string(),
-                                            std::vector<std::string>{"--test-clock", "--now", "2023-04-01T09:00:00+08:00"});
+        return std::make_unique<it::Daemon>(
+            dir.path(), config.string(),
+            std::vector<std::string>{"--test-clock", "--now", "2023-04-01T09:00:00+08:00"});
     }
 };
 
@@ -58,16 +59,19 @@ struct Setup {
 std::vector<std::string> texts(const it::HttpSink& sink) {
     std::vector<std::string> out;
     for (auto& r : sink.requests())
-        out.emplace_back(json::parse(r.at("body").as_string()).at("markdown").at("text").as_string());
+        out.emplace_back(
+            json::parse(r.at("body").as_string()).at("markdown").at("text").as_string());
     return out;
 }
 
 const std::string kHeadError =
-    "template 'head' has an unknown placeholder {plan_id}; valid here: {escalation}, {repeat}, {tag}";
+    "template 'head' has an unknown placeholder {plan_id}; valid here: {escalation}, {repeat}, "
+    "{tag}";
 
 }  // namespace
 
-TEST_CASE("indicatorctl check and a start refuse a template with an unknown placeholder", "[templates][ctl]") {
+TEST_CASE("indicatorctl check and a start refuse a template with an unknown placeholder",
+          "[templates][ctl]") {
     Setup s;
     auto ok = it::run(it::kCtl + " check " + s.config.string());
     INFO(ok.second);
@@ -75,12 +79,15 @@ TEST_CASE("indicatorctl check and a start refuse a template with an unknown plac
 
     for (const auto& [text, error] : std::vector<std::pair<std::string, std::string>>{
              {"templates:\n  head: \"{plan_id}\"\n", ":2:9: " + kHeadError},
-             {"templates:\n  more: \"…{x}\"\n", ":2:9: template 'more' has an unknown placeholder {x}; valid here: {n}"},
+             {"templates:\n  more: \"…{x}\"\n",
+              ":2:9: template 'more' has an unknown placeholder {x}; valid here: {n}"},
              {"templates:\n  subject: \"[indicatord] {plan_id}\"\n",
-              ":2:12: template 'subject' has an unknown placeholder {plan_id}; valid here: {counts}, {escalation}, {n}, "
+              ":2:12: template 'subject' has an unknown placeholder {plan_id}; valid here: "
+              "{counts}, {escalation}, {n}, "
               "{plan_name}, {receiver_name}"},
              {"templates:\n  subject: \"{indicator}\"\n",
-              ":2:12: template 'subject' has an unknown placeholder {indicator}; valid here: {counts}, {escalation}, "
+              ":2:12: template 'subject' has an unknown placeholder {indicator}; valid here: "
+              "{counts}, {escalation}, "
               "{n}, {plan_name}, {receiver_name}"}}) {
         s.write_templates(text);
         auto bad = it::run(it::kCtl + " check " + s.config.string());
@@ -90,8 +97,8 @@ TEST_CASE("indicatorctl check and a start refuse a template with an unknown plac
     }
 
     // the daemon does not start with it (and so cannot crash later)
-    it::Process daemon({it::kDaemon, "--config", s.config.string(), "--listen", "127.0.0.1:0", "--database",
-                        (s.dir.path() / "indicatord.db").string()},
+    it::Process daemon({it::kDaemon, "--config", s.config.string(), "--listen", "127.0.0.1:0",
+                        "--database", (s.dir.path() / "indicatord.db").string()},
                        s.dir.path());
     const auto code = daemon.wait(10s);
     REQUIRE(code);
@@ -100,22 +107,27 @@ TEST_CASE("indicatorctl check and a start refuse a template with an unknown plac
     CHECK_THAT(daemon.err(), Catch::Contains(s.templates.string() + ":2:12: template 'subject'"));
 }
 
-TEST_CASE("a reload with a bad template keeps the running templates, and they are used", "[templates][reload]") {
+TEST_CASE("a reload with a bad template keeps the running templates, and they are used",
+          "[templates][reload]") {
     Setup s;
     auto d = s.start();
     s.write_templates("templates:\n  head: \"{plan_id}\"\n");
     d->process().signal(SIGHUP);
-    REQUIRE(it::eventually([&] { return d->process().err().find("reload failed") != std::string::npos; }));
+    REQUIRE(it::eventually(
+        [&] { return d->process().err().find("reload failed") != std::string::npos; }));
     CHECK_THAT(d->process().err(), Catch::Contains(s.templates.string() + ":2:9: " + kHeadError));
-    CHECK_THAT(it::http("GET", d->url("/metrics")).body, Catch::Contains("indicatord_config_last_reload_successful 0"));
+    CHECK_THAT(it::http("GET", d->url("/metrics")).body,
+               Catch::Contains("indicatord_config_last_reload_successful 0"));
 
     // the same through the API
     auto failed = it::http("POST", d->url("/-/reload"));
     CHECK(failed.status == 422);
-    CHECK_THAT(failed.body, Catch::Contains("template 'head' has an unknown placeholder {plan_id}"));
+    CHECK_THAT(failed.body,
+               Catch::Contains("template 'head' has an unknown placeholder {plan_id}"));
 
     // the first notification: sent with the templates loaded before, the daemon alive
-    REQUIRE(it::http("POST", d->url("/-/clock"), R"({"now":"2023-04-26T09:00:00+08:00"})").status == 200);
+    REQUIRE(it::http("POST", d->url("/-/clock"), R"({"now":"2023-04-26T09:00:00+08:00"})").status ==
+            200);
     REQUIRE(it::eventually([&] { return !texts(s.hook).empty(); }));
     CHECK_THAT(texts(s.hook).front(), Catch::Contains("〔逾期〕任务1 生产总值增长(gdp_growth)"));
     CHECK(d->process().running());
