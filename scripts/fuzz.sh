@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-20}
 [[ $seconds =~ ^[0-9]+$ ]] || { echo "usage: $0 [SECONDS] [TARGET...]" >&2; exit 2; }
 shift $(($# > 0 ? 1 : 0))
-all=(fuzz_values_json fuzz_values_csv fuzz_rules fuzz_config fuzz_http)
+all=(fuzz_values_json fuzz_values_csv fuzz_rules fuzz_config fuzz_http fuzz_templates)
 targets=("$@")
 ((${#targets[@]} > 0)) || targets=("${all[@]}")
 for t in "${targets[@]}"; do

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "http_client.hpp"
+#include "redact.hpp"
 
 namespace indicatord {
 
@@ -245,13 +246,20 @@ DeliveryResult send_webhook(const std::string& url, const std::string& body,
     headers.emplace_back("User-Agent: indicatord");
     headers.insert(headers.end(), extra_headers.begin(), extra_headers.end());
     const auto r = http_client::request("POST", url, body, headers, timeout);
-    if (r.status == 0) return transport_failure(static_cast<CURLcode>(r.transport_code), r.error);
-    const auto retry_after = r.headers.find("retry-after");
-    return classify_http_response(r.status, r.reason, r.body,
-                                  retry_after == r.headers.end()
-                                      ? std::string_view{}
-                                      : std::string_view(retry_after->second),
-                                  robot_errors);
+    DeliveryResult result;
+    if (r.status == 0) {
+        result = transport_failure(static_cast<CURLcode>(r.transport_code), r.error);
+    } else {
+        const auto retry_after = r.headers.find("retry-after");
+        result = classify_http_response(r.status, r.reason, r.body,
+                                        retry_after == r.headers.end()
+                                            ? std::string_view{}
+                                            : std::string_view(retry_after->second),
+                                        robot_errors);
+    }
+    // libcurl's messages and the receiver's answer may quote the URL and its credentials
+    result.detail = scrub_url_secrets(std::move(result.detail), url);
+    return result;
 }
 
 DeliveryResult send_email(const SmtpSettings& smtp, const std::vector<std::string>& recipients,
@@ -327,6 +335,7 @@ DeliveryResult send_email(const SmtpSettings& smtp, const std::vector<std::strin
     else
         result = transport_failure(rc, message);
     scrub(result.detail, smtp.password);
+    result.detail = scrub_url_secrets(std::move(result.detail), smtp.url);
     return result;
 }
 

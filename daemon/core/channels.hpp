@@ -34,7 +34,7 @@
 //   - one refused recipient fails the whole message (nobody receives it; a retry cannot
 //     duplicate it): send per recipient when recipients must fail independently.
 //
-// `detail` never contains the SMTP password.
+// `detail` never contains the SMTP password nor a secret of the URL (redact.hpp).
 
 #include <chrono>
 #include <optional>

@@ -24,6 +24,7 @@
 #include "json_text.hpp"
 #include "plan.hpp"
 #include "plan_json.hpp"
+#include "redact.hpp"
 #include "rules.hpp"
 
 namespace indicatord {
@@ -396,7 +397,7 @@ int route_command(const std::vector<std::string>& args, std::ostream& out) {
             const Receiver& rc = u->receivers[r.index];
             out << "  " << r.key() << "  " << u->name << "  ";
             if (!rc.email.empty()) out << "email " << rc.email << (config.alerting.smtp.url.empty() ? "  (not sent: no alerting.smtp)" : "");
-            else out << rc.format << " webhook " << rc.webhook.substr(0, rc.webhook.find('?'));
+            else out << rc.format << " webhook " << redact_url(rc.webhook);
             out << "  [" << why << when << "]\n";
         }
     };

@@ -10,6 +10,7 @@
 #include "json_text.hpp"
 #include "dispatch.hpp"
 #include "notify_format.hpp"
+#include "redact.hpp"
 #include "sqlite.hpp"
 
 namespace indicatord {
@@ -34,6 +35,9 @@ struct Row {
     std::int64_t created_at;
     int attempts;
 };
+
+/// The target as logs show it: an email address, or the webhook URL without its secrets.
+std::string shown(const Row& r) { return r.channel == "email" ? r.target : redact_url(r.target); }
 
 DeliveryResult send(const Row& r, const DeliverySettings& config) {
     const std::vector<std::string> headers{"X-Indicatord-Idempotency-Key: " + r.key};
@@ -155,13 +159,13 @@ std::optional<std::chrono::system_clock::time_point> Deliverer::pass() {
                 case DeliveryOutcome::delivered: {
                     sqlite::Reset r(done);
                     done.bind(1, now).bind(2, row.id).step();
-                    spdlog::info("delivered {} notification {} to {}", row.channel, row.key, row.target);
+                    spdlog::info("delivered {} notification {} to {}", row.channel, row.key, shown(row));
                     break;
                 }
                 case DeliveryOutcome::give_up: {
                     sqlite::Reset r(failed);
                     failed.bind(1, result.detail).bind(2, row.id).step();
-                    spdlog::error("giving up {} notification {} to {}: {}", row.channel, row.key, row.target, result.detail);
+                    spdlog::error("giving up {} notification {} to {}: {}", row.channel, row.key, shown(row), result.detail);
                     break;
                 }
                 case DeliveryOutcome::retry: {
@@ -172,7 +176,7 @@ std::optional<std::chrono::system_clock::time_point> Deliverer::pass() {
                     const auto next = now + static_cast<std::int64_t>(capped * jitter);
                     sqlite::Reset r(retry);
                     retry.bind(1, next).bind(2, result.detail).bind(3, row.id).step();
-                    spdlog::warn("{} notification {} to {} failed, retrying: {}", row.channel, row.key, row.target, result.detail);
+                    spdlog::warn("{} notification {} to {} failed, retrying: {}", row.channel, row.key, shown(row), result.detail);
                     break;
                 }
             }

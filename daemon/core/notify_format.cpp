@@ -94,7 +94,9 @@ const std::string* find_in(const std::map<std::string, std::string>& m, std::str
     return it == m.end() || it->second.empty() ? nullptr : &it->second;
 }
 
-/// Expands `tpl`; nullopt if a placeholder has no value (computed values may be empty).
+/// Expands `tpl`; nullopt if a placeholder has no value (computed values may be empty) or the
+/// template is malformed (an unclosed "{"). Never throws: templates are validated at load
+/// (load_templates), and a template that was not must still not take the daemon down.
 std::optional<std::string> expand(std::string_view tpl, const Vars& vars,
                                   const AlertItem* alert = nullptr) {
     std::string out;
@@ -106,8 +108,7 @@ std::optional<std::string> expand(std::string_view tpl, const Vars& vars,
             break;
         }
         const auto close = tpl.find('}', open);
-        if (close == std::string_view::npos)
-            throw std::logic_error("unclosed placeholder in template");
+        if (close == std::string_view::npos) return std::nullopt;
         out.append(tpl.substr(i, open - i));
         const auto name = tpl.substr(open + 1, close - open - 1);
         const std::string* value = nullptr;
@@ -122,19 +123,42 @@ std::optional<std::string> expand(std::string_view tpl, const Vars& vars,
     return out;
 }
 
+/// A template that must give text (subject, head, counts, greeting...): the operator's, else
+/// the default one, else the operator's text as it stands. Load-time validation makes the
+/// first always succeed; the others keep an unvalidated template from crashing the sender.
+std::string required(std::string MessageTemplates::*field, const Vars& vars) {
+    if (auto text = expand(T().*field, vars)) return *text;
+    if (auto text = expand(default_templates().*field, vars)) return *text;
+    return T().*field;
+}
+
+/// The kinds' texts in display order: the templates' own when they name every kind (as
+/// load_templates makes them), else the defaults.
+const std::vector<KindTemplate>& kind_texts() {
+    const auto& kinds = T().kinds;
+    const auto& defaults = default_templates().kinds;
+    const bool complete = std::all_of(defaults.begin(), defaults.end(), [&](const KindTemplate& d) {
+        return std::any_of(kinds.begin(), kinds.end(), [&](const KindTemplate& k) { return k.kind == d.kind; });
+    });
+    return complete ? kinds : defaults;
+}
+
 const KindTemplate& kind_text(AlertKind kind) {
-    for (const auto& k : T().kinds)
-        if (k.kind == kind) return k;
-    return T().kinds.front();
+    const auto& kinds = kind_texts();
+    const auto it = std::find_if(kinds.begin(), kinds.end(), [&](const KindTemplate& k) { return k.kind == kind; });
+    return it != kinds.end() ? *it : kinds.front();
 }
 
 std::size_t display_rank(const AlertItem& a) {
-    if (!a.firing) return T().kinds.size();
-    return static_cast<std::size_t>(&kind_text(a.kind) - T().kinds.data());
+    const auto& kinds = kind_texts();
+    if (!a.firing) return kinds.size();
+    const auto it = std::find_if(kinds.begin(), kinds.end(),
+                                 [&](const KindTemplate& k) { return k.kind == a.kind; });
+    return static_cast<std::size_t>(it - kinds.begin());
 }
 
 std::string more_line(std::size_t n) {
-    return *expand(T().more, {{"n", std::to_string(n)}});
+    return required(&MessageTemplates::more, {{"n", std::to_string(n)}});
 }
 
 // ---- Bytes: UTF-8, Base64, HMAC, percent-encoding, escaping
@@ -257,7 +281,7 @@ Vars alert_vars(const AlertItem& a) {
 std::pair<std::string, std::string> render_line(const AlertItem& a) {
     auto vars = alert_vars(a);
     const auto& kt = kind_text(a.kind);
-    std::string head = *expand(T().head, vars);
+    std::string head = required(&MessageTemplates::head, vars);
     auto body = expand(a.firing ? kt.firing_body : kt.resolved_body, vars, &a);
     if (!body) {
         if (const auto* s = find_in(a.annotations, "summary")) body = *s;
@@ -483,9 +507,9 @@ std::string digest_subject(const Digest& d) {
     const auto add = [&](std::size_t n, std::string_view tag) {
         if (n == 0) return;
         if (!counts.empty()) counts += T().count_separator;
-        counts += *expand(T().count, {{"n", std::to_string(n)}, {"tag", std::string(tag)}});
+        counts += required(&MessageTemplates::count, {{"n", std::to_string(n)}, {"tag", std::string(tag)}});
     };
-    for (const auto& k : T().kinds)
+    for (const auto& k : kind_texts())
         add(static_cast<std::size_t>(
                 std::count_if(d.alerts.begin(), d.alerts.end(),
                               [&](const AlertItem& a) { return a.firing && a.kind == k.kind; })),
@@ -499,8 +523,9 @@ std::string digest_subject(const Digest& d) {
     auto vars = digest_vars(d);
     vars.emplace_back("counts", counts);
     vars.emplace_back("escalation", escalated ? std::string(T().escalation) : std::string());
-    if (d.receiver_name.empty() && d.receiver.empty()) return *expand(T().subject_fallback, vars);
-    return *expand(T().subject, vars);
+    if (d.receiver_name.empty() && d.receiver.empty())
+        return required(&MessageTemplates::subject_fallback, vars);
+    return required(&MessageTemplates::subject, vars);
 }
 
 std::string alert_line(const AlertItem& a, const MessageTemplates* templates) {
@@ -527,10 +552,10 @@ EmailMessage render_email(const Digest& d, const std::string& from,
     m.subject = digest_subject(d);
     const auto items = render_items(d);
     const auto vars = digest_vars(d);
-    const auto greeting = *expand(T().email_greeting, vars);
-    const auto intro = d.plan_name.empty() ? *expand(T().email_intro_fallback, vars)
-                                           : *expand(T().email_intro, vars);
-    const auto footer = *expand(T().email_footer, vars);
+    const auto greeting = required(&MessageTemplates::email_greeting, vars);
+    const auto intro = d.plan_name.empty() ? required(&MessageTemplates::email_intro_fallback, vars)
+                                           : required(&MessageTemplates::email_intro, vars);
+    const auto footer = required(&MessageTemplates::email_footer, vars);
 
     // text/plain
     m.text = greeting + "\n\n" + intro + "\n\n";
@@ -541,7 +566,7 @@ EmailMessage render_email(const Digest& d, const std::string& from,
             for (auto line : split_lines(*desc)) m.text += "   " + std::string(line) + "\n";
         if (auto task = expand(T().email_task, {}, it.alert)) m.text += "   " + *task + "\n";
         if (!it.link.empty())
-            m.text += "   " + *expand(T().email_link, {{"link", it.link}}) + "\n";
+            m.text += "   " + required(&MessageTemplates::email_link, {{"link", it.link}}) + "\n";
         m.text += "\n";
     }
     m.text += footer + "\n";
@@ -676,7 +701,8 @@ std::string dingtalk_signed_url(const std::string& webhook_url, const std::strin
     const auto ts = std::to_string(timestamp_ms);
     const auto sign = percent_encode(base64(hmac_sha256(secret, ts + "\n" + secret)));
     auto parsed = boost::urls::parse_uri(webhook_url);
-    if (!parsed) throw std::invalid_argument("not a URL: '" + webhook_url + "'");
+    if (!parsed)  // the URL itself is not quoted: it carries the access token
+        throw std::invalid_argument("the webhook URL does not parse: " + parsed.error().message());
     boost::urls::url url = *parsed;
     url.encoded_params().append({"timestamp", ts});
     url.encoded_params().append({"sign", sign});
@@ -751,14 +777,110 @@ const MessageTemplates& default_templates() {
 
 namespace {
 
-// A template with an unclosed "{" or a stray "}" would fail at send time: refuse it at load.
-void check_template(const std::filesystem::path& file, const YAML::Node& n, const std::string& text) {
-    int depth = 0;
-    for (char c : text) {
-        if (c == '{' && ++depth > 1) yaml::fail(file, n, "template has a '{' inside a placeholder: " + text);
-        if (c == '}' && --depth < 0) yaml::fail(file, n, "template has a '}' without '{': " + text);
+// ---- Validation at load ------------------------------------------------------------------------
+//
+// Each template may use only the placeholders its renderer provides (docs/notifications.md lists
+// them): the values computed for it and, for the templates rendered per alert, the annotations
+// and labels an alert carries. Anything else is refused at load with file:line:col, so
+// `indicatorctl check` and a SIGHUP reload reject it instead of the sender meeting it.
+
+constexpr std::string_view kAnnotations[] = {"description", "due",     "indicator_name", "overdue_by",
+                                             "period",      "status",  "summary",        "target",
+                                             "task_text",   "units",   "value"};
+constexpr std::string_view kLabels[] = {"alertname", "indicator", "kind",    "lead_unit",
+                                        "plan",      "severity",  "task"};
+
+/// What one template may read: its computed values and, when rendered per alert, the alert's
+/// annotations and labels.
+struct Allowed {
+    std::vector<std::string_view> computed;
+    bool alert = false;
+};
+
+const Allowed kDigestText{{"escalation", "receiver_name", "plan_name", "n", "counts"}};
+const Allowed kLetterText{{"receiver_name", "plan_name", "n"}};
+const Allowed kLiteral{};  // used as it stands: no placeholders
+const Allowed kCount{{"n", "tag"}};
+const Allowed kHead{{"escalation", "repeat", "tag"}};
+const Allowed kLine{{"body", "escalation", "repeat", "tag"}, true};
+const Allowed kKindBody{{"escalation", "repeat", "tag"}, true};  // also line_fallback
+const Allowed kMore{{"n"}};
+const Allowed kAlertOnly{{}, true};
+const Allowed kLink{{"link"}};
+
+/// The template fields of `templates:`, each with what it may read.
+struct Field {
+    const char* key;
+    std::string MessageTemplates::*member;
+    const Allowed* allowed;
+};
+
+const Field kFields[] = {
+    {"subject", &MessageTemplates::subject, &kDigestText},
+    {"subject_fallback", &MessageTemplates::subject_fallback, &kDigestText},
+    {"count", &MessageTemplates::count, &kCount},
+    {"count_separator", &MessageTemplates::count_separator, &kLiteral},
+    {"no_alerts", &MessageTemplates::no_alerts, &kLiteral},
+    {"head", &MessageTemplates::head, &kHead},
+    {"line", &MessageTemplates::line, &kLine},
+    {"line_fallback", &MessageTemplates::line_fallback, &kKindBody},
+    {"escalation", &MessageTemplates::escalation, &kLiteral},
+    {"repeat", &MessageTemplates::repeat, &kLiteral},
+    {"resolved_tag", &MessageTemplates::resolved_tag, &kLiteral},
+    {"more", &MessageTemplates::more, &kMore},
+    {"link_text", &MessageTemplates::link_text, &kLiteral},
+    {"email_greeting", &MessageTemplates::email_greeting, &kLetterText},
+    {"email_intro", &MessageTemplates::email_intro, &kLetterText},
+    {"email_intro_fallback", &MessageTemplates::email_intro_fallback, &kLetterText},
+    {"email_task", &MessageTemplates::email_task, &kAlertOnly},
+    {"email_link", &MessageTemplates::email_link, &kLink},
+    {"email_footer", &MessageTemplates::email_footer, &kLetterText},
+};
+
+/// "{a}, {b}, ..." sorted.
+std::string allowed_list(const Allowed& allowed) {
+    std::vector<std::string_view> names = allowed.computed;
+    if (allowed.alert) {
+        names.insert(names.end(), std::begin(kAnnotations), std::end(kAnnotations));
+        names.insert(names.end(), std::begin(kLabels), std::end(kLabels));
     }
-    if (depth != 0) yaml::fail(file, n, "template has an unclosed placeholder: " + text);
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    std::string out;
+    for (auto n : names) out += (out.empty() ? "{" : ", {") + std::string(n) + "}";
+    return out;
+}
+
+bool is_allowed(const Allowed& allowed, std::string_view name) {
+    const auto in = [&](const auto& list) {
+        return std::find(std::begin(list), std::end(list), name) != std::end(list);
+    };
+    return in(allowed.computed) || (allowed.alert && (in(kAnnotations) || in(kLabels)));
+}
+
+/// Refuses a malformed template or a placeholder that `allowed` does not provide.
+void check_template(const std::filesystem::path& file, const YAML::Node& n, std::string_view what,
+                    const std::string& text, const Allowed& allowed) {
+    const std::string name_of = "template '" + std::string(what) + "'";
+    if (valid_utf8(text) != text)  // a robot refuses the JSON, a mail client shows mojibake
+        yaml::fail(file, n, name_of + " is not valid UTF-8");
+    if (text.size() > kTemplateBytes)
+        yaml::fail(file, n, name_of + " is " + std::to_string(text.size()) + " bytes long, more than " +
+                                std::to_string(kTemplateBytes));
+    std::size_t i = 0;
+    while ((i = text.find_first_of("{}", i)) != std::string::npos) {
+        if (text[i] == '}') yaml::fail(file, n, name_of + " has a '}' without '{': " + text);
+        const auto close = text.find_first_of("{}", i + 1);
+        if (close == std::string::npos || text[close] == '{')
+            yaml::fail(file, n, name_of + " has an unclosed placeholder: " + text);
+        const auto name = "{" + text.substr(i + 1, close - i - 1) + "}";
+        if (allowed.computed.empty() && !allowed.alert)
+            yaml::fail(file, n, name_of + " takes no placeholders, found " + name);
+        if (!is_allowed(allowed, name.substr(1, name.size() - 2)))
+            yaml::fail(file, n, name_of + " has an unknown placeholder " + name +
+                                    "; valid here: " + allowed_list(allowed));
+        i = close + 1;
+    }
 }
 
 }  // namespace
@@ -768,38 +890,34 @@ MessageTemplates load_templates(const std::filesystem::path& file) {
     auto root = yaml::load_file(file);
     yaml::check_map(file, root, "templates file", {"templates"});
     auto n = yaml::required(file, root, "templates", "templates file");
-    std::pair<const char*, std::string*> fields[] = {
-        {"subject", &t.subject}, {"subject_fallback", &t.subject_fallback}, {"count", &t.count},
-        {"count_separator", &t.count_separator}, {"no_alerts", &t.no_alerts}, {"head", &t.head},
-        {"line", &t.line}, {"line_fallback", &t.line_fallback}, {"escalation", &t.escalation},
-        {"repeat", &t.repeat}, {"resolved_tag", &t.resolved_tag}, {"more", &t.more},
-        {"link_text", &t.link_text}, {"email_greeting", &t.email_greeting}, {"email_intro", &t.email_intro},
-        {"email_intro_fallback", &t.email_intro_fallback}, {"email_task", &t.email_task},
-        {"email_link", &t.email_link}, {"email_footer", &t.email_footer}};
     yaml::check_map(file, n, "templates",
                     {"subject", "subject_fallback", "count", "count_separator", "no_alerts", "head", "line",
                      "line_fallback", "escalation", "repeat", "resolved_tag", "more", "link_text",
                      "email_greeting", "email_intro", "email_intro_fallback", "email_task", "email_link",
                      "email_footer", "kinds"});
-    for (auto& [key, field] : fields)
-        if (auto v = n[key]) {
-            *field = yaml::scalar(file, v, key);
-            check_template(file, v, *field);
+    for (const auto& field : kFields)
+        if (auto v = n[field.key]) {
+            t.*field.member = yaml::scalar(file, v, field.key);
+            check_template(file, v, field.key, t.*field.member, *field.allowed);
         }
     if (auto kinds = n["kinds"]) {
         yaml::check_map(file, kinds, "kinds", {"overdue", "missed", "at_risk", "reminder"});
         for (auto& k : t.kinds) {
-            auto kn = kinds[std::string(to_string(k.kind))];
+            const std::string kind(to_string(k.kind));
+            auto kn = kinds[kind];
             if (!kn) continue;
             yaml::check_map(file, kn, "kind template", {"tag", "firing", "resolved"});
-            if (auto v = kn["tag"]) k.tag = yaml::scalar(file, v, "tag");
+            if (auto v = kn["tag"]) {
+                k.tag = yaml::scalar(file, v, "tag");
+                check_template(file, v, "kinds." + kind + ".tag", k.tag, kLiteral);
+            }
             if (auto v = kn["firing"]) {
                 k.firing_body = yaml::scalar(file, v, "firing");
-                check_template(file, v, k.firing_body);
+                check_template(file, v, "kinds." + kind + ".firing", k.firing_body, kKindBody);
             }
             if (auto v = kn["resolved"]) {
                 k.resolved_body = yaml::scalar(file, v, "resolved");
-                check_template(file, v, k.resolved_body);
+                check_template(file, v, "kinds." + kind + ".resolved", k.resolved_body, kKindBody);
             }
         }
     }

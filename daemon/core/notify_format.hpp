@@ -24,6 +24,10 @@ inline constexpr std::size_t kWecomContentLimit = 4096;
 inline constexpr std::size_t kDingtalkTextLimit = 16000;
 inline constexpr std::size_t kFeishuTextLimit = 16000;
 
+/// The longest template load_templates accepts: robot messages are cut to their limits around
+/// the subject and the "more" line, which must leave room for the alerts.
+inline constexpr std::size_t kTemplateBytes = 1024;
+
 /// The message text of one alert kind.
 struct KindTemplate {
     AlertKind kind = AlertKind::overdue;
@@ -46,7 +50,10 @@ const MessageTemplates& default_templates();
 
 /// Reads a templates file: `templates:` with any of the MessageTemplates fields and `kinds:`
 /// (`overdue: {tag, firing, resolved}` …); what it omits keeps its default. Throws ConfigError
-/// (file:line:col) on unknown keys and on malformed placeholders.
+/// (file:line:col) on unknown keys, on malformed placeholders and on a placeholder the template
+/// cannot receive (naming it and the valid ones; docs/notifications.md lists them per template).
+/// The renderers expect templates that passed here; given others, they fall back to the
+/// default text rather than fail.
 MessageTemplates load_templates(const std::filesystem::path& file);
 
 struct EmailMessage {

@@ -2,6 +2,7 @@
 #include <muParser.h>
 
 #include <algorithm>
+#include <boost/url/parse.hpp>
 #include <deque>
 #include <map>
 #include <regex>
@@ -9,6 +10,7 @@
 
 #include "errors.hpp"
 #include "plan.hpp"
+#include "redact.hpp"
 #include "yaml_util.hpp"
 
 namespace indicatord {
@@ -268,6 +270,16 @@ private:
                     if (rc.email.empty() == rc.webhook.empty())
                         fail(f, x, "a receiver has exactly one of 'email' or 'webhook'");
                     if (!rc.webhook.empty()) {
+                        // checked here, so that a bad URL never reaches a log line; the message
+                        // does not quote it whole: it carries the receiver's credentials
+                        const auto url = boost::urls::parse_uri(rc.webhook);
+                        if (!url)
+                            fail(f, x["webhook"], "webhook is not a URL (" + url.error().message() + ")");
+                        if ((url->scheme_id() != boost::urls::scheme::http &&
+                             url->scheme_id() != boost::urls::scheme::https) ||
+                            url->encoded_host().empty())
+                            fail(f, x["webhook"], "webhook must be an http:// or https:// URL with a host, not " +
+                                                      redact_url(rc.webhook));
                         if (rc.format.empty()) rc.format = "generic";
                         if (rc.format != "generic" && rc.format != "dingtalk" &&
                             rc.format != "wecom" && rc.format != "feishu")

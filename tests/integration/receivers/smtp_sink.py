@@ -9,6 +9,7 @@ dot-stuffing undone) and N.json ({"mail_from", "rcpt_tos", "login"}), N counting
   --port P                 listen on 127.0.0.1:P
   --auth USER:PASSWORD     offer AUTH PLAIN/LOGIN (also without TLS) and require it before MAIL
   --reject-rcpt ADDR       answer RCPT TO:<ADDR> with 550 (repeatable)
+  --fail-first N           answer the first N messages' DATA with 451 (a temporary failure)
   --tls-cert F --tls-key F with --starttls: offer STARTTLS and require it; with --smtps:
                            implicit TLS on connect
 
@@ -27,9 +28,11 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Sink:
-    def __init__(self, directory, reject):
+    def __init__(self, directory, reject, fail_first=0):
         self.directory = directory
         self.reject = {r.lower() for r in reject}
+        self.fail_first = fail_first
+        self.failed = 0
         self.count = 0
         self.lock = threading.Lock()
 
@@ -41,6 +44,9 @@ class Sink:
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
+            if self.failed < self.fail_first:
+                self.failed += 1
+                return "451 4.3.0 Temporary failure, try again later"
             self.count += 1
             n = self.count
         base = os.path.join(self.directory, str(n))
@@ -69,6 +75,7 @@ def main():
     p.add_argument("--ready-file", required=True)
     p.add_argument("--auth")
     p.add_argument("--reject-rcpt", action="append", default=[])
+    p.add_argument("--fail-first", type=int, default=0)
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
     mode = p.add_mutually_exclusive_group()
@@ -90,7 +97,7 @@ def main():
             kwargs.update(ssl_context=context)
 
     os.makedirs(a.dir, exist_ok=True)
-    controller = Controller(Sink(a.dir, a.reject_rcpt), hostname="127.0.0.1", port=a.port, **kwargs)
+    controller = Controller(Sink(a.dir, a.reject_rcpt, a.fail_first), hostname="127.0.0.1", port=a.port, **kwargs)
     controller.start()  # returns once the server answers a connection
     with open(a.ready_file + ".tmp", "w") as f:
         f.write(str(a.port))
