@@ -109,7 +109,7 @@ log "plan: $N indicators, $(( (N + 9) / 10 )) tasks, 100 units, $(calc "$(stat -
 # --- one start ------------------------------------------------------------------------------
 # start NAME: starts the daemon on $tmp/run, waits for /readyz; prints NAME's figures.
 start() {
-    local name=$1 t0 t_listen="" t_ready="" port="" dir=$tmp/run
+    local name=$1 t0 t_listen="" t_ready="" port="" dir=$tmp/run started=$SECONDS
     t0=$(now_s)
     "$daemon_bin" --config "$dir/indicatord.yaml" >"$dir/$name.stdout" 2>"$dir/$name.stderr" &
     server_pid=$!
@@ -120,7 +120,7 @@ start() {
         fi
         if [[ -n $port ]] && curl -sf -o /dev/null "http://127.0.0.1:$port/readyz"; then t_ready=$(now_s); break; fi
         kill -0 "$server_pid" 2>/dev/null || { cat "$dir/$name.stderr" >&2; echo "startup.sh: indicatord did not start" >&2; exit 2; }
-        (( $(calc "$(now_s) - $t0 > 600") )) && { echo "startup.sh: indicatord not ready after 600 s" >&2; exit 2; }
+        (( SECONDS - started < 600 )) || { echo "startup.sh: indicatord not ready after 600 s" >&2; exit 2; }
         sleep 0.02
     done
     PORT=$port
