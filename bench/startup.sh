@@ -8,8 +8,9 @@
 # directory, it
 #   1. generates a plan of STARTUP_INDICATORS quarterly threshold indicators (bench_00000, ...),
 #      10 per task, tasks led in turn by 100 units;
-#   2. starts the daemon on a fresh database and times it from exec to the first 200 of /readyz;
-#      reads its RSS and peak RSS (VmHWM), scrapes /metrics STARTUP_SCRAPES times (time, size,
+#   2. starts the daemon on a fresh database and times it from exec to the first 200 of /readyz
+#      (wall clock, and the daemon's CPU seconds, which a busy machine disturbs less); reads its
+#      RSS and peak RSS (VmHWM), scrapes /metrics STARTUP_SCRAPES times (time, size,
 #      RSS after), checks the scrape with promtool when installed; stops it with SIGTERM;
 #   3. when STARTUP_VALUES > 0: bulk-inserts that many stored values straight into the daemon's
 #      database with sqlite3 (the daemon's own schema, created in step 2; value n goes to
@@ -69,6 +70,8 @@ fail() { failures+=("$*"); log "CHECK FAILED: $*"; }
 now_s() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.${2:-0}f\", $1 }"; }
 status_mb() { awk -v k="$2:" '$1 == k { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+# cpu_s PID: CPU seconds (user + system) the process has used so far.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 
 # --- the plan -------------------------------------------------------------------------------
 mkdir -p "$tmp/rules" "$tmp/run"
@@ -124,8 +127,8 @@ start() {
         sleep 0.02
     done
     PORT=$port
-    printf '%-14s %10s %10s %10s %10s\n' "$name" "$(calc "$t_listen - $t0" 2)" "$(calc "$t_ready - $t0" 2)" \
-        "$(status_mb "$server_pid" VmRSS)" "$(status_mb "$server_pid" VmHWM)"
+    printf '%-14s %10s %10s %10s %10s %10s\n' "$name" "$(calc "$t_listen - $t0" 2)" "$(calc "$t_ready - $t0" 2)" \
+        "$(cpu_s "$server_pid")" "$(status_mb "$server_pid" VmRSS)" "$(status_mb "$server_pid" VmHWM)"
 }
 
 # stop NAME: SIGTERM, exit status 0, no warning or error in the log.
@@ -160,7 +163,7 @@ scrape() {
     fi
 }
 
-printf '\n%-14s %10s %10s %10s %10s\n' start "listen (s)" "ready (s)" "RSS (MB)" "VmHWM (MB)"
+printf '\n%-14s %10s %10s %10s %10s %10s\n' start "listen (s)" "ready (s)" "CPU (s)" "RSS (MB)" "VmHWM (MB)"
 start empty
 for ((i = 1; i <= SCRAPES; i++)); do scrape empty "$i"; done
 stop empty
