@@ -11,13 +11,14 @@
 #   2. starts the daemon on a fresh database and times it from exec to the first 200 of /readyz
 #      (wall clock, and the daemon's CPU seconds, which a busy machine disturbs less); reads its
 #      RSS and peak RSS (VmHWM), scrapes /metrics STARTUP_SCRAPES times (time, size,
-#      RSS after), checks the scrape with promtool when installed; stops it with SIGTERM;
+#      RSS after), checks the scrape with promtool when installed; reloads the rules once through
+#      `POST /-/reload` (time of the request, CPU, RSS and peak after); stops it with SIGTERM;
 #   3. when STARTUP_VALUES > 0: bulk-inserts that many stored values straight into the daemon's
 #      database with sqlite3 (the daemon's own schema, created in step 2; value n goes to
 #      indicator n mod N, quarter, revision, the way bench/loadgen numbers them), then times a
 #      second start on that database the same way.
-# Checks: the daemon starts, logs no warning or error, /readyz answers 200, every scrape holds
-# one `indicator_overdue` series per indicator (and, with stored values, one
+# Checks: the daemon starts, logs no warning or error, /readyz answers 200, the reload succeeds,
+# every scrape holds one `indicator_overdue` series per indicator (and, with stored values, one
 # `indicator_value` series per indicator), promtool finds nothing, the daemon exits 0 on SIGTERM.
 # Exit status: 0 when every check passed, 1 when one failed, 2 on setup failure.
 #
@@ -89,10 +90,11 @@ awk -v n="$N" 'BEGIN {
         printf "      - key: bench_%05d\n        name: Bench %d\n        kind: threshold\n        measure: \"%%\"\n        op: \">=\"\n        target: 50\n        cadence: quarter\n", i, i
     }
 }' > "$tmp/rules/plan.yaml"
-# An admin token and SMTP (a closed port: no unit has an email address, nothing is sent), so that
-# the daemon has no reason to warn.
-(umask 077; printf 'tokens:\n  - id: bench\n    admin: true\n    sha256: %s\n' "$(printf 'x' | sha256sum | cut -d' ' -f1)" \
-    > "$tmp/tokens.yaml")
+# An admin token (for POST /-/reload) and SMTP (a closed port: no unit has an email address,
+# nothing is sent), so that the daemon has no reason to warn.
+token="idt_bench_$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
+(umask 077; printf 'tokens:\n  - id: bench\n    admin: true\n    sha256: %s\n' \
+    "$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)" > "$tmp/tokens.yaml")
 cat > "$tmp/run/indicatord.yaml" <<EOF
 listen: 127.0.0.1:0
 database: indicatord.db
@@ -163,9 +165,22 @@ scrape() {
     fi
 }
 
+# reload NAME: POST /-/reload (rules, calendars, tokens re-read; the running state kept), timed.
+reload() {
+    local name=$1 t0 t1 c0 rc=0
+    c0=$(cpu_s "$server_pid"); t0=$(now_s)
+    curl -sf -X POST -H "Authorization: Bearer $token" -o "$tmp/reload.json" "http://127.0.0.1:$PORT/-/reload" || rc=$?
+    t1=$(now_s)
+    printf '  reload:   %6s s, CPU %s s, RSS after %s MB, VmHWM %s MB\n' "$(calc "$t1 - $t0" 2)" \
+        "$(calc "$(cpu_s "$server_pid") - $c0" 2)" "$(status_mb "$server_pid" VmRSS)" "$(status_mb "$server_pid" VmHWM)"
+    [[ $rc == 0 ]] && grep -q '"reloaded"' "$tmp/reload.json" ||
+        fail "$name: POST /-/reload failed (curl $rc): $(head -c 300 "$tmp/reload.json" 2>/dev/null)"
+}
+
 printf '\n%-14s %10s %10s %10s %10s %10s\n' start "listen (s)" "ready (s)" "CPU (s)" "RSS (MB)" "VmHWM (MB)"
 start empty
 for ((i = 1; i <= SCRAPES; i++)); do scrape empty "$i"; done
+reload empty
 stop empty
 
 if (( VALUES > 0 )); then
