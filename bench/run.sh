@@ -117,10 +117,12 @@ children_cpu() {
     printf -v "$1" '%s' "$(awk 'END { x = 0; for (i = 1; i <= NF; i++) { split($i, b, "m"); x += b[1] * 60 + b[2] }; printf "%.2f", x }' "$tmp/times")"
 }
 
+# free_port: a port nobody listens on, below Linux's ephemeral range (32768-60999), so that no
+# outgoing connection of another process takes it between this check and the bind.
 free_port() {
     local p
     for _ in $(seq 100); do
-        p=$(( 20000 + RANDOM % 40000 ))
+        p=$(( 20000 + RANDOM % 12768 ))
         ss -Htln | awk '{print $4}' | grep -q ":$p\$" || { echo "$p"; return; }
     done
     echo "run.sh: no free port" >&2; exit 2
@@ -200,17 +202,25 @@ EOF
     echo "run.sh: indicatord did not start:" >&2; cat "$dir/stderr" >&2; exit 2
 }
 
+# start_pushgateway DIR: sets server_pid and port; another port if the chosen one was taken.
 start_pushgateway() {
-    local dir=$1
+    local dir=$1 attempt
     mkdir -p "$dir"
-    port=$(free_port)
-    "$pushgateway" --web.listen-address="127.0.0.1:$port" --persistence.file="$dir/pushgateway.store" \
-        --log.level=warn >"$dir/stdout" 2>"$dir/stderr" &
-    server_pid=$!
-    for _ in $(seq 300); do
-        curl -sf -o /dev/null "http://127.0.0.1:$port/-/ready" && return 0
-        kill -0 "$server_pid" 2>/dev/null || break
-        sleep 0.1
+    for attempt in 1 2 3 4 5; do
+        port=$(free_port)
+        "$pushgateway" --web.listen-address="127.0.0.1:$port" --persistence.file="$dir/pushgateway.store" \
+            --log.level=warn >"$dir/stdout" 2>"$dir/stderr" &
+        server_pid=$!
+        for _ in $(seq 300); do
+            curl -sf -o /dev/null "http://127.0.0.1:$port/-/ready" && return 0
+            kill -0 "$server_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=""
+        grep -q 'address already in use' "$dir/stderr" || break
+        log "port $port was taken (attempt $attempt): trying another"
     done
     echo "run.sh: prometheus-pushgateway did not start:" >&2; cat "$dir/stderr" >&2; exit 2
 }
