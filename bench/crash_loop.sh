@@ -3,7 +3,7 @@
 # that every value that got a 200 is there after each restart. See docs/operations.md,
 # "Limits and failure behaviour".
 #
-#   bench/crash_loop.sh [BUILD_DIR]        (default: build under the repository)
+#   bench/crash_loop.sh [--smoke] [BUILD_DIR]        (default: build under the repository)
 #
 # It runs the integration test "[robustness][crash]" (tests/integration/robustness_test.cpp)
 # CRASH_ROUNDS times, each round with a fresh database and seed and more load than in CI. In
@@ -14,8 +14,9 @@
 # sent, no batch is torn. After the last cycle it stops the daemon with SIGTERM and runs
 # `PRAGMA integrity_check` on the file. Builds nothing: BUILD_DIR must hold
 # tests/integration_tests (ninja -C BUILD_DIR integration_tests); an ASan build (build-asan) works.
-# 127.0.0.1 only. Exit status: 0 when every round passed, 1 at the first failed round (its seed is
-# printed: CRASH_SEED=... CRASH_ROUNDS=1 repeats it), 2 on setup failure.
+# 127.0.0.1 only. --smoke: one round of 3 short cycles (about a second), to check only that the
+# script still runs (bench/smoke.sh). Exit status: 0 when every round passed, 1 at the first
+# failed round (its seed is printed: CRASH_SEED=... CRASH_ROUNDS=1 repeats it), 2 on setup failure.
 #
 # Environment (defaults):
 #   CRASH_ROUNDS=25        rounds, each a fresh database (25 x 20 = 500 kills)
@@ -29,12 +30,18 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
+smoke=0
+[[ ${1:-} == --smoke ]] && { smoke=1; shift; }
+[[ ${1:-} != -* ]] || { echo "usage: bench/crash_loop.sh [--smoke] [BUILD_DIR]" >&2; exit 2; }
 build=${1:-build}
 [[ -d $build ]] || build=$repo/$build
 build=$(cd "$build" 2>/dev/null && pwd) || { echo "crash_loop.sh: no build directory '${1:-build}'" >&2; exit 2; }
 tests=$build/tests/integration_tests
 [[ -x $tests ]] || { echo "crash_loop.sh: missing $tests (build with: ninja -C $build integration_tests)" >&2; exit 2; }
 
+if ((smoke)); then
+    : "${CRASH_ROUNDS:=1}" "${CRASH_CYCLES:=3}" "${CRASH_THREADS:=4}" "${CRASH_MIN_MS:=50}" "${CRASH_MAX_MS:=200}"
+fi
 rounds=${CRASH_ROUNDS:-25}
 seed=${CRASH_SEED:-$(( (RANDOM << 15) | RANDOM ))}
 export INDICATORD_CRASH_CYCLES=${CRASH_CYCLES:-20}

@@ -1,5 +1,8 @@
 // Evaluation and /metrics cost at 10k, 100k and 1M synthetic indicators, on one core, in one run.
 // Not a test: see docs/benchmarks.md. Usage: eval_bench CALENDARS_DIR [max_indicators]
+// (bench/smoke.sh runs it with max_indicators 10000). Checks, exit status 1 when one fails: every
+// indicator is rendered once per family, the values recorded show up, and the indicators left
+// without values (every seventh) are overdue while others are not.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -95,6 +98,25 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
+// Lines of `text` that start with `prefix`.
+std::size_t count_lines(const std::string& text, std::string_view prefix) {
+    std::size_t n = 0;
+    for (std::size_t pos = 0; pos < text.size();) {
+        if (std::string_view(text).substr(pos, prefix.size()) == prefix) ++n;
+        const auto end = text.find('\n', pos);
+        if (end == std::string::npos) break;
+        pos = end + 1;
+    }
+    return n;
+}
+
+int failures = 0;
+void check(bool ok, std::size_t n, const std::string& what) {
+    if (ok) return;
+    std::fprintf(stderr, "eval_bench: CHECK FAILED at %zu indicators: %s\n", n, what.c_str());
+    ++failures;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -136,8 +158,21 @@ int main(int argc, char** argv) {
         write_indicator_metrics(text, engine, now);
         const double metrics = seconds_since(t);
         const long rss = rss_kb() - rss_before;
+        std::size_t overdue = 0, overdue_expected = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            overdue += engine.evaluation(i).status == Status::overdue;
+            overdue_expected += i % 7 == 0 && engine.plan().indicators[i].schedule.cadence == Cadence::quarter &&
+                                !engine.plan().indicators[i].derived();
+        }
+        check(count_lines(text, "indicator_overdue{") == n, n, "indicator_overdue series != indicators");
+        check(count_lines(text, "indicator_status{") == n * std::size(kAllStatuses), n,
+              "indicator_status series != indicators x statuses");
+        check(count_lines(text, "indicator_value{") > n / 2, n, "fewer indicator_value series than values recorded");
+        check(overdue >= overdue_expected && overdue < n, n,
+              "overdue " + std::to_string(overdue) + ", expected at least " + std::to_string(overdue_expected) +
+                  " (quarterly indicators without values) and not all");
         std::printf("%-12zu %14.1f %14.1f %12.1f %14.1f %12.1f\n", n, tick * 1e3, tick * 1e9 / static_cast<double>(n),
                     metrics * 1e3, static_cast<double>(text.size()) / 1e6, static_cast<double>(rss) / 1024.0);
     }
-    return 0;
+    return failures ? 1 : 0;
 }

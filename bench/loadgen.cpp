@@ -6,7 +6,8 @@
 // /metrics/job/bench/instance/cN. It sends until the duration or the request budget is used
 // up, then stops issuing and waits for every request in flight, so that
 // `values_acked = responses_2xx * B` is exact and can be checked against what the server
-// stored. Prints KEY=VALUE lines (prefixed with --prefix) for the script.
+// stored. Prints KEY=VALUE lines (prefixed with --prefix) for the script. For indicatord it sends
+// `Authorization: Bearer $BENCH_TOKEN` when that environment variable is set.
 //
 // Usage: loadgen --port P --target indicatord|pushgateway [--host 127.0.0.1]
 //                [--connections 8] [--batch 1000] [--duration 10] [--max-requests N]
@@ -48,6 +49,7 @@ struct Options {
     long long indicators = 10000;
     long long seed = 0;
     std::string prefix;
+    std::string token;  // BENCH_TOKEN: bearer token for indicatord
 };
 
 [[noreturn]] void die(const std::string& msg) {
@@ -75,6 +77,7 @@ Options parse(int argc, char** argv) {
         else if (a == "--prefix") o.prefix = next();
         else die("unknown argument " + a);
     }
+    if (const char* t = std::getenv("BENCH_TOKEN")) o.token = t;
     if (o.port <= 0) die("--port is required");
     if (o.target != "indicatord" && o.target != "pushgateway") die("--target must be indicatord or pushgateway");
     if (o.connections < 1 || o.batch < 1 || o.indicators < 1) die("bad --connections/--batch/--indicators");
@@ -107,8 +110,9 @@ void build_request(const Options& o, int conn, long long first_seq, std::string&
             body.append(buf, static_cast<std::size_t>(n));
         }
         body += "]}";
-        out = "POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
-              std::to_string(body.size()) + "\r\n\r\n" + body;
+        out = "POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+        if (!o.token.empty()) out += "Authorization: Bearer " + o.token + "\r\n";
+        out += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     } else {
         body.reserve(static_cast<std::size_t>(o.batch) * 64);
         for (int i = 0; i < o.batch; ++i) {

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Ingest benchmark for indicatord (a benchmark, not a test). See docs/benchmarks.md.
 #
-#   bench/run.sh [BUILD_DIR]        (default: build-bench under the repository)
+#   bench/run.sh [--smoke] [BUILD_DIR]        (default: build-bench under the repository)
+#
+# --smoke: every phase for about a second on a small plan, without waiting for a quiet machine,
+# to check only that the benchmark still runs and its checks pass (scripts/test.sh runs it via
+# bench/smoke.sh); the figures it prints mean nothing.
 #
 # Builds nothing: BUILD_DIR must hold daemon/indicatord, bench/loadgen, bench/sqlite_baseline.
 # In one run, on 127.0.0.1 only, bounded in time and count, it measures:
@@ -15,6 +19,8 @@
 # stopped and `select count(*) from observation` must equal 2xx responses x values per request.
 # Exit status: 0 when every check passed, 1 when a check failed (lost values, errors), 2 on setup
 # failure. Targets are reported, not enforced, unless BENCH_STRICT=1.
+# The daemon runs as in production: with working-day calendars, API tokens (the load generators
+# send a unit token) and SMTP configured, so it logs no start-up warning and any warning fails.
 #
 # Environment (defaults):
 #   BENCH_SECONDS=15             length of each HTTP phase
@@ -33,10 +39,17 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
+smoke=0
+[[ ${1:-} == --smoke ]] && { smoke=1; shift; }
+[[ ${1:-} != -* ]] || { echo "usage: bench/run.sh [--smoke] [BUILD_DIR]" >&2; exit 2; }
 build=${1:-build-bench}
 [[ -d $build ]] || build=$repo/$build
 build=$(cd "$build" 2>/dev/null && pwd) || { echo "run.sh: no build directory '${1:-build-bench}'" >&2; exit 2; }
 
+if ((smoke)); then  # about a second per phase, small plan, no waiting for a quiet machine
+    : "${BENCH_SECONDS:=1}" "${BENCH_INDICATORS:=2000}" "${BENCH_SQLITE_MAX_SECONDS:=1}" "${BENCH_QUIET_WAIT:=0}"
+    : "${BENCH_SINGLE_CONNECTIONS:=16}"
+fi
 SECS=${BENCH_SECONDS:-15}
 INDICATORS=${BENCH_INDICATORS:-10000}
 BATCH=${BENCH_BATCH:-1000}
@@ -84,18 +97,18 @@ trap 'exit 130' INT TERM
 log() { printf '%s  %s\n' "$(date +%T)" "$*" >&2; }
 fail() { failures+=("$*"); log "CHECK FAILED: $*"; }
 calc() { awk "BEGIN { printf \"%.${2:-0}f\", $1 }"; }
-# val FILE KEY: a KEY=VALUE line of a phase's result file.
-val() { sed -n "s/^$2=//p" "$1" | tr -d "'" | tail -1; }
+# val FILE KEY: the value of the last KEY=VALUE line of a phase's result file, without quotes.
+val() { awk -v k="$2" 'index($0, k "=") == 1 { v = substr($0, length(k) + 2) } END { gsub(/\047/, "", v); print v }' "$1"; }
 
 # CPU accounting, in seconds: one process, the whole machine (busy), our finished children.
-proc_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
-sys_busy() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $7 + $8) / hz }' /proc/stat; }  # no idle, iowait, steal
+# (Few processes per call: on a loaded machine every fork costs tens of milliseconds.)
+HZ=$(getconf CLK_TCK)
+proc_cpu() { awk -v hz="$HZ" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+sys_busy() { awk -v hz="$HZ" '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $7 + $8) / hz }' /proc/stat; }  # no idle, iowait, steal
 # thread_cpu PID: "TID SECONDS" per thread of PID.
 thread_cpu() {
-    local t
-    for t in /proc/"$1"/task/*; do
-        awk -v hz="$(getconf CLK_TCK)" -v tid="${t##*/}" '{ printf "%s %.2f\n", tid, ($14 + $15) / hz }' "$t/stat" 2>/dev/null || true
-    done | sort
+    awk -v hz="$HZ" '{ n = split(FILENAME, p, "/"); printf "%s %.2f\n", p[n - 1], ($14 + $15) / hz; nextfile }' \
+        /proc/"$1"/task/*/stat 2>/dev/null | sort || true
 }
 # children_cpu VAR: CPU seconds of our finished children so far, into VAR. `times` must run in
 # this shell (not in a $(...) subshell) to see them.
@@ -104,10 +117,12 @@ children_cpu() {
     printf -v "$1" '%s' "$(awk 'END { x = 0; for (i = 1; i <= NF; i++) { split($i, b, "m"); x += b[1] * 60 + b[2] }; printf "%.2f", x }' "$tmp/times")"
 }
 
+# free_port: a port nobody listens on, below Linux's ephemeral range (32768-60999), so that no
+# outgoing connection of another process takes it between this check and the bind.
 free_port() {
     local p
     for _ in $(seq 100); do
-        p=$(( 20000 + RANDOM % 40000 ))
+        p=$(( 20000 + RANDOM % 12768 ))
         ss -Htln | awk '{print $4}' | grep -q ":$p\$" || { echo "$p"; return; }
     done
     echo "run.sh: no free port" >&2; exit 2
@@ -117,6 +132,7 @@ free_port() {
 # seconds) until the rest of the machine uses under 0.15 cores over 3 s, then go on regardless.
 wait_quiet() {
     local waited=0 b0 b1 busy
+    (( QUIET_WAIT > 0 )) || return 0
     while :; do
         b0=$(sys_busy); sleep 3; b1=$(sys_busy)
         busy=$(calc "($b1 - $b0) / 3" 2)
@@ -142,8 +158,18 @@ awk -v n="$INDICATORS" -v per=100 'BEGIN {
     }
 }' > "$tmp/rules/plan.yaml"
 
+# --- API token: the load generators write as the plan's unit, as a reporting unit would ------
+# (the token format and file are those of `indicatorctl token create`; written here so that
+# setting up does not load the plan once more)
+BENCH_TOKEN="idt_bench_$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
+export BENCH_TOKEN  # for bench/loadgen and single_value.lua
+(umask 077; printf 'tokens:\n  - id: bench\n    unit: bench_unit\n    sha256: %s\n' \
+    "$(printf '%s' "$BENCH_TOKEN" | sha256sum | cut -d' ' -f1)" > "$tmp/tokens.yaml")
+
 # --- servers --------------------------------------------------------------------------------
-# start_daemon DIR: fresh config and database in DIR; sets server_pid and port.
+# start_daemon DIR: fresh config and database in DIR; sets server_pid and port. The config is
+# a production one, so that the daemon has nothing to warn about: calendars for the plan year,
+# API tokens, and SMTP (a closed port: the bench unit has no email address, nothing is sent).
 start_daemon() {
     local dir=$1
     mkdir -p "$dir"
@@ -151,8 +177,15 @@ start_daemon() {
 listen: 127.0.0.1:0
 database: indicatord.db
 rules: ../rules
+calendars: $repo/config/calendars
 evaluation_interval: 60s
 log_level: warn
+auth:
+  tokens_file: ../tokens.yaml
+alerting:
+  smtp:
+    url: smtp://127.0.0.1:9
+    from: indicatord-bench@localhost
 http:
   body_limit_bytes: 8388608
 EOF
@@ -169,17 +202,25 @@ EOF
     echo "run.sh: indicatord did not start:" >&2; cat "$dir/stderr" >&2; exit 2
 }
 
+# start_pushgateway DIR: sets server_pid and port; another port if the chosen one was taken.
 start_pushgateway() {
-    local dir=$1
+    local dir=$1 attempt
     mkdir -p "$dir"
-    port=$(free_port)
-    "$pushgateway" --web.listen-address="127.0.0.1:$port" --persistence.file="$dir/pushgateway.store" \
-        --log.level=warn >"$dir/stdout" 2>"$dir/stderr" &
-    server_pid=$!
-    for _ in $(seq 300); do
-        curl -sf -o /dev/null "http://127.0.0.1:$port/-/ready" && return 0
-        kill -0 "$server_pid" 2>/dev/null || break
-        sleep 0.1
+    for attempt in 1 2 3 4 5; do
+        port=$(free_port)
+        "$pushgateway" --web.listen-address="127.0.0.1:$port" --persistence.file="$dir/pushgateway.store" \
+            --log.level=warn >"$dir/stdout" 2>"$dir/stderr" &
+        server_pid=$!
+        for _ in $(seq 300); do
+            curl -sf -o /dev/null "http://127.0.0.1:$port/-/ready" && return 0
+            kill -0 "$server_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=""
+        grep -q 'address already in use' "$dir/stderr" || break
+        log "port $port was taken (attempt $attempt): trying another"
     done
     echo "run.sh: prometheus-pushgateway did not start:" >&2; cat "$dir/stderr" >&2; exit 2
 }
@@ -301,6 +342,7 @@ wrk_phase() {
 # --- run ------------------------------------------------------------------------------------
 log "indicatord ingest benchmark: build $build, temp $tmp ($(df -P "$tmp" | awk 'NR==2 {print $1}'))"
 log "$(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), $INDICATORS indicators, ${SECS}s per HTTP phase"
+((smoke)) && log "smoke run: checks only, the figures mean nothing"
 
 daemon_phase indicatord_batch "$BATCH_CONNS" "$BATCH" 1
 daemon_phase indicatord_single "$SINGLE_CONNS" 1 2

@@ -1,6 +1,6 @@
 -- wrk script for the single-value cross-check of bench/run.sh: every request POSTs one value
 -- to /api/v1/values, cycling through the synthetic plan's indicators and quarters.
--- Environment: BENCH_INDICATORS (default 10000).
+-- Environment: BENCH_INDICATORS (default 10000), BENCH_TOKEN (bearer token, if set).
 local indicators = tonumber(os.getenv("BENCH_INDICATORS") or "10000")
 local threads = {}
 
@@ -13,6 +13,8 @@ function init(args)
    -- distinct sequences per thread, so threads do not write the same (indicator, period) in step
    seq = (thread_id or 0) * 7919
    headers = { ["Content-Type"] = "application/json" }
+   local token = os.getenv("BENCH_TOKEN")
+   if token and token ~= "" then headers["Authorization"] = "Bearer " .. token end
 end
 
 function request()

@@ -2,6 +2,7 @@
 # The README's test command, and what CI runs (.ci/run): installs what is missing (build tools
 # and the real test peers: prometheus, promtool, pushgateway, aiosmtpd, curl, clang), then
 #   1. builds everything (build/) and runs the whole suite with CTest;
+#      then smoke-runs every benchmark of bench/ for about a second each (bench/smoke.sh);
 #   2. builds with ASan+UBSan (build-asan/) and runs the whole suite again;
 #   3. builds the libFuzzer targets with clang (build-fuzz/) and runs each briefly
 #      (INDICATORD_FUZZ_SECONDS, default 10).
@@ -26,6 +27,9 @@ step "build and test"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs"
+
+step "benchmark smoke run"
+bash bench/smoke.sh build
 ((quick)) && exit 0
 
 step "ASan+UBSan build and test"
