@@ -68,6 +68,7 @@ int App::run() {
 
     // 2. Storage.
     if (auto parent = config_.database.parent_path(); !parent.empty()) std::filesystem::create_directories(parent);
+    database_lock_ = std::make_unique<DatabaseLock>(config_.database);  // before anything writes
     store_ = std::make_unique<Store>(config_.database);
     store_->register_indicators(keys_of(*plan));
     engine_->load(*store_);
@@ -97,7 +98,8 @@ int App::run() {
                                                        [this] { return tokens_.get(); },
                                                        config_.auth.read_requires_token,
                                                        [this]() -> AlertActions& { return *this; },
-                                                       [this]() -> std::shared_ptr<const Engine> { return engine_; }});
+                                                       [this]() -> std::shared_ptr<const Engine> { return engine_; },
+                                                       [this] { return store_->file_problem(); }});
     server_ = std::make_unique<HttpServer>(io_, *service_, *metrics_, config_.http);
     if (config_.tls_cert_file) {
         try {
@@ -242,7 +244,10 @@ DeliverySettings App::delivery_settings(const AlertingConfig& a) {
 
 void App::run_alerts() {
     const auto now = clock_->now();
-    auto step = alerter_->step(*engine_, now);
+    // The step runs on a copy that replaces the Alerter only once its changes are stored; a
+    // failed save leaves the Alerter as the database is, and the next tick tries again.
+    auto next = std::make_unique<Alerter>(*alerter_);
+    auto step = next->step(*engine_, now);
     auto outbox = to_outbox(engine_->plan(), step.receivers, step.digests,
                             config_.alerting.smtp.url.empty() ? std::string() : config_.alerting.smtp.from);
     if (!step.changed.empty() || !outbox.empty()) {
@@ -250,11 +255,11 @@ void App::run_alerts() {
             committer_->exclusive([&](Store&) { alert_store_->save(step.changed, outbox, wall_now()); });
         } catch (const std::exception& e) {
             spdlog::error("cannot save alert states: {}", e.what());
-            alerter_->load(alert_store_->load_alerts(), alert_store_->load_silences());  // back to what is on disk
             return;
         }
-        if (!outbox.empty()) deliverer_->wake();
     }
+    *alerter_ = std::move(*next);
+    if (!outbox.empty()) deliverer_->wake();
     update_alert_metrics();
 }
 
@@ -264,10 +269,13 @@ void App::update_alert_metrics() {
     metrics_->set_alert_counts(counts);
 }
 
+// Each change is committed first and reaches the Alerter only once stored: a failed write
+// (StorageError, naming the cause) leaves memory as the database is.
 bool App::acknowledge(const std::string& fingerprint, const std::string& by, const std::string& comment) {
-    AlertState changed;
-    if (!alerter_->acknowledge(fingerprint, by, comment, clock_->now(), &changed)) return false;
-    committer_->exclusive([&](Store&) { alert_store_->save({changed}, {}, wall_now()); });
+    auto changed = alerter_->acknowledged(fingerprint, by, comment, clock_->now());
+    if (!changed) return false;
+    committer_->exclusive([&](Store&) { alert_store_->save({*changed}, {}, wall_now()); });
+    alerter_->put(std::move(*changed));
     return true;
 }
 
@@ -280,8 +288,9 @@ std::int64_t App::add_silence(Silence s) {
 
 bool App::expire_silence(std::int64_t id) {
     const auto now = clock_->now();
-    if (!alerter_->expire_silence(id, now)) return false;
+    if (!alerter_->expirable(id, now)) return false;
     committer_->exclusive([&](Store&) { alert_store_->update_silence_end(id, now); });
+    alerter_->expire_silence(id, now);
     return true;
 }
 

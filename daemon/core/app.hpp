@@ -14,6 +14,7 @@ namespace indicatord {
 
 class Engine;
 class Store;
+class DatabaseLock;
 class Committer;
 class SelfMetrics;
 class Service;
@@ -75,6 +76,7 @@ private:
     std::unique_ptr<SelfMetrics> metrics_;
     std::shared_ptr<Engine> engine_;
     std::shared_ptr<const TokenStore> tokens_;
+    std::unique_ptr<DatabaseLock> database_lock_;
     std::unique_ptr<Store> store_;
     std::unique_ptr<AlertStore> alert_store_;
     std::unique_ptr<Alerter> alerter_;

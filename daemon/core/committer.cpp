@@ -67,6 +67,12 @@ void Committer::run() {
 }
 
 void Committer::write(std::vector<Item>& items) {
+    // A deleted database file still takes writes (the open descriptor keeps it), and they would
+    // vanish with the daemon: refuse them with the cause.
+    if (auto problem = store_.file_problem(); !problem.empty()) {
+        for (auto& item : items) item.done(CommitResult{problem, {}});
+        return;
+    }
     // Exclusive work runs alone, outside any transaction of ours.
     for (auto& item : items) {
         if (!item.work) continue;
@@ -90,6 +96,9 @@ void Committer::write(std::vector<Item>& items) {
                 for (const auto& obs : items[i].batch) results[i].revisions.push_back(store_.append(obs));
                 store_.release_savepoint();
             } catch (const StorageError& e) {
+                // SQLite rolls the whole transaction back on some errors (a full disk): then this
+                // error is every batch's, and ROLLBACK TO would only hide it.
+                if (!store_.in_transaction()) throw;
                 store_.rollback_to_savepoint();
                 results[i] = CommitResult{e.what(), {}};
             }

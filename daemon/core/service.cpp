@@ -16,6 +16,7 @@
 #include "committer.hpp"
 #include "csv_import.hpp"
 #include "engine.hpp"
+#include "errors.hpp"
 #include "ingest.hpp"
 #include "metrics.hpp"
 #include "json_text.hpp"
@@ -120,6 +121,8 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
     if (path == "/readyz") {
         if (m != "GET" && m != "HEAD") co_return method_not_allowed(m, path, "GET, HEAD");
         if (!d_.ready()) co_return json_error(503, "not ready: the configuration or database is not loaded");
+        if (d_.storage_problem)
+            if (auto problem = d_.storage_problem(); !problem.empty()) co_return json_error(503, "not ready: " + problem);
         co_return json_ok(json::object{{"status", "ready"}});
     }
     if (path == "/metrics") {
@@ -430,8 +433,12 @@ HttpResponse Service::acknowledge(std::string_view fingerprint, const HttpReques
             return json_error(403, "unit '" + who->unit + "' may not acknowledge alerts of indicator '" + it->second.indicator + "'");
         author = who->reporter();
     }
-    if (!actions.acknowledge(std::string(fingerprint), author, comment))
-        return json_error(409, "alert '" + std::string(fingerprint) + "' is resolved: nothing to acknowledge");
+    try {
+        if (!actions.acknowledge(std::string(fingerprint), author, comment))
+            return json_error(409, "alert '" + std::string(fingerprint) + "' is resolved: nothing to acknowledge");
+    } catch (const StorageError& e) {
+        return json_error(503, std::string("acknowledgement not stored: ") + e.what());
+    }
     return json_ok(alert_json(d_.engine().plan(), actions.alerter().alerts().at(std::string(fingerprint))));
 }
 
@@ -478,7 +485,12 @@ HttpResponse Service::add_silence(const HttpRequest& req, const Principal* who) 
     if (!has_end || !(s.starts_at < s.ends_at)) return json_error(400, "a silence needs ends_at after starts_at");
     if (s.author.empty() || s.comment.empty()) return json_error(400, "a silence needs an author and a comment");
     if (who) s.author += " (" + who->reporter() + ")";
-    const auto id = actions.add_silence(s);
+    std::int64_t id = 0;
+    try {
+        id = actions.add_silence(s);
+    } catch (const StorageError& e) {
+        return json_error(503, std::string("silence not stored: ") + e.what());
+    }
     for (const auto& x : actions.alerter().silences())
         if (x.id == id) return json_ok(silence_json(x, actions.now()));
     return json_ok(json::object{{"id", id}});
@@ -490,7 +502,11 @@ HttpResponse Service::expire_silence(std::string_view id_text, const Principal* 
     auto [p, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
     if (ec != std::errc{} || p != id_text.data() + id_text.size())
         return json_error(400, "silence id must be a number, got '" + std::string(id_text) + "'");
-    if (!d_.alerts().expire_silence(id)) return json_error(404, "no active silence with id " + std::string(id_text));
+    try {
+        if (!d_.alerts().expire_silence(id)) return json_error(404, "no active silence with id " + std::string(id_text));
+    } catch (const StorageError& e) {
+        return json_error(503, std::string("silence not expired: ") + e.what());
+    }
     return json_ok(json::object{{"id", id}, {"expired", true}});
 }
 

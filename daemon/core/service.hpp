@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -38,6 +39,8 @@ public:
         std::function<AlertActions&()> alerts;
         /// The current engine, kept alive by the holder (a scrape streamed across a reload).
         std::function<std::shared_ptr<const Engine>()> engine_snapshot;
+        /// Why the database cannot take writes (Store::file_problem), empty when it can; unset: never.
+        std::function<std::string()> storage_problem;
     };
 
     explicit Service(Deps deps) : d_(std::move(deps)) {}
