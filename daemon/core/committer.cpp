@@ -17,7 +17,7 @@ void Committer::submit(std::vector<NewObservation> batch, Done done) {
     {
         std::lock_guard lock(mutex_);
         if (!stopping_) {
-            queue_.push_back(Item{std::move(batch), std::move(done)});
+            queue_.push_back(Item{std::move(batch), std::move(done), {}});
             wake_.notify_one();
             return;
         }
@@ -25,16 +25,23 @@ void Committer::submit(std::vector<NewObservation> batch, Done done) {
     done(CommitResult{"the daemon is shutting down", {}});
 }
 
-void Committer::exclusive(const std::function<void(Store&)>& fn) {
+void Committer::exclusive(const Work& fn) {
     std::promise<std::string> done;
     auto result = done.get_future();
+    post([&fn](Store& s) { fn(s); }, [&done](std::string error) { done.set_value(std::move(error)); });
+    if (auto error = result.get(); !error.empty()) throw StorageError(error);
+}
+
+void Committer::post(Work work, std::function<void(std::string)> done) {
     {
         std::lock_guard lock(mutex_);
-        if (stopping_) throw StorageError("the daemon is shutting down");
-        queue_.push_back(Item{{}, [&done](CommitResult r) { done.set_value(r.error); }, &fn});
-        wake_.notify_one();
+        if (!stopping_) {
+            queue_.push_back(Item{{}, [done](CommitResult r) { done(std::move(r.error)); }, std::move(work)});
+            wake_.notify_one();
+            return;
+        }
     }
-    if (auto error = result.get(); !error.empty()) throw StorageError(error);
+    done("the daemon is shutting down");
 }
 
 void Committer::stop() {
@@ -78,13 +85,13 @@ void Committer::write(std::vector<Item>& items) {
         if (!item.work) continue;
         CommitResult r;
         try {
-            (*item.work)(store_);
+            item.work(store_);
         } catch (const std::exception& e) {
             r.error = e.what();
         }
         item.done(std::move(r));
     }
-    std::erase_if(items, [](const Item& i) { return i.work != nullptr; });
+    std::erase_if(items, [](const Item& i) { return static_cast<bool>(i.work); });
     if (items.empty()) return;
     std::vector<CommitResult> results(items.size());
     try {

@@ -54,10 +54,10 @@ private:
     HttpResponse get_values(std::string_view key) const;
     HttpResponse get_metrics() const;
     HttpResponse list_alerts(const std::vector<std::pair<std::string, std::string>>& query) const;
-    HttpResponse acknowledge(std::string_view fingerprint, const HttpRequest& req, const Principal* who);
+    boost::asio::awaitable<HttpResponse> acknowledge(std::string_view fingerprint, const HttpRequest& req, const Principal* who);
     HttpResponse list_silences() const;
-    HttpResponse add_silence(const HttpRequest& req, const Principal* who);
-    HttpResponse expire_silence(std::string_view id, const Principal* who);
+    boost::asio::awaitable<HttpResponse> add_silence(const HttpRequest& req, const Principal* who);
+    boost::asio::awaitable<HttpResponse> expire_silence(std::string_view id, const Principal* who);
 
     Deps d_;
 };

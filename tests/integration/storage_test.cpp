@@ -117,6 +117,37 @@ TEST_CASE("an acknowledgement on a locked database: 503 naming the cause, memory
     CHECK(ack_comment(*d) == "正在核算");
 }
 
+TEST_CASE("the event loop awaits the writer: requests are served while an acknowledgement waits for the lock",
+          "[storage][alerts]") {
+    it::TempDir dir;
+    it::Daemon d(dir.path(), kMinimal, kOverdue);
+    const std::string fp(gdp_alert(d).at("fingerprint").as_string());
+    indicatord::sqlite::Database other(d.database(), SQLITE_OPEN_READWRITE);
+    other.exec("BEGIN EXCLUSIVE");
+    std::atomic<bool> answered{false};
+    it::Response refused;
+    std::thread acker([&] {
+        refused = ack(d, fp, "锁定时");
+        answered = true;
+    });
+    // While the writer waits out its 5 s busy timeout, the loop goes on answering.
+    auto slowest = std::chrono::steady_clock::duration::zero();
+    int served = 0;
+    while (!answered) {
+        const auto start = std::chrono::steady_clock::now();
+        CHECK(it::http("GET", d.url("/healthz")).status == 200);
+        CHECK(it::http("GET", d.url("/api/v1/alerts")).status == 200);
+        slowest = std::max(slowest, std::chrono::steady_clock::now() - start);
+        ++served;
+    }
+    acker.join();
+    other.exec("ROLLBACK");
+    CHECK(refused.status == 503);
+    CHECK(served > 10);
+    INFO("slowest: " << std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count() << " ms");
+    CHECK(slowest < 1s);
+}
+
 TEST_CASE("silences on a locked database: 503 naming the cause, nothing shown, nothing expired",
           "[storage][alerts]") {
     it::TempDir dir;
