@@ -23,7 +23,8 @@ class AlertActions;
 struct Principal;
 
 /// The HTTP API as a function from request to response. It never touches a socket; it runs on
-/// the event loop's thread and suspends only while a batch is being committed.
+/// the event loop's thread and suspends (never blocks) while the writer thread commits a batch,
+/// an alert change or a reload's registrations.
 class Service {
 public:
     struct Deps {

@@ -38,9 +38,10 @@ struct StoredRevision {
 /// The SQLite file: WAL, synchronous=FULL, foreign keys on, schema migrated at open.
 /// Observations are append-only; the newest revision of a period counts.
 ///
-/// Threads: the write methods (register_indicators, begin/commit/rollback, append) belong to one
-/// thread at a time (the Committer's); the read methods use a second connection and belong to
-/// the event loop's thread.
+/// Threads: the write methods (register_indicators, begin/commit/rollback, append) and writer()
+/// belong to the Committer's writer thread once it runs (to the starting thread before); the
+/// read methods use a second connection and belong to the event loop's thread. file_problem()
+/// and file() may be called from any thread.
 class Store {
 public:
     explicit Store(const std::filesystem::path& file);
