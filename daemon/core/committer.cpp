@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <future>
 
 #include "errors.hpp"
 
@@ -23,13 +22,6 @@ void Committer::submit(std::vector<NewObservation> batch, Done done) {
         }
     }
     done(CommitResult{"the daemon is shutting down", {}});
-}
-
-void Committer::exclusive(const Work& fn) {
-    std::promise<std::string> done;
-    auto result = done.get_future();
-    post([&fn](Store& s) { fn(s); }, [&done](std::string error) { done.set_value(std::move(error)); });
-    if (auto error = result.get(); !error.empty()) throw StorageError(error);
 }
 
 void Committer::post(Work work, std::function<void(std::string)> done) {

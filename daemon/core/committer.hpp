@@ -34,8 +34,7 @@ struct CommitResult {
 /// Threads: the writer thread owns the Store's write connection (and every statement prepared
 /// on it, AlertStore's too) from construction to stop(). submit() and post() may be called from
 /// any thread and never block; the event loop awaits their results (async_commit in service.cpp,
-/// async_run below). exclusive() blocks its caller: only for code that runs before the event
-/// loop does (or in tests).
+/// async_run below).
 class Committer {
 public:
     using Done = std::function<void(CommitResult)>;
@@ -49,11 +48,9 @@ public:
 
     /// Thread-safe. After stop(), fails the batch at once.
     void submit(std::vector<NewObservation> batch, Done done);
-    /// Runs `fn` on the writer thread between transactions and waits for it; its exception
-    /// is rethrown here. For rare schema-side work (registering indicators on reload).
-    void exclusive(const Work& fn);
-    /// Queues `work` to run on the writer thread between transactions; `done` runs there after
-    /// it with its error (empty on success). Thread-safe, never blocks. After stop(), fails at once.
+    /// Queues `work` to run on the writer thread between transactions (rare schema-side work:
+    /// registering indicators on reload, alert and silence rows); `done` runs there after it with
+    /// its error (empty on success). Thread-safe, never blocks. After stop(), fails at once.
     void post(Work work, std::function<void(std::string error)> done);
     /// Writes what is queued, then joins the thread. Idempotent.
     void stop();
