@@ -130,7 +130,8 @@ TEST_CASE("the event loop awaits the writer: requests are served while an acknow
         refused = ack(d, fp, "锁定时");
         answered = true;
     });
-    // While the writer waits out its 5 s busy timeout, the loop goes on answering.
+    // While the writer waits out its 5 s busy timeout, the loop goes on answering (a loaded
+    // machine may take a while per request; blocked, the slowest pair took the whole 5 s).
     auto slowest = std::chrono::steady_clock::duration::zero();
     int served = 0;
     while (!answered) {
@@ -143,9 +144,9 @@ TEST_CASE("the event loop awaits the writer: requests are served while an acknow
     acker.join();
     other.exec("ROLLBACK");
     CHECK(refused.status == 503);
-    CHECK(served > 10);
+    CHECK(served > 3);
     INFO("slowest: " << std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count() << " ms");
-    CHECK(slowest < 1s);
+    CHECK(slowest < 2s);
 }
 
 TEST_CASE("silences on a locked database: 503 naming the cause, nothing shown, nothing expired",
