@@ -102,6 +102,7 @@ struct World final : AlertActions {
             .read_requires_token = false,
             .alerts = [this]() -> AlertActions& { return *this; },
             .engine_snapshot = [this]() -> std::shared_ptr<const Engine> { return engine; },
+            .storage_problem = [this] { return store->file_problem(); },
         });
     }
     ~World() override { committer->stop(); }
