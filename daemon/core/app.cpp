@@ -1,7 +1,6 @@
 #include "app.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
@@ -38,6 +37,12 @@ std::vector<std::string> keys_of(const Plan& plan) {
     keys.reserve(plan.indicators.size());
     for (const auto& i : plan.indicators) keys.push_back(i.key);
     return keys;
+}
+
+// Completion of the loop's own coroutines: an exception leaves io_context::run() as it did
+// when the same work ran in a plain handler (asio::detached would swallow it and stop the tick).
+void rethrow(std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
 }
 
 TimePoint wall_now() {
@@ -95,7 +100,7 @@ int App::run() {
     if (config_.alerting.smtp.url.empty())
         spdlog::warn("no alerting.smtp configured: email receivers are not notified (webhooks are)");
     // The first alert pass, on the loop before anything else is on it: run() returns when it is done.
-    asio::co_spawn(io_, run_alerts(), asio::detached);
+    asio::co_spawn(io_, run_alerts(), rethrow);
     io_.run();
     io_.restart();
 
@@ -158,7 +163,7 @@ void App::start_signals() {
         if (ec) return;
         if (sig == SIGHUP) {
             spdlog::info("received SIGHUP");
-            asio::co_spawn(io_, [this]() -> asio::awaitable<void> { co_await reload(); }, asio::detached);
+            asio::co_spawn(io_, [this]() -> asio::awaitable<void> { co_await reload(); }, rethrow);
             start_signals();
             return;
         }
@@ -352,7 +357,7 @@ void App::schedule_tick() {
                 co_await run_alerts();
                 schedule_tick();
             },
-            asio::detached);
+            rethrow);
     });
 }
 
