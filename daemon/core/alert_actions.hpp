@@ -1,5 +1,7 @@
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+
 #include <cstdint>
 #include <string>
 
@@ -11,19 +13,21 @@ class Alerter;
 struct Silence;
 
 /// What the HTTP API may do to alerts: read them, acknowledge, silence. Implemented by the App,
-/// which persists each change before it returns. Event loop thread only.
+/// which stores each change (awaiting the writer thread, never blocking on it) before it shows
+/// in alerter(); a change that cannot be stored throws StorageError naming the cause. Event loop
+/// thread only.
 class AlertActions {
 public:
     virtual ~AlertActions() = default;
     virtual const Alerter& alerter() const = 0;
     virtual TimePoint now() const = 0;
-    virtual bool acknowledge(const std::string& fingerprint, const std::string& by, const std::string& comment) = 0;
-    virtual std::int64_t add_silence(Silence silence) = 0;
-    virtual bool expire_silence(std::int64_t id) = 0;
+    virtual boost::asio::awaitable<bool> acknowledge(std::string fingerprint, std::string by, std::string comment) = 0;
+    virtual boost::asio::awaitable<std::int64_t> add_silence(Silence silence) = 0;
+    virtual boost::asio::awaitable<bool> expire_silence(std::int64_t id) = 0;
     /// Moves a test clock (indicatord --test-clock) and runs a tick at once; false otherwise.
-    virtual bool set_clock(TimePoint now) = 0;
+    virtual boost::asio::awaitable<bool> set_clock(TimePoint now) = 0;
     /// Re-reads rules, calendars and tokens like SIGHUP; returns the error, empty on success.
-    virtual std::string reload() = 0;
+    virtual boost::asio::awaitable<std::string> reload() = 0;
 };
 
 }  // namespace indicatord

@@ -120,7 +120,14 @@ void AlertStore::save(const std::vector<AlertState>& changed, const std::vector<
         }
         db_.exec("COMMIT");
     } catch (...) {
-        db_.exec("ROLLBACK");
+        // SQLite may have rolled back already (a full disk does): a ROLLBACK would then fail with
+        // "no transaction is active" and hide the real cause, which is what propagates.
+        if (!sqlite3_get_autocommit(db_.get())) {
+            try {
+                db_.exec("ROLLBACK");
+            } catch (...) {
+            }
+        }
         throw;
     }
 }

@@ -17,8 +17,9 @@ struct OutboxEntry {
     std::string payload;
 };
 
-/// Alert, silence and outbox tables. Writes run on the writer thread (Committer::exclusive);
-/// load() on any thread before the writer starts.
+/// Alert, silence and outbox tables, on the Store's write connection. Threads: the load
+/// methods only before the Committer's writer thread starts (App::run, start-up); every other
+/// method only on the writer thread (work passed to Committer::post / async_run).
 class AlertStore {
 public:
     explicit AlertStore(sqlite::Database& writer);

@@ -99,14 +99,34 @@ bool Alerter::expire_silence(std::int64_t id, TimePoint now) {
     return false;
 }
 
+bool Alerter::expirable(std::int64_t id, TimePoint now) const {
+    for (const auto& s : silences_)
+        if (s.id == id && s.ends_at > now) return true;
+    return false;
+}
+
+std::optional<AlertState> Alerter::acknowledged(const std::string& fp, const std::string& by,
+                                                const std::string& comment, TimePoint now) const {
+    auto it = alerts_.find(fp);
+    if (it == alerts_.end() || it->second.phase == AlertState::Phase::resolved) return std::nullopt;
+    AlertState a = it->second;
+    a.acked_by = by;
+    a.ack_comment = comment;
+    a.acked_at = now;
+    return a;
+}
+
+void Alerter::put(AlertState state) {
+    auto fp = state.fingerprint;
+    alerts_[fp] = std::move(state);
+}
+
 bool Alerter::acknowledge(const std::string& fp, const std::string& by, const std::string& comment, TimePoint now,
                           AlertState* changed) {
-    auto it = alerts_.find(fp);
-    if (it == alerts_.end() || it->second.phase == AlertState::Phase::resolved) return false;
-    it->second.acked_by = by;
-    it->second.ack_comment = comment;
-    it->second.acked_at = now;
-    if (changed) *changed = it->second;
+    auto next = acknowledged(fp, by, comment, now);
+    if (!next) return false;
+    if (changed) *changed = *next;
+    put(std::move(*next));
     return true;
 }
 

@@ -84,7 +84,15 @@ public:
     const std::vector<Silence>& silences() const { return silences_; }
     void add_silence(Silence s) { silences_.push_back(std::move(s)); }
     bool expire_silence(std::int64_t id, TimePoint now);
-    /// Records an acknowledgement; false if there is no such unresolved alert.
+    /// Whether silence `id` exists and has not ended at `now` (what expire_silence would change).
+    bool expirable(std::int64_t id, TimePoint now) const;
+    /// The alert's state once acknowledged, without recording it; nullopt if there is no such
+    /// unresolved alert. The caller persists it, then put()s it.
+    std::optional<AlertState> acknowledged(const std::string& fingerprint, const std::string& by,
+                                           const std::string& comment, TimePoint now) const;
+    /// Replaces one alert's state (one that was persisted).
+    void put(AlertState state);
+    /// Records an acknowledgement at once; false if there is no such unresolved alert.
     bool acknowledge(const std::string& fingerprint, const std::string& by, const std::string& comment,
                      TimePoint now, AlertState* changed);
 

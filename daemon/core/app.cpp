@@ -1,5 +1,7 @@
 #include "app.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include <malloc.h>
@@ -26,6 +28,8 @@
 
 namespace indicatord {
 
+namespace asio = boost::asio;
+
 namespace {
 
 std::vector<std::string> keys_of(const Plan& plan) {
@@ -33,6 +37,12 @@ std::vector<std::string> keys_of(const Plan& plan) {
     keys.reserve(plan.indicators.size());
     for (const auto& i : plan.indicators) keys.push_back(i.key);
     return keys;
+}
+
+// Completion of the loop's own coroutines: an exception leaves io_context::run() as it did
+// when the same work ran in a plain handler (asio::detached would swallow it and stop the tick).
+void rethrow(std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
 }
 
 TimePoint wall_now() {
@@ -68,6 +78,7 @@ int App::run() {
 
     // 2. Storage.
     if (auto parent = config_.database.parent_path(); !parent.empty()) std::filesystem::create_directories(parent);
+    database_lock_ = std::make_unique<DatabaseLock>(config_.database);  // before anything writes
     store_ = std::make_unique<Store>(config_.database);
     store_->register_indicators(keys_of(*plan));
     engine_->load(*store_);
@@ -88,7 +99,10 @@ int App::run() {
                                              });
     if (config_.alerting.smtp.url.empty())
         spdlog::warn("no alerting.smtp configured: email receivers are not notified (webhooks are)");
-    run_alerts();
+    // The first alert pass, on the loop before anything else is on it: run() returns when it is done.
+    asio::co_spawn(io_, run_alerts(), rethrow);
+    io_.run();
+    io_.restart();
 
     // 3. Bind and serve.
     service_ = std::make_unique<Service>(Service::Deps{[this]() -> Engine& { return *engine_; }, *store_,
@@ -98,7 +112,8 @@ int App::run() {
                                                        config_.auth.read_requires_token,
                                                        [this]() -> AlertActions& { return *this; },
                                                        [this]() -> std::shared_ptr<const Engine> { return engine_; },
-                                                       config_.auth.read_scope_unit, config_.auth.read_all_units});
+                                                       config_.auth.read_scope_unit, config_.auth.read_all_units,
+                                                       [this] { return store_->file_problem(); }});
     server_ = std::make_unique<HttpServer>(io_, *service_, *metrics_, config_.http);
     if (config_.tls_cert_file) {
         try {
@@ -151,7 +166,7 @@ void App::start_signals() {
         if (ec) return;
         if (sig == SIGHUP) {
             spdlog::info("received SIGHUP");
-            reload();
+            asio::co_spawn(io_, [this]() -> asio::awaitable<void> { co_await reload(); }, rethrow);
             start_signals();
             return;
         }
@@ -179,7 +194,7 @@ void App::stop() {
     });
 }
 
-std::string App::reload() {
+asio::awaitable<std::string> App::reload() {
     spdlog::info("reloading rules");
     systemd::notify("RELOADING=1");
     try {
@@ -189,7 +204,8 @@ std::string App::reload() {
         // New indicators must exist in the database before values for them are written;
         // the writer thread owns the write connection, so registration goes through it.
         const auto keys = keys_of(*plan);
-        committer_->exclusive([&keys](Store& s) { s.register_indicators(keys); });
+        std::function<void(Store&)> work = [keys](Store& s) { s.register_indicators(keys); };
+        co_await write(std::move(work));
         engine->load(*store_);
         engine_ = std::move(engine);
         tokens_ = rules.tokens;
@@ -206,10 +222,10 @@ std::string App::reload() {
         metrics_->reload_success.Set(0);
         spdlog::error("reload failed, keeping the running configuration: {}", e.what());
         systemd::notify("READY=1");
-        return e.what();
+        co_return e.what();
     }
     systemd::notify("READY=1");
-    return {};
+    co_return std::string();
 }
 
 void App::evaluate_all() {
@@ -243,21 +259,43 @@ DeliverySettings App::delivery_settings(const AlertingConfig& a) {
     return d;
 }
 
-void App::run_alerts() {
+// Callers build `work` in a named variable before co_await: GCC 12 mis-destroys a lambda with
+// init-captures that is a temporary inside a co_await expression (free(): invalid pointer).
+asio::awaitable<void> App::write(std::function<void(Store&)> work) {
+    auto error = co_await async_run(*committer_, std::move(work), asio::use_awaitable);
+    if (!error.empty()) throw StorageError(error);
+}
+
+asio::awaitable<App::AlertsGuard> App::lock_alerts() {
+    co_await alerts_lock_->async_send(boost::system::error_code{}, asio::use_awaitable);
+    co_return AlertsGuard(alerts_lock_);
+}
+
+asio::awaitable<void> App::run_alerts() {
+    auto guard = co_await lock_alerts();
     const auto now = clock_->now();
-    auto step = alerter_->step(*engine_, now);
+    // The step runs on a copy that replaces the Alerter only once its changes are stored; a
+    // failed save leaves the Alerter as the database is, and the next tick tries again.
+    auto next = std::make_unique<Alerter>(*alerter_);
+    auto step = next->step(*engine_, now);
     auto outbox = to_outbox(engine_->plan(), step.receivers, step.digests,
                             config_.alerting.smtp.url.empty() ? std::string() : config_.alerting.smtp.from);
     if (!step.changed.empty() || !outbox.empty()) {
+        std::string error;
         try {
-            committer_->exclusive([&](Store&) { alert_store_->save(step.changed, outbox, wall_now()); });
+            std::function<void(Store&)> work = [this, changed = std::move(step.changed), outbox,
+                                                 at = wall_now()](Store&) { alert_store_->save(changed, outbox, at); };
+            co_await write(std::move(work));
         } catch (const std::exception& e) {
-            spdlog::error("cannot save alert states: {}", e.what());
-            alerter_->load(alert_store_->load_alerts(), alert_store_->load_silences());  // back to what is on disk
-            return;
+            error = e.what();
         }
-        if (!outbox.empty()) deliverer_->wake();
+        if (!error.empty()) {
+            spdlog::error("cannot save alert states: {}", error);
+            co_return;
+        }
     }
+    *alerter_ = std::move(*next);
+    if (!outbox.empty()) deliverer_->wake();
     update_alert_metrics();
 }
 
@@ -267,33 +305,45 @@ void App::update_alert_metrics() {
     metrics_->set_alert_counts(counts);
 }
 
-bool App::acknowledge(const std::string& fingerprint, const std::string& by, const std::string& comment) {
-    AlertState changed;
-    if (!alerter_->acknowledge(fingerprint, by, comment, clock_->now(), &changed)) return false;
-    committer_->exclusive([&](Store&) { alert_store_->save({changed}, {}, wall_now()); });
-    return true;
+// Each change is committed first and reaches the Alerter only once stored: a failed write
+// (StorageError, naming the cause) leaves memory as the database is.
+asio::awaitable<bool> App::acknowledge(std::string fingerprint, std::string by, std::string comment) {
+    auto guard = co_await lock_alerts();
+    auto changed = alerter_->acknowledged(fingerprint, by, comment, clock_->now());
+    if (!changed) co_return false;
+    std::function<void(Store&)> work = [this, a = *changed, at = wall_now()](Store&) { alert_store_->save({a}, {}, at); };
+    co_await write(std::move(work));
+    alerter_->put(std::move(*changed));
+    co_return true;
 }
 
-std::int64_t App::add_silence(Silence s) {
+asio::awaitable<std::int64_t> App::add_silence(Silence s) {
+    auto guard = co_await lock_alerts();
     s.created_at = clock_->now();
-    committer_->exclusive([&](Store&) { s.id = alert_store_->add_silence(s); });
+    auto id = std::make_shared<std::int64_t>(0);
+    std::function<void(Store&)> work = [this, s, id](Store&) { *id = alert_store_->add_silence(s); };
+    co_await write(std::move(work));
+    s.id = *id;
     alerter_->add_silence(s);
-    return s.id;
+    co_return s.id;
 }
 
-bool App::expire_silence(std::int64_t id) {
+asio::awaitable<bool> App::expire_silence(std::int64_t id) {
+    auto guard = co_await lock_alerts();
     const auto now = clock_->now();
-    if (!alerter_->expire_silence(id, now)) return false;
-    committer_->exclusive([&](Store&) { alert_store_->update_silence_end(id, now); });
-    return true;
+    if (!alerter_->expirable(id, now)) co_return false;
+    std::function<void(Store&)> work = [this, id, now](Store&) { alert_store_->update_silence_end(id, now); };
+    co_await write(std::move(work));
+    alerter_->expire_silence(id, now);
+    co_return true;
 }
 
-bool App::set_clock(TimePoint now) {
-    if (!manual_clock_) return false;
+asio::awaitable<bool> App::set_clock(TimePoint now) {
+    if (!manual_clock_) co_return false;
     manual_clock_->set(now);
     evaluate_all();
-    run_alerts();
-    return true;
+    co_await run_alerts();
+    co_return true;
 }
 
 const Alerter& App::alerter() const { return *alerter_; }
@@ -303,9 +353,14 @@ void App::schedule_tick() {
     tick_.expires_after(config_.evaluation_interval);
     tick_.async_wait([this](const boost::system::error_code& ec) {
         if (ec || stopping_) return;
-        evaluate_all();
-        run_alerts();
-        schedule_tick();
+        asio::co_spawn(
+            io_,
+            [this]() -> asio::awaitable<void> {
+                evaluate_all();
+                co_await run_alerts();
+                schedule_tick();
+            },
+            rethrow);
     });
 }
 

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <future>
 
 #include "errors.hpp"
 
@@ -17,7 +16,7 @@ void Committer::submit(std::vector<NewObservation> batch, Done done) {
     {
         std::lock_guard lock(mutex_);
         if (!stopping_) {
-            queue_.push_back(Item{std::move(batch), std::move(done)});
+            queue_.push_back(Item{std::move(batch), std::move(done), {}});
             wake_.notify_one();
             return;
         }
@@ -25,16 +24,16 @@ void Committer::submit(std::vector<NewObservation> batch, Done done) {
     done(CommitResult{"the daemon is shutting down", {}});
 }
 
-void Committer::exclusive(const std::function<void(Store&)>& fn) {
-    std::promise<std::string> done;
-    auto result = done.get_future();
+void Committer::post(Work work, std::function<void(std::string)> done) {
     {
         std::lock_guard lock(mutex_);
-        if (stopping_) throw StorageError("the daemon is shutting down");
-        queue_.push_back(Item{{}, [&done](CommitResult r) { done.set_value(r.error); }, &fn});
-        wake_.notify_one();
+        if (!stopping_) {
+            queue_.push_back(Item{{}, [done](CommitResult r) { done(std::move(r.error)); }, std::move(work)});
+            wake_.notify_one();
+            return;
+        }
     }
-    if (auto error = result.get(); !error.empty()) throw StorageError(error);
+    done("the daemon is shutting down");
 }
 
 void Committer::stop() {
@@ -67,18 +66,24 @@ void Committer::run() {
 }
 
 void Committer::write(std::vector<Item>& items) {
+    // A deleted database file still takes writes (the open descriptor keeps it), and they would
+    // vanish with the daemon: refuse them with the cause.
+    if (auto problem = store_.file_problem(); !problem.empty()) {
+        for (auto& item : items) item.done(CommitResult{problem, {}});
+        return;
+    }
     // Exclusive work runs alone, outside any transaction of ours.
     for (auto& item : items) {
         if (!item.work) continue;
         CommitResult r;
         try {
-            (*item.work)(store_);
+            item.work(store_);
         } catch (const std::exception& e) {
             r.error = e.what();
         }
         item.done(std::move(r));
     }
-    std::erase_if(items, [](const Item& i) { return i.work != nullptr; });
+    std::erase_if(items, [](const Item& i) { return static_cast<bool>(i.work); });
     if (items.empty()) return;
     std::vector<CommitResult> results(items.size());
     try {
@@ -90,6 +95,9 @@ void Committer::write(std::vector<Item>& items) {
                 for (const auto& obs : items[i].batch) results[i].revisions.push_back(store_.append(obs));
                 store_.release_savepoint();
             } catch (const StorageError& e) {
+                // SQLite rolls the whole transaction back on some errors (a full disk): then this
+                // error is every batch's, and ROLLBACK TO would only hide it.
+                if (!store_.in_transaction()) throw;
                 store_.rollback_to_savepoint();
                 results[i] = CommitResult{e.what(), {}};
             }

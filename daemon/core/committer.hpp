@@ -1,9 +1,15 @@
 #pragma once
 
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -24,9 +30,15 @@ struct CommitResult {
 /// them in one transaction (one fsync), each batch in its own savepoint so a failing batch
 /// leaves the others intact. A batch's callback runs on the writer thread after COMMIT
 /// returned, i.e. once its values are durable.
+///
+/// Threads: the writer thread owns the Store's write connection (and every statement prepared
+/// on it, AlertStore's too) from construction to stop(). submit() and post() may be called from
+/// any thread and never block; the event loop awaits their results (async_commit in service.cpp,
+/// async_run below).
 class Committer {
 public:
     using Done = std::function<void(CommitResult)>;
+    using Work = std::function<void(Store&)>;
 
     /// `on_commit` runs on the writer thread after each committed transaction (metrics).
     explicit Committer(Store& store, std::function<void()> on_commit = {});
@@ -36,9 +48,10 @@ public:
 
     /// Thread-safe. After stop(), fails the batch at once.
     void submit(std::vector<NewObservation> batch, Done done);
-    /// Runs `fn` on the writer thread between transactions and waits for it; its exception
-    /// is rethrown here. For rare schema-side work (registering indicators on reload).
-    void exclusive(const std::function<void(Store&)>& fn);
+    /// Queues `work` to run on the writer thread between transactions (rare schema-side work:
+    /// registering indicators on reload, alert and silence rows); `done` runs there after it with
+    /// its error (empty on success). Thread-safe, never blocks. After stop(), fails at once.
+    void post(Work work, std::function<void(std::string error)> done);
     /// Writes what is queued, then joins the thread. Idempotent.
     void stop();
 
@@ -48,7 +61,7 @@ private:
     struct Item {
         std::vector<NewObservation> batch;
         Done done;
-        const std::function<void(Store&)>* work = nullptr;
+        Work work;  ///< set: schema-side work instead of a batch
     };
     void run();
     void write(std::vector<Item>& items);
@@ -62,5 +75,21 @@ private:
     std::uint64_t transactions_ = 0;
     std::thread thread_;
 };
+
+/// Runs `work` on the Committer's writer thread and completes with its error (empty on
+/// success) on the caller's executor: the event loop awaits the writer instead of blocking.
+template <typename Token>
+auto async_run(Committer& committer, Committer::Work work, Token&& token) {
+    return boost::asio::async_initiate<Token, void(std::string)>(
+        [&committer](auto handler, Committer::Work w) {
+            auto ex = boost::asio::prefer(boost::asio::get_associated_executor(handler),
+                                          boost::asio::execution::outstanding_work.tracked);
+            auto h = std::make_shared<decltype(handler)>(std::move(handler));
+            committer.post(std::move(w), [h, ex](std::string error) {
+                boost::asio::post(ex, [h, e = std::move(error)]() mutable { (*h)(std::move(e)); });
+            });
+        },
+        token, std::move(work));
+}
 
 }  // namespace indicatord

@@ -26,6 +26,7 @@
 #include "plan_json.hpp"
 #include "redact.hpp"
 #include "rules.hpp"
+#include "store.hpp"
 
 namespace indicatord {
 
@@ -50,6 +51,10 @@ constexpr const char* kUsage =
     "  silence list CONFIG | silence expire CONFIG ID        manage silences\n"
     "                         (these talk to the running daemon: --url URL, --token-file F or\n"
     "                         INDICATORD_TOKEN)\n"
+    "  backup CONFIG FILE [--database DB] [--force]\n"
+    "                         copy the config's database (or DB) to FILE as one consistent\n"
+    "                         snapshot, also while the daemon runs and writes; refuses an\n"
+    "                         existing FILE unless --force (docs/operations.md, Backups)\n"
     "  token create CONFIG (--unit ID | --admin) --id TOKEN_ID\n"
     "                         add a token to the config's auth.tokens_file (only its hash is\n"
     "                         stored) and print the token once\n";
@@ -419,6 +424,25 @@ int route_command(const std::vector<std::string>& args, std::ostream& out) {
     return 0;
 }
 
+int backup_command(const std::vector<std::string>& args, std::ostream& out) {
+    std::vector<std::string> positional;
+    std::optional<std::filesystem::path> database;
+    bool force = false;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+        if (args[i] == "--force") force = true;
+        else if (args[i] == "--database") {
+            if (i + 1 >= args.size()) throw UsageError("--database needs a value");
+            database = args[++i];
+        } else if (args[i].starts_with("--")) throw UsageError("backup: unknown option '" + args[i] + "'");
+        else positional.push_back(args[i]);
+    }
+    if (positional.size() != 2) throw UsageError("backup needs CONFIG and FILE");
+    const auto from = database ? *database : load_config(positional[0]).database;
+    const auto observations = backup_database(from, positional[1], force);
+    out << "backed up " << from.string() << " to " << positional[1] << " (" << observations << " observations)\n";
+    return 0;
+}
+
 int test_command(const std::vector<std::string>& args, std::ostream& out) {
     if (args.size() < 2) throw UsageError("test needs at least one FILE");
     int failures = 0;
@@ -443,6 +467,7 @@ int ctl_main(const std::vector<std::string>& args, std::ostream& out, std::ostre
         if (!args.empty() && args[0] == "alerts") return alerts_command(args, out, err);
         if (!args.empty() && args[0] == "ack") return ack_command(args, out, err);
         if (!args.empty() && args[0] == "silence") return silence_command(args, out, err);
+        if (!args.empty() && args[0] == "backup") return backup_command(args, out);
         if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help")) {
             out << kUsage;
             return 0;

@@ -24,7 +24,8 @@ class TokenStore;
 class AlertActions;
 
 /// The HTTP API as a function from request to response. It never touches a socket; it runs on
-/// the event loop's thread and suspends only while a batch is being committed.
+/// the event loop's thread and suspends (never blocks) while the writer thread commits a batch,
+/// an alert change or a reload's registrations.
 class Service {
 public:
     struct Deps {
@@ -43,6 +44,8 @@ public:
         /// `auth.read_scope: unit`: unit tokens read only what their unit is responsible for.
         bool read_scope_unit = false;
         std::vector<std::string> read_all_units{};  ///< units whose tokens read everything
+        /// Why the database cannot take writes (Store::file_problem), empty when it can; unset: never.
+        std::function<std::string()> storage_problem;
     };
 
     explicit Service(Deps deps) : d_(std::move(deps)) {}
@@ -73,10 +76,10 @@ private:
     HttpResponse get_values(std::string_view key, const Query& query, const Principal* who) const;
     HttpResponse get_metrics() const;
     HttpResponse list_alerts(const Query& query, const Principal* who) const;
-    HttpResponse acknowledge(std::string_view fingerprint, const HttpRequest& req, const Principal* who);
+    boost::asio::awaitable<HttpResponse> acknowledge(std::string_view fingerprint, const HttpRequest& req, const Principal* who);
     HttpResponse list_silences(const Principal* who) const;
-    HttpResponse add_silence(const HttpRequest& req, const Principal* who);
-    HttpResponse expire_silence(std::string_view id, const Principal* who);
+    boost::asio::awaitable<HttpResponse> add_silence(const HttpRequest& req, const Principal* who);
+    boost::asio::awaitable<HttpResponse> expire_silence(std::string_view id, const Principal* who);
 
     Deps d_;
 };

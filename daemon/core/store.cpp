@@ -1,5 +1,15 @@
 #include "store.hpp"
 
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "errors.hpp"
 
 namespace indicatord {
@@ -136,7 +146,28 @@ Store::Store(const std::filesystem::path& file)
               "WHERE p.indicator = o.indicator AND p.period = o.period)"),
       history_(reader_,
                "SELECT period, revision, value, note, reported_at, reporter FROM observation "
-               "WHERE indicator = ?1 AND (period, revision) > (?2, ?3) ORDER BY period, revision LIMIT ?4") {}
+               "WHERE indicator = ?1 AND (period, revision) > (?2, ?3) ORDER BY period, revision LIMIT ?4") {
+    // The file SQLite has open now; file_problem() compares the path's file with it.
+    struct stat st {};
+    if (::stat(file_.c_str(), &st) != 0)
+        throw StorageError(file_.string() + ": cannot stat the database just opened: " + std::strerror(errno));
+    device_ = st.st_dev;
+    inode_ = st.st_ino;
+}
+
+std::string Store::file_problem() const {
+    struct stat st {};
+    std::string problem;
+    if (::stat(file_.c_str(), &st) != 0)
+        problem = "database file " + file_.string() + " is gone (" + std::strerror(errno) +
+                  "): it was deleted or moved while the daemon runs, and what is written now would be lost; "
+                  "restore it (docs/operations.md, Backups) and restart the daemon";
+    else if (st.st_dev != device_ || st.st_ino != inode_)
+        problem = "database file " + file_.string() +
+                  " was replaced by another file while the daemon runs; restart the daemon to use it";
+    if (!problem.empty() && !problem_logged_.exchange(true)) spdlog::error("{}; refusing writes", problem);
+    return problem;
+}
 
 int Store::schema_version() {
     sqlite::Statement version(reader_, "PRAGMA user_version");
@@ -212,6 +243,121 @@ std::vector<StoredRevision> Store::history(std::string_view key, std::string_vie
                                      std::string(history_.text(5))});
     }
     return out;
+}
+
+std::filesystem::path DatabaseLock::path_for(const std::filesystem::path& database) {
+    return database.string() + ".lock";
+}
+
+DatabaseLock::DatabaseLock(const std::filesystem::path& database) {
+    const auto file = path_for(database);
+    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) throw StorageError(file.string() + ": cannot open the database's lock file: " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        const int err = errno;
+        std::string holder;
+        char buf[32] = {};
+        if (const auto n = ::pread(fd_, buf, sizeof buf - 1, 0); n > 0) holder = std::string(buf, static_cast<std::size_t>(n));
+        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+        ::close(fd_);
+        fd_ = -1;
+        if (err == EWOULDBLOCK)
+            throw StorageError("database " + database.string() + " is in use by another indicatord" +
+                               (holder.empty() ? std::string() : " (pid " + holder + ")") + ", which holds " +
+                               file.string() + "; two daemons on one database would each keep their own view of it. "
+                               "Stop the other one, or give this one its own --database");
+        throw StorageError(file.string() + ": cannot lock: " + std::strerror(err));
+    }
+    const auto pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size()))
+        spdlog::warn("{}: cannot write the pid into the lock file: {}", file.string(), std::strerror(errno));
+}
+
+DatabaseLock::~DatabaseLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock; the file stays (removing it would race a starter)
+}
+
+namespace {
+
+void fsync_path(const std::filesystem::path& p, int flags) {
+    const int fd = ::open(p.c_str(), flags | O_CLOEXEC);
+    if (fd < 0) throw StorageError(p.string() + ": cannot open to fsync: " + std::strerror(errno));
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0) throw StorageError(p.string() + ": fsync failed: " + std::strerror(err));
+}
+
+// Removes a half-written copy (and SQLite's side files) unless released.
+class TempCopy {
+public:
+    explicit TempCopy(std::filesystem::path p) : path_(std::move(p)) { clear(); }
+    ~TempCopy() {
+        if (!released_) clear();
+    }
+    TempCopy(const TempCopy&) = delete;
+    TempCopy& operator=(const TempCopy&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+    void release() { released_ = true; }
+
+private:
+    void clear() {
+        std::error_code ec;
+        for (const char* suffix : {"", "-journal", "-wal", "-shm"})
+            std::filesystem::remove(path_.string() + suffix, ec);
+    }
+    std::filesystem::path path_;
+    bool released_ = false;
+};
+
+}  // namespace
+
+std::int64_t backup_database(const std::filesystem::path& from, const std::filesystem::path& to, bool overwrite) {
+    if (!std::filesystem::exists(from)) throw StorageError(from.string() + ": no such database");
+    if (!overwrite && std::filesystem::exists(to))
+        throw StorageError(to.string() + " exists; refusing to overwrite it (--force replaces it)");
+    auto dir = to.parent_path();
+    if (dir.empty()) dir = ".";
+    TempCopy tmp(dir / ("." + to.filename().string() + ".tmp-" + std::to_string(::getpid())));
+    std::int64_t observations = 0;
+    {
+        // A reader like the daemon's own: WAL lets it read one snapshot while the daemon writes.
+        sqlite::Database src(from, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX);
+        src.exec("PRAGMA query_only=ON");
+        sqlite::Database dst(tmp.path(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+        sqlite3_backup* b = sqlite3_backup_init(dst.get(), "main", src.get(), "main");
+        if (!b) throw StorageError("backup of " + from.string() + ": " + dst.error());
+        // All pages in one step, i.e. in one read transaction: one consistent snapshot. (Steps of
+        // a few pages would restart whenever the daemon commits in between.)
+        int rc = sqlite3_backup_step(b, -1);
+        for (int tries = 0; (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && tries < 100; ++tries) {
+            sqlite3_sleep(50);
+            rc = sqlite3_backup_step(b, -1);
+        }
+        sqlite3_backup_finish(b);
+        if (rc != SQLITE_DONE)
+            throw StorageError("backup of " + from.string() + " failed: " + sqlite3_errstr(rc) + " (" + dst.error() + ")");
+        // The copied header says WAL; a backup is one self-contained file.
+        dst.exec("PRAGMA journal_mode=DELETE");
+        sqlite::Statement check(dst, "PRAGMA quick_check");
+        if (!check.step() || check.text(0) != "ok")
+            throw StorageError("backup of " + from.string() + ": the copy fails its check: " + std::string(check.text(0)));
+        sqlite::Statement count(dst, "SELECT count(*) FROM observation");
+        count.step();
+        observations = count.int64(0);
+    }
+    fsync_path(tmp.path(), O_RDONLY);
+    if (overwrite) {
+        if (::rename(tmp.path().c_str(), to.c_str()) != 0)
+            throw StorageError(to.string() + ": cannot move the copy into place: " + std::strerror(errno));
+    } else if (::renameat2(AT_FDCWD, tmp.path().c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) != 0) {
+        const int err = errno;
+        if (err == EEXIST) throw StorageError(to.string() + " exists; refusing to overwrite it (--force replaces it)");
+        throw StorageError(to.string() + ": cannot move the copy into place: " + std::strerror(err));
+    }
+    tmp.release();
+    fsync_path(dir, O_RDONLY | O_DIRECTORY);
+    return observations;
 }
 
 }  // namespace indicatord

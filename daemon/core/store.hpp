@@ -1,5 +1,8 @@
 #pragma once
 
+#include <sys/types.h>
+
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -35,9 +38,10 @@ struct StoredRevision {
 /// The SQLite file: WAL, synchronous=FULL, foreign keys on, schema migrated at open.
 /// Observations are append-only; the newest revision of a period counts.
 ///
-/// Threads: the write methods (register_indicators, begin/commit/rollback, append) belong to one
-/// thread at a time (the Committer's); the read methods use a second connection and belong to
-/// the event loop's thread.
+/// Threads: the write methods (register_indicators, begin/commit/rollback, append) and writer()
+/// belong to the Committer's writer thread once it runs (to the starting thread before); the
+/// read methods use a second connection and belong to the event loop's thread. file_problem()
+/// and file() may be called from any thread.
 class Store {
 public:
     explicit Store(const std::filesystem::path& file);
@@ -48,6 +52,12 @@ public:
     int schema_version();
     const std::filesystem::path& file() const { return file_; }
 
+    /// Empty while the file opened is still the file at file(); else why not (deleted, or
+    /// replaced by another file). Writes to a deleted file would vanish with the last
+    /// descriptor, so the Committer refuses them. Any thread; costs one stat(2). Logs an
+    /// error the first time it finds a problem.
+    std::string file_problem() const;
+
     void register_indicators(const std::vector<std::string>& keys);
 
     void begin();
@@ -56,6 +66,8 @@ public:
     void savepoint();
     void release_savepoint();
     void rollback_to_savepoint();
+    /// Whether the write connection is inside a transaction (SQLite ends one itself on some errors).
+    bool in_transaction() const { return !sqlite3_get_autocommit(writer_.get()); }
     /// Appends a revision (1 + the newest stored for that indicator and period); returns it.
     int append(const NewObservation& obs);
 
@@ -76,6 +88,9 @@ public:
 private:
 
     std::filesystem::path file_;
+    dev_t device_ = 0;
+    ino_t inode_ = 0;
+    mutable std::atomic<bool> problem_logged_{false};
     sqlite::Database writer_;
     sqlite::Database reader_;
     sqlite::Statement insert_;
@@ -84,5 +99,30 @@ private:
     sqlite::Statement latest_;
     sqlite::Statement history_;
 };
+
+/// The daemon's claim on its database: an exclusive flock(2) on `<database>.lock`, held for the
+/// daemon's life, so a second indicatord on the same database refuses to start instead of
+/// writing beside the first. The file keeps the holder's pid for the message. Readers
+/// (indicatorctl backup, sqlite3) do not take it.
+class DatabaseLock {
+public:
+    /// Throws StorageError naming the lock file and the holder's pid when another process holds it.
+    explicit DatabaseLock(const std::filesystem::path& database);
+    ~DatabaseLock();
+    DatabaseLock(const DatabaseLock&) = delete;
+    DatabaseLock& operator=(const DatabaseLock&) = delete;
+
+    static std::filesystem::path path_for(const std::filesystem::path& database);
+
+private:
+    int fd_ = -1;
+};
+
+/// Copies the database at `from` (which a running daemon may be writing) to `to` as one
+/// consistent snapshot with SQLite's online backup API, in rollback-journal mode so that the
+/// copy is one self-contained file, fsynced, and moved into place only when complete. Refuses
+/// an existing `to` unless `overwrite`. Returns the number of observations in the copy.
+/// Throws StorageError.
+std::int64_t backup_database(const std::filesystem::path& from, const std::filesystem::path& to, bool overwrite);
 
 }  // namespace indicatord

@@ -102,42 +102,42 @@ struct World final : AlertActions {
             .read_requires_token = false,
             .alerts = [this]() -> AlertActions& { return *this; },
             .engine_snapshot = [this]() -> std::shared_ptr<const Engine> { return engine; },
+            .storage_problem = [this] { return store->file_problem(); },
         });
     }
     ~World() override { committer->stop(); }
 
     const Alerter& alerter() const override { return alerter_; }
     TimePoint now() const override { return clock.now(); }
-    bool acknowledge(const std::string& fingerprint, const std::string& by,
-                     const std::string& comment) override {
+    boost::asio::awaitable<bool> acknowledge(std::string fingerprint, std::string by, std::string comment) override {
         AlertState changed;
-        return alerter_.acknowledge(fingerprint, by, comment, clock.now(), &changed);
+        co_return alerter_.acknowledge(fingerprint, by, comment, clock.now(), &changed);
     }
-    std::int64_t add_silence(Silence s) override {
+    boost::asio::awaitable<std::int64_t> add_silence(Silence s) override {
         if (alerter_.silences().size() >= 64)
             alerter_.load({}, {});  // bounded; a database would not be
         s.id = ++next_silence;
         s.created_at = clock.now();
         alerter_.add_silence(s);
-        return s.id;
+        co_return s.id;
     }
-    bool expire_silence(std::int64_t id) override {
-        return alerter_.expire_silence(id, clock.now());
+    boost::asio::awaitable<bool> expire_silence(std::int64_t id) override {
+        co_return alerter_.expire_silence(id, clock.now());
     }
-    bool set_clock(TimePoint t) override {  // as indicatord --test-clock
+    boost::asio::awaitable<bool> set_clock(TimePoint t) override {  // as indicatord --test-clock
         clock.set(t);
         clock_moved = true;
         engine->evaluate_all(t);
         alerter_.step(*engine, t);
-        return true;
+        co_return true;
     }
-    std::string reload()
+    boost::asio::awaitable<std::string> reload()
         override {  // as SIGHUP: a new Engine on the same plan, loaded from the store
         auto fresh = std::make_shared<Engine>(plan, nullptr);
         fresh->load(*store);
         fresh->evaluate_all(clock.now());
         engine = std::move(fresh);
-        return {};
+        co_return std::string();
     }
     /// After an input that moved the clock: back to the start, so inputs do not depend on order.
     void restore_clock() {
