@@ -42,12 +42,18 @@ std::string error_of(const it::Response& r) {
 
 /// The values of every stored revision of `key`, from the API.
 std::multiset<long long> stored_values(const it::Daemon& d, const std::string& key) {
-    auto r = it::http("GET", d.url("/api/v1/indicators/" + key + "/values"));
-    REQUIRE(r.status == 200);
     std::multiset<long long> out;
-    const auto doc = json::parse(r.body);
-    for (const auto& v : doc.at("values").as_array())
-        out.insert(std::llround(v.at("value").to_number<double>()));
+    std::string cursor;  // the history comes in pages
+    do {
+        auto r = it::http("GET", d.url("/api/v1/indicators/" + key + "/values?limit=1000" +
+                                       (cursor.empty() ? "" : "&cursor=" + cursor)));
+        REQUIRE(r.status == 200);
+        const auto doc = json::parse(r.body).as_object();
+        for (const auto& v : doc.at("values").as_array())
+            out.insert(std::llround(v.at("value").to_number<double>()));
+        const auto* next = doc.if_contains("next_cursor");
+        cursor = next ? std::string(next->as_string()) : std::string();
+    } while (!cursor.empty());
     return out;
 }
 
