@@ -2,7 +2,7 @@
 
 #include <unordered_set>
 
-#include "auth.hpp"
+#include "digest.hpp"
 
 namespace indicatord {
 

@@ -81,7 +81,7 @@ int App::run() {
     database_lock_ = std::make_unique<DatabaseLock>(config_.database);  // before anything writes
     store_ = std::make_unique<Store>(config_.database);
     store_->register_indicators(keys_of(*plan));
-    engine_->load(*store_);
+    load_latest(*store_, *engine_);
     evaluate_all();
     alert_store_ = std::make_unique<AlertStore>(store_->writer());
     alerter_ = std::make_unique<Alerter>(config_.alerting);
@@ -206,7 +206,7 @@ asio::awaitable<std::string> App::reload() {
         const auto keys = keys_of(*plan);
         std::function<void(Store&)> work = [keys](Store& s) { s.register_indicators(keys); };
         co_await write(std::move(work));
-        engine->load(*store_);
+        load_latest(*store_, *engine);
         engine_ = std::move(engine);
         tokens_ = rules.tokens;
         alerter_->set_config(config_.alerting);

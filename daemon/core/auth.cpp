@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <regex>
 
+#include "digest.hpp"
 #include "errors.hpp"
 #include "plan.hpp"
 #include "yaml_util.hpp"
@@ -16,20 +17,6 @@ namespace indicatord {
 
 std::string Principal::reporter() const {
     return (admin ? std::string("admin") : "unit:" + unit) + " token:" + token_id;
-}
-
-std::string sha256_hex(std::string_view data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(len * 2);
-    for (unsigned i = 0; i < len; ++i) {
-        out.push_back(hex[digest[i] >> 4]);
-        out.push_back(hex[digest[i] & 15]);
-    }
-    return out;
 }
 
 namespace {

@@ -54,9 +54,6 @@ private:
     std::vector<std::string> warnings_;
 };
 
-/// Lower-case hex SHA-256 (OpenSSL EVP).
-std::string sha256_hex(std::string_view data);
-
 /// Whether `who` may report values of `indicator` (and acknowledge its alerts): admins always;
 /// a unit when it is the indicator's lead unit (its own joint lead, in a 分别牵头 task) or one
 /// of the indicator's `writers` (from the plan). Co-units and the other joint leads may not.

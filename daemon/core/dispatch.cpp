@@ -1,8 +1,6 @@
 #include "dispatch.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
+#include "digest.hpp"
 #include "notify_format.hpp"
 
 namespace indicatord {
@@ -38,14 +36,7 @@ std::vector<OutboxEntry> to_outbox(const Plan& plan, const std::vector<ReceiverR
 }
 
 std::string feishu_sign(const std::string& secret, std::int64_t timestamp_s) {
-    const std::string key = std::to_string(timestamp_s) + "\n" + secret;
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), nullptr, 0, mac, &len);
-    std::string out(4 * ((len + 2) / 3), '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), mac, static_cast<int>(len));
-    out.resize(static_cast<std::size_t>(n));
-    return out;
+    return base64(hmac_sha256(std::to_string(timestamp_s) + "\n" + secret, ""));
 }
 
 }  // namespace indicatord

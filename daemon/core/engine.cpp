@@ -45,20 +45,12 @@ Engine::Engine(std::shared_ptr<const Plan> plan, std::shared_ptr<const WorkCalen
     }
 }
 
-void Engine::load(Store& store) {
-    std::size_t loaded = 0, skipped = 0;
-    store.for_each_latest([&](std::string_view key, std::string_view period, double value, int revision,
-                              TimePoint at) {
-        const long i = plan_->index_of(key);
-        auto p = parse_period(period);
-        if (i < 0 || !p) {
-            ++skipped;
-            return;
-        }
-        series_[static_cast<std::size_t>(i)].put(Observation{*p, value, revision, at});
-        ++loaded;
-    });
-    spdlog::info("loaded {} stored period values ({} of indicators not in the plan)", loaded, skipped);
+bool Engine::restore(std::string_view key, std::string_view period, double value, int revision, TimePoint at) {
+    const long i = plan_->index_of(key);
+    auto p = parse_period(period);
+    if (i < 0 || !p) return false;
+    series_[static_cast<std::size_t>(i)].put(Observation{*p, value, revision, at});
+    return true;
 }
 
 void Engine::record(std::size_t i, const Observation& obs) {

@@ -6,7 +6,6 @@
 
 #include "evaluate.hpp"
 #include "plan.hpp"
-#include "store.hpp"
 
 namespace indicatord {
 
@@ -23,9 +22,9 @@ public:
     const DueDates& dues() const { return *dues_; }
     const WorkCalendar* calendar() const { return calendar_.get(); }
 
-    /// Reads the newest revision of every period from the store (values of indicators the plan
-    /// no longer has are skipped).
-    void load(Store& store);
+    /// Restores a stored value (the newest revision of its period) at start-up or reload; false
+    /// when the plan has no such indicator or the period does not parse (the value is skipped).
+    bool restore(std::string_view key, std::string_view period, double value, int revision, TimePoint at);
     /// Records a committed value (the newest revision of its period).
     void record(std::size_t indicator, const Observation& obs);
     /// Records a re-report as the next revision of its period (simulations: replay, rule tests).

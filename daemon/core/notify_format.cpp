@@ -3,7 +3,6 @@
 #include "yaml_util.hpp"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -16,7 +15,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "auth.hpp"
+#include "digest.hpp"
 #include "json_text.hpp"
 
 namespace indicatord {
@@ -170,27 +169,6 @@ std::string_view utf8_prefix(std::string_view s, std::size_t max) {
     std::size_t n = max;
     while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
     return s.substr(0, n);
-}
-
-std::string base64(std::string_view data) {
-    std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(data.data()),
-                                  static_cast<int>(data.size()));
-    out.resize(static_cast<std::size_t>(n));
-    return out;
-}
-
-std::string hmac_sha256(std::string_view key, std::string_view message) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    static const unsigned char empty = 0;
-    const auto* msg =
-        message.empty() ? &empty : reinterpret_cast<const unsigned char*>(message.data());
-    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), msg, message.size(), digest,
-              &len))
-        throw std::runtime_error("HMAC-SHA256 failed");
-    return std::string(reinterpret_cast<const char*>(digest), len);
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters (like Python's quote(s, safe='')).

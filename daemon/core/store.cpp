@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "engine.hpp"
 #include "errors.hpp"
 
 namespace indicatord {
@@ -358,6 +359,14 @@ std::int64_t backup_database(const std::filesystem::path& from, const std::files
     tmp.release();
     fsync_path(dir, O_RDONLY | O_DIRECTORY);
     return observations;
+}
+
+std::size_t load_latest(Store& store, Engine& engine) {
+    std::size_t loaded = 0, skipped = 0;
+    store.for_each_latest([&](std::string_view key, std::string_view period, double value, int revision,
+                              TimePoint at) { ++(engine.restore(key, period, value, revision, at) ? loaded : skipped); });
+    spdlog::info("loaded {} stored period values ({} of indicators not in the plan)", loaded, skipped);
+    return loaded;
 }
 
 }  // namespace indicatord

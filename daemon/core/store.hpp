@@ -125,4 +125,10 @@ private:
 /// Throws StorageError.
 std::int64_t backup_database(const std::filesystem::path& from, const std::filesystem::path& to, bool overwrite);
 
+class Engine;
+
+/// Puts the newest stored revision of every period into `engine` (start-up and reload); values
+/// of indicators the plan no longer has are skipped. Returns the number restored.
+std::size_t load_latest(Store& store, Engine& engine);
+
 }  // namespace indicatord

@@ -30,6 +30,7 @@
 #include "alert_actions.hpp"
 #include "alerts.hpp"
 #include "auth.hpp"
+#include "digest.hpp"
 #include "clock.hpp"
 #include "committer.hpp"
 #include "engine.hpp"
@@ -82,7 +83,7 @@ struct World final : AlertActions {
         store->register_indicators(keys);
         committer = std::make_unique<Committer>(*store);
         engine = std::make_shared<Engine>(plan, nullptr);
-        engine->load(*store);
+        load_latest(*store, *engine);
         engine->evaluate_all(clock.now());
         alerter_.step(*engine, clock.now());  // overdue and at-risk alerts to list and acknowledge
         const auto tokens_file = fuzz::scratch_dir() / "tokens.yaml";
@@ -134,7 +135,7 @@ struct World final : AlertActions {
     boost::asio::awaitable<std::string> reload()
         override {  // as SIGHUP: a new Engine on the same plan, loaded from the store
         auto fresh = std::make_shared<Engine>(plan, nullptr);
-        fresh->load(*store);
+        load_latest(*store, *fresh);
         fresh->evaluate_all(clock.now());
         engine = std::move(fresh);
         co_return std::string();

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace indicatord {
+
+/// Lower-case hex SHA-256 (OpenSSL EVP): token hashes, fingerprints, idempotency keys.
+std::string sha256_hex(std::string_view data);
+/// Raw HMAC-SHA256 of `message` under `key` (the robots' signed URLs).
+std::string hmac_sha256(std::string_view key, std::string_view message);
+/// Standard Base64 with padding, no line breaks.
+std::string base64(std::string_view data);
+
+}  // namespace indicatord
