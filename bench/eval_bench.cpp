@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "calendar.hpp"
-#include "engine.hpp"
-#include "metrics.hpp"
+#include "model/calendar.hpp"
+#include "eval/engine.hpp"
+#include "http/metrics.hpp"
 
 using namespace indicatord;
 

@@ -12,7 +12,7 @@ build_pkgs=(
   libmuparser-dev libcsv-dev libssl-dev
 )
 test_pkgs=(prometheus prometheus-pushgateway python3-aiosmtpd curl wrk systemd dpkg-dev
-           clang-14 libclang-rt-14-dev llvm-14)  # the last three: scripts/fuzz.sh (libFuzzer, llvm-symbolizer)
+           clang-14 libclang-rt-14-dev llvm-14 clang-format)  # clang-14, libclang-rt, llvm: scripts/fuzz.sh; clang-format: test.sh
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi

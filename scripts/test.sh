@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command, and what CI runs (.ci/run): installs what is missing (build tools
 # and the real test peers: prometheus, promtool, pushgateway, aiosmtpd, curl, clang), then
+#   0. checks that every C++ source follows .clang-format (clang-format --dry-run -Werror);
 #   1. builds everything (build/) and runs the whole suite with CTest;
 #      then smoke-runs every benchmark of bench/ for about a second each (bench/smoke.sh);
 #   2. builds with ASan+UBSan (build-asan/) and runs the whole suite again;
@@ -22,6 +23,9 @@ done
 bash scripts/install-deps.sh --test
 jobs=$(nproc)
 step() { printf '\n=== %s (%s)\n' "$1" "$(date +%T)"; }
+
+step "format (.clang-format)"
+git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror
 
 step "build and test"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

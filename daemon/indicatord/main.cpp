@@ -4,10 +4,10 @@
 
 #include <iostream>
 
-#include "app.hpp"
-#include "cli.hpp"
-#include "errors.hpp"
-#include "rules.hpp"
+#include "app/app.hpp"
+#include "app/cli.hpp"
+#include "util/errors.hpp"
+#include "app/rules.hpp"
 
 int main(int argc, char** argv) {
     using namespace indicatord;

@@ -9,8 +9,8 @@
 #include <string>
 #include <typeinfo>
 
-#include "config.hpp"
-#include "errors.hpp"
+#include "config/config.hpp"
+#include "util/errors.hpp"
 #include "fuzz_util.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

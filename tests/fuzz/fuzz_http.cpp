@@ -27,18 +27,18 @@
 #include <string_view>
 #include <typeinfo>
 
-#include "alert_actions.hpp"
-#include "alerts.hpp"
-#include "auth.hpp"
-#include "digest.hpp"
-#include "clock.hpp"
-#include "committer.hpp"
-#include "engine.hpp"
+#include "alerts/alert_actions.hpp"
+#include "alerts/alerts.hpp"
+#include "config/auth.hpp"
+#include "util/digest.hpp"
+#include "model/clock.hpp"
+#include "store/committer.hpp"
+#include "eval/engine.hpp"
 #include "fuzz_util.hpp"
-#include "http_types.hpp"
-#include "metrics.hpp"
-#include "service.hpp"
-#include "store.hpp"
+#include "http/http_types.hpp"
+#include "http/metrics.hpp"
+#include "http/service.hpp"
+#include "store/store.hpp"
 
 namespace {
 

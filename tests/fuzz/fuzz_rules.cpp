@@ -13,10 +13,10 @@
 #include <string>
 #include <typeinfo>
 
-#include "engine.hpp"
-#include "errors.hpp"
+#include "eval/engine.hpp"
+#include "util/errors.hpp"
 #include "fuzz_util.hpp"
-#include "plan_json.hpp"
+#include "http/plan_json.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace indicatord;

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "plan.hpp"
+#include "model/plan.hpp"
 
 namespace fuzz {
 

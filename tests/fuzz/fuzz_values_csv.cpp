@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "csv_import.hpp"
+#include "eval/csv_import.hpp"
 #include "fuzz_util.hpp"
 
 namespace {

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "fuzz_util.hpp"
-#include "ingest.hpp"
+#include "eval/ingest.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace indicatord;

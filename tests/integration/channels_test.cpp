@@ -1,6 +1,6 @@
 // Delivery channels against real receivers started here: an aiosmtpd SMTP server
 // (receivers/smtp_sink.py) and a python http.server webhook receiver (receivers/http_sink.py).
-#include "channels.hpp"
+#include "notify/channels.hpp"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>

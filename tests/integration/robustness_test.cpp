@@ -33,7 +33,7 @@
 #include <vector>
 
 #include "harness.hpp"
-#include "sqlite.hpp"
+#include "store/sqlite.hpp"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;

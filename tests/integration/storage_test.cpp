@@ -18,7 +18,7 @@
 #include <thread>
 
 #include "harness.hpp"
-#include "sqlite.hpp"
+#include "store/sqlite.hpp"
 
 namespace json = boost::json;
 namespace fs = std::filesystem;

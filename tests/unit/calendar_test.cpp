@@ -1,9 +1,9 @@
-#include "calendar.hpp"
+#include "model/calendar.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 
-#include "errors.hpp"
+#include "util/errors.hpp"
 #include "test_util.hpp"
 
 using namespace indicatord;

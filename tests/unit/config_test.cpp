@@ -2,10 +2,10 @@
 
 #include <fstream>
 
-#include "cli.hpp"
+#include "app/cli.hpp"
 #include "test_util.hpp"
-#include "config.hpp"
-#include "errors.hpp"
+#include "config/config.hpp"
+#include "util/errors.hpp"
 
 using namespace indicatord;
 

@@ -1,4 +1,4 @@
-#include "csv_import.hpp"
+#include "eval/csv_import.hpp"
 
 #include <date/date.h>
 

@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "clock.hpp"
-#include "engine.hpp"
-#include "evaluate.hpp"
+#include "model/clock.hpp"
+#include "eval/engine.hpp"
+#include "eval/evaluate.hpp"
 #include "test_util.hpp"
 
 using namespace indicatord;

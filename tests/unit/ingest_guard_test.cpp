@@ -8,12 +8,12 @@
 #include <map>
 #include <sstream>
 
-#include "auth.hpp"
-#include "csv_import.hpp"
-#include "errors.hpp"
-#include "ingest.hpp"
-#include "json_parse.hpp"
-#include "rule_test.hpp"
+#include "config/auth.hpp"
+#include "eval/csv_import.hpp"
+#include "util/errors.hpp"
+#include "eval/ingest.hpp"
+#include "util/json_parse.hpp"
+#include "app/rule_checks.hpp"
 #include "test_util.hpp"
 
 using namespace indicatord;

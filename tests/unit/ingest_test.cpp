@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "http_types.hpp"
-#include "ingest.hpp"
-#include "json_text.hpp"
+#include "http/http_types.hpp"
+#include "eval/ingest.hpp"
+#include "util/json_text.hpp"
 #include "test_util.hpp"
 
 using namespace indicatord;

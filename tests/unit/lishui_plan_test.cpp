@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "plan.hpp"
-#include "plan_json.hpp"
+#include "model/plan.hpp"
+#include "http/plan_json.hpp"
 
 using namespace indicatord;
 

@@ -3,8 +3,8 @@
 #include <map>
 #include <sstream>
 
-#include "engine.hpp"
-#include "metrics.hpp"
+#include "eval/engine.hpp"
+#include "http/metrics.hpp"
 #include "test_util.hpp"
 
 using namespace indicatord;

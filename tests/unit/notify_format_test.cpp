@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "notify_format.hpp"
+#include "notify/notify_format.hpp"
 #include "test_util.hpp"
 
 using namespace indicatord;

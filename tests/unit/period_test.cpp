@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "period.hpp"
+#include "model/period.hpp"
 
 using namespace indicatord;
 using namespace date::literals;

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "errors.hpp"
-#include "plan.hpp"
+#include "util/errors.hpp"
+#include "model/plan.hpp"
 #include "test_util.hpp"
 
 using namespace indicatord;

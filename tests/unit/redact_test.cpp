@@ -1,10 +1,10 @@
-#include "redact.hpp"
+#include "util/redact.hpp"
 
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "errors.hpp"
-#include "plan.hpp"
+#include "util/errors.hpp"
+#include "model/plan.hpp"
 #include "test_util.hpp"
 
 using indicatord::redact_url;

@@ -3,9 +3,9 @@
 #include <map>
 #include <thread>
 
-#include "committer.hpp"
-#include "errors.hpp"
-#include "store.hpp"
+#include "store/committer.hpp"
+#include "util/errors.hpp"
+#include "store/store.hpp"
 #include "test_util.hpp"
 
 using namespace indicatord;

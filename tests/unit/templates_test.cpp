@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "errors.hpp"
-#include "notify_format.hpp"
+#include "util/errors.hpp"
+#include "notify/notify_format.hpp"
 #include "test_util.hpp"
 
 using namespace indicatord;

@@ -1,0 +1,151 @@
+#include "alerts/alert_store.hpp"
+
+#include <boost/json.hpp>
+
+#include "util/errors.hpp"
+#include "util/json_text.hpp"
+
+namespace indicatord {
+
+namespace {
+
+std::int64_t ms(TimePoint t) { return t.time_since_epoch().count(); }
+TimePoint tp(std::int64_t v) { return TimePoint(std::chrono::milliseconds(v)); }
+
+void bind_opt(sqlite::Statement& s, int i, const std::optional<TimePoint>& t) {
+    if (t) s.bind(i, ms(*t));
+    else s.bind_null(i);
+}
+
+std::optional<TimePoint> opt(sqlite::Statement& s, int col) {
+    if (s.is_null(col)) return std::nullopt;
+    return tp(s.int64(col));
+}
+
+}  // namespace
+
+AlertStore::AlertStore(sqlite::Database& writer)
+    : db_(writer),
+      upsert_alert_(writer,
+                    "INSERT OR REPLACE INTO alert (fingerprint, indicator, kind, phase, period, started_at, firing_at, "
+                    "resolved_at, last_notified_at, resolved_notified, escalation_level, acked_by, ack_comment, acked_at) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+      insert_outbox_(writer,
+                     "INSERT OR IGNORE INTO outbox (receiver, channel, target, secret_file, idempotency_key, payload, "
+                     "created_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?)") {}
+
+std::vector<AlertState> AlertStore::load_alerts() {
+    sqlite::Statement q(db_,
+                        "SELECT fingerprint, indicator, kind, phase, period, started_at, firing_at, resolved_at, "
+                        "last_notified_at, resolved_notified, escalation_level, acked_by, ack_comment, acked_at FROM alert");
+    std::vector<AlertState> out;
+    while (q.step()) {
+        AlertState a;
+        a.fingerprint = q.text(0);
+        a.indicator = q.text(1);
+        a.kind = parse_alert_kind(q.text(2)).value_or(AlertKind::overdue);
+        const auto phase = q.text(3);
+        a.phase = phase == "firing" ? AlertState::Phase::firing
+                  : phase == "resolved" ? AlertState::Phase::resolved
+                                        : AlertState::Phase::pending;
+        a.period = q.text(4);
+        a.started_at = tp(q.int64(5));
+        a.firing_at = opt(q, 6);
+        a.resolved_at = opt(q, 7);
+        a.last_notified_at = opt(q, 8);
+        a.resolved_notified = q.int64(9) != 0;
+        a.escalation_level = static_cast<int>(q.int64(10));
+        a.acked_by = q.text(11);
+        a.ack_comment = q.text(12);
+        a.acked_at = opt(q, 13);
+        out.push_back(std::move(a));
+    }
+    return out;
+}
+
+std::vector<Silence> AlertStore::load_silences() {
+    sqlite::Statement q(db_, "SELECT id, matchers, starts_at, ends_at, author, comment, created_at FROM silence");
+    std::vector<Silence> out;
+    while (q.step()) {
+        Silence s;
+        s.id = q.int64(0);
+        boost::system::error_code ec;
+        auto m = boost::json::parse(q.text(1), ec);
+        if (!ec && m.is_object())
+            for (const auto& kv : m.as_object())
+                if (kv.value().is_string()) s.matchers[kv.key()] = kv.value().as_string();
+        s.starts_at = tp(q.int64(2));
+        s.ends_at = tp(q.int64(3));
+        s.author = q.text(4);
+        s.comment = q.text(5);
+        s.created_at = tp(q.int64(6));
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+void AlertStore::save(const std::vector<AlertState>& changed, const std::vector<OutboxEntry>& outbox, TimePoint wall_now) {
+    if (changed.empty() && outbox.empty()) return;
+    db_.exec("BEGIN IMMEDIATE");
+    try {
+        for (const auto& a : changed) {
+            sqlite::Reset r(upsert_alert_);
+            upsert_alert_.bind(1, a.fingerprint)
+                .bind(2, a.indicator)
+                .bind(3, to_string(a.kind))
+                .bind(4, to_string(a.phase))
+                .bind(5, a.period)
+                .bind(6, ms(a.started_at));
+            bind_opt(upsert_alert_, 7, a.firing_at);
+            bind_opt(upsert_alert_, 8, a.resolved_at);
+            bind_opt(upsert_alert_, 9, a.last_notified_at);
+            upsert_alert_.bind(10, static_cast<std::int64_t>(a.resolved_notified))
+                .bind(11, static_cast<std::int64_t>(a.escalation_level))
+                .bind(12, a.acked_by)
+                .bind(13, a.ack_comment);
+            bind_opt(upsert_alert_, 14, a.acked_at);
+            upsert_alert_.step();
+        }
+        for (const auto& o : outbox) {
+            sqlite::Reset r(insert_outbox_);
+            insert_outbox_.bind(1, o.receiver)
+                .bind(2, o.channel)
+                .bind(3, o.target)
+                .bind(4, o.secret_file)
+                .bind(5, o.idempotency_key)
+                .bind(6, o.payload)
+                .bind(7, ms(wall_now))
+                .bind(8, ms(wall_now));
+            insert_outbox_.step();
+        }
+        db_.exec("COMMIT");
+    } catch (...) {
+        // SQLite may have rolled back already (a full disk does): a ROLLBACK would then fail with
+        // "no transaction is active" and hide the real cause, which is what propagates.
+        if (!sqlite3_get_autocommit(db_.get())) {
+            try {
+                db_.exec("ROLLBACK");
+            } catch (...) {
+            }
+        }
+        throw;
+    }
+}
+
+std::int64_t AlertStore::add_silence(const Silence& s) {
+    boost::json::object m;
+    for (const auto& [k, v] : s.matchers) m[k] = v;
+    sqlite::Statement q(db_,
+                        "INSERT INTO silence (matchers, starts_at, ends_at, author, comment, created_at) VALUES (?,?,?,?,?,?)");
+    q.bind(1, json_text(m)).bind(2, ms(s.starts_at)).bind(3, ms(s.ends_at)).bind(4, s.author).bind(5, s.comment).bind(6, ms(s.created_at));
+    q.step();
+    return sqlite3_last_insert_rowid(db_.get());
+}
+
+void AlertStore::update_silence_end(std::int64_t id, TimePoint ends_at) {
+    sqlite::Statement q(db_, "UPDATE silence SET ends_at = ? WHERE id = ?");
+    q.bind(1, ms(ends_at)).bind(2, id);
+    q.step();
+}
+
+}  // namespace indicatord

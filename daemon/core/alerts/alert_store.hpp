@@ -1,0 +1,42 @@
+#pragma once
+
+#include <vector>
+
+#include "alerts/alerts.hpp"
+#include "store/sqlite.hpp"
+
+namespace indicatord {
+
+/// A notification ready for the outbox: rendered payload for one channel and target.
+struct OutboxEntry {
+    std::string receiver;
+    std::string channel;  ///< email | generic | dingtalk | wecom | feishu
+    std::string target;   ///< email address or webhook URL
+    std::string secret_file;
+    std::string idempotency_key;
+    std::string payload;
+};
+
+/// Alert, silence and outbox tables, on the Store's write connection. Threads: the load
+/// methods only before the Committer's writer thread starts (App::run, start-up); every other
+/// method only on the writer thread (work passed to Committer::post / async_run).
+class AlertStore {
+public:
+    explicit AlertStore(sqlite::Database& writer);
+
+    std::vector<AlertState> load_alerts();
+    std::vector<Silence> load_silences();
+
+    /// In one transaction: the changed alert states and the notifications they queue.
+    void save(const std::vector<AlertState>& changed, const std::vector<OutboxEntry>& outbox, TimePoint wall_now);
+    /// Inserts a silence; returns its id.
+    std::int64_t add_silence(const Silence& s);
+    void update_silence_end(std::int64_t id, TimePoint ends_at);
+
+private:
+    sqlite::Database& db_;
+    sqlite::Statement upsert_alert_;
+    sqlite::Statement insert_outbox_;
+};
+
+}  // namespace indicatord

@@ -1,0 +1,336 @@
+#include "alerts/alerts.hpp"
+
+#include <unordered_set>
+
+#include "util/digest.hpp"
+
+namespace indicatord {
+
+std::string_view to_string(AlertKind kind) {
+    switch (kind) {
+        case AlertKind::reminder: return "reminder";
+        case AlertKind::overdue: return "overdue";
+        case AlertKind::at_risk: return "at_risk";
+        case AlertKind::missed: return "missed";
+    }
+    return "overdue";
+}
+
+std::optional<AlertKind> parse_alert_kind(std::string_view t) {
+    for (auto k : {AlertKind::reminder, AlertKind::overdue, AlertKind::at_risk, AlertKind::missed})
+        if (to_string(k) == t) return k;
+    return std::nullopt;
+}
+
+std::string_view to_string(AlertState::Phase p) {
+    switch (p) {
+        case AlertState::Phase::pending: return "pending";
+        case AlertState::Phase::firing: return "firing";
+        case AlertState::Phase::resolved: return "resolved";
+    }
+    return "pending";
+}
+
+bool Silence::matches(const std::map<std::string, std::string>& labels) const {
+    for (const auto& [k, v] : matchers) {
+        auto it = labels.find(k);
+        if (it == labels.end() || it->second != v) return false;
+    }
+    return true;
+}
+
+std::vector<std::pair<ReceiverRef, std::string>> route(const Plan& plan, const Indicator& ind,
+                                                       const AlertingConfig& config, bool escalation) {
+    std::vector<std::pair<ReceiverRef, std::string>> out;
+    auto add_unit = [&](const std::string& id, const char* why) {
+        const Unit* u = plan.find_unit(id);
+        if (!u) return;
+        for (std::size_t i = 0; i < u->receivers.size(); ++i) {
+            ReceiverRef r{id, i};
+            bool seen = false;
+            for (auto& [x, w] : out) seen = seen || x.key() == r.key();
+            if (!seen) out.emplace_back(r, why);
+        }
+    };
+    if (escalation) {
+        if (!config.escalation_unit.empty()) add_unit(config.escalation_unit, "escalation");
+        return out;
+    }
+    add_unit(ind.lead_unit, "lead");
+    if (ind.notify_co)
+        if (const Task* t = plan.find_task(ind.task))
+            for (const auto& c : t->co) add_unit(c, "co");
+    return out;
+}
+
+std::string Alerter::fingerprint(const std::string& plan, const std::string& indicator, AlertKind kind) {
+    return sha256_hex(plan + "\x1f" + indicator + "\x1f" + std::string(to_string(kind))).substr(0, 16);
+}
+
+std::map<std::string, std::string> Alerter::labels(const Plan& plan, const Indicator& ind, AlertKind kind) {
+    static const char* severity[] = {"info", "warning", "warning", "critical"};
+    return {{"alertname", "indicator_" + std::string(to_string(kind))},
+            {"plan", plan.id},
+            {"task", std::to_string(ind.task)},
+            {"indicator", ind.key},
+            {"lead_unit", ind.lead_unit},
+            {"kind", std::string(to_string(kind))},
+            {"severity", severity[static_cast<int>(kind)]}};
+}
+
+void Alerter::load(std::vector<AlertState> alerts, std::vector<Silence> silences) {
+    alerts_.clear();
+    for (auto& a : alerts) alerts_[a.fingerprint] = std::move(a);
+    silences_ = std::move(silences);
+}
+
+bool Alerter::silenced(const std::map<std::string, std::string>& labels, TimePoint now) const {
+    for (const auto& s : silences_)
+        if (s.active(now) && s.matches(labels)) return true;
+    return false;
+}
+
+bool Alerter::expire_silence(std::int64_t id, TimePoint now) {
+    for (auto& s : silences_)
+        if (s.id == id && s.ends_at > now) {
+            s.ends_at = now;
+            return true;
+        }
+    return false;
+}
+
+bool Alerter::expirable(std::int64_t id, TimePoint now) const {
+    for (const auto& s : silences_)
+        if (s.id == id && s.ends_at > now) return true;
+    return false;
+}
+
+std::optional<AlertState> Alerter::acknowledged(const std::string& fp, const std::string& by,
+                                                const std::string& comment, TimePoint now) const {
+    auto it = alerts_.find(fp);
+    if (it == alerts_.end() || it->second.phase == AlertState::Phase::resolved) return std::nullopt;
+    AlertState a = it->second;
+    a.acked_by = by;
+    a.ack_comment = comment;
+    a.acked_at = now;
+    return a;
+}
+
+void Alerter::put(AlertState state) {
+    auto fp = state.fingerprint;
+    alerts_[fp] = std::move(state);
+}
+
+bool Alerter::acknowledge(const std::string& fp, const std::string& by, const std::string& comment, TimePoint now,
+                          AlertState* changed) {
+    auto next = acknowledged(fp, by, comment, now);
+    if (!next) return false;
+    if (changed) *changed = *next;
+    put(std::move(*next));
+    return true;
+}
+
+namespace {
+
+std::string fmt(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
+// The first period of the plan year without a value whose reminder window [remind, due) holds now.
+std::optional<Period> reminder_period(const Engine& e, const Indicator& ind, const Series& s, TimePoint now) {
+    if (ind.derived() || ind.schedule.remind.days <= 0) return std::nullopt;
+    for (const auto& p : periods_of_year(ind.schedule.cadence, e.plan().year)) {
+        if (s.at(p)) continue;
+        const auto due = e.dues().due(p, ind.schedule);
+        if (now >= due) continue;
+        if (e.dues().remind(p, ind.schedule) <= now) return p;
+        return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+AlertItem Alerter::item(const Engine& engine, const AlertState& a, TimePoint now) const {
+    const auto& plan = engine.plan();
+    const auto& ind = *plan.find_indicator(a.indicator);
+    const auto idx = static_cast<std::size_t>(plan.index_of(a.indicator));
+    const auto& ev = engine.evaluation(idx);
+    AlertItem it;
+    it.fingerprint = a.fingerprint;
+    it.firing = a.phase != AlertState::Phase::resolved;
+    it.kind = a.kind;
+    it.starts_at = a.firing_at.value_or(a.started_at);
+    if (!it.firing) it.ends_at = a.resolved_at;
+    it.labels = labels(plan, ind, a.kind);
+    auto& an = it.annotations;
+    an["indicator_name"] = ind.name;
+    an["summary"] = describe(ind, ev);
+    an["status"] = std::string(to_string(ev.status));
+    if (const Task* t = plan.find_task(ind.task)) {
+        an["task_text"] = t->text;
+        std::string units;
+        for (const auto& l : t->leads)
+            if (const Unit* u = plan.find_unit(l)) units += (units.empty() ? "" : "、") + u->name;
+        if (!t->co.empty()) {
+            std::string co;
+            for (const auto& c : t->co)
+                if (const Unit* u = plan.find_unit(c)) co += (co.empty() ? "" : "、") + u->name;
+            units += ";协办:" + co;
+        }
+        an["units"] = units;
+    }
+    if (ev.value) an["value"] = fmt(*ev.value) + ind.measure;
+    if (ev.target) {
+        std::string op = ">=";
+        if (const auto* t = std::get_if<rule::Threshold>(&ind.rule)) op = std::string(to_string(t->op));
+        else if (const auto* b = std::get_if<rule::Baseline>(&ind.rule)) op = std::string(to_string(b->op));
+        else if (const auto* r = std::get_if<rule::Rank>(&ind.rule)) op = std::string(to_string(r->op));
+        if (op == ">=") op = "≥";
+        else if (op == "<=") op = "≤";
+        an["target"] = op + " " + fmt(*ev.target) + ind.measure;
+    }
+    if (!a.period.empty()) {
+        an["period"] = a.period;
+        if (auto p = parse_period(a.period); p && (a.kind == AlertKind::overdue || a.kind == AlertKind::reminder)) {
+            an["due"] = date::format("%F", engine.dues().due_day(*p, ind.schedule));
+            const auto due = engine.dues().due(*p, ind.schedule);
+            if (now > due) an["overdue_by"] = std::to_string(std::chrono::duration_cast<date::days>(now - due).count() + 1);
+        }
+    }
+    an["description"] = "任务" + std::to_string(ind.task) + " " + ind.name + "(" + ind.key + "): " + an["summary"];
+    return it;
+}
+
+Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
+    Step out;
+    const auto& plan = engine.plan();
+    std::unordered_set<std::string> active;
+    auto raise = [&](const Indicator& ind, AlertKind kind, const std::string& period) {
+        const auto fp = fingerprint(plan.id, ind.key, kind);
+        active.insert(fp);
+        auto it = alerts_.find(fp);
+        if (it == alerts_.end() || it->second.phase == AlertState::Phase::resolved) {
+            AlertState a;
+            a.fingerprint = fp;
+            a.indicator = ind.key;
+            a.kind = kind;
+            a.period = period;
+            a.started_at = now;
+            if (config_.pending_for.count() == 0) {
+                a.phase = AlertState::Phase::firing;
+                a.firing_at = now;
+            }
+            alerts_[fp] = a;
+            out.changed.push_back(a);
+            return;
+        }
+        auto& a = it->second;
+        bool changed = false;
+        if (a.period != period) {
+            a.period = period;
+            changed = true;
+        }
+        if (a.phase == AlertState::Phase::pending && now - a.started_at >= config_.pending_for) {
+            a.phase = AlertState::Phase::firing;
+            a.firing_at = now;
+            changed = true;
+        }
+        if (changed) out.changed.push_back(a);
+    };
+    for (std::size_t i = 0; i < plan.indicators.size(); ++i) {
+        const auto& ind = plan.indicators[i];
+        const auto& ev = engine.evaluation(i);
+        const std::string period = ev.period ? ev.period->label() : "";
+        switch (ev.status) {
+            case Status::overdue:
+                raise(ind, AlertKind::overdue, ev.overdue_period ? ev.overdue_period->label() : period);
+                break;
+            case Status::missed: raise(ind, AlertKind::missed, period); break;
+            case Status::at_risk: raise(ind, AlertKind::at_risk, period); break;
+            default: break;
+        }
+        if (config_.reminders && ev.status != Status::overdue)
+            if (auto p = reminder_period(engine, ind, engine.series(i), now)) raise(ind, AlertKind::reminder, p->label());
+    }
+    for (auto& [fp, a] : alerts_) {
+        if (a.phase == AlertState::Phase::resolved || active.count(fp)) continue;
+        const bool fired = a.phase == AlertState::Phase::firing;
+        a.phase = AlertState::Phase::resolved;
+        a.resolved_at = now;
+        if (!fired) a.resolved_notified = true;  // never sent: nothing to resolve
+        out.changed.push_back(a);
+    }
+
+    if (last_flush_ && now - *last_flush_ < config_.group_interval) return out;
+    last_flush_ = now;
+
+    std::map<ReceiverRef, Digest> digests;
+    auto add = [&](const ReceiverRef& r, AlertItem item) {
+        auto& d = digests[r];
+        d.alerts.push_back(std::move(item));
+    };
+    for (auto& [fp, a] : alerts_) {
+        const Indicator* ind = plan.find_indicator(a.indicator);
+        if (!ind) continue;  // removed from the plan by a reload
+        const auto lbl = labels(plan, *ind, a.kind);
+        const bool quiet = silenced(lbl, now);
+        bool changed = false;
+        if (a.phase == AlertState::Phase::firing && !quiet) {
+            const bool first = !a.last_notified_at;
+            const bool repeat = !first && !a.acked_at && now - *a.last_notified_at >= config_.repeat_interval;
+            if (first || repeat) {
+                auto base = item(engine, a, now);
+                base.repeat = repeat;
+                for (auto& [r, why] : route(plan, *ind, config_, false)) add(r, base);
+                a.last_notified_at = now;
+                changed = true;
+            }
+            if (!config_.escalation_unit.empty() && a.firing_at &&
+                a.escalation_level < static_cast<int>(config_.escalation_steps.size())) {
+                const auto step = config_.escalation_steps[static_cast<std::size_t>(a.escalation_level)];
+                const auto fired_day = date::floor<date::days>(engine.zone()->to_local(*a.firing_at));
+                date::sys_days day{fired_day.time_since_epoch()};
+                if (step.working_days && engine.calendar()) day = engine.calendar()->add_working_days(day, step.days);
+                else day += date::days(step.days);
+                if (now >= engine.dues().end_of(day - date::days(1))) {
+                    auto esc = item(engine, a, now);
+                    esc.escalation = true;
+                    for (auto& [r, why] : route(plan, *ind, config_, true)) add(r, esc);
+                    ++a.escalation_level;
+                    changed = true;
+                }
+            }
+        } else if (a.phase == AlertState::Phase::resolved && !a.resolved_notified) {
+            a.resolved_notified = true;
+            changed = true;
+            if (a.last_notified_at && config_.send_resolved && !quiet) {
+                auto done = item(engine, a, now);
+                for (auto& [r, why] : route(plan, *ind, config_, false)) add(r, done);
+                if (a.escalation_level > 0)
+                    for (auto& [r, why] : route(plan, *ind, config_, true)) add(r, done);
+            }
+        }
+        if (changed) out.changed.push_back(a);
+    }
+    for (auto& [r, d] : digests) {
+        const Unit* u = plan.find_unit(r.unit);
+        d.receiver = r.key();
+        d.receiver_name = u ? u->name : r.unit;
+        d.plan_id = plan.id;
+        d.plan_name = plan.name;
+        d.external_url = config_.external_url;
+        d.created_at = now;
+        d.templates = templates_;
+        std::string fps;
+        for (const auto& a : d.alerts) fps += a.fingerprint + (a.firing ? "+" : "-");
+        d.idempotency_key = sha256_hex(d.receiver + "|" + format_instant(now) + "|" + fps).substr(0, 32);
+        out.receivers.push_back(r);
+        out.digests.push_back(std::move(d));
+    }
+    return out;
+}
+
+}  // namespace indicatord

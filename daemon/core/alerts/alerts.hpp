@@ -1,0 +1,114 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "config/config.hpp"
+#include "eval/engine.hpp"
+#include "model/notification.hpp"
+
+namespace indicatord {
+
+/// One alert's persisted state. Fingerprint = (plan, indicator, kind).
+struct AlertState {
+    enum class Phase { pending, firing, resolved };
+    std::string fingerprint;
+    std::string indicator;
+    AlertKind kind = AlertKind::overdue;
+    Phase phase = Phase::pending;
+    std::string period;  ///< the period it is about ("2023-Q3"), where it applies
+    TimePoint started_at{};
+    std::optional<TimePoint> firing_at;
+    std::optional<TimePoint> resolved_at;
+    std::optional<TimePoint> last_notified_at;  ///< last firing/repeat notification queued
+    bool resolved_notified = false;
+    int escalation_level = 0;  ///< escalation steps already sent
+    std::string acked_by;
+    std::string ack_comment;
+    std::optional<TimePoint> acked_at;
+};
+std::string_view to_string(AlertState::Phase phase);
+
+/// A silence: alerts whose labels match every matcher, between starts and ends, are not sent.
+struct Silence {
+    std::int64_t id = 0;
+    std::map<std::string, std::string> matchers;  ///< label name -> exact value
+    TimePoint starts_at{};
+    TimePoint ends_at{};
+    std::string author;
+    std::string comment;
+    TimePoint created_at{};
+    bool active(TimePoint now) const { return starts_at <= now && now < ends_at; }
+    bool matches(const std::map<std::string, std::string>& labels) const;
+};
+
+/// A receiver of the plan's unit registry: unit id plus its index in the unit's receivers.
+struct ReceiverRef {
+    std::string unit;
+    std::size_t index = 0;
+    std::string key() const { return unit + "/" + std::to_string(index); }
+    bool operator<(const ReceiverRef& o) const { return std::tie(unit, index) < std::tie(o.unit, o.index); }
+};
+
+/// Who gets an alert of `indicator` and why: "lead", "co", "escalation".
+std::vector<std::pair<ReceiverRef, std::string>> route(const Plan& plan, const Indicator& indicator,
+                                                       const AlertingConfig& config, bool escalation);
+
+/// The alert lifecycle (pending -> firing -> resolved) over the engine's evaluations, and the
+/// grouping of notifications into one digest per receiver per group interval. Pure: no I/O;
+/// the caller persists `changed` and queues `digests`.
+class Alerter {
+public:
+    explicit Alerter(AlertingConfig config) : config_(std::move(config)) {}
+
+    const AlertingConfig& config() const { return config_; }
+    void set_config(AlertingConfig config) { config_ = std::move(config); }
+    /// Message templates the digests carry (null: the defaults).
+    void set_templates(std::shared_ptr<const MessageTemplates> t) { templates_ = std::move(t); }
+    void load(std::vector<AlertState> alerts, std::vector<Silence> silences);
+
+    struct Step {
+        std::vector<AlertState> changed;  ///< states to persist
+        std::vector<Digest> digests;      ///< messages to queue, one per receiver
+        std::vector<ReceiverRef> receivers;  ///< receiver of each digest
+    };
+    /// Updates every alert from the engine's current evaluations at `now`; when a group
+    /// interval has passed since the last flush, also builds the digests to send.
+    Step step(const Engine& engine, TimePoint now);
+
+    const std::unordered_map<std::string, AlertState>& alerts() const { return alerts_; }
+    const std::vector<Silence>& silences() const { return silences_; }
+    void add_silence(Silence s) { silences_.push_back(std::move(s)); }
+    bool expire_silence(std::int64_t id, TimePoint now);
+    /// Whether silence `id` exists and has not ended at `now` (what expire_silence would change).
+    bool expirable(std::int64_t id, TimePoint now) const;
+    /// The alert's state once acknowledged, without recording it; nullopt if there is no such
+    /// unresolved alert. The caller persists it, then put()s it.
+    std::optional<AlertState> acknowledged(const std::string& fingerprint, const std::string& by,
+                                           const std::string& comment, TimePoint now) const;
+    /// Replaces one alert's state (one that was persisted).
+    void put(AlertState state);
+    /// Records an acknowledgement at once; false if there is no such unresolved alert.
+    bool acknowledge(const std::string& fingerprint, const std::string& by, const std::string& comment,
+                     TimePoint now, AlertState* changed);
+
+    /// Labels of an alert (alertname, plan, task, indicator, lead_unit, kind, severity).
+    static std::map<std::string, std::string> labels(const Plan& plan, const Indicator& ind, AlertKind kind);
+    static std::string fingerprint(const std::string& plan, const std::string& indicator, AlertKind kind);
+
+private:
+    AlertItem item(const Engine& engine, const AlertState& a, TimePoint now) const;
+    bool silenced(const std::map<std::string, std::string>& labels, TimePoint now) const;
+
+    AlertingConfig config_;
+    std::unordered_map<std::string, AlertState> alerts_;
+    std::vector<Silence> silences_;
+    std::optional<TimePoint> last_flush_;
+    std::shared_ptr<const MessageTemplates> templates_;
+};
+
+}  // namespace indicatord

@@ -1,0 +1,376 @@
+#include "app/app.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <malloc.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include "config/auth.hpp"
+#include "alerts/alert_store.hpp"
+#include "alerts/alerts.hpp"
+#include "store/committer.hpp"
+#include "notify/deliverer.hpp"
+#include "notify/outbox.hpp"
+#include "eval/engine.hpp"
+#include "util/errors.hpp"
+#include "http/http_server.hpp"
+#include "http/metrics.hpp"
+#include "model/plan.hpp"
+#include "app/rules.hpp"
+#include "http/service.hpp"
+#include "store/store.hpp"
+#include "app/systemd.hpp"
+
+namespace indicatord {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::vector<std::string> keys_of(const Plan& plan) {
+    std::vector<std::string> keys;
+    keys.reserve(plan.indicators.size());
+    for (const auto& i : plan.indicators) keys.push_back(i.key);
+    return keys;
+}
+
+// Completion of the loop's own coroutines: an exception leaves io_context::run() as it did
+// when the same work ran in a plain handler (asio::detached would swallow it and stop the tick).
+void rethrow(std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+}
+
+TimePoint wall_now() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+double unix_now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+App::App(DaemonConfig config, std::unique_ptr<Clock> clock, ManualClock* manual)
+    : config_(std::move(config)),
+      clock_(std::move(clock)),
+      manual_clock_(manual),
+      metrics_(std::make_unique<SelfMetrics>(kVersion)) {}
+
+App::~App() = default;
+
+int App::run() {
+    // 1. Rules: validated in full before anything is opened.
+    auto rules = load_rules(config_);
+    const auto plan = rules.plan;
+    engine_ = std::make_shared<Engine>(rules.plan, rules.calendar);
+    tokens_ = rules.tokens;
+    warn_if_open();
+    spdlog::info("loaded plan {} ({} tasks, {} indicators, {} units)", plan->id, plan->tasks.size(),
+                 plan->indicators.size(), plan->units.size());
+    metrics_->indicators.Set(static_cast<double>(plan->indicators.size()));
+    metrics_->reload_success.Set(1);
+    metrics_->reload_time.Set(unix_now());
+
+    // 2. Storage.
+    if (auto parent = config_.database.parent_path(); !parent.empty()) std::filesystem::create_directories(parent);
+    database_lock_ = std::make_unique<DatabaseLock>(config_.database);  // before anything writes
+    store_ = std::make_unique<Store>(config_.database);
+    store_->register_indicators(keys_of(*plan));
+    load_latest(*store_, *engine_);
+    evaluate_all();
+    alert_store_ = std::make_unique<AlertStore>(store_->writer());
+    alerter_ = std::make_unique<Alerter>(config_.alerting);
+    alerter_->set_templates(rules.templates);
+    alerter_->load(alert_store_->load_alerts(), alert_store_->load_silences());
+    committer_ = std::make_unique<Committer>(*store_, [m = metrics_.get()] { m->commits.Increment(); });
+    spdlog::info("database {} (schema version {})", config_.database.string(), store_->schema_version());
+    deliverer_ = std::make_unique<Deliverer>(config_.database, delivery_settings(config_.alerting),
+                                             [m = metrics_.get()](const std::string& channel, DeliveryOutcome o) {
+                                                 m->count_notification(channel, static_cast<int>(o));
+                                             },
+                                             [m = metrics_.get()](const Deliverer::Depth& depth) {
+                                                 m->outbox_depth.Set(static_cast<double>(depth.pending));
+                                                 m->outbox_oldest_age.Set(depth.oldest_age_seconds);
+                                             });
+    if (config_.alerting.smtp.url.empty())
+        spdlog::warn("no alerting.smtp configured: email receivers are not notified (webhooks are)");
+    // The first alert pass, on the loop before anything else is on it: run() returns when it is done.
+    asio::co_spawn(io_, run_alerts(), rethrow);
+    io_.run();
+    io_.restart();
+
+    // 3. Bind and serve.
+    service_ = std::make_unique<Service>(Service::Deps{[this]() -> Engine& { return *engine_; }, *store_,
+                                                       *committer_, *metrics_, *clock_,
+                                                       [this] { return engine_ && store_ && !stopping_; },
+                                                       [this] { return tokens_.get(); },
+                                                       config_.auth.read_requires_token,
+                                                       [this]() -> AlertActions& { return *this; },
+                                                       [this]() -> std::shared_ptr<const Engine> { return engine_; },
+                                                       config_.auth.read_scope_unit, config_.auth.read_all_units,
+                                                       [this] { return store_->file_problem(); }});
+    server_ = std::make_unique<HttpServer>(io_, *service_, *metrics_, config_.http);
+    if (config_.tls_cert_file) {
+        try {
+            server_->enable_tls(*config_.tls_cert_file, *config_.tls_key_file);
+        } catch (const std::exception& e) {
+            throw ConfigError(config_.file.string() + ": tls: cannot load " + config_.tls_cert_file->string() + " / " +
+                              config_.tls_key_file->string() + ": " + e.what());
+        }
+    }
+    const auto port = server_->listen(config_.listen_host, config_.listen_port);
+    const bool v6 = config_.listen_host.find(':') != std::string::npos;
+    std::printf("indicatord: listening on %s://%s%s%s:%u\n", config_.tls_cert_file ? "https" : "http", v6 ? "[" : "",
+                config_.listen_host.c_str(), v6 ? "]" : "", static_cast<unsigned>(port));
+    std::fflush(stdout);
+    spdlog::info("listening on {}:{}", config_.listen_host, port);
+    server_->start();
+    start_signals();
+    schedule_tick();
+    if (auto wd = systemd::watchdog_interval()) schedule_watchdog(*wd / 2);
+    // Loading a large plan (the YAML node trees) leaves freed heap that glibc keeps: hand it back.
+    ::malloc_trim(0);
+    systemd::notify("READY=1\nSTATUS=serving");
+
+    // 4. Run until stopped, then drain.
+    io_.run();
+    deliverer_->stop();
+    committer_->stop();
+    spdlog::info("stopped");
+    return 0;
+}
+
+void App::warn_if_open() const {
+    if (tokens_)
+        for (const auto& w : tokens_->warnings()) spdlog::warn("{}", w);
+    if (tokens_ && tokens_->empty())
+        spdlog::warn("no API tokens in {} yet: nobody may write values (indicatorctl token create adds one)",
+                     config_.auth.tokens_file->string());
+    else if (tokens_)
+        spdlog::info("{} API token(s) from {}", tokens_->size(), config_.auth.tokens_file->string());
+    else
+        spdlog::warn("no auth.tokens_file configured: anyone who reaches {}:{} may write values",
+                     config_.listen_host, config_.listen_port);
+}
+
+void App::start_signals() {
+    signals_.add(SIGTERM);
+    signals_.add(SIGINT);
+    signals_.add(SIGHUP);
+    signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        if (sig == SIGHUP) {
+            spdlog::info("received SIGHUP");
+            asio::co_spawn(io_, [this]() -> asio::awaitable<void> { co_await reload(); }, rethrow);
+            start_signals();
+            return;
+        }
+        spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        stop();
+    });
+}
+
+void App::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    systemd::notify("STOPPING=1");
+    tick_.cancel();
+    watchdog_.cancel();
+    signals_.cancel();
+    drain_deadline_.expires_after(config_.http.drain_timeout);
+    drain_deadline_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        spdlog::warn("drain deadline passed with {} connection(s) open; closing them", server_->connections());
+        io_.stop();
+    });
+    server_->drain([this] {
+        drain_deadline_.cancel();
+        io_.stop();
+    });
+}
+
+asio::awaitable<std::string> App::reload() {
+    spdlog::info("reloading rules");
+    systemd::notify("RELOADING=1");
+    try {
+        auto rules = load_rules(config_);
+        const auto plan = rules.plan;
+        auto engine = std::make_shared<Engine>(rules.plan, rules.calendar);
+        // New indicators must exist in the database before values for them are written;
+        // the writer thread owns the write connection, so registration goes through it.
+        const auto keys = keys_of(*plan);
+        std::function<void(Store&)> work = [keys](Store& s) { s.register_indicators(keys); };
+        co_await write(std::move(work));
+        load_latest(*store_, *engine);
+        engine_ = std::move(engine);
+        tokens_ = rules.tokens;
+        alerter_->set_config(config_.alerting);
+        alerter_->set_templates(rules.templates);
+        warn_if_open();
+        evaluate_all();
+        metrics_->indicators.Set(static_cast<double>(plan->indicators.size()));
+        metrics_->reload_success.Set(1);
+        metrics_->reload_time.Set(unix_now());
+        spdlog::info("reloaded plan {} ({} indicators)", plan->id, plan->indicators.size());
+        ::malloc_trim(0);
+    } catch (const std::exception& e) {
+        metrics_->reload_success.Set(0);
+        spdlog::error("reload failed, keeping the running configuration: {}", e.what());
+        systemd::notify("READY=1");
+        co_return e.what();
+    }
+    systemd::notify("READY=1");
+    co_return std::string();
+}
+
+void App::evaluate_all() {
+    const auto start = std::chrono::steady_clock::now();
+    engine_->evaluate_all(clock_->now());
+    metrics_->evaluation_duration.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+DeliverySettings App::delivery_settings(const AlertingConfig& a) {
+    DeliverySettings d;
+    d.smtp.url = a.smtp.url;
+    d.smtp.from = a.smtp.from;
+    d.smtp.starttls = a.smtp.starttls;
+    d.smtp.verify_tls = a.smtp.verify_tls;
+    d.smtp.username = a.smtp.username;
+    d.smtp.timeout = a.smtp.timeout;
+    // The password: a file named in the config, else the systemd credential smtp-password.
+    std::filesystem::path pw;
+    if (a.smtp.password_file) pw = *a.smtp.password_file;
+    else if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY")) pw = std::filesystem::path(dir) / "smtp-password";
+    if (!pw.empty() && std::filesystem::exists(pw)) {
+        std::ifstream in(pw);
+        std::string s((std::istreambuf_iterator<char>(in)), {});
+        while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+        d.smtp.password = s;
+    }
+    d.backoff_initial = a.backoff_initial;
+    d.backoff_max = a.backoff_max;
+    d.give_up_after = a.give_up_after;
+    return d;
+}
+
+// Callers build `work` in a named variable before co_await: GCC 12 mis-destroys a lambda with
+// init-captures that is a temporary inside a co_await expression (free(): invalid pointer).
+asio::awaitable<void> App::write(std::function<void(Store&)> work) {
+    auto error = co_await async_run(*committer_, std::move(work), asio::use_awaitable);
+    if (!error.empty()) throw StorageError(error);
+}
+
+asio::awaitable<App::AlertsGuard> App::lock_alerts() {
+    co_await alerts_lock_->async_send(boost::system::error_code{}, asio::use_awaitable);
+    co_return AlertsGuard(alerts_lock_);
+}
+
+asio::awaitable<void> App::run_alerts() {
+    auto guard = co_await lock_alerts();
+    const auto now = clock_->now();
+    // The step runs on a copy that replaces the Alerter only once its changes are stored; a
+    // failed save leaves the Alerter as the database is, and the next tick tries again.
+    auto next = std::make_unique<Alerter>(*alerter_);
+    auto step = next->step(*engine_, now);
+    auto outbox = to_outbox(engine_->plan(), step.receivers, step.digests,
+                            config_.alerting.smtp.url.empty() ? std::string() : config_.alerting.smtp.from);
+    if (!step.changed.empty() || !outbox.empty()) {
+        std::string error;
+        try {
+            std::function<void(Store&)> work = [this, changed = std::move(step.changed), outbox,
+                                                 at = wall_now()](Store&) { alert_store_->save(changed, outbox, at); };
+            co_await write(std::move(work));
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        if (!error.empty()) {
+            spdlog::error("cannot save alert states: {}", error);
+            co_return;
+        }
+    }
+    *alerter_ = std::move(*next);
+    if (!outbox.empty()) deliverer_->wake();
+    update_alert_metrics();
+}
+
+void App::update_alert_metrics() {
+    std::map<std::pair<std::string, std::string>, int> counts;
+    for (const auto& [fp, a] : alerter_->alerts()) ++counts[{std::string(to_string(a.phase)), std::string(to_string(a.kind))}];
+    metrics_->set_alert_counts(counts);
+}
+
+// Each change is committed first and reaches the Alerter only once stored: a failed write
+// (StorageError, naming the cause) leaves memory as the database is.
+asio::awaitable<bool> App::acknowledge(std::string fingerprint, std::string by, std::string comment) {
+    auto guard = co_await lock_alerts();
+    auto changed = alerter_->acknowledged(fingerprint, by, comment, clock_->now());
+    if (!changed) co_return false;
+    std::function<void(Store&)> work = [this, a = *changed, at = wall_now()](Store&) { alert_store_->save({a}, {}, at); };
+    co_await write(std::move(work));
+    alerter_->put(std::move(*changed));
+    co_return true;
+}
+
+asio::awaitable<std::int64_t> App::add_silence(Silence s) {
+    auto guard = co_await lock_alerts();
+    s.created_at = clock_->now();
+    auto id = std::make_shared<std::int64_t>(0);
+    std::function<void(Store&)> work = [this, s, id](Store&) { *id = alert_store_->add_silence(s); };
+    co_await write(std::move(work));
+    s.id = *id;
+    alerter_->add_silence(s);
+    co_return s.id;
+}
+
+asio::awaitable<bool> App::expire_silence(std::int64_t id) {
+    auto guard = co_await lock_alerts();
+    const auto now = clock_->now();
+    if (!alerter_->expirable(id, now)) co_return false;
+    std::function<void(Store&)> work = [this, id, now](Store&) { alert_store_->update_silence_end(id, now); };
+    co_await write(std::move(work));
+    alerter_->expire_silence(id, now);
+    co_return true;
+}
+
+asio::awaitable<bool> App::set_clock(TimePoint now) {
+    if (!manual_clock_) co_return false;
+    manual_clock_->set(now);
+    evaluate_all();
+    co_await run_alerts();
+    co_return true;
+}
+
+const Alerter& App::alerter() const { return *alerter_; }
+TimePoint App::now() const { return clock_->now(); }
+
+void App::schedule_tick() {
+    tick_.expires_after(config_.evaluation_interval);
+    tick_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || stopping_) return;
+        asio::co_spawn(
+            io_,
+            [this]() -> asio::awaitable<void> {
+                evaluate_all();
+                co_await run_alerts();
+                schedule_tick();
+            },
+            rethrow);
+    });
+}
+
+void App::schedule_watchdog(std::chrono::microseconds interval) {
+    watchdog_.expires_after(interval);
+    watchdog_.async_wait([this, interval](const boost::system::error_code& ec) {
+        if (ec || stopping_) return;
+        systemd::notify("WATCHDOG=1");
+        schedule_watchdog(interval);
+    });
+}
+
+}  // namespace indicatord

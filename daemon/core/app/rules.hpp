@@ -1,0 +1,26 @@
+#pragma once
+
+#include <memory>
+
+#include "config/auth.hpp"
+#include "model/calendar.hpp"
+#include "notify/notify_format.hpp"
+#include "config/config.hpp"
+#include "model/plan.hpp"
+
+namespace indicatord {
+
+/// The reloadable part of the configuration, validated as a whole and shared immutably.
+struct RuleSet {
+    std::shared_ptr<const Plan> plan;
+    std::shared_ptr<const WorkCalendar> calendar;
+    std::shared_ptr<const TokenStore> tokens;  ///< null: auth not configured
+    std::shared_ptr<const MessageTemplates> templates;  ///< null: the default message texts
+};
+
+/// The one configure path of startup, --check, SIGHUP and `indicatorctl check`: loads the
+/// rules, the working-day calendars (which must cover the plan year) and the tokens.
+/// Throws ConfigError "file:line:col: message".
+RuleSet load_rules(const DaemonConfig& config);
+
+}  // namespace indicatord

@@ -1,0 +1,272 @@
+#include "http/metrics.hpp"
+
+#include <prometheus/text_serializer.h>
+
+#include <array>
+#include <charconv>
+#include <sstream>
+
+#include "eval/engine.hpp"
+
+namespace indicatord {
+
+SelfMetrics::SelfMetrics(std::string_view version)
+    : values_accepted(prometheus::BuildCounter()
+                          .Name("indicatord_values_ingested_total")
+                          .Help("Reported values by result: accepted (committed) or rejected (bad input or storage failure).")
+                          .Register(*registry_)
+                          .Add({{"result", "accepted"}})),
+      values_rejected(prometheus::BuildCounter()
+                          .Name("indicatord_values_ingested_total")
+                          .Help("Reported values by result: accepted (committed) or rejected (bad input or storage failure).")
+                          .Register(*registry_)
+                          .Add({{"result", "rejected"}})),
+      requests_rejected(prometheus::BuildCounter()
+                            .Name("indicatord_ingest_requests_rejected_total")
+                            .Help("Ingest requests rejected as a whole (bad JSON, bad items, storage failure).")
+                            .Register(*registry_)
+                            .Add({})),
+      evaluation_duration(prometheus::BuildHistogram()
+                              .Name("indicatord_evaluation_duration_seconds")
+                              .Help("Time to evaluate every indicator of the plan once.")
+                              .Register(*registry_)
+                              .Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.001, 0.01, 0.1, 0.5, 1, 5})),
+      indicators(prometheus::BuildGauge()
+                     .Name("indicatord_indicators")
+                     .Help("Indicators in the loaded plan.")
+                     .Register(*registry_)
+                     .Add({})),
+      commits(prometheus::BuildCounter()
+                  .Name("indicatord_commits_total")
+                  .Help("SQLite transactions committed by the group-commit writer.")
+                  .Register(*registry_)
+                  .Add({})),
+      reload_success(prometheus::BuildGauge()
+                         .Name("indicatord_config_last_reload_successful")
+                         .Help("1 if the last configuration load succeeded.")
+                         .Register(*registry_)
+                         .Add({})),
+      reload_time(prometheus::BuildGauge()
+                      .Name("indicatord_config_last_reload_success_timestamp_seconds")
+                      .Help("Time of the last successful configuration load.")
+                      .Register(*registry_)
+                      .Add({})),
+      outbox_depth(prometheus::BuildGauge()
+                       .Name("indicatord_outbox_pending")
+                       .Help("Notifications waiting in the outbox (queued or being retried).")
+                       .Register(*registry_)
+                       .Add({})),
+      outbox_oldest_age(prometheus::BuildGauge()
+                            .Name("indicatord_outbox_oldest_pending_age_seconds")
+                            .Help("Age of the oldest notification still waiting in the outbox.")
+                            .Register(*registry_)
+                            .Add({})),
+      http_requests_(prometheus::BuildCounter()
+                         .Name("indicatord_http_requests_total")
+                         .Help("HTTP responses sent, by status code.")
+                         .Register(*registry_)),
+      notifications_(prometheus::BuildCounter()
+                         .Name("indicatord_notifications_total")
+                         .Help("Notification delivery attempts by channel and result (delivered, retry, give_up).")
+                         .Register(*registry_)),
+      alerts_(prometheus::BuildGauge()
+                  .Name("indicatord_alerts")
+                  .Help("Alerts by state (pending, firing, resolved) and kind (reminder, overdue, at_risk, missed).")
+                  .Register(*registry_)) {
+    prometheus::BuildGauge()
+        .Name("indicatord_build_info")
+        .Help("Build information; the value is always 1.")
+        .Register(*registry_)
+        .Add({{"version", std::string(version)}})
+        .Set(1);
+}
+
+void SelfMetrics::count_response(unsigned status) {
+    http_requests_.Add({{"code", std::to_string(status)}}).Increment();
+}
+
+void SelfMetrics::count_notification(const std::string& channel, int outcome) {
+    static const char* names[] = {"delivered", "retry", "give_up"};
+    notifications_.Add({{"channel", channel}, {"result", names[outcome % 3]}}).Increment();
+}
+
+void SelfMetrics::set_alert_counts(const std::map<std::pair<std::string, std::string>, int>& counts) {
+    for (const char* state : {"pending", "firing", "resolved"})
+        for (const char* kind : {"reminder", "overdue", "at_risk", "missed"}) {
+            auto it = counts.find({state, kind});
+            alerts_.Add({{"state", state}, {"kind", kind}}).Set(it == counts.end() ? 0 : it->second);
+        }
+}
+
+std::string SelfMetrics::serialize() const {
+    std::ostringstream out;
+    prometheus::TextSerializer{}.Serialize(out, registry_->Collect());
+    return out.str();
+}
+
+namespace {
+
+void append_number(std::string& out, double v) {
+    char buf[32];
+    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, p);
+}
+
+void header(std::string& out, std::string_view name, std::string_view help) {
+    out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" gauge\n");
+}
+
+// Lines of one per-indicator family for indicators [from, to); the header comes with from == 0.
+template <typename Get>
+void family(std::string& out, const Engine& e, std::string_view name, std::string_view help, std::size_t from,
+            std::size_t to, Get get) {
+    if (from == 0) header(out, name, help);
+    for (std::size_t i = from; i < to; ++i) {
+        const std::optional<double> v = get(i);
+        if (!v) continue;
+        out.append(name).append(e.labels(i)).append("} ");
+        append_number(out, *v);
+        out.push_back('\n');
+    }
+}
+
+double seconds(TimePoint t) { return static_cast<double>(t.time_since_epoch().count()) / 1000.0; }
+
+}  // namespace
+
+namespace {
+
+using FamilyWriter = void (*)(std::string&, const Engine&, TimePoint, std::size_t, std::size_t);
+
+double overdue_seconds(const Engine& e, std::size_t i, TimePoint now) {
+    const auto& ev = e.evaluation(i);
+    if (ev.status != Status::overdue || !ev.overdue_period) return 0.0;
+    const auto due = e.dues().due(*ev.overdue_period, e.plan().indicators[i].schedule);
+    return std::max(0.0, static_cast<double>((now - due).count()) / 1000.0);
+}
+
+// The per-indicator families, in exposition order.
+constexpr FamilyWriter kFamilies[] = {
+    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
+        family(out, e, "indicator_value", "Latest reported value (newest revision of the latest period) of the indicator.",
+               a, b, [&](std::size_t i) { return e.evaluation(i).value; });
+    },
+    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
+        family(out, e, "indicator_target", "Target the latest value is held against.", a, b,
+               [&](std::size_t i) { return e.evaluation(i).target; });
+    },
+    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
+        family(out, e, "indicator_expected", "Expected-to-date value on the indicator's trajectory.", a, b,
+               [&](std::size_t i) { return e.evaluation(i).expected; });
+    },
+    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
+        if (a == 0) header(out, "indicator_status", "Current status of the indicator: 1 for the status it has, 0 for the others.");
+        for (std::size_t i = a; i < b; ++i) {
+            const auto current = e.evaluation(i).status;
+            for (auto s : kAllStatuses) {
+                out.append("indicator_status").append(e.labels(i)).append(",status=\"").append(to_string(s));
+                out.append(s == current ? "\"} 1\n" : "\"} 0\n");
+            }
+        }
+    },
+    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
+        family(out, e, "indicator_last_report_timestamp_seconds", "When the latest counted value was reported (Unix time).",
+               a, b, [&](std::size_t i) -> std::optional<double> {
+                   const auto* last = e.series(i).latest();
+                   return last ? std::optional<double>(seconds(last->reported_at)) : std::nullopt;
+               });
+    },
+    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
+        family(out, e, "indicator_next_due_timestamp_seconds", "When the next report of the indicator is due (Unix time).",
+               a, b, [&](std::size_t i) -> std::optional<double> {
+                   const auto& d = e.evaluation(i).next_due;
+                   return d ? std::optional<double>(seconds(*d)) : std::nullopt;
+               });
+    },
+    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
+        family(out, e, "indicator_overdue", "1 if a report of the indicator is past its due date plus grace.", a, b,
+               [&](std::size_t i) -> std::optional<double> { return e.evaluation(i).status == Status::overdue ? 1.0 : 0.0; });
+    },
+    [](std::string& out, const Engine& e, TimePoint now, std::size_t a, std::size_t b) {
+        family(out, e, "indicator_overdue_seconds",
+               "How long the overdue report has been past its due date (0 if none is overdue).", a, b,
+               [&](std::size_t i) -> std::optional<double> { return overdue_seconds(e, i, now); });
+    },
+};
+
+void write_unit_families(std::string& out, const Engine& e);
+
+}  // namespace
+
+IndicatorMetricsWriter::IndicatorMetricsWriter(std::shared_ptr<const Engine> engine, TimePoint now)
+    : engine_(std::move(engine)), now_(now) {}
+
+bool IndicatorMetricsWriter::next(std::string& out, std::size_t budget) {
+    const Engine& e = *engine_;
+    const auto n = e.plan().indicators.size();
+    const auto start = out.size();
+    constexpr std::size_t kStep = 1024;  // indicators per call of a family writer
+    while (family_ < std::size(kFamilies)) {
+        if (out.size() - start >= budget) return true;
+        const auto to = std::min(n, index_ + kStep);
+        kFamilies[family_](out, e, now_, index_, to);
+        index_ = to;
+        if (index_ >= n) {
+            ++family_;
+            index_ = 0;
+        }
+    }
+    if (!units_done_) {
+        write_unit_families(out, e);
+        units_done_ = true;
+    }
+    return false;
+}
+
+void write_indicator_metrics(std::string& out, const Engine& e, TimePoint now) {
+    out.reserve(out.size() + e.plan().indicators.size() * 1200);
+    // a non-owning handle: the caller keeps `e` alive for this call
+    IndicatorMetricsWriter w(std::shared_ptr<const Engine>(std::shared_ptr<const Engine>(), &e), now);
+    while (w.next(out, SIZE_MAX)) {
+    }
+}
+
+namespace {
+
+void write_unit_families(std::string& out, const Engine& e) {
+    const auto n = e.plan().indicators.size();
+    // Per lead unit: indicators by status, and overdue reports.
+    const auto& units = e.plan().units;
+    std::vector<std::array<int, std::size(kAllStatuses)>> counts(units.size());
+    for (auto& c : counts) c.fill(0);
+    for (std::size_t i = 0; i < n; ++i) {
+        auto it = e.plan().unit_index.find(e.plan().indicators[i].lead_unit);
+        if (it != e.plan().unit_index.end()) ++counts[it->second][static_cast<std::size_t>(e.evaluation(i).status)];
+    }
+    const auto plan_label = escape_label(e.plan().id);
+    header(out, "indicator_unit_indicators", "Indicators a unit leads, by current status.");
+    for (std::size_t u = 0; u < units.size(); ++u) {
+        int total = 0;
+        for (int c : counts[u]) total += c;
+        if (total == 0) continue;
+        for (auto st : kAllStatuses) {
+            out.append("indicator_unit_indicators{plan=\"").append(plan_label).append("\",unit=\"").append(escape_label(units[u].id));
+            out.append("\",status=\"").append(to_string(st)).append("\"} ");
+            append_number(out, counts[u][static_cast<std::size_t>(st)]);
+            out.push_back('\n');
+        }
+    }
+    header(out, "indicator_unit_overdue_reports", "Reports a unit owes that are past their due date plus grace.");
+    for (std::size_t u = 0; u < units.size(); ++u) {
+        int total = 0;
+        for (int c : counts[u]) total += c;
+        if (total == 0) continue;
+        out.append("indicator_unit_overdue_reports{plan=\"").append(plan_label).append("\",unit=\"").append(escape_label(units[u].id)).append("\"} ");
+        append_number(out, counts[u][static_cast<std::size_t>(Status::overdue)]);
+        out.push_back('\n');
+    }
+}
+
+}  // namespace
+
+}  // namespace indicatord

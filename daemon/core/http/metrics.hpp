@@ -1,0 +1,77 @@
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "model/clock.hpp"
+
+namespace indicatord {
+
+class Engine;
+
+/// The daemon's own metrics (indicatord_*), kept in a prometheus-cpp registry.
+/// prometheus-cpp metrics are thread-safe.
+class SelfMetrics {
+    // Declared first: the metric references below are built from it.
+    std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
+
+public:
+    explicit SelfMetrics(std::string_view version);
+
+    prometheus::Counter& values_accepted;
+    prometheus::Counter& values_rejected;
+    prometheus::Counter& requests_rejected;
+    prometheus::Histogram& evaluation_duration;
+    prometheus::Gauge& indicators;
+    prometheus::Counter& commits;
+    prometheus::Gauge& reload_success;
+    prometheus::Gauge& reload_time;
+
+    prometheus::Gauge& outbox_depth;
+    prometheus::Gauge& outbox_oldest_age;
+
+    /// Counts one notification attempt by channel and outcome (delivered, retry, give_up).
+    void count_notification(const std::string& channel, int outcome);
+    /// Sets indicatord_alerts{state,kind} from counts keyed by (state, kind).
+    void set_alert_counts(const std::map<std::pair<std::string, std::string>, int>& counts);
+
+    /// Counts one HTTP response by status code.
+    void count_response(unsigned status);
+
+    /// Text exposition of the registry (TextSerializer).
+    std::string serialize() const;
+
+private:
+    prometheus::Family<prometheus::Counter>& http_requests_;
+    prometheus::Family<prometheus::Counter>& notifications_;
+    prometheus::Family<prometheus::Gauge>& alerts_;
+};
+
+/// Appends the per-indicator families (indicator_*) in the Prometheus text format, written
+/// straight from the engine's evaluations: no per-series objects.
+void write_indicator_metrics(std::string& out, const Engine& engine, TimePoint now);
+
+/// The same text in parts, so that a scrape of many indicators is streamed (chunked) instead of
+/// held whole in memory. Holds the engine it writes from until it is done.
+class IndicatorMetricsWriter {
+public:
+    IndicatorMetricsWriter(std::shared_ptr<const Engine> engine, TimePoint now);
+    /// Appends the next part (at least about `budget` bytes unless it is the last); false once
+    /// everything has been written.
+    bool next(std::string& out, std::size_t budget);
+
+private:
+    std::shared_ptr<const Engine> engine_;
+    TimePoint now_;
+    std::size_t family_ = 0;
+    std::size_t index_ = 0;
+    bool units_done_ = false;
+};
+
+}  // namespace indicatord

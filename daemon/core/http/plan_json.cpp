@@ -1,0 +1,126 @@
+#include "http/plan_json.hpp"
+
+#include <boost/json.hpp>
+
+namespace indicatord {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string iso(const date::year_month_day& d) { return date::format("%F", date::sys_days{d}); }
+
+json::object target(Op op, double value) { return json::object{{"op", to_string(op)}, {"value", value}}; }
+
+json::array strings(const std::vector<std::string>& v) {
+    json::array a;
+    for (const auto& s : v) a.emplace_back(s);
+    return a;
+}
+
+}  // namespace
+
+json::object rule_to_json(const Indicator& ind) {
+    json::object r;
+    r["kind"] = kind_name(ind.rule);
+    json::array targets;
+    std::visit(
+        [&](const auto& x) {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, rule::Threshold>) {
+                if (x.op == Op::between) {
+                    targets.push_back(target(Op::ge, x.target));
+                    targets.push_back(target(Op::le, x.high));
+                } else {
+                    targets.push_back(target(x.op, x.target));
+                }
+            } else if constexpr (std::is_same_v<T, rule::Cumulative>) {
+                targets.push_back(target(Op::ge, x.target));
+                r["tolerance"] = x.tolerance;
+                if (x.trajectory.empty()) {
+                    r["trajectory"] = "linear";
+                } else {
+                    json::object t;
+                    for (const auto& [p, v] : x.trajectory) t[p.label()] = v;
+                    r["trajectory"] = std::move(t);
+                }
+            } else if constexpr (std::is_same_v<T, rule::Milestones>) {
+                for (const auto& m : x.milestones) {
+                    auto t = target(m.op, m.value);
+                    t["by"] = iso(m.by);
+                    targets.push_back(std::move(t));
+                }
+            } else if constexpr (std::is_same_v<T, rule::Expression>) {
+                r["expr"] = x.expr;
+                r["inputs"] = strings(x.inputs);
+            } else if constexpr (std::is_same_v<T, rule::Achievement>) {
+                auto t = target(Op::eq, 1);
+                t["by"] = iso(x.deadline);
+                targets.push_back(std::move(t));
+            } else if constexpr (std::is_same_v<T, rule::Baseline>) {
+                if (x.baseline) targets.push_back(target(x.op, *x.baseline));
+                else r["baseline"] = "previous_year";
+                r["op"] = to_string(x.op);
+            } else if constexpr (std::is_same_v<T, rule::Rank>) {
+                targets.push_back(target(x.op, x.target));
+                if (x.peers) r["peers"] = x.peers;
+            }
+        },
+        ind.rule);
+    r["targets"] = std::move(targets);
+    return r;
+}
+
+json::object indicator_to_json(const Indicator& ind) {
+    json::object o;
+    o["key"] = ind.key;
+    o["name"] = ind.name;
+    o["kind"] = kind_name(ind.rule);
+    o["measure"] = ind.measure;
+    o["task"] = ind.task;
+    o["lead_unit"] = ind.lead_unit;
+    if (!ind.derived()) {
+        o["cadence"] = to_string(ind.schedule.cadence);
+        o["ytd"] = ind.ytd;
+        o["due"] = ind.schedule.due.text();
+        o["grace"] = ind.schedule.grace.text();
+        o["remind"] = ind.schedule.remind.text();
+    }
+    o["notify_co"] = ind.notify_co;
+    o["writers"] = strings(ind.writers);
+    if (!ind.note.empty()) o["note"] = ind.note;
+    o["rule"] = rule_to_json(ind);
+    return o;
+}
+
+json::value plan_to_json(const Plan& plan) {
+    json::object root;
+    root["plan"] = json::object{{"id", plan.id},
+                                {"name", plan.name},
+                                {"year", plan.year},
+                                {"timezone", plan.timezone},
+                                {"source", plan.source}};
+    json::array units;
+    for (const auto& u : plan.units) {
+        json::object o{{"id", u.id}, {"name", u.name}, {"kind", to_string(u.kind)}, {"aliases", strings(u.aliases)}};
+        if (!u.members.empty()) o["members"] = strings(u.members);
+        if (!u.note.empty()) o["note"] = u.note;
+        units.push_back(std::move(o));
+    }
+    root["units"] = std::move(units);
+    json::array tasks;
+    for (const auto& t : plan.tasks) {
+        json::object o{{"number", t.number}, {"section", t.section}, {"text", t.text}};
+        o["lead"] = t.joint ? json::array{} : strings(t.leads);
+        o["joint_leads"] = t.joint ? strings(t.leads) : json::array{};
+        o["co"] = strings(t.co);
+        json::array inds;
+        for (auto i : t.indicators) inds.push_back(indicator_to_json(plan.indicators[i]));
+        o["indicators"] = std::move(inds);
+        tasks.push_back(std::move(o));
+    }
+    root["tasks"] = std::move(tasks);
+    return root;
+}
+
+}  // namespace indicatord

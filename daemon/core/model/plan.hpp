@@ -1,0 +1,166 @@
+#pragma once
+
+#include <date/date.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "model/period.hpp"
+
+namespace indicatord {
+
+/// An offset after a period ends: calendar days ("20d") or working days ("10wd").
+struct DayOffset {
+    int days = 0;
+    bool working_days = false;
+    std::string text() const;
+};
+
+/// When an indicator's values are owed.
+struct ReportSchedule {
+    Cadence cadence = Cadence::quarter;
+    DayOffset due{20, false};
+    DayOffset grace{5, false};
+    DayOffset remind{3, false};
+};
+
+enum class UnitKind { department, county, zone, company, agency, group, other };
+std::string_view to_string(UnitKind kind);
+
+struct Receiver {
+    std::string email;    ///< set for an email receiver
+    std::string webhook;  ///< set for a webhook receiver
+    std::string format;   ///< generic | dingtalk | wecom | feishu
+    std::string secret_file;
+};
+
+/// A responsible unit (department, county government, company...) or a group of them.
+struct Unit {
+    std::string id;
+    std::string name;
+    std::vector<std::string> aliases;
+    UnitKind kind = UnitKind::department;
+    std::vector<std::string> members;  ///< unit ids, for groups
+    std::string note;
+    std::vector<Receiver> receivers;
+    std::string defined_at;  ///< file:line:col
+};
+
+enum class Op { ge, le, gt, lt, eq, between };
+std::optional<Op> parse_op(std::string_view text);
+std::string_view to_string(Op op);
+/// Whether `value` satisfies `op` against `target` (and `high` for between).
+bool compare(Op op, double value, double target, double high = 0);
+
+namespace rule {
+struct Threshold {
+    Op op = Op::ge;
+    double target = 0;
+    double high = 0;  ///< upper bound, for between
+};
+struct Cumulative {
+    double target = 0;
+    std::vector<std::pair<Period, double>> trajectory;  ///< empty: linear
+    double tolerance = 10;                               ///< percent below expected still on track
+};
+struct Milestone {
+    date::year_month_day by;
+    Op op = Op::ge;
+    double value = 0;
+};
+struct Milestones {
+    std::vector<Milestone> milestones;
+};
+struct Expression {
+    std::string expr;
+    std::vector<std::string> inputs;  ///< indicator keys the expression names
+};
+struct Achievement {
+    date::year_month_day deadline;
+};
+struct Baseline {
+    Op op = Op::lt;
+    std::optional<double> baseline;  ///< nullopt: the previous year's reported value
+};
+struct Rank {
+    Op op = Op::le;
+    double target = 1;
+    int peers = 0;
+};
+struct Report {};
+struct Value {};
+}  // namespace rule
+
+using Rule = std::variant<rule::Threshold, rule::Cumulative, rule::Milestones, rule::Expression,
+                          rule::Achievement, rule::Baseline, rule::Rank, rule::Report, rule::Value>;
+
+/// The kind names used in YAML, in the order of the Rule alternatives.
+std::string_view kind_name(const Rule& rule);
+
+/// One measured target (or report obligation) of a task.
+struct Indicator {
+    std::string key;
+    std::string name;
+    std::string measure;  ///< measure unit: %, 个, 亿元 ...
+    Rule rule;
+    ReportSchedule schedule;
+    bool ytd = false;        ///< reported values are cumulative year-to-date
+    bool notify_co = false;  ///< co-units receive its alerts too
+    int task = 0;            ///< task number
+    std::string lead_unit;   ///< id of the owning lead unit
+    /// Other units that may report its values (`writers:` of the indicator and of its task),
+    /// without lead_unit. By default only the lead unit reports.
+    std::vector<std::string> writers;
+    std::string note;
+    std::string defined_at;
+
+    bool derived() const { return std::holds_alternative<rule::Expression>(rule); }
+};
+
+/// A numbered task of the plan with its responsible units (ids, groups expanded).
+struct Task {
+    int number = 0;
+    std::string section;
+    std::string text;
+    std::vector<std::string> leads;  ///< one lead, or each joint lead (分别牵头)
+    bool joint = false;
+    std::vector<std::string> co;
+    std::vector<std::string> writers;     ///< `writers:`: units that may report every indicator
+    std::vector<std::size_t> indicators;  ///< indexes into Plan::indicators
+    std::string defined_at;
+};
+
+/// A loaded, validated plan. Immutable once built; shared as shared_ptr<const Plan>.
+struct Plan {
+    std::string id;
+    std::string name;
+    int year = 0;
+    std::string timezone;
+    std::string source;
+    ReportSchedule defaults;
+    ReportSchedule report_defaults;
+    std::vector<Unit> units;
+    std::vector<Task> tasks;
+    std::vector<Indicator> indicators;
+
+    const Indicator* find_indicator(std::string_view key) const;
+    const Unit* find_unit(std::string_view id) const;
+    const Task* find_task(int number) const;
+    /// Index of the indicator in `indicators`, or -1.
+    long index_of(std::string_view key) const;
+
+    std::unordered_map<std::string, std::size_t> indicator_index;
+    std::unordered_map<std::string, std::size_t> unit_index;
+    std::unordered_map<int, std::size_t> task_index;
+};
+
+/// Loads every *.yaml file under each path (a file or a directory, sorted by name) into one
+/// validated plan. Throws ConfigError "file:line:col: message".
+Plan load_plan(const std::vector<std::filesystem::path>& paths);
+
+}  // namespace indicatord

@@ -1,0 +1,117 @@
+#include "util/yaml_util.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <memory>
+
+#include "util/errors.hpp"
+
+namespace indicatord::yaml {
+
+std::string where(const std::filesystem::path& file, const YAML::Mark& mark) {
+    if (mark.is_null()) return file.string();
+    return file.string() + ":" + std::to_string(mark.line + 1) + ":" +
+           std::to_string(mark.column + 1);
+}
+
+std::string where(const std::filesystem::path& file, const YAML::Node& node) {
+    return where(file, node.Mark());
+}
+
+void fail(const std::filesystem::path& file, const YAML::Node& node, std::string_view message) {
+    throw ConfigError(where(file, node) + ": " + std::string(message));
+}
+
+YAML::Node load_file(const std::filesystem::path& file) {
+    // Read here, not by YAML::LoadFile: when reading fails after the open (a directory, EIO),
+    // libstdc++ throws std::ios_base::failure from inside yaml-cpp's stream constructor, which
+    // names no file and leaks the stream's 2 KB prefetch buffer.
+    std::string text;
+    {
+        errno = 0;
+        std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(file.c_str(), "rb"), &std::fclose);
+        if (!in) throw ConfigError(file.string() + ": cannot read file: " + std::strerror(errno));
+        char buffer[1 << 16];
+        std::size_t n = 0;
+        while ((n = std::fread(buffer, 1, sizeof buffer, in.get())) > 0) text.append(buffer, n);
+        if (std::ferror(in.get()))
+            throw ConfigError(file.string() + ": cannot read file: " + std::strerror(errno ? errno : EIO));
+    }
+    try {
+        return YAML::Load(text);
+    } catch (const YAML::ParserException& e) {
+        throw ConfigError(where(file, e.mark) + ": YAML syntax error: " + e.msg);
+    }
+}
+
+void check_map(const std::filesystem::path& file, const YAML::Node& node, std::string_view what,
+               std::initializer_list<std::string_view> allowed) {
+    if (!node.IsMap()) fail(file, node, std::string(what) + " must be a mapping");
+    std::map<std::string, YAML::Mark, std::less<>> seen;
+    for (const auto& kv : node) {
+        const auto key = kv.first.Scalar();
+        bool known = false;
+        for (auto a : allowed) known = known || a == key;
+        if (!known) {
+            std::string list;
+            for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+            fail(file, kv.first,
+                 "unknown key '" + key + "' in " + std::string(what) + " (allowed: " + list + ")");
+        }
+        auto [it, inserted] = seen.emplace(key, kv.first.Mark());
+        if (!inserted) {
+            fail(file, kv.first,
+                 "duplicate key '" + key + "' in " + std::string(what) + " (first at " +
+                     where(file, it->second) + ")");
+        }
+    }
+}
+
+std::string scalar(const std::filesystem::path& file, const YAML::Node& node,
+                   std::string_view what) {
+    if (!node.IsScalar()) fail(file, node, std::string(what) + " must be a string");
+    return node.Scalar();
+}
+
+double number(const std::filesystem::path& file, const YAML::Node& node, std::string_view what) {
+    if (node.IsScalar()) {
+        const auto& s = node.Scalar();
+        double v = 0;
+        auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (ec == std::errc{} && ptr == s.data() + s.size() && std::isfinite(v)) return v;
+    }
+    fail(file, node, std::string(what) + " must be a number");
+}
+
+long long integer(const std::filesystem::path& file, const YAML::Node& node,
+                  std::string_view what) {
+    if (node.IsScalar()) {
+        const auto& s = node.Scalar();
+        long long v = 0;
+        auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (ec == std::errc{} && ptr == s.data() + s.size()) return v;
+    }
+    fail(file, node, std::string(what) + " must be an integer");
+}
+
+bool boolean(const std::filesystem::path& file, const YAML::Node& node, std::string_view what) {
+    if (node.IsScalar()) {
+        const auto& s = node.Scalar();
+        if (s == "true") return true;
+        if (s == "false") return false;
+    }
+    fail(file, node, std::string(what) + " must be true or false");
+}
+
+YAML::Node required(const std::filesystem::path& file, const YAML::Node& map,
+                    std::string_view key, std::string_view what) {
+    auto n = map[std::string(key)];
+    if (!n) fail(file, map, std::string(what) + " is missing required key '" + std::string(key) + "'");
+    return n;
+}
+
+}  // namespace indicatord::yaml
