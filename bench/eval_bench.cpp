@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "model/calendar.hpp"
 #include "eval/engine.hpp"
 #include "http/metrics.hpp"
+#include "model/calendar.hpp"
 
 using namespace indicatord;
 
@@ -50,24 +50,39 @@ std::shared_ptr<const Plan> synthetic_plan(std::size_t n) {
         ind.schedule.cadence = Cadence::quarter;
         ind.ytd = true;
         switch (i % 20) {
-            case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
+            case 0:
+            case 1:
+            case 2:
+            case 3:
+            case 4:
+            case 5:
+            case 6:
+            case 7:
                 ind.rule = rule::Threshold{Op::ge, 6, 0};
                 break;
-            case 8: case 9: case 10: case 11:
+            case 8:
+            case 9:
+            case 10:
+            case 11:
                 ind.rule = rule::Cumulative{100, {}, 10};
                 break;
-            case 12: case 13: {
+            case 12:
+            case 13: {
                 rule::Milestones m;
-                m.milestones = {{date::year{2023} / 3 / 31, Op::ge, 30}, {date::year{2023} / 6 / 30, Op::ge, 60},
+                m.milestones = {{date::year{2023} / 3 / 31, Op::ge, 30},
+                                {date::year{2023} / 6 / 30, Op::ge, 60},
                                 {date::year{2023} / 9 / 30, Op::ge, 85}};
                 ind.rule = m;
                 break;
             }
-            case 14: case 15:
+            case 14:
+            case 15:
                 ind.rule = rule::Achievement{date::year{2023} / 12 / 31};
                 ind.schedule.cadence = Cadence::once;
                 break;
-            case 16: case 17: case 18:
+            case 16:
+            case 17:
+            case 18:
                 ind.rule = rule::Report{};
                 break;
             default: {
@@ -127,8 +142,8 @@ int main(int argc, char** argv) {
     const auto calendar = std::make_shared<const WorkCalendar>(WorkCalendar::load({argv[1]}));
     const std::size_t max = argc > 2 ? std::stoul(argv[2]) : 1000000;
     const auto now = *parse_instant("2023-10-25T09:00:00+08:00");
-    std::printf("%-12s %14s %14s %12s %14s %12s\n", "indicators", "tick (ms)", "ns/indicator", "metrics (ms)",
-                "metrics (MB)", "RSS (MB)");
+    std::printf("%-12s %14s %14s %12s %14s %12s\n", "indicators", "tick (ms)", "ns/indicator",
+                "metrics (ms)", "metrics (MB)", "RSS (MB)");
     for (std::size_t n : {std::size_t{10000}, std::size_t{100000}, std::size_t{1000000}}) {
         if (n > max) break;
         const long rss_before = rss_kb();
@@ -138,11 +153,13 @@ int main(int argc, char** argv) {
             const auto& ind = engine.plan().indicators[i];
             if (ind.derived() || i % 7 == 0) continue;
             if (ind.schedule.cadence == Cadence::once) {
-                if (i % 3 == 0) engine.record(i, Observation{Period{Cadence::year, 2023, 0}, 1, 1, now});
+                if (i % 3 == 0)
+                    engine.record(i, Observation{Period{Cadence::year, 2023, 0}, 1, 1, now});
                 continue;
             }
             for (int q = 1; q <= 3; ++q)
-                engine.record(i, Observation{Period{Cadence::quarter, 2023, q}, static_cast<double>((i % 100) + q * 10), 1, now});
+                engine.record(i, Observation{Period{Cadence::quarter, 2023, q},
+                                             static_cast<double>((i % 100) + q * 10), 1, now});
         }
         engine.evaluate_all(now);  // warm-up (due-date memo)
         std::vector<double> ticks;
@@ -161,18 +178,23 @@ int main(int argc, char** argv) {
         std::size_t overdue = 0, overdue_expected = 0;
         for (std::size_t i = 0; i < n; ++i) {
             overdue += engine.evaluation(i).status == Status::overdue;
-            overdue_expected += i % 7 == 0 && engine.plan().indicators[i].schedule.cadence == Cadence::quarter &&
+            overdue_expected += i % 7 == 0 &&
+                                engine.plan().indicators[i].schedule.cadence == Cadence::quarter &&
                                 !engine.plan().indicators[i].derived();
         }
-        check(count_lines(text, "indicator_overdue{") == n, n, "indicator_overdue series != indicators");
+        check(count_lines(text, "indicator_overdue{") == n, n,
+              "indicator_overdue series != indicators");
         check(count_lines(text, "indicator_status{") == n * std::size(kAllStatuses), n,
               "indicator_status series != indicators x statuses");
-        check(count_lines(text, "indicator_value{") > n / 2, n, "fewer indicator_value series than values recorded");
+        check(count_lines(text, "indicator_value{") > n / 2, n,
+              "fewer indicator_value series than values recorded");
         check(overdue >= overdue_expected && overdue < n, n,
-              "overdue " + std::to_string(overdue) + ", expected at least " + std::to_string(overdue_expected) +
+              "overdue " + std::to_string(overdue) + ", expected at least " +
+                  std::to_string(overdue_expected) +
                   " (quarterly indicators without values) and not all");
-        std::printf("%-12zu %14.1f %14.1f %12.1f %14.1f %12.1f\n", n, tick * 1e3, tick * 1e9 / static_cast<double>(n),
-                    metrics * 1e3, static_cast<double>(text.size()) / 1e6, static_cast<double>(rss) / 1024.0);
+        std::printf("%-12zu %14.1f %14.1f %12.1f %14.1f %12.1f\n", n, tick * 1e3,
+                    tick * 1e9 / static_cast<double>(n), metrics * 1e3,
+                    static_cast<double>(text.size()) / 1e6, static_cast<double>(rss) / 1024.0);
     }
     return failures ? 1 : 0;
 }

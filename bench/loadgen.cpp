@@ -65,23 +65,37 @@ Options parse(int argc, char** argv) {
             if (i + 1 >= argc) die("missing value after " + a);
             return argv[++i];
         };
-        if (a == "--host") o.host = next();
-        else if (a == "--port") o.port = std::stoi(next());
-        else if (a == "--target") o.target = next();
-        else if (a == "--connections") o.connections = std::stoi(next());
-        else if (a == "--batch") o.batch = std::stoi(next());
-        else if (a == "--duration") o.duration = std::stod(next());
-        else if (a == "--max-requests") o.max_requests = std::stoll(next());
-        else if (a == "--indicators") o.indicators = std::stoll(next());
-        else if (a == "--seed") o.seed = std::stoll(next());
-        else if (a == "--prefix") o.prefix = next();
-        else die("unknown argument " + a);
+        if (a == "--host")
+            o.host = next();
+        else if (a == "--port")
+            o.port = std::stoi(next());
+        else if (a == "--target")
+            o.target = next();
+        else if (a == "--connections")
+            o.connections = std::stoi(next());
+        else if (a == "--batch")
+            o.batch = std::stoi(next());
+        else if (a == "--duration")
+            o.duration = std::stod(next());
+        else if (a == "--max-requests")
+            o.max_requests = std::stoll(next());
+        else if (a == "--indicators")
+            o.indicators = std::stoll(next());
+        else if (a == "--seed")
+            o.seed = std::stoll(next());
+        else if (a == "--prefix")
+            o.prefix = next();
+        else
+            die("unknown argument " + a);
     }
     if (const char* t = std::getenv("BENCH_TOKEN")) o.token = t;
     if (o.port <= 0) die("--port is required");
-    if (o.target != "indicatord" && o.target != "pushgateway") die("--target must be indicatord or pushgateway");
-    if (o.connections < 1 || o.batch < 1 || o.indicators < 1) die("bad --connections/--batch/--indicators");
-    if (o.batch > o.indicators) die("--batch must not exceed --indicators (keys in a batch are distinct)");
+    if (o.target != "indicatord" && o.target != "pushgateway")
+        die("--target must be indicatord or pushgateway");
+    if (o.connections < 1 || o.batch < 1 || o.indicators < 1)
+        die("bad --connections/--batch/--indicators");
+    if (o.batch > o.indicators)
+        die("--batch must not exceed --indicators (keys in a batch are distinct)");
     return o;
 }
 
@@ -105,24 +119,30 @@ void build_request(const Options& o, int conn, long long first_seq, std::string&
         body += "{\"values\":[";
         for (int i = 0; i < o.batch; ++i) {
             auto s = sample(first_seq + i, o.indicators);
-            int n = std::snprintf(buf, sizeof buf, "%s{\"indicator\":\"bench_%05lld\",\"period\":\"2023-Q%d\",\"value\":%.1f}",
-                                  i ? "," : "", s.indicator, s.quarter, s.value);
+            int n = std::snprintf(
+                buf, sizeof buf,
+                "%s{\"indicator\":\"bench_%05lld\",\"period\":\"2023-Q%d\",\"value\":%.1f}",
+                i ? "," : "", s.indicator, s.quarter, s.value);
             body.append(buf, static_cast<std::size_t>(n));
         }
         body += "]}";
-        out = "POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+        out =
+            "POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
         if (!o.token.empty()) out += "Authorization: Bearer " + o.token + "\r\n";
         out += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     } else {
         body.reserve(static_cast<std::size_t>(o.batch) * 64);
         for (int i = 0; i < o.batch; ++i) {
             auto s = sample(first_seq + i, o.indicators);
-            int n = std::snprintf(buf, sizeof buf, "bench_value{indicator=\"bench_%05lld\",period=\"2023-Q%d\"} %.1f\n",
-                                  s.indicator, s.quarter, s.value);
+            int n =
+                std::snprintf(buf, sizeof buf,
+                              "bench_value{indicator=\"bench_%05lld\",period=\"2023-Q%d\"} %.1f\n",
+                              s.indicator, s.quarter, s.value);
             body.append(buf, static_cast<std::size_t>(n));
         }
         out = "POST /metrics/job/bench/instance/c" + std::to_string(conn) +
-              " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: " +
+              " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain; "
+              "version=0.0.4\r\nContent-Length: " +
               std::to_string(body.size()) + "\r\n\r\n" + body;
     }
 }
@@ -166,7 +186,8 @@ std::size_t parse_response(const std::string& in, int& status, bool& close, std:
     auto hend = in.find("\r\n\r\n");
     if (hend == std::string::npos) return 0;
     std::string_view head(in.data(), hend);
-    if (head.size() < 12 || head.substr(0, 5) != "HTTP/") die("bad response: " + std::string(head.substr(0, 80)));
+    if (head.size() < 12 || head.substr(0, 5) != "HTTP/")
+        die("bad response: " + std::string(head.substr(0, 80)));
     status = std::atoi(std::string(head.substr(9, 3)).c_str());
     long long length = -1;
     bool chunked = false;
@@ -174,9 +195,13 @@ std::size_t parse_response(const std::string& in, int& status, bool& close, std:
     std::size_t pos = head.find("\r\n");
     while (pos != std::string_view::npos && pos < head.size()) {
         std::size_t next = head.find("\r\n", pos + 2);
-        std::string_view line = head.substr(pos + 2, next == std::string_view::npos ? std::string_view::npos : next - pos - 2);
-        if (iequals_prefix(line, "content-length:")) length = std::atoll(std::string(line.substr(15)).c_str());
-        else if (iequals_prefix(line, "transfer-encoding:") && line.find("chunked") != std::string_view::npos) chunked = true;
+        std::string_view line = head.substr(
+            pos + 2, next == std::string_view::npos ? std::string_view::npos : next - pos - 2);
+        if (iequals_prefix(line, "content-length:"))
+            length = std::atoll(std::string(line.substr(15)).c_str());
+        else if (iequals_prefix(line, "transfer-encoding:") &&
+                 line.find("chunked") != std::string_view::npos)
+            chunked = true;
         else if (iequals_prefix(line, "connection:")) {
             std::string v(line.substr(11));
             for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -240,17 +265,22 @@ int main(int argc, char** argv) {
     bool stopping = false;
     const double cpu0 = cpu_seconds();
     const auto t0 = Clock::now();
-    const auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
+    const auto deadline =
+        t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
     const auto grace_deadline = deadline + std::chrono::seconds(60);
     Clock::time_point last_done = t0;
 
     auto flush = [&](Conn& c) -> bool {  // false: connection broken
         while (c.sent < c.out.size()) {
             ssize_t n = ::send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL);
-            if (n > 0) c.sent += static_cast<std::size_t>(n);
-            else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
-            else if (n < 0 && errno == EINTR) continue;
-            else return false;
+            if (n > 0)
+                c.sent += static_cast<std::size_t>(n);
+            else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                return true;
+            else if (n < 0 && errno == EINTR)
+                continue;
+            else
+                return false;
         }
         return true;
     };
@@ -296,7 +326,8 @@ int main(int argc, char** argv) {
         for (auto& c : conns) inflight += c.busy ? 1 : 0;
         if (inflight == 0 && (stopping || Clock::now() >= deadline)) break;
         if (Clock::now() >= grace_deadline) {
-            std::fprintf(stderr, "loadgen: %lld request(s) still unanswered 60 s after the end\n", inflight);
+            std::fprintf(stderr, "loadgen: %lld request(s) still unanswered 60 s after the end\n",
+                         inflight);
             break;
         }
         int n = ::epoll_wait(ep, events.data(), static_cast<int>(events.size()), 200);
@@ -317,11 +348,19 @@ int main(int argc, char** argv) {
             bool closed = false;
             for (;;) {
                 ssize_t r = ::recv(c.fd, rbuf, sizeof rbuf, 0);
-                if (r > 0) c.in.append(rbuf, static_cast<std::size_t>(r));
-                else if (r == 0) { closed = true; break; }
-                else if (errno == EINTR) continue;
-                else if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-                else { closed = true; break; }
+                if (r > 0)
+                    c.in.append(rbuf, static_cast<std::size_t>(r));
+                else if (r == 0) {
+                    closed = true;
+                    break;
+                } else if (errno == EINTR)
+                    continue;
+                else if (errno == EAGAIN || errno == EWOULDBLOCK)
+                    break;
+                else {
+                    closed = true;
+                    break;
+                }
             }
             bool must_close = false;
             for (;;) {
@@ -333,21 +372,27 @@ int main(int argc, char** argv) {
                 if (!c.busy) die("response without a request");
                 const auto now = Clock::now();
                 latencies_us.push_back(static_cast<std::uint32_t>(
-                    std::chrono::duration_cast<std::chrono::microseconds>(now - c.started).count()));
+                    std::chrono::duration_cast<std::chrono::microseconds>(now - c.started)
+                        .count()));
                 last_done = now;
                 c.busy = false;
                 ++completed;
                 ++by_status[status];
                 if (status < 200 || status > 299) {
-                    if (sample_error.empty()) sample_error = std::to_string(status) + " " + body.substr(0, 300);
+                    if (sample_error.empty())
+                        sample_error = std::to_string(status) + " " + body.substr(0, 300);
                 }
-                if (close_after) { must_close = true; break; }
+                if (close_after) {
+                    must_close = true;
+                    break;
+                }
                 start_next(c);
             }
             if (closed || must_close) {
                 if (c.busy) {
                     ++errors;
-                    if (sample_error.empty()) sample_error = "connection closed with a request in flight";
+                    if (sample_error.empty())
+                        sample_error = "connection closed with a request in flight";
                 }
                 reconnect(c);
             }
@@ -368,18 +413,21 @@ int main(int argc, char** argv) {
     };
     const auto& P = o.prefix;
     std::printf("%sCONNECTIONS=%d\n%sBATCH=%d\n", P.c_str(), o.connections, P.c_str(), o.batch);
-    std::printf("%sREQUESTS=%lld\n%sRESPONSES=%lld\n%sOK=%lld\n", P.c_str(), issued, P.c_str(), completed, P.c_str(), ok);
-    std::printf("%sNON2XX=%lld\n%sERRORS=%lld\n%sUNANSWERED=%lld\n%sRECONNECTS=%lld\n", P.c_str(), completed - ok,
-                P.c_str(), errors, P.c_str(), unanswered, P.c_str(), reconnects);
+    std::printf("%sREQUESTS=%lld\n%sRESPONSES=%lld\n%sOK=%lld\n", P.c_str(), issued, P.c_str(),
+                completed, P.c_str(), ok);
+    std::printf("%sNON2XX=%lld\n%sERRORS=%lld\n%sUNANSWERED=%lld\n%sRECONNECTS=%lld\n", P.c_str(),
+                completed - ok, P.c_str(), errors, P.c_str(), unanswered, P.c_str(), reconnects);
     std::printf("%sVALUES_ACKED=%lld\n", P.c_str(), ok * o.batch);
     std::printf("%sSECONDS=%.3f\n", P.c_str(), elapsed);
-    std::printf("%sREQ_PER_S=%.0f\n%sVALUES_PER_S=%.0f\n", P.c_str(), elapsed > 0 ? ok / elapsed : 0.0, P.c_str(),
+    std::printf("%sREQ_PER_S=%.0f\n%sVALUES_PER_S=%.0f\n", P.c_str(),
+                elapsed > 0 ? ok / elapsed : 0.0, P.c_str(),
                 elapsed > 0 ? static_cast<double>(ok) * o.batch / elapsed : 0.0);
-    std::printf("%sP50_MS=%.2f\n%sP99_MS=%.2f\n%sMAX_MS=%.2f\n", P.c_str(), pct(0.5), P.c_str(), pct(0.99), P.c_str(),
-                pct(1.0));
+    std::printf("%sP50_MS=%.2f\n%sP99_MS=%.2f\n%sMAX_MS=%.2f\n", P.c_str(), pct(0.5), P.c_str(),
+                pct(0.99), P.c_str(), pct(1.0));
     std::printf("%sCLIENT_CPU_S=%.2f\n", P.c_str(), cpu);
     std::string statuses;
-    for (auto& [s, n] : by_status) statuses += (statuses.empty() ? "" : ",") + std::to_string(s) + ":" + std::to_string(n);
+    for (auto& [s, n] : by_status)
+        statuses += (statuses.empty() ? "" : ",") + std::to_string(s) + ":" + std::to_string(n);
     std::printf("%sSTATUSES='%s'\n", P.c_str(), statuses.c_str());
     if (!sample_error.empty()) {
         for (auto& ch : sample_error)

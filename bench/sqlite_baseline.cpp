@@ -86,21 +86,32 @@ int main(int argc, char** argv) {
             if (i + 1 >= argc) die("missing value after " + a);
             return argv[++i];
         };
-        if (a == "--db") path = next();
-        else if (a == "--rows") rows = std::stoll(next());
-        else if (a == "--batch") batch = std::stoll(next());
-        else if (a == "--indicators") indicators = std::stoll(next());
-        else if (a == "--max-seconds") max_seconds = std::stod(next());
-        else if (a == "--prefix") prefix = next();
-        else if (a == "--savepoint") savepoint = true;
-        else if (a == "--pragma") pragma = next();
-        else die("unknown argument " + a);
+        if (a == "--db")
+            path = next();
+        else if (a == "--rows")
+            rows = std::stoll(next());
+        else if (a == "--batch")
+            batch = std::stoll(next());
+        else if (a == "--indicators")
+            indicators = std::stoll(next());
+        else if (a == "--max-seconds")
+            max_seconds = std::stod(next());
+        else if (a == "--prefix")
+            prefix = next();
+        else if (a == "--savepoint")
+            savepoint = true;
+        else if (a == "--pragma")
+            pragma = next();
+        else
+            die("unknown argument " + a);
     }
-    if (path.empty() || rows < 0 || batch < 1 || indicators < 1) die("need --db PATH --rows N (batch, indicators >= 1)");
+    if (path.empty() || rows < 0 || batch < 1 || indicators < 1)
+        die("need --db PATH --rows N (batch, indicators >= 1)");
 
     sqlite3* db = nullptr;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
-        SQLITE_OK)
+    if (sqlite3_open_v2(path.c_str(), &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK)
         die("open " + path);
     exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
     if (!pragma.empty()) exec(db, pragma.c_str());
@@ -119,7 +130,8 @@ int main(int argc, char** argv) {
     exec(db, "COMMIT");
 
     // The daemon's statement (Store::append).
-    sqlite3_stmt* insert = prepare(db,
+    sqlite3_stmt* insert = prepare(
+        db,
         "INSERT INTO observation (indicator, period, revision, value, note, reported_at, reporter) "
         "SELECT ?1, ?2, COALESCE(MAX(revision), 0) + 1, ?3, ?4, ?5, ?6 FROM observation "
         "WHERE indicator = ?1 AND period = ?2 RETURNING revision");
@@ -130,7 +142,8 @@ int main(int argc, char** argv) {
 
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
-    const auto limit = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(max_seconds));
+    const auto limit = t0 + std::chrono::duration_cast<Clock::duration>(
+                                std::chrono::duration<double>(max_seconds));
     long long done = 0, txns = 0;
     bool capped = false;
     char key[32], period[16];
@@ -143,11 +156,13 @@ int main(int argc, char** argv) {
         if (savepoint) step_done(db, sp);
         const long long n = std::min(batch, rows - done);
         const long long now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch()).count();
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
         for (long long i = 0; i < n; ++i) {
             const long long seq = done + i;
             std::snprintf(key, sizeof key, "bench_%05lld", seq % indicators);
-            std::snprintf(period, sizeof period, "2023-Q%d", static_cast<int>((seq / indicators) % 4) + 1);
+            std::snprintf(period, sizeof period, "2023-Q%d",
+                          static_cast<int>((seq / indicators) % 4) + 1);
             sqlite3_bind_text(insert, 1, key, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(insert, 2, period, -1, SQLITE_TRANSIENT);
             sqlite3_bind_double(insert, 3, static_cast<double>(seq % 1000) / 10.0);
@@ -174,9 +189,10 @@ int main(int argc, char** argv) {
     sqlite3_close(db);
 
     const char* P = prefix.c_str();
-    std::printf("%sROWS=%lld\n%sROWS_ASKED=%lld\n%sSTORED=%lld\n%sTXNS=%lld\n%sBATCH=%lld\n", P, done, P, rows, P,
-                stored, P, txns, P, batch);
-    std::printf("%sCAPPED=%d\n%sSECONDS=%.3f\n%sROWS_PER_S=%.0f\n%sTXN_PER_S=%.0f\n", P, capped ? 1 : 0, P, secs, P,
-                secs > 0 ? done / secs : 0.0, P, secs > 0 ? txns / secs : 0.0);
+    std::printf("%sROWS=%lld\n%sROWS_ASKED=%lld\n%sSTORED=%lld\n%sTXNS=%lld\n%sBATCH=%lld\n", P,
+                done, P, rows, P, stored, P, txns, P, batch);
+    std::printf("%sCAPPED=%d\n%sSECONDS=%.3f\n%sROWS_PER_S=%.0f\n%sTXN_PER_S=%.0f\n", P,
+                capped ? 1 : 0, P, secs, P, secs > 0 ? done / secs : 0.0, P,
+                secs > 0 ? txns / secs : 0.0);
     return stored == done ? 0 : 1;
 }

@@ -6,8 +6,8 @@
 
 #include "app/app.hpp"
 #include "app/cli.hpp"
-#include "util/errors.hpp"
 #include "app/rules.hpp"
+#include "util/errors.hpp"
 
 int main(int argc, char** argv) {
     using namespace indicatord;
@@ -27,14 +27,15 @@ int main(int argc, char** argv) {
         spdlog::set_level(spdlog::level::from_str(config.log_level));
         if (args.check_only) {
             auto rules = load_rules(config);
-            std::cout << "ok: plan " << rules.plan->id << ", " << rules.plan->tasks.size() << " tasks, "
-                      << rules.plan->indicators.size() << " indicators\n";
+            std::cout << "ok: plan " << rules.plan->id << ", " << rules.plan->tasks.size()
+                      << " tasks, " << rules.plan->indicators.size() << " indicators\n";
             return 0;
         }
         std::unique_ptr<Clock> clock;
         ManualClock* manual = nullptr;
         if (args.test_clock) {
-            auto c = std::make_unique<ManualClock>(config.now ? *parse_instant(*config.now) : SystemClock().now());
+            auto c = std::make_unique<ManualClock>(config.now ? *parse_instant(*config.now)
+                                                              : SystemClock().now());
             manual = c.get();
             clock = std::move(c);
         } else if (config.now) {

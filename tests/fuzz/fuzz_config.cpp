@@ -10,8 +10,8 @@
 #include <typeinfo>
 
 #include "config/config.hpp"
-#include "util/errors.hpp"
 #include "fuzz_util.hpp"
+#include "util/errors.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace indicatord;

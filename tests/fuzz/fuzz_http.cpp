@@ -30,15 +30,15 @@
 #include "alerts/alert_actions.hpp"
 #include "alerts/alerts.hpp"
 #include "config/auth.hpp"
-#include "util/digest.hpp"
-#include "model/clock.hpp"
-#include "store/committer.hpp"
 #include "eval/engine.hpp"
 #include "fuzz_util.hpp"
 #include "http/http_types.hpp"
 #include "http/metrics.hpp"
 #include "http/service.hpp"
+#include "model/clock.hpp"
+#include "store/committer.hpp"
 #include "store/store.hpp"
+#include "util/digest.hpp"
 
 namespace {
 
@@ -110,7 +110,8 @@ struct World final : AlertActions {
 
     const Alerter& alerter() const override { return alerter_; }
     TimePoint now() const override { return clock.now(); }
-    boost::asio::awaitable<bool> acknowledge(std::string fingerprint, std::string by, std::string comment) override {
+    boost::asio::awaitable<bool> acknowledge(std::string fingerprint, std::string by,
+                                             std::string comment) override {
         AlertState changed;
         co_return alerter_.acknowledge(fingerprint, by, comment, clock.now(), &changed);
     }

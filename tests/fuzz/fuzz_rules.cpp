@@ -14,9 +14,9 @@
 #include <typeinfo>
 
 #include "eval/engine.hpp"
-#include "util/errors.hpp"
 #include "fuzz_util.hpp"
 #include "http/plan_json.hpp"
+#include "util/errors.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace indicatord;

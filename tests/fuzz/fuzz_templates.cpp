@@ -13,9 +13,9 @@
 #include <string_view>
 #include <typeinfo>
 
-#include "util/errors.hpp"
 #include "fuzz_util.hpp"
 #include "notify/notify_format.hpp"
+#include "util/errors.hpp"
 
 namespace {
 

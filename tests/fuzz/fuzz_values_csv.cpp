@@ -62,7 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             !bytes.starts_with("\xEF\xBB\xBF") && (!text || *text != bytes))
             fuzz::fail("valid UTF-8 did not come back unchanged");
 
-        const CsvBatch batch = parse_values_csv(bytes, plan, encoding, ReportTime{TimePoint::max(), true});
+        const CsvBatch batch =
+            parse_values_csv(bytes, plan, encoding, ReportTime{TimePoint::max(), true});
         if (!batch.error.empty() && (!batch.values.empty() || !batch.row_errors.empty()))
             fuzz::fail("a file refused as a whole still has values or row errors");
         if (!batch.ok() && !batch.values.empty()) fuzz::fail("a refused file still has values");

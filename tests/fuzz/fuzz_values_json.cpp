@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "fuzz_util.hpp"
 #include "eval/ingest.hpp"
+#include "fuzz_util.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace indicatord;

@@ -16,10 +16,10 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 using indicatord::DeliveryOutcome;
 using namespace std::chrono_literals;
-using it::HttpSink;
-using it::SmtpSink;
 using it::header;
+using it::HttpSink;
 using it::slurp;
+using it::SmtpSink;
 
 namespace {
 

@@ -1,8 +1,6 @@
 // indicatorctl as a user runs it: rule tests, replay, CSV import into a running daemon.
-#include <catch2/catch.hpp>
-
 #include <boost/json.hpp>
-
+#include <catch2/catch.hpp>
 #include <fstream>
 
 #include "harness.hpp"
@@ -25,9 +23,12 @@ TEST_CASE("a failing rule test exits 1 with a readable diff", "[ctl][rules]") {
     const auto file = it::kData + "/rule-tests/failing.test.yaml";
     auto [code, out] = it::run(it::kCtl + " test " + file);
     CHECK(code == 1);
-    CHECK(out == "FAIL " + file + ":8:5: at 2023-04-20T00:00:00+08:00 gdp_growth: expected on_track, got at_risk "
-                 "(4.9 does not meet >= 6 for 2023-Q1)\n"
-                 "FAILED " + file + ": 1/2 expectations met\n");
+    CHECK(out ==
+          "FAIL " + file +
+              ":8:5: at 2023-04-20T00:00:00+08:00 gdp_growth: expected on_track, got at_risk "
+              "(4.9 does not meet >= 6 for 2023-Q1)\n"
+              "FAILED " +
+              file + ": 1/2 expectations met\n");
 }
 
 TEST_CASE("replay prints the year's status changes, as text and JSON", "[ctl][replay]") {
@@ -37,18 +38,20 @@ TEST_CASE("replay prints the year's status changes, as text and JSON", "[ctl][re
     INFO(out.substr(0, 2000));
     REQUIRE(code == 0);
     CHECK_THAT(out, Catch::Contains("2023-04-10 09:00 +08:00  task 25  new_project_start_rate"));
-    CHECK_THAT(out, Catch::Contains("pending  -> missed    28 misses the milestone 30 due 2023-03-31"));
+    CHECK_THAT(out,
+               Catch::Contains("pending  -> missed    28 misses the milestone 30 due 2023-03-31"));
 
     auto [jcode, jout] = it::run(cmd + " --json --from 2023-04-01 --to 2023-08-01");
     REQUIRE(jcode == 0);
     auto doc = json::parse(jout).as_object();
     auto changes = doc.at("changes").as_array();
     // the bundled alerting config: notifications to the units, e.g. 市发改委 for task 25's miss
-    std::vector<std::pair<std::string, std::string>> sent;  // (receiver, at) of each firing missed alert
+    std::vector<std::pair<std::string, std::string>>
+        sent;  // (receiver, at) of each firing missed alert
     for (const auto& n : doc.at("notifications").as_array())
         for (const auto& a : n.at("alerts").as_array())
-            if (a.at("indicator").as_string() == "new_project_start_rate" && a.at("kind").as_string() == "missed" &&
-                a.at("status").as_string() == "firing")
+            if (a.at("indicator").as_string() == "new_project_start_rate" &&
+                a.at("kind").as_string() == "missed" && a.at("status").as_string() == "firing")
                 sent.emplace_back(n.at("receiver").as_string(), n.at("at").as_string());
     REQUIRE(sent.size() >= 2);
     CHECK(sent[0] == std::make_pair(std::string("fgw/0"), std::string("2023-04-10T01:00:00.000Z")));
@@ -58,7 +61,8 @@ TEST_CASE("replay prints the year's status changes, as text and JSON", "[ctl][re
     for (const auto& c : changes) {
         CHECK(c.at("at").as_string() >= "2023-03-31T16:00:00.000Z");
         CHECK(c.at("at").as_string() <= "2023-07-31T16:00:00.000Z");
-        if (c.at("indicator").as_string() == "new_project_start_rate" && c.at("to").as_string() == "on_track") {
+        if (c.at("indicator").as_string() == "new_project_start_rate" &&
+            c.at("to").as_string() == "on_track") {
             saw_q2 = true;
             CHECK(c.at("from").as_string() == "missed");
             CHECK(c.at("task").to_number<int>() == 25);
@@ -68,11 +72,15 @@ TEST_CASE("replay prints the year's status changes, as text and JSON", "[ctl][re
 }
 
 TEST_CASE("route says who is notified and why", "[ctl][route]") {
-    auto [code, out] = it::run(it::kCtl + " route " + kRoot + "/config/indicatord.yaml --indicator gdp_growth --kind overdue");
+    auto [code, out] = it::run(it::kCtl + " route " + kRoot +
+                               "/config/indicatord.yaml --indicator gdp_growth --kind overdue");
     CHECK(code == 0);
-    CHECK_THAT(out, Catch::StartsWith("gdp_growth (生产总值增长, task 1), overdue alerts:\n"
-                                      "  fgw/0  市发改委  email fgw@example.org  (not sent: no alerting.smtp)  [lead: lead unit]\n"
-                                      "  dcs/0  市政府督查室  email dcs@example.org  (not sent: no alerting.smtp)  [escalation: still firing after 3wd, 10wd]\n"));
+    CHECK_THAT(out,
+               Catch::StartsWith("gdp_growth (生产总值增长, task 1), overdue alerts:\n"
+                                 "  fgw/0  市发改委  email fgw@example.org  (not sent: no "
+                                 "alerting.smtp)  [lead: lead unit]\n"
+                                 "  dcs/0  市政府督查室  email dcs@example.org  (not sent: no "
+                                 "alerting.smtp)  [escalation: still firing after 3wd, 10wd]\n"));
     auto bad = it::run(it::kCtl + " route " + kRoot + "/config/indicatord.yaml --indicator nope");
     CHECK(bad.first == 2);
     CHECK_THAT(bad.second, Catch::StartsWith("indicatorctl: unknown indicator 'nope'"));
@@ -82,17 +90,20 @@ TEST_CASE("replay needs reported_at on every row", "[ctl][replay]") {
     it::TempDir dir;
     const auto csv = dir.path() / "v.csv";
     std::ofstream(csv) << "indicator,period,value\ngdp_growth,2023-Q1,5\n";
-    auto [code, out] = it::run(it::kCtl + " replay " + it::kData + "/minimal.yaml --values " + csv.string());
+    auto [code, out] =
+        it::run(it::kCtl + " replay " + it::kData + "/minimal.yaml --values " + csv.string());
     CHECK(code == 1);
     CHECK(out == csv.string() + ":2: replay needs a reported_at for every row\n");
 }
 
-TEST_CASE("CSV over HTTP: GBK with Chinese headers, all-or-nothing with line numbers", "[ctl][csv]") {
+TEST_CASE("CSV over HTTP: GBK with Chinese headers, all-or-nothing with line numbers",
+          "[ctl][csv]") {
     it::TempDir dir;
     it::Daemon d(dir.path());
     // UTF-8 text converted to GBK by iconv, as a Chinese-locale spreadsheet writes it
     const auto utf8 = dir.path() / "u.csv";
-    std::ofstream(utf8) << "指标,期间,数值,备注\n生产总值增长,2023-Q1,4.9,\"初步核算, 待修订\"\ncpi_growth,2023-03,2.1,\n";
+    std::ofstream(utf8) << "指标,期间,数值,备注\n生产总值增长,2023-Q1,4.9,\"初步核算, "
+                           "待修订\"\ncpi_growth,2023-03,2.1,\n";
     const auto gbk = dir.path() / "g.csv";
     REQUIRE(it::run("iconv -f UTF-8 -t GBK " + utf8.string() + " > " + gbk.string()).first == 0);
     std::ifstream in(gbk, std::ios::binary);
@@ -101,20 +112,26 @@ TEST_CASE("CSV over HTTP: GBK with Chinese headers, all-or-nothing with line num
     INFO(ok.body);
     REQUIRE(ok.status == 200);
     CHECK(json::parse(ok.body).at("accepted").to_number<int>() == 2);
-    auto hist = json::parse(it::http("GET", d.url("/api/v1/indicators/gdp_growth/values")).body).at("values").as_array();
+    auto hist = json::parse(it::http("GET", d.url("/api/v1/indicators/gdp_growth/values")).body)
+                    .at("values")
+                    .as_array();
     REQUIRE(hist.size() == 1);
     CHECK(hist[0].at("note").as_string() == "初步核算, 待修订");
 
-    auto bad = it::http("POST", d.url("/api/v1/values"),
-                        "indicator,period,value\ngdp_growth,2023-Q2,5\nnope,2023-Q2,1\ngdp_growth,2023-Q3,abc\n",
-                        "text/csv; charset=utf-8");
+    auto bad = it::http(
+        "POST", d.url("/api/v1/values"),
+        "indicator,period,value\ngdp_growth,2023-Q2,5\nnope,2023-Q2,1\ngdp_growth,2023-Q3,abc\n",
+        "text/csv; charset=utf-8");
     CHECK(bad.status == 400);
     auto items = json::parse(bad.body).at("items").as_array();
     REQUIRE(items.size() == 2);
     CHECK(items[0].at("line").to_number<int>() == 3);
     CHECK(items[0].at("reason").as_string() == "unknown indicator 'nope'");
     CHECK(items[1].at("line").to_number<int>() == 4);
-    CHECK(json::parse(it::http("GET", d.url("/api/v1/indicators/gdp_growth/values")).body).at("values").as_array().size() == 1);
+    CHECK(json::parse(it::http("GET", d.url("/api/v1/indicators/gdp_growth/values")).body)
+              .at("values")
+              .as_array()
+              .size() == 1);
 }
 
 TEST_CASE("indicatorctl import validates locally, then sends to the daemon", "[ctl][csv]") {
@@ -123,15 +140,23 @@ TEST_CASE("indicatorctl import validates locally, then sends to the daemon", "[c
     const auto good = dir.path() / "good.csv";
     std::ofstream(good) << "\xEF\xBB\xBFindicator,period,value\ngdp_growth,2023-Q1,5.5\n";
     const auto url = " --url http://127.0.0.1:" + std::to_string(d.port());
-    auto [code, out] = it::run(it::kCtl + " import " + it::kData + "/minimal.yaml " + good.string() + url);
+    auto [code, out] =
+        it::run(it::kCtl + " import " + it::kData + "/minimal.yaml " + good.string() + url);
     INFO(out);
     CHECK(code == 0);
     CHECK(out == "imported 1 value(s) from " + good.string() + "\n");
     const auto bad = dir.path() / "bad.csv";
     std::ofstream(bad) << "indicator,period,value\ngdp_growth,2023-03,5.5\n";
-    auto [bcode, bout] = it::run(it::kCtl + " import " + it::kData + "/minimal.yaml " + bad.string() + url);
+    auto [bcode, bout] =
+        it::run(it::kCtl + " import " + it::kData + "/minimal.yaml " + bad.string() + url);
     CHECK(bcode == 1);
-    CHECK_THAT(bout, Catch::StartsWith(bad.string() + ":2: period '2023-03' does not match indicator 'gdp_growth' reported by quarter\n"));
-    auto hist = json::parse(it::http("GET", d.url("/api/v1/indicators/gdp_growth/values")).body).at("values").as_array();
+    CHECK_THAT(
+        bout,
+        Catch::StartsWith(
+            bad.string() +
+            ":2: period '2023-03' does not match indicator 'gdp_growth' reported by quarter\n"));
+    auto hist = json::parse(it::http("GET", d.url("/api/v1/indicators/gdp_growth/values")).body)
+                    .at("values")
+                    .as_array();
     CHECK(hist.size() == 1);
 }

@@ -1,14 +1,13 @@
 // The real indicatord binary over real HTTP on 127.0.0.1, with a real SQLite file and signals.
-#include <catch2/catch.hpp>
-
-#include <boost/json.hpp>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include <poll.h>
 
 #include <atomic>
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <fstream>
 #include <thread>
@@ -52,7 +51,9 @@ TEST_CASE("ingest over HTTP and read it back", "[daemon]") {
     CHECK(it::http("GET", d.url("/healthz")).status == 200);
     CHECK(it::http("GET", d.url("/readyz")).status == 200);
 
-    auto r = post(d, R"({"values":[{"indicator":"gdp_growth","period":"2023-Q1","value":4.9,"note":"初步核算"},
+    auto r = post(
+        d,
+        R"({"values":[{"indicator":"gdp_growth","period":"2023-Q1","value":4.9,"note":"初步核算"},
                                     {"indicator":"cpi_growth","period":"2023-03","value":2.1}]})");
     REQUIRE(r.status == 200);
     auto ack = json::parse(r.body).as_object();
@@ -62,7 +63,8 @@ TEST_CASE("ingest over HTTP and read it back", "[daemon]") {
     // a revision of the same period
     REQUIRE(post(d, one("gdp_growth", "2023-Q1", 5.2)).status == 200);
 
-    auto ind = json::parse(it::http("GET", d.url("/api/v1/indicators/gdp_growth")).body).as_object();
+    auto ind =
+        json::parse(it::http("GET", d.url("/api/v1/indicators/gdp_growth")).body).as_object();
     CHECK(ind.at("value").to_number<double>() == 5.2);
     CHECK(ind.at("period").as_string() == "2023-Q1");
     CHECK(ind.at("latest").as_array()[0].at("revision").to_number<int>() == 2);
@@ -92,7 +94,8 @@ TEST_CASE("a batch with one bad item stores nothing and names every bad item", "
     REQUIRE(items.size() == 2);
     CHECK(items[0].at("index").to_number<int>() == 1);
     CHECK(items[0].at("reason").as_string() == "unknown indicator 'unknown_thing'");
-    CHECK(items[1].at("reason").as_string() == "period '2023-Q1' does not match indicator 'cpi_growth' reported by month");
+    CHECK(items[1].at("reason").as_string() ==
+          "period '2023-Q1' does not match indicator 'cpi_growth' reported by month");
     CHECK(history_size(d, "gdp_growth") == 0);
 }
 
@@ -104,9 +107,12 @@ TEST_CASE("bad requests get precise JSON errors", "[daemon]") {
     CHECK(bad_json.status == 400);
     CHECK_THAT(bad_json.body, Catch::Contains("body is not valid JSON"));
 
-    auto wrong_type = it::http("POST", d.url("/api/v1/values"), one("gdp_growth", "2023-Q1", 1), "text/plain");
+    auto wrong_type =
+        it::http("POST", d.url("/api/v1/values"), one("gdp_growth", "2023-Q1", 1), "text/plain");
     CHECK(wrong_type.status == 415);
-    CHECK_THAT(wrong_type.body, Catch::Contains("Content-Type must be application/json or text/csv, got 'text/plain'"));
+    CHECK_THAT(
+        wrong_type.body,
+        Catch::Contains("Content-Type must be application/json or text/csv, got 'text/plain'"));
 
     auto huge = post(d, std::string(70000, ' ') + one("gdp_growth", "2023-Q1", 1));
     CHECK(huge.status == 413);
@@ -115,7 +121,8 @@ TEST_CASE("bad requests get precise JSON errors", "[daemon]") {
     auto wrong_method = it::http("DELETE", d.url("/api/v1/values"));
     CHECK(wrong_method.status == 405);
     CHECK(wrong_method.headers["allow"] == "POST");
-    CHECK(json::parse(wrong_method.body).at("error").as_string() == "DELETE is not allowed on /api/v1/values (allowed: POST)");
+    CHECK(json::parse(wrong_method.body).at("error").as_string() ==
+          "DELETE is not allowed on /api/v1/values (allowed: POST)");
 
     auto missing = it::http("GET", d.url("/nope"));
     CHECK(missing.status == 404);
@@ -139,8 +146,10 @@ TEST_CASE("every acknowledged value survives kill -9 and a restart", "[daemon][d
             writers.emplace_back([&, t] {
                 for (int i = 0; !stop && i < 200; ++i) {
                     auto r = post(d, one("gdp_growth", "2023-Q" + std::to_string(t + 1), i));
-                    if (r.status == 200) ++acked;
-                    else break;  // the daemon was killed under us
+                    if (r.status == 200)
+                        ++acked;
+                    else
+                        break;  // the daemon was killed under us
                 }
             });
         REQUIRE(it::eventually([&] { return acked > 100; }));
@@ -175,7 +184,8 @@ TEST_CASE("SIGINT stops it too, and SIGHUP reloads without stopping", "[daemon][
     it::TempDir dir;
     it::Daemon d(dir.path());
     d.process().signal(SIGHUP);
-    REQUIRE(it::eventually([&] { return d.process().err().find("reloaded plan test-2023") != std::string::npos; }));
+    REQUIRE(it::eventually(
+        [&] { return d.process().err().find("reloaded plan test-2023") != std::string::npos; }));
     CHECK(it::http("GET", d.url("/healthz")).status == 200);
     d.process().signal(SIGINT);
     CHECK(d.process().wait(5s) == 0);
@@ -197,8 +207,9 @@ TEST_CASE("sd_notify: READY=1 once serving, STOPPING=1 on the way out", "[daemon
         return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
     };
 
-    std::vector<std::string> argv{it::kDaemon, "--config", it::kData + "/minimal.yaml", "--listen", "127.0.0.1:0",
-                                  "--database", (dir.path() / "db").string()};
+    std::vector<std::string> argv{
+        it::kDaemon,   "--config",   it::kData + "/minimal.yaml", "--listen",
+        "127.0.0.1:0", "--database", (dir.path() / "db").string()};
     it::Process p(argv, dir.path(), {{"NOTIFY_SOCKET", sock_path.string()}});
     const auto ready = receive(10s);
     CHECK_THAT(ready, Catch::Contains("READY=1"));
@@ -209,17 +220,22 @@ TEST_CASE("sd_notify: READY=1 once serving, STOPPING=1 on the way out", "[daemon
     ::close(fd);
 }
 
-TEST_CASE("a bad config or flag exits 2 with one line naming the problem, before binding", "[daemon][config]") {
+TEST_CASE("a bad config or flag exits 2 with one line naming the problem, before binding",
+          "[daemon][config]") {
     it::TempDir dir;
     {
         const auto bad = it::kData + "/config/unknown_key.yaml";
         it::Process p({it::kDaemon, "--config", bad}, dir.path());
         CHECK(p.wait(10s) == 2);
-        CHECK(p.err() == "indicatord: " + bad + ":3:1: unknown key 'listn' in config (allowed: listen, database, rules, calendars, evaluation_interval, log_level, now, http, tls, auth, alerting)\n");
+        CHECK(p.err() ==
+              "indicatord: " + bad +
+                  ":3:1: unknown key 'listn' in config (allowed: listen, database, rules, "
+                  "calendars, evaluation_interval, log_level, now, http, tls, auth, alerting)\n");
         CHECK(p.out().empty());
     }
     {
-        it::Process p({it::kDaemon, "--config", it::kData + "/minimal.yaml", "--bogus"}, dir.path());
+        it::Process p({it::kDaemon, "--config", it::kData + "/minimal.yaml", "--bogus"},
+                      dir.path());
         CHECK(p.wait(10s) == 2);
         CHECK_THAT(p.err(), Catch::StartsWith("indicatord: unknown argument '--bogus'\n"));
     }
@@ -236,7 +252,9 @@ TEST_CASE("a bad config or flag exits 2 with one line naming the problem, before
 TEST_CASE("indicatorctl check validates the same way", "[ctl]") {
     auto ok = it::run(it::kCtl + " check " + it::kData + "/minimal.yaml");
     CHECK(ok.first == 0);
-    CHECK(ok.second == "ok: plan test-2023: 4 tasks, 5 indicators (cumulative 1, report 2, threshold 2), 5 units; calendars 2023 2024\n");
+    CHECK(ok.second ==
+          "ok: plan test-2023: 4 tasks, 5 indicators (cumulative 1, report 2, threshold 2), 5 "
+          "units; calendars 2023 2024\n");
     auto bad = it::run(it::kCtl + " check " + it::kData + "/config/unknown_key.yaml");
     CHECK(bad.first == 1);
     auto usage = it::run(it::kCtl + " frobnicate");
@@ -247,13 +265,15 @@ TEST_CASE("optional TLS on the listener", "[daemon][tls]") {
     it::TempDir dir;
     const auto key = dir.path() / "key.pem";
     const auto cert = dir.path() / "cert.pem";
-    auto [code, out] = it::run("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " +
-                               key.string() + " -out " + cert.string());
+    auto [code, out] =
+        it::run("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " +
+                key.string() + " -out " + cert.string());
     INFO(out);
     REQUIRE(code == 0);
     const auto config = dir.path() / "tls.yaml";
-    std::ofstream(config) << "rules: " << it::kData << "/minimal\ncalendars: " << it::kData
-                          << "/../../config/calendars\ntls:\n  cert_file: cert.pem\n  key_file: key.pem\n";
+    std::ofstream(config)
+        << "rules: " << it::kData << "/minimal\ncalendars: " << it::kData
+        << "/../../config/calendars\ntls:\n  cert_file: cert.pem\n  key_file: key.pem\n";
     it::Daemon d(dir.path(), config.string());
     CHECK(d.url("/").rfind("https://", 0) == 0);
     CHECK(it::http("GET", d.url("/healthz")).status == 200);
@@ -264,9 +284,11 @@ TEST_CASE("optional TLS on the listener", "[daemon][tls]") {
 
     // an unreadable key is a config error naming the files, exit 2
     const auto bad = dir.path() / "bad.yaml";
-    std::ofstream(bad) << "rules: " << it::kData << "/minimal\ncalendars: " << it::kData
-                       << "/../../config/calendars\ntls: {cert_file: cert.pem, key_file: missing.pem}\n";
-    it::Process p({it::kDaemon, "--config", bad.string(), "--listen", "127.0.0.1:0", "--database", (dir.path() / "b.db").string()},
+    std::ofstream(bad)
+        << "rules: " << it::kData << "/minimal\ncalendars: " << it::kData
+        << "/../../config/calendars\ntls: {cert_file: cert.pem, key_file: missing.pem}\n";
+    it::Process p({it::kDaemon, "--config", bad.string(), "--listen", "127.0.0.1:0", "--database",
+                   (dir.path() / "b.db").string()},
                   dir.path());
     CHECK(p.wait(10s) == 2);
     CHECK_THAT(p.err(), Catch::Contains("tls: cannot load"));

@@ -26,7 +26,8 @@ namespace fs = std::filesystem;
 
 TempDir::TempDir() {
     std::random_device rd;
-    path_ = fs::temp_directory_path() / ("indicatord-it-" + std::to_string(rd()) + std::to_string(rd()));
+    path_ = fs::temp_directory_path() /
+            ("indicatord-it-" + std::to_string(rd()) + std::to_string(rd()));
     fs::create_directories(path_);
 }
 
@@ -74,7 +75,9 @@ Process::~Process() {
     }
 }
 
-void Process::signal(int sig) const { ::kill(pid_, sig); }
+void Process::signal(int sig) const {
+    ::kill(pid_, sig);
+}
 
 std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
     if (status_) return status_;
@@ -91,13 +94,20 @@ std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
     return std::nullopt;
 }
 
-bool Process::running() { return !wait(std::chrono::milliseconds(0)); }
-std::string Process::out() const { return slurp(out_); }
-std::string Process::err() const { return slurp(err_); }
+bool Process::running() {
+    return !wait(std::chrono::milliseconds(0));
+}
+std::string Process::out() const {
+    return slurp(out_);
+}
+std::string Process::err() const {
+    return slurp(err_);
+}
 
 Daemon::Daemon(const fs::path& dir, const std::string& config, std::vector<std::string> extra) {
     db_ = dir / "indicatord.db";
-    std::vector<std::string> argv{kDaemon, "--config", config, "--listen", "127.0.0.1:0", "--database", db_.string()};
+    std::vector<std::string> argv{kDaemon,       "--config",   config,      "--listen",
+                                  "127.0.0.1:0", "--database", db_.string()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     proc_ = std::make_unique<Process>(argv, dir);
     static const std::regex re("listening on (https?)://127\\.0\\.0\\.1:([0-9]+)");
@@ -111,8 +121,7 @@ Daemon::Daemon(const fs::path& dir, const std::string& config, std::vector<std::
         }
         return !proc_->running();
     });
-    if (!up || port_ == 0)
-        throw std::runtime_error("indicatord did not start: " + proc_->err());
+    if (!up || port_ == 0) throw std::runtime_error("indicatord did not start: " + proc_->err());
 }
 
 std::string Daemon::url(const std::string& path) const {
@@ -146,7 +155,8 @@ Response http(const std::string& method, const std::string& url, const std::stri
     Response r;
     CURL* c = curl_easy_init();
     curl_slist* headers = nullptr;
-    if (!content_type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
+    if (!content_type.empty())
+        headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
     headers = curl_slist_append(headers, "Expect:");
     for (const auto& h : extra) headers = curl_slist_append(headers, h.c_str());
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
@@ -220,7 +230,9 @@ RawClient::RawClient(std::uint16_t port) {
     }
 }
 
-RawClient::~RawClient() { ::close(fd_); }
+RawClient::~RawClient() {
+    ::close(fd_);
+}
 
 bool RawClient::send(std::string_view data) {
     while (!data.empty()) {
@@ -269,8 +281,8 @@ bool RawClient::wait_closed(std::chrono::milliseconds timeout) {
 
 bool RawClient::receive(std::chrono::steady_clock::time_point deadline) {
     for (;;) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0 || closed_) return false;
         pollfd p{fd_, POLLIN, 0};
         const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
@@ -289,7 +301,9 @@ bool RawClient::receive(std::chrono::steady_clock::time_point deadline) {
 }
 
 int status_of(const std::string& response) {
-    return response.size() > 12 && response.starts_with("HTTP/1.") ? std::stoi(response.substr(9, 3)) : 0;
+    return response.size() > 12 && response.starts_with("HTTP/1.")
+               ? std::stoi(response.substr(9, 3))
+               : 0;
 }
 
 std::string body_of(const std::string& response) {
@@ -304,7 +318,8 @@ std::string header_of(const std::string& response, const std::string& name) {
     for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     const auto at = lower.find(key);
     if (at == std::string::npos) return {};
-    auto value = response.substr(at + key.size(), lower.find("\r\n", at + key.size()) - at - key.size());
+    auto value =
+        response.substr(at + key.size(), lower.find("\r\n", at + key.size()) - at - key.size());
     value.erase(0, value.find_first_not_of(' '));
     return value;
 }

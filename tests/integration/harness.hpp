@@ -19,20 +19,20 @@ inline const std::string kCtl = INDICATORCTL_BINARY;
 
 /// A fresh temporary directory, removed when the object goes.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
 /// A child process with its stdout and stderr captured to files.
 class Process {
-public:
+  public:
     Process(const std::vector<std::string>& argv, const std::filesystem::path& log_dir,
             const std::map<std::string, std::string>& env = {});
     ~Process();
@@ -47,7 +47,7 @@ public:
     std::string out() const;
     std::string err() const;
 
-private:
+  private:
     pid_t pid_ = -1;
     std::optional<int> status_;
     std::filesystem::path out_, err_;
@@ -55,7 +55,7 @@ private:
 
 /// The real indicatord on 127.0.0.1:0 with a database in `dir`.
 class Daemon {
-public:
+  public:
     /// Starts it and waits (polling, with a deadline) for its "listening on" line.
     Daemon(const std::filesystem::path& dir, const std::string& config = kData + "/minimal.yaml",
            std::vector<std::string> extra_args = {});
@@ -64,7 +64,7 @@ public:
     Process& process() { return *proc_; }
     std::filesystem::path database() const { return db_; }
 
-private:
+  private:
     std::filesystem::path db_;
     std::unique_ptr<Process> proc_;
     std::uint16_t port_ = 0;
@@ -84,7 +84,8 @@ Response http(const std::string& method, const std::string& url, const std::stri
               const std::vector<std::string>& headers = {});
 
 /// Polls `ok` every 20 ms until it is true or `timeout` passes; returns its last answer.
-bool eventually(const std::function<bool()>& ok, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+bool eventually(const std::function<bool()>& ok,
+                std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 /// A TCP port that was free a moment ago (for peers that cannot report their own port).
 std::uint16_t free_port();
@@ -95,7 +96,7 @@ std::pair<int, std::string> run(const std::string& command);
 /// A raw TCP client on 127.0.0.1 for HTTP framing tests: sends exactly the bytes it is given,
 /// reads what comes back, tells when the server closes. Every wait has a deadline.
 class RawClient {
-public:
+  public:
     explicit RawClient(std::uint16_t port);
     ~RawClient();
     RawClient(const RawClient&) = delete;
@@ -112,7 +113,7 @@ public:
     /// Received and not yet taken by head() or response().
     const std::string& pending() const { return buffer_; }
 
-private:
+  private:
     bool receive(std::chrono::steady_clock::time_point deadline);
     int fd_ = -1;
     bool closed_ = false;

@@ -1,10 +1,8 @@
 // HTTP framing of the real daemon over raw sockets: Transfer-Encoding and Content-Length
 // (request smuggling), trailers, auth before the body, the header limit, HEAD, odd targets and
 // hostile JSON bodies. Every answer is counted: one request, one response.
-#include <catch2/catch.hpp>
-
 #include <boost/json.hpp>
-
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -17,7 +15,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string kRules = "rules: " + it::kData + "/minimal\ncalendars: " + it::kData + "/../../config/calendars\n";
+const std::string kRules =
+    "rules: " + it::kData + "/minimal\ncalendars: " + it::kData + "/../../config/calendars\n";
 
 /// Small limits: every limit is reached with a few kilobytes.
 fs::path small_limits_config(const fs::path& dir) {
@@ -42,7 +41,8 @@ std::string create_token(const fs::path& config, const std::string& args) {
     return out;
 }
 
-const std::string kValue = R"({"values":[{"indicator":"gdp_growth","period":"2023-Q1","value":4.9}]})";
+const std::string kValue =
+    R"({"values":[{"indicator":"gdp_growth","period":"2023-Q1","value":4.9}]})";
 const std::string kHealth = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 
 std::string hex(std::size_t n) {
@@ -51,7 +51,8 @@ std::string hex(std::size_t n) {
     return buf;
 }
 
-std::size_t stored(const it::Daemon& d, const std::string& key, const std::vector<std::string>& headers = {}) {
+std::size_t stored(const it::Daemon& d, const std::string& key,
+                   const std::vector<std::string>& headers = {}) {
     auto r = it::http("GET", d.url("/api/v1/indicators/" + key + "/values"), {}, {}, headers);
     REQUIRE(r.status == 200);
     return json::parse(r.body).at("values").as_array().size();
@@ -63,7 +64,8 @@ std::string error_of(const std::string& response) {
 
 /// Sends `request` on a fresh connection; expects exactly one response with `status`, then the
 /// connection closed with nothing more sent.
-void one_answer_then_close(const it::Daemon& d, const std::string& request, int status, const std::string& error = {}) {
+void one_answer_then_close(const it::Daemon& d, const std::string& request, int status,
+                           const std::string& error = {}) {
     it::RawClient c(d.port());
     c.send(request);
     auto r = c.response(5s);
@@ -77,46 +79,55 @@ void one_answer_then_close(const it::Daemon& d, const std::string& request, int 
 
 }  // namespace
 
-TEST_CASE("a Transfer-Encoding that does not end in chunked gets 400 and a closed connection, "
-          "never a second request from its body",
-          "[http][framing]") {
+TEST_CASE(
+    "a Transfer-Encoding that does not end in chunked gets 400 and a closed connection, "
+    "never a second request from its body",
+    "[http][framing]") {
     it::TempDir dir;
     it::Daemon d(dir.path(), small_limits_config(dir.path()).string());
     // The body is a whole request: a server that ignores the coding answers it too.
     const std::string smuggled = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-    for (const std::string coding : {"xchunked", "identity", "chunked, identity", "chunkedx", "gzip"}) {
+    for (const std::string coding :
+         {"xchunked", "identity", "chunked, identity", "chunkedx", "gzip"}) {
         INFO("Transfer-Encoding: " << coding);
-        one_answer_then_close(d,
-                              "POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                              "Transfer-Encoding: " + coding + "\r\n\r\n" + smuggled,
-                              400,
-                              "Transfer-Encoding '" + coding +
-                                  "' does not end in chunked: the body's length is unknown (RFC 9112 section 6.3)");
+        one_answer_then_close(
+            d,
+            "POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: " +
+                coding + "\r\n\r\n" + smuggled,
+            400,
+            "Transfer-Encoding '" + coding +
+                "' does not end in chunked: the body's length is unknown (RFC 9112 section 6.3)");
     }
     // Two fields: "identity" then "chunked" is read as "identity, chunked": chunked is last, but
     // identity is no coding this server decodes.
-    one_answer_then_close(d,
-                          "POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                          "Transfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n\r\n" +
-                              hex(kValue.size()) + "\r\n" + kValue + "\r\n0\r\n\r\n" + smuggled,
-                          501, "transfer coding 'identity' is not supported (only chunked)");
-    one_answer_then_close(d,
-                          "POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                          "Transfer-Encoding: gzip, chunked\r\n\r\n" + hex(kValue.size()) + "\r\n" + kValue +
-                              "\r\n0\r\n\r\n" + smuggled,
-                          501, "transfer coding 'gzip' is not supported (only chunked)");
+    one_answer_then_close(
+        d,
+        "POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n\r\n" +
+            hex(kValue.size()) + "\r\n" + kValue + "\r\n0\r\n\r\n" + smuggled,
+        501, "transfer coding 'identity' is not supported (only chunked)");
+    one_answer_then_close(
+        d,
+        "POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: gzip, chunked\r\n\r\n" +
+            hex(kValue.size()) + "\r\n" + kValue + "\r\n0\r\n\r\n" + smuggled,
+        501, "transfer coding 'gzip' is not supported (only chunked)");
     // HTTP/1.0 has no Transfer-Encoding at all.
-    one_answer_then_close(d,
-                          "POST /api/v1/values HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                          "Transfer-Encoding: chunked\r\n\r\n" + hex(kValue.size()) + "\r\n" + kValue +
-                              "\r\n0\r\n\r\n",
-                          400, "Transfer-Encoding 'chunked' in an HTTP/1.0 request");
+    one_answer_then_close(
+        d,
+        "POST /api/v1/values HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n" +
+            hex(kValue.size()) + "\r\n" + kValue + "\r\n0\r\n\r\n",
+        400, "Transfer-Encoding 'chunked' in an HTTP/1.0 request");
     CHECK(stored(d, "gdp_growth") == 0);
 
     // Plain chunked still works, and keeps the connection for the next request.
     it::RawClient c(d.port());
-    c.send("POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-           "Transfer-Encoding: Chunked\r\n\r\n" + hex(kValue.size()) + "\r\n" + kValue + "\r\n0\r\n\r\n" + kHealth);
+    c.send(
+        "POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: Chunked\r\n\r\n" +
+        hex(kValue.size()) + "\r\n" + kValue + "\r\n0\r\n\r\n" + kHealth);
     auto first = c.response(5s);
     REQUIRE(first);
     CHECK(it::status_of(*first) == 200);
@@ -126,22 +137,26 @@ TEST_CASE("a Transfer-Encoding that does not end in chunked gets 400 and a close
     CHECK(stored(d, "gdp_growth") == 1);
 }
 
-TEST_CASE("Content-Length with Transfer-Encoding, or twice, gets 400 and a closed connection (held)",
-          "[http][framing]") {
+TEST_CASE(
+    "Content-Length with Transfer-Encoding, or twice, gets 400 and a closed connection (held)",
+    "[http][framing]") {
     it::TempDir dir;
     it::Daemon d(dir.path(), small_limits_config(dir.path()).string());
-    const std::string post = "POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+    const std::string post =
+        "POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
     const std::string chunked_body = hex(kValue.size()) + "\r\n" + kValue + "\r\n0\r\n\r\n";
     const std::vector<std::pair<std::string, std::string>> cases{
         {"CL then TE", post + "Content-Length: " + std::to_string(chunked_body.size()) +
                            "\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked_body + kHealth},
-        {"TE then CL", post + "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n" + chunked_body + kHealth},
-        {"two Content-Length", post + "Content-Length: " + std::to_string(kValue.size()) + "\r\nContent-Length: 4\r\n\r\n" +
-                                   kValue + kHealth},
-        {"a Content-Length list", post + "Content-Length: " + std::to_string(kValue.size()) + ", 4\r\n\r\n" + kValue +
-                                      kHealth},
-        {"chunked twice", post + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked_body +
-                              kHealth},
+        {"TE then CL",
+         post + "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n" + chunked_body + kHealth},
+        {"two Content-Length", post + "Content-Length: " + std::to_string(kValue.size()) +
+                                   "\r\nContent-Length: 4\r\n\r\n" + kValue + kHealth},
+        {"a Content-Length list", post + "Content-Length: " + std::to_string(kValue.size()) +
+                                      ", 4\r\n\r\n" + kValue + kHealth},
+        {"chunked twice", post +
+                              "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                              chunked_body + kHealth},
     };
     for (const auto& [what, request] : cases) {
         INFO(what);
@@ -165,9 +180,11 @@ TEST_CASE("only header fields authenticate: Authorization in a chunked trailer i
     it::Daemon d(dir.path(), config.string());
 
     it::RawClient c(d.port());
-    c.send("POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-           "Transfer-Encoding: chunked\r\nTrailer: Authorization\r\n\r\n" +
-           hex(kValue.size()) + "\r\n" + kValue + "\r\n0\r\nAuthorization: Bearer " + admin + "\r\n\r\n");
+    c.send(
+        "POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\nTrailer: Authorization\r\n\r\n" +
+        hex(kValue.size()) + "\r\n" + kValue + "\r\n0\r\nAuthorization: Bearer " + admin +
+        "\r\n\r\n");
     auto r = c.response(5s);
     REQUIRE(r);
     CHECK(it::status_of(*r) == 401);
@@ -177,17 +194,20 @@ TEST_CASE("only header fields authenticate: Authorization in a chunked trailer i
 
     // The same token in the header is accepted; a trailer Content-Type does not change the body's.
     it::RawClient ok(d.port());
-    ok.send("POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            "Authorization: Bearer " + admin + "\r\nTransfer-Encoding: chunked\r\n\r\n" +
-            hex(kValue.size()) + "\r\n" + kValue + "\r\n0\r\nContent-Type: text/csv\r\n\r\n");
+    ok.send(
+        "POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Authorization: Bearer " +
+        admin + "\r\nTransfer-Encoding: chunked\r\n\r\n" + hex(kValue.size()) + "\r\n" + kValue +
+        "\r\n0\r\nContent-Type: text/csv\r\n\r\n");
     auto accepted = ok.response(5s);
     REQUIRE(accepted);
     CHECK(it::status_of(*accepted) == 200);
     CHECK(stored(d, "gdp_growth") == 1);
 }
 
-TEST_CASE("tokens are checked on the header: no 100 Continue and no body read for a refused request",
-          "[http][framing][auth]") {
+TEST_CASE(
+    "tokens are checked on the header: no 100 Continue and no body read for a refused request",
+    "[http][framing][auth]") {
     it::TempDir dir;
     const auto config = auth_config(dir.path());
     const auto admin = create_token(config, "--admin --id ops");
@@ -196,9 +216,11 @@ TEST_CASE("tokens are checked on the header: no 100 Continue and no body read fo
     const std::string eight_mb = std::to_string(8 * 1024 * 1024);
 
     auto head_only = [&](const std::string& path, const std::string& authorization, bool expect) {
-        return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+        return "POST " + path +
+               " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
                (authorization.empty() ? "" : "Authorization: Bearer " + authorization + "\r\n") +
-               (expect ? "Expect: 100-continue\r\n" : "") + "Content-Length: " + eight_mb + "\r\n\r\n";
+               (expect ? "Expect: 100-continue\r\n" : "") + "Content-Length: " + eight_mb +
+               "\r\n\r\n";
     };
     struct Case {
         std::string what, path, token;
@@ -211,13 +233,16 @@ TEST_CASE("tokens are checked on the header: no 100 Continue and no body read fo
          "writing values needs an API token: send Authorization: Bearer <token>"},
         {"anonymous, no Expect", "/api/v1/values", "", false, 401,
          "writing values needs an API token: send Authorization: Bearer <token>"},
-        {"a wrong token", "/api/v1/values", "idt_ops_0000", true, 401, "the API token is not valid"},
-        {"a unit token on silences", "/api/v1/silences", fgw, true, 403, "only an admin token may create silences"},
+        {"a wrong token", "/api/v1/values", "idt_ops_0000", true, 401,
+         "the API token is not valid"},
+        {"a unit token on silences", "/api/v1/silences", fgw, true, 403,
+         "only an admin token may create silences"},
         {"a unit token on reload", "/-/reload", fgw, true, 401, "reloading needs an admin token"},
     };
     for (const auto& k : cases) {
         INFO(k.what);
-        // The body is never sent: the answer comes from the header alone, and no 100 Continue first.
+        // The body is never sent: the answer comes from the header alone, and no 100 Continue
+        // first.
         it::RawClient c(d.port());
         c.send(head_only(k.path, k.token, k.expect));
         auto r = c.response(5s);
@@ -230,9 +255,11 @@ TEST_CASE("tokens are checked on the header: no 100 Continue and no body read fo
 
     // A valid token gets 100 Continue, then its body is read.
     it::RawClient c(d.port());
-    c.send("POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-           "Authorization: Bearer " + fgw + "\r\nExpect: 100-continue\r\nContent-Length: " +
-           std::to_string(kValue.size()) + "\r\n\r\n");
+    c.send(
+        "POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Authorization: Bearer " +
+        fgw + "\r\nExpect: 100-continue\r\nContent-Length: " + std::to_string(kValue.size()) +
+        "\r\n\r\n");
     auto interim = c.head(5s);
     REQUIRE(interim);
     CHECK(it::status_of(*interim) == 100);
@@ -264,9 +291,11 @@ TEST_CASE("the header limit counts the whole header block: one large field or ma
         const std::size_t fixed = block.size() + std::string("X-Last: \r\n\r\n").size();
         return block + "X-Last: " + std::string(size - fixed, 'z') + "\r\n\r\n";
     };
-    for (const auto& [shape, make] : {std::pair{"one field", std::function<std::string(std::size_t)>(one_field)},
-                                      std::pair{"many fields", std::function<std::string(std::size_t)>(many_fields)}}) {
-        for (const std::size_t size : {std::size_t(2048), std::size_t(2049), std::size_t(3000), std::size_t(6000)}) {
+    for (const auto& [shape, make] :
+         {std::pair{"one field", std::function<std::string(std::size_t)>(one_field)},
+          std::pair{"many fields", std::function<std::string(std::size_t)>(many_fields)}}) {
+        for (const std::size_t size :
+             {std::size_t(2048), std::size_t(2049), std::size_t(3000), std::size_t(6000)}) {
             const auto request = make(size);
             REQUIRE(request.size() == size);
             INFO(shape << ", a header block of " << size << " bytes");
@@ -298,8 +327,8 @@ TEST_CASE("HEAD answers the GET's Content-Length with no body, and the connectio
           "[http][framing]") {
     it::TempDir dir;
     it::Daemon d(dir.path(), small_limits_config(dir.path()).string());
-    for (const std::string path : {"/healthz", "/api/v1/indicators", "/api/v1/indicators/gdp_growth",
-                                   "/api/v1/indicators/nope"}) {
+    for (const std::string path : {"/healthz", "/api/v1/indicators",
+                                   "/api/v1/indicators/gdp_growth", "/api/v1/indicators/nope"}) {
         INFO(path);
         it::RawClient c(d.port());
         c.send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
@@ -328,7 +357,8 @@ TEST_CASE("HEAD answers the GET's Content-Length with no body, and the connectio
     CHECK(next->starts_with("HTTP/1.1 200 OK\r\n"));
 }
 
-TEST_CASE("traversal and absolute-form targets reach no file and no other host (held)", "[http][framing]") {
+TEST_CASE("traversal and absolute-form targets reach no file and no other host (held)",
+          "[http][framing]") {
     it::TempDir dir;
     it::Daemon d(dir.path(), small_limits_config(dir.path()).string());
     const std::vector<std::pair<std::string, std::vector<int>>> targets{
@@ -355,12 +385,14 @@ TEST_CASE("traversal and absolute-form targets reach no file and no other host (
     it::RawClient c(d.port());
     c.send("CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n");
     auto r = c.response(5s);
-    if (r) CHECK((it::status_of(*r) == 400 || it::status_of(*r) == 404 || it::status_of(*r) == 405));
+    if (r)
+        CHECK((it::status_of(*r) == 400 || it::status_of(*r) == 404 || it::status_of(*r) == 405));
     CHECK(it::http("GET", d.url("/healthz")).status == 200);
 }
 
-TEST_CASE("10,000-deep JSON, 100,001 values and invalid UTF-8 get 400, and nothing is stored (held)",
-          "[http][framing][ingest]") {
+TEST_CASE(
+    "10,000-deep JSON, 100,001 values and invalid UTF-8 get 400, and nothing is stored (held)",
+    "[http][framing][ingest]") {
     it::TempDir dir;
     const auto config = dir.path() / "indicatord.yaml";
     std::ofstream(config) << kRules;
@@ -379,22 +411,32 @@ TEST_CASE("10,000-deep JSON, 100,001 values and invalid UTF-8 get 400, and nothi
         CHECK(!doc.at("error").as_string().empty());
     };
 
-    const std::string deep = "{\"values\":" + std::string(10000, '[') + std::string(10000, ']') + "}";
+    const std::string deep =
+        "{\"values\":" + std::string(10000, '[') + std::string(10000, ']') + "}";
     refused(post(deep));
     refused(post(std::string(10000, '{')));
 
     std::string many = "{\"values\":[";
     for (int i = 0; i < 100001; ++i)
-        many += std::string(i ? "," : "") + R"({"indicator":"gdp_growth","period":"2023-Q1","value":1})";
+        many += std::string(i ? "," : "") +
+                R"({"indicator":"gdp_growth","period":"2023-Q1","value":1})";
     many += "]}";
     auto too_many = post(many);
     refused(too_many);
-    CHECK(json::parse(too_many.body).at("error").as_string() == "too many values in one request (100001 > 100000)");
+    CHECK(json::parse(too_many.body).at("error").as_string() ==
+          "too many values in one request (100001 > 100000)");
 
-    refused(post("{\"values\":[{\"indicator\":\"gdp\xff\xfe_growth\",\"period\":\"2023-Q1\",\"value\":1}]}"));
-    refused(post("{\"values\":[{\"indicator\":\"gdp_growth\",\"period\":\"2023-Q1\",\"value\":1,\"note\":\"\xc3\x28\"}]}"));
-    refused(post("{\"values\":[{\"indicator\":\"gdp_growth\",\"period\":\"2023-Q1\",\"value\":1,\"note\":\"\xed\xa0\x80\"}]}"));
-    auto csv = post("indicator,period,value\ngdp_growth,2023-Q1,1\n\xff\xfe\xfd,2023-Q1,2\n", "text/csv; charset=utf-8");
+    refused(
+        post("{\"values\":[{\"indicator\":\"gdp\xff\xfe_growth\",\"period\":\"2023-Q1\",\"value\":"
+             "1}]}"));
+    refused(
+        post("{\"values\":[{\"indicator\":\"gdp_growth\",\"period\":\"2023-Q1\",\"value\":1,"
+             "\"note\":\"\xc3\x28\"}]}"));
+    refused(
+        post("{\"values\":[{\"indicator\":\"gdp_growth\",\"period\":\"2023-Q1\",\"value\":1,"
+             "\"note\":\"\xed\xa0\x80\"}]}"));
+    auto csv = post("indicator,period,value\ngdp_growth,2023-Q1,1\n\xff\xfe\xfd,2023-Q1,2\n",
+                    "text/csv; charset=utf-8");
     refused(csv);
 
     CHECK(stored(d, "gdp_growth") == 0);

@@ -1,8 +1,6 @@
 // Real Prometheus peers: promtool lints /metrics, and a real Prometheus server scrapes it.
-#include <catch2/catch.hpp>
-
 #include <boost/json.hpp>
-
+#include <catch2/catch.hpp>
 #include <fstream>
 
 #include "harness.hpp"
@@ -11,7 +9,9 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 namespace {
-bool have(const std::string& tool) { return it::run("command -v " + tool).first == 0; }
+bool have(const std::string& tool) {
+    return it::run("command -v " + tool).first == 0;
+}
 }  // namespace
 
 TEST_CASE("promtool check metrics is clean on /metrics", "[prometheus]") {
@@ -50,8 +50,9 @@ TEST_CASE("a real Prometheus scrapes the daemon and sees the ingested value", "[
                       "--storage.tsdb.path=" + (dir.path() / "tsdb").string(),
                       "--web.listen-address=127.0.0.1:" + std::to_string(port)},
                      dir.path());
-    const std::string query = "http://127.0.0.1:" + std::to_string(port) +
-                              "/api/v1/query?query=indicator_value%7Bindicator%3D%22gdp_growth%22%7D";
+    const std::string query =
+        "http://127.0.0.1:" + std::to_string(port) +
+        "/api/v1/query?query=indicator_value%7Bindicator%3D%22gdp_growth%22%7D";
     std::string found;
     const bool seen = it::eventually(
         [&] {
@@ -72,6 +73,7 @@ TEST_CASE("a real Prometheus scrapes the daemon and sees the ingested value", "[
     CHECK(v.at("value").as_array()[1].as_string() == "4.9");
 
     // the scrape itself was healthy
-    auto up = it::http("GET", "http://127.0.0.1:" + std::to_string(port) + "/api/v1/query?query=up%7Bjob%3D%22indicatord%22%7D");
+    auto up = it::http("GET", "http://127.0.0.1:" + std::to_string(port) +
+                                  "/api/v1/query?query=up%7Bjob%3D%22indicatord%22%7D");
     CHECK_THAT(up.body, Catch::Contains("\"1\""));
 }

@@ -1,9 +1,7 @@
 // The read API against the real daemon: paging through an indicator's history, and the per-unit
 // read scope (auth.read_scope: unit) with real tokens.
-#include <catch2/catch.hpp>
-
 #include <boost/json.hpp>
-
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <set>
 #include <string>
@@ -16,7 +14,8 @@ namespace json = boost::json;
 
 namespace {
 
-const std::string kRules = "rules: " + it::kData + "/minimal\ncalendars: " + it::kData + "/../../config/calendars\n";
+const std::string kRules =
+    "rules: " + it::kData + "/minimal\ncalendars: " + it::kData + "/../../config/calendars\n";
 
 std::string create_token(const fs::path& config, const std::string& args) {
     auto [code, out] = it::run(it::kCtl + " token create " + config.string() + " " + args);
@@ -25,15 +24,17 @@ std::string create_token(const fs::path& config, const std::string& args) {
     return out;
 }
 
-std::vector<std::string> bearer(const std::string& token) { return {"Authorization: Bearer " + token}; }
+std::vector<std::string> bearer(const std::string& token) {
+    return {"Authorization: Bearer " + token};
+}
 
 /// `count` revisions of gdp_growth, spread over the four quarters, in one batch.
 std::string revisions(int count, int first_value) {
     static const char* quarters[] = {"2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4"};
     std::string body = R"({"values":[)";
     for (int i = 0; i < count; ++i)
-        body += std::string(i ? "," : "") + R"({"indicator":"gdp_growth","period":")" + quarters[i % 4] +
-                R"(","value":)" + std::to_string(first_value + i) + "}";
+        body += std::string(i ? "," : "") + R"({"indicator":"gdp_growth","period":")" +
+                quarters[i % 4] + R"(","value":)" + std::to_string(first_value + i) + "}";
     return body + "]}";
 }
 
@@ -55,7 +56,8 @@ Page page(const it::Daemon& d, const std::string& query) {
 }
 
 /// Every row, page by page.
-std::vector<std::pair<std::string, std::int64_t>> walk(const it::Daemon& d, const std::string& limit, std::size_t& pages,
+std::vector<std::pair<std::string, std::int64_t>> walk(const it::Daemon& d,
+                                                       const std::string& limit, std::size_t& pages,
                                                        const std::function<void()>& between = {}) {
     std::vector<std::pair<std::string, std::int64_t>> all;
     std::optional<std::string> cursor;
@@ -75,7 +77,8 @@ std::vector<std::pair<std::string, std::int64_t>> walk(const it::Daemon& d, cons
 
 }  // namespace
 
-TEST_CASE("an indicator's history comes in pages: limit and cursor walk every revision once", "[api][pages]") {
+TEST_CASE("an indicator's history comes in pages: limit and cursor walk every revision once",
+          "[api][pages]") {
     it::TempDir dir;
     const auto config = dir.path() / "indicatord.yaml";
     std::ofstream(config) << kRules;
@@ -85,7 +88,8 @@ TEST_CASE("an indicator's history comes in pages: limit and cursor walk every re
     REQUIRE(it::http("POST", d.url("/api/v1/values"), revisions(501, 2000)).status == 200);
     std::vector<std::pair<std::string, std::int64_t>> expected;
     for (const std::string q : {"2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4"})
-        for (std::int64_t r = 1; r <= (q == "2023-Q1" ? 626 : 625); ++r) expected.emplace_back(q, r);
+        for (std::int64_t r = 1; r <= (q == "2023-Q1" ? 626 : 625); ++r)
+            expected.emplace_back(q, r);
 
     // The default page is 100 rows: the first page says there is more.
     auto first = page(d, "");
@@ -120,7 +124,8 @@ TEST_CASE("a bad limit or cursor gets 400 naming it", "[api][pages]") {
     auto get = [&](const std::string& query) {
         return it::http("GET", d.url("/api/v1/indicators/gdp_growth/values" + query));
     };
-    for (const std::string limit : {"0", "1001", "-1", "abc", "1.5", "", "10000000000000000000000"}) {
+    for (const std::string limit :
+         {"0", "1001", "-1", "abc", "1.5", "", "10000000000000000000000"}) {
         INFO("limit=" << limit);
         auto r = get("?limit=" + limit);
         CHECK(r.status == 400);
@@ -133,22 +138,27 @@ TEST_CASE("a bad limit or cursor gets 400 naming it", "[api][pages]") {
         auto r = get("?cursor=" + cursor);
         CHECK(r.status == 400);
         CHECK(json::parse(r.body).at("error").as_string() ==
-              "cursor '" + cursor + "' is not valid: pass the next_cursor of the previous page unchanged");
+              "cursor '" + cursor +
+                  "' is not valid: pass the next_cursor of the previous page unchanged");
     }
     auto unknown = get("?offset=10");
     CHECK(unknown.status == 400);
-    CHECK(json::parse(unknown.body).at("error").as_string() == "unknown query parameter 'offset' (allowed: limit, cursor)");
+    CHECK(json::parse(unknown.body).at("error").as_string() ==
+          "unknown query parameter 'offset' (allowed: limit, cursor)");
     CHECK(get("?limit=1000").status == 200);
     CHECK(get("?limit=1").status == 200);
 }
 
-TEST_CASE("read_scope unit: a unit token reads what its unit is responsible for, the office and admin read all",
-          "[api][auth][read_scope]") {
+TEST_CASE(
+    "read_scope unit: a unit token reads what its unit is responsible for, the office and admin "
+    "read all",
+    "[api][auth][read_scope]") {
     it::TempDir dir;
     const auto config = dir.path() / "indicatord.yaml";
-    std::ofstream(config) << kRules
-                          << "auth:\n  tokens_file: tokens.yaml\n  read_requires_token: true\n  read_scope: unit\n"
-                             "  read_all_units: [tjj]\n";
+    std::ofstream(config)
+        << kRules
+        << "auth:\n  tokens_file: tokens.yaml\n  read_requires_token: true\n  read_scope: unit\n"
+           "  read_all_units: [tjj]\n";
     const auto fgw = create_token(config, "--unit fgw --id fgw-1");
     const auto liandu = create_token(config, "--unit liandu --id liandu-1");
     const auto tjj = create_token(config, "--unit tjj --id tjj-1");
@@ -169,8 +179,8 @@ TEST_CASE("read_scope unit: a unit token reads what its unit is responsible for,
         for (const auto& i : doc.at("indicators").as_array()) out.emplace(i.at("key").as_string());
         return out;
     };
-    const std::set<std::string> all{"gdp_growth", "cpi_growth", "manufacturing_projects", "task068_report_liandu",
-                                    "task068_report_longquan"};
+    const std::set<std::string> all{"gdp_growth", "cpi_growth", "manufacturing_projects",
+                                    "task068_report_liandu", "task068_report_longquan"};
     CHECK(keys(admin) == all);
     CHECK(keys(tjj) == all);  // auth.read_all_units
     // fgw leads tasks 1, 8 and 10; liandu is a co-unit of task 10 (as a member of counties) and a
@@ -179,7 +189,8 @@ TEST_CASE("read_scope unit: a unit token reads what its unit is responsible for,
     CHECK(keys(liandu) == std::set<std::string>{"manufacturing_projects", "task068_report_liandu"});
 
     auto get = [&](const std::string& path, const std::string& token) {
-        return it::http("GET", d.url(path), {}, {}, token.empty() ? std::vector<std::string>{} : bearer(token));
+        return it::http("GET", d.url(path), {}, {},
+                        token.empty() ? std::vector<std::string>{} : bearer(token));
     };
     for (const std::string path : {"/api/v1/indicators/task068_report_longquan",
                                    "/api/v1/indicators/task068_report_longquan/values"}) {
@@ -187,7 +198,8 @@ TEST_CASE("read_scope unit: a unit token reads what its unit is responsible for,
         auto refused = get(path, liandu);
         CHECK(refused.status == 403);
         CHECK(json::parse(refused.body).at("error").as_string() ==
-              "token 'liandu-1' of unit 'liandu' may not read indicator 'task068_report_longquan' (task 68, led by "
+              "token 'liandu-1' of unit 'liandu' may not read indicator 'task068_report_longquan' "
+              "(task 68, led by "
               "'longquan'): auth.read_scope is unit");
         CHECK(get(path, admin).status == 200);
         CHECK(get(path, tjj).status == 200);
@@ -204,14 +216,16 @@ TEST_CASE("read_scope unit: a unit token reads what its unit is responsible for,
         REQUIRE(r.status == 200);
         std::set<std::string> out;
         const auto doc = json::parse(r.body);
-        for (const auto& a : doc.at("alerts").as_array()) out.emplace(a.at("indicator").as_string());
+        for (const auto& a : doc.at("alerts").as_array())
+            out.emplace(a.at("indicator").as_string());
         return out;
     };
     REQUIRE(it::eventually([&] { return alert_keys(admin).count("task068_report_longquan") > 0; }));
     const auto admin_alerts = alert_keys(admin);
     const auto liandu_alerts = alert_keys(liandu);
     CHECK(!liandu_alerts.empty());
-    for (const auto& k : liandu_alerts) CHECK((k == "manufacturing_projects" || k == "task068_report_liandu"));
+    for (const auto& k : liandu_alerts)
+        CHECK((k == "manufacturing_projects" || k == "task068_report_liandu"));
     CHECK(alert_keys(tjj) == admin_alerts);
 
     // Silences are the office's and the admins'.
@@ -225,12 +239,14 @@ TEST_CASE("read_scope unit: a unit token reads what its unit is responsible for,
     CHECK(get("/healthz", "").status == 200);
     CHECK(get("/readyz", "").status == 200);
     // Writing is unchanged: fgw still reports its own.
-    CHECK(it::http("POST", d.url("/api/v1/values"), R"({"values":[{"indicator":"gdp_growth","period":"2023-Q2","value":5}]})",
+    CHECK(it::http("POST", d.url("/api/v1/values"),
+                   R"({"values":[{"indicator":"gdp_growth","period":"2023-Q2","value":5}]})",
                    "application/json", bearer(fgw))
               .status == 200);
 }
 
-TEST_CASE("read scope settings are checked with their place in the config", "[api][auth][read_scope]") {
+TEST_CASE("read scope settings are checked with their place in the config",
+          "[api][auth][read_scope]") {
     it::TempDir dir;
     const auto config = dir.path() / "indicatord.yaml";
     auto check = [&](const std::string& auth) {
@@ -239,14 +255,21 @@ TEST_CASE("read scope settings are checked with their place in the config", "[ap
     };
     auto [code, out] = check("  read_scope: unit\n");
     CHECK(code != 0);
-    CHECK_THAT(out, Catch::Contains(config.string() + ":4:15: read_scope: unit needs read_requires_token: true"));
+    CHECK_THAT(out, Catch::Contains(config.string() +
+                                    ":4:15: read_scope: unit needs read_requires_token: true"));
     std::tie(code, out) = check("  read_requires_token: true\n  read_scope: units\n");
     CHECK(code != 0);
-    CHECK_THAT(out, Catch::Contains(config.string() + ":5:15: read_scope must be 'all' or 'unit', got 'units'"));
-    std::tie(code, out) = check("  read_requires_token: true\n  read_scope: unit\n  read_all_units: [dcs]\n");
+    CHECK_THAT(out, Catch::Contains(config.string() +
+                                    ":5:15: read_scope must be 'all' or 'unit', got 'units'"));
+    std::tie(code, out) =
+        check("  read_requires_token: true\n  read_scope: unit\n  read_all_units: [dcs]\n");
     CHECK(code != 0);
-    CHECK_THAT(out, Catch::Contains(config.string() + ": auth.read_all_units names 'dcs', which is not a unit of plan test-2023"));
-    std::tie(code, out) = check("  read_requires_token: true\n  read_scope: unit\n  read_all_units: [tjj]\n");
+    CHECK_THAT(out,
+               Catch::Contains(
+                   config.string() +
+                   ": auth.read_all_units names 'dcs', which is not a unit of plan test-2023"));
+    std::tie(code, out) =
+        check("  read_requires_token: true\n  read_scope: unit\n  read_all_units: [tjj]\n");
     CHECK(code == 0);
 }
 

@@ -3,15 +3,13 @@
 // both python processes started on free ports.
 
 #include <boost/json.hpp>
-
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "harness.hpp"
 
@@ -118,6 +116,5 @@ inline std::string header(const json::object& request, std::string name) {
     }
     return "<absent>";
 }
-
 
 }  // namespace it

@@ -1,13 +1,12 @@
 // Reload (SIGHUP and POST /-/reload) and the systemd notify protocol, against the real daemon.
-#include <catch2/catch.hpp>
-
-#include <boost/json.hpp>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <fstream>
 
@@ -27,7 +26,8 @@ struct Rules {
     Rules() {
         fs::create_directories(rules);
         fs::copy_file(it::kData + "/minimal/plan.yaml", rules / "plan.yaml");
-        std::ofstream(config) << "rules: rules\ncalendars: " << it::kData << "/../../config/calendars\n";
+        std::ofstream(config) << "rules: rules\ncalendars: " << it::kData
+                              << "/../../config/calendars\n";
     }
     std::string plan() const {
         std::ifstream in(rules / "plan.yaml");
@@ -37,12 +37,13 @@ struct Rules {
 };
 
 bool exported(const it::Daemon& d, const std::string& key) {
-    return it::http("GET", d.url("/metrics")).body.find("indicator=\"" + key + "\"") != std::string::npos;
+    return it::http("GET", d.url("/metrics")).body.find("indicator=\"" + key + "\"") !=
+           std::string::npos;
 }
 
 // A NOTIFY_SOCKET datagram socket, as systemd provides one.
 class NotifySocket {
-public:
+  public:
     explicit NotifySocket(const fs::path& path) : path_(path) {
         fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         sockaddr_un addr{};
@@ -63,34 +64,42 @@ public:
     bool until(const std::string& what, std::chrono::milliseconds timeout = 10s) {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         while (std::chrono::steady_clock::now() < deadline)
-            if (next(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()))
+            if (next(std::chrono::duration_cast<std::chrono::milliseconds>(
+                         deadline - std::chrono::steady_clock::now()))
                     .find(what) != std::string::npos)
                 return true;
         return false;
     }
     std::string path() const { return path_.string(); }
 
-private:
+  private:
     fs::path path_;
     int fd_ = -1;
 };
 
 }  // namespace
 
-TEST_CASE("a bad reload keeps the old rules running, a good one swaps them, values untouched", "[reload]") {
+TEST_CASE("a bad reload keeps the old rules running, a good one swaps them, values untouched",
+          "[reload]") {
     Rules r;
     it::Daemon d(r.dir.path(), r.config.string());
-    REQUIRE(it::http("POST", d.url("/api/v1/values"), R"({"values":[{"indicator":"gdp_growth","period":"2023-Q1","value":5}]})").status == 200);
+    REQUIRE(it::http("POST", d.url("/api/v1/values"),
+                     R"({"values":[{"indicator":"gdp_growth","period":"2023-Q1","value":5}]})")
+                .status == 200);
     const auto good = r.plan();
 
     // a syntax error: SIGHUP logs it with file:line:col and changes nothing
     r.write(good + "  - [broken\n");
     d.process().signal(SIGHUP);
-    REQUIRE(it::eventually([&] { return d.process().err().find("reload failed") != std::string::npos; }));
+    REQUIRE(it::eventually(
+        [&] { return d.process().err().find("reload failed") != std::string::npos; }));
     CHECK_THAT(d.process().err(), Catch::Contains((r.rules / "plan.yaml").string() + ":"));
-    CHECK_THAT(it::http("GET", d.url("/metrics")).body, Catch::Contains("indicatord_config_last_reload_successful 0"));
+    CHECK_THAT(it::http("GET", d.url("/metrics")).body,
+               Catch::Contains("indicatord_config_last_reload_successful 0"));
     CHECK(exported(d, "gdp_growth"));
-    CHECK(it::http("POST", d.url("/api/v1/values"), R"({"values":[{"indicator":"gdp_growth","period":"2023-Q2","value":6}]})").status == 200);
+    CHECK(it::http("POST", d.url("/api/v1/values"),
+                   R"({"values":[{"indicator":"gdp_growth","period":"2023-Q2","value":6}]})")
+              .status == 200);
 
     // the same through the API
     auto failed = it::http("POST", d.url("/-/reload"));
@@ -103,30 +112,44 @@ TEST_CASE("a bad reload keeps the old rules running, a good one swaps them, valu
     const auto after = next.find("  - number: 10");
     REQUIRE(cpi != std::string::npos);
     REQUIRE(after != std::string::npos);
-    next.replace(cpi, after - cpi,
-                 "  - number: 5\n    section: 一、主要预期目标\n    text: 社会消费品零售总额增长5%。\n    lead: 市发改委\n"
-                 "    indicators:\n      - {key: retail_growth, kind: threshold, op: \">=\", target: 5}\n");
+    next.replace(
+        cpi, after - cpi,
+        "  - number: 5\n    section: 一、主要预期目标\n    text: 社会消费品零售总额增长5%。\n    "
+        "lead: 市发改委\n"
+        "    indicators:\n      - {key: retail_growth, kind: threshold, op: \">=\", target: 5}\n");
     r.write(next);
     auto ok = it::http("POST", d.url("/-/reload"));
     REQUIRE(ok.status == 200);
     CHECK(json::parse(ok.body).at("status").as_string() == "reloaded");
     CHECK(exported(d, "retail_growth"));
     CHECK_FALSE(exported(d, "cpi_growth"));
-    CHECK_THAT(it::http("GET", d.url("/metrics")).body, Catch::Contains("indicatord_config_last_reload_successful 1"));
+    CHECK_THAT(it::http("GET", d.url("/metrics")).body,
+               Catch::Contains("indicatord_config_last_reload_successful 1"));
     // values survive the reload, and the new indicator takes values
-    auto hist = json::parse(it::http("GET", d.url("/api/v1/indicators/gdp_growth/values")).body).at("values").as_array();
+    auto hist = json::parse(it::http("GET", d.url("/api/v1/indicators/gdp_growth/values")).body)
+                    .at("values")
+                    .as_array();
     CHECK(hist.size() == 2);
-    CHECK(it::http("POST", d.url("/api/v1/values"), R"({"values":[{"indicator":"retail_growth","period":"2023-Q1","value":5.5}]})").status == 200);
+    CHECK(it::http("POST", d.url("/api/v1/values"),
+                   R"({"values":[{"indicator":"retail_growth","period":"2023-Q1","value":5.5}]})")
+              .status == 200);
     CHECK(it::http("GET", d.url("/api/v1/indicators/cpi_growth")).status == 404);
 }
 
-TEST_CASE("sd_notify: READY, WATCHDOG pings, RELOADING then READY around a reload, STOPPING", "[reload][systemd]") {
+TEST_CASE("sd_notify: READY, WATCHDOG pings, RELOADING then READY around a reload, STOPPING",
+          "[reload][systemd]") {
     Rules r;
     NotifySocket sock(r.dir.path() / "notify.sock");
-    std::vector<std::string> argv{it::kDaemon, "--config", r.config.string(), "--listen", "127.0.0.1:0",
-                                  "--database", (r.dir.path() / "db").string()};
+    std::vector<std::string> argv{it::kDaemon,
+                                  "--config",
+                                  r.config.string(),
+                                  "--listen",
+                                  "127.0.0.1:0",
+                                  "--database",
+                                  (r.dir.path() / "db").string()};
     // systemd sets WATCHDOG_USEC (and WATCHDOG_PID) for Type=notify units with WatchdogSec=
-    it::Process p(argv, r.dir.path(), {{"NOTIFY_SOCKET", sock.path()}, {"WATCHDOG_USEC", "400000"}});
+    it::Process p(argv, r.dir.path(),
+                  {{"NOTIFY_SOCKET", sock.path()}, {"WATCHDOG_USEC", "400000"}});
     CHECK(sock.until("READY=1"));
     // pings at half the interval: several within a second
     int pings = 0;

@@ -1,7 +1,5 @@
 // Robustness of the real daemon: HTTP limits against misbehaving clients (raw sockets),
 // acknowledged values across repeated kill -9, and a database on a full file system.
-#include <catch2/catch.hpp>
-
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -11,10 +9,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <boost/json.hpp>
-
 #include <algorithm>
 #include <atomic>
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -63,12 +61,13 @@ std::chrono::milliseconds since(Clock::time_point start) {
 // closes the connection. Every wait has a deadline.
 
 class Socket {
-public:
+  public:
     /// `receive_buffer` > 0 sets SO_RCVBUF before connecting (a small window).
     explicit Socket(std::uint16_t port, int receive_buffer = 0) {
         fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd_ < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
-        if (receive_buffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+        if (receive_buffer > 0)
+            ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
         sockaddr_in a{};
         a.sin_family = AF_INET;
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -134,7 +133,7 @@ public:
     const std::string& received() const { return buffer_; }
     bool closed() const { return closed_; }
 
-private:
+  private:
     static std::size_t content_length(std::string_view head) {
         std::string lower(head);
         for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -145,7 +144,8 @@ private:
     // One poll+recv: true if bytes arrived; false on close, reset or deadline.
     bool receive(Clock::time_point deadline) {
         for (;;) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
             if (left.count() <= 0) return false;
             pollfd p{fd_, POLLIN, 0};
             const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
@@ -170,7 +170,9 @@ private:
 
 int status_of(const std::string& response) {
     // "HTTP/1.1 200 OK"
-    return response.size() > 12 && response.starts_with("HTTP/1.") ? std::stoi(response.substr(9, 3)) : 0;
+    return response.size() > 12 && response.starts_with("HTTP/1.")
+               ? std::stoi(response.substr(9, 3))
+               : 0;
 }
 
 std::string body_of(const std::string& response) {
@@ -180,7 +182,9 @@ std::string body_of(const std::string& response) {
 
 const std::string kHealth = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 
-bool healthy(const it::Daemon& d) { return it::http("GET", d.url("/healthz")).status == 200; }
+bool healthy(const it::Daemon& d) {
+    return it::http("GET", d.url("/healthz")).status == 200;
+}
 
 std::string one_value(const std::string& key, const std::string& period, double value) {
     return R"({"values":[{"indicator":")" + key + R"(","period":")" + period + R"(","value":)" +
@@ -188,7 +192,8 @@ std::string one_value(const std::string& key, const std::string& period, double 
 }
 
 /// (period, value) of every stored revision of `key`, from the API (page by page).
-std::multiset<std::pair<std::string, long long>> stored_values(const it::Daemon& d, const std::string& key) {
+std::multiset<std::pair<std::string, long long>> stored_values(const it::Daemon& d,
+                                                               const std::string& key) {
     std::multiset<std::pair<std::string, long long>> out;
     std::string cursor;
     do {
@@ -197,7 +202,8 @@ std::multiset<std::pair<std::string, long long>> stored_values(const it::Daemon&
         REQUIRE(r.status == 200);
         const auto doc = json::parse(r.body).as_object();
         for (const auto& v : doc.at("values").as_array())
-            out.emplace(std::string(v.at("period").as_string()), std::llround(v.at("value").to_number<double>()));
+            out.emplace(std::string(v.at("period").as_string()),
+                        std::llround(v.at("value").to_number<double>()));
         const auto* next = doc.if_contains("next_cursor");
         cursor = next ? std::string(next->as_string()) : std::string();
     } while (!cursor.empty());
@@ -252,8 +258,9 @@ TEST_CASE("a slow client is cut off after the read timeout while others are serv
 
     // A complete header and a body that never arrives: cut off after read_timeout, nothing stored.
     Socket no_body(d.port());
-    REQUIRE(no_body.send("POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                         "Content-Length: 200\r\n\r\n{\"values\":[{\"indicator\":\"gdp_growth\","));
+    REQUIRE(no_body.send(
+        "POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Content-Length: 200\r\n\r\n{\"values\":[{\"indicator\":\"gdp_growth\","));
     const auto body_start = Clock::now();
     CHECK(no_body.wait_closed(5s));
     CHECK(since(body_start) >= 800ms);
@@ -370,7 +377,8 @@ TEST_CASE("a client that does not read its answers is dropped after read_timeout
     Socket greedy(d.port(), 4096);
     const int pipelined = 1000;
     std::string requests;
-    for (int i = 0; i < pipelined; ++i) requests += "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    for (int i = 0; i < pipelined; ++i)
+        requests += "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
     REQUIRE(greedy.send(requests));
     REQUIRE(server_side_state(d.port(), greedy.local_port()) == "01");
 
@@ -378,7 +386,8 @@ TEST_CASE("a client that does not read its answers is dropped after read_timeout
     // it (its end leaves ESTABLISHED), long before idle_timeout.
     const auto start = Clock::now();
     CHECK(healthy(d));
-    CHECK(it::eventually([&] { return server_side_state(d.port(), greedy.local_port()) != "01"; }, 10s));
+    CHECK(it::eventually([&] { return server_side_state(d.port(), greedy.local_port()) != "01"; },
+                         10s));
     const auto dropped = since(start);
     INFO("dropped after " << dropped.count() << " ms");
     CHECK(dropped >= 800ms);  // it had its read_timeout to take the answers
@@ -421,7 +430,8 @@ TEST_CASE("connections past max_connections are closed at once, the first ones k
     }
     // The first eight still get answers (this also resets their idle timers).
     for (auto& s : first) CHECK(ask(*s) == 200);
-    CHECK_THAT(d.process().err(), Catch::Contains("connection refused: 8 connections open (http.max_connections)"));
+    CHECK_THAT(d.process().err(),
+               Catch::Contains("connection refused: 8 connections open (http.max_connections)"));
 
     // Once they are closed, new connections are served again: eight at once, as before.
     first.clear();
@@ -433,19 +443,23 @@ TEST_CASE("connections past max_connections are closed at once, the first ones k
     }
 }
 
-TEST_CASE("oversized headers get 431 and oversized bodies 413, as JSON, and the daemon stays healthy",
-          "[robustness][limits]") {
+TEST_CASE(
+    "oversized headers get 431 and oversized bodies 413, as JSON, and the daemon stays healthy",
+    "[robustness][limits]") {
     it::TempDir dir;
     it::Daemon d(dir.path(), small_limits_config(dir.path()).string());
 
-    auto big_header = it::http("GET", d.url("/healthz"), {}, {}, {"X-Filler: " + std::string(3000, 'x')});
+    auto big_header =
+        it::http("GET", d.url("/healthz"), {}, {}, {"X-Filler: " + std::string(3000, 'x')});
     CHECK(big_header.status == 431);
     CHECK(big_header.content_type == "application/json");
-    CHECK(json::parse(big_header.body).at("error").as_string() == "request headers exceed 2048 bytes");
+    CHECK(json::parse(big_header.body).at("error").as_string() ==
+          "request headers exceed 2048 bytes");
 
     // Many small headers adding up past the limit are the same thing.
     std::vector<std::string> many;
-    for (int i = 0; i < 100; ++i) many.push_back("X-H" + std::to_string(i) + ": " + std::string(30, 'y'));
+    for (int i = 0; i < 100; ++i)
+        many.push_back("X-H" + std::to_string(i) + ": " + std::string(30, 'y'));
     CHECK(it::http("GET", d.url("/healthz"), {}, {}, many).status == 431);
 
     // A valid batch padded past the limit: refused by its Content-Length before it is read.
@@ -455,7 +469,8 @@ TEST_CASE("oversized headers get 431 and oversized bodies 413, as JSON, and the 
     CHECK(big_body.status == 413);
     CHECK(big_body.content_type == "application/json");
     const std::string refusal(json::parse(big_body.body).at("error").as_string());
-    CHECK_THAT(refusal, Catch::StartsWith("request body") && Catch::EndsWith("exceeds the limit of 4096 bytes"));
+    CHECK_THAT(refusal, Catch::StartsWith("request body") &&
+                            Catch::EndsWith("exceeds the limit of 4096 bytes"));
 
     // Much larger: the client is still sending when the answer comes; it must still get it.
     for (std::size_t size : {std::size_t(256) << 10, std::size_t(4) << 20}) {
@@ -470,13 +485,15 @@ TEST_CASE("oversized headers get 431 and oversized bodies 413, as JSON, and the 
     const std::string chunk(5000, ' ');
     char size_line[32];
     std::snprintf(size_line, sizeof size_line, "%zx\r\n", chunk.size());
-    chunked.send("POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                 "Transfer-Encoding: chunked\r\n\r\n" +
-                 std::string(size_line) + chunk + "\r\n");
+    chunked.send(
+        "POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n" +
+        std::string(size_line) + chunk + "\r\n");
     auto r = chunked.response(3s);
     REQUIRE(r);
     CHECK(status_of(*r) == 413);
-    CHECK(json::parse(body_of(*r)).at("error").as_string() == "request body exceeds the limit of 4096 bytes");
+    CHECK(json::parse(body_of(*r)).at("error").as_string() ==
+          "request body exceeds the limit of 4096 bytes");
     CHECK(chunked.wait_closed(3s));
 
     // Nothing of it was stored, and the daemon takes a normal request.
@@ -495,12 +512,15 @@ TEST_CASE("garbage instead of HTTP gets 400 or a closed connection, and the daem
     std::string random_bytes(3000, '\0');
     for (auto& c : random_bytes) c = static_cast<char>(rng() & 0xff);
     const std::vector<std::pair<std::string, std::string>> garbage{
-        {"a TLS ClientHello", std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) + std::string(64, '\x42')},
+        {"a TLS ClientHello",
+         std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) + std::string(64, '\x42')},
         {"random bytes", random_bytes},
         {"NUL bytes", std::string(512, '\0')},
         {"a line without a method", "HELLO\r\n\r\n"},
-        {"a bad Content-Length", "POST /api/v1/values HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"},
-        {"a bad chunk size", "POST /api/v1/values HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"},
+        {"a bad Content-Length",
+         "POST /api/v1/values HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"},
+        {"a bad chunk size",
+         "POST /api/v1/values HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"},
         {"an SMTP greeting", "EHLO example.org\r\nMAIL FROM:<a@b>\r\n"},
         {"a header without a colon", "GET /healthz HTTP/1.1\r\nHost 127.0.0.1\r\n\r\n"},
     };
@@ -517,7 +537,8 @@ TEST_CASE("garbage instead of HTTP gets 400 or a closed connection, and the daem
         }
         CHECK(healthy(d));
     }
-    CHECK(it::http("POST", d.url("/api/v1/values"), one_value("gdp_growth", "2023-Q1", 1)).status == 200);
+    CHECK(it::http("POST", d.url("/api/v1/values"), one_value("gdp_growth", "2023-Q1", 1)).status ==
+          200);
 }
 
 TEST_CASE("SIGTERM with stalled clients: idle ones are closed, a stuck request gets drain_timeout",
@@ -548,8 +569,9 @@ TEST_CASE("SIGTERM with stalled clients: idle ones are closed, a stuck request g
         // daemon exits anyway, cleanly.
         it::Daemon d(dir.path(), config.string());
         Socket stuck(d.port());
-        REQUIRE(stuck.send("POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                           "Content-Length: 100\r\n\r\n{"));
+        REQUIRE(stuck.send(
+            "POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            "Content-Length: 100\r\n\r\n{"));
         CHECK(healthy(d));
         const auto start = Clock::now();
         d.process().signal(SIGTERM);
@@ -558,7 +580,8 @@ TEST_CASE("SIGTERM with stalled clients: idle ones are closed, a stuck request g
         INFO("exited after " << took.count() << " ms");
         CHECK(took >= 800ms);
         CHECK(took < 3s);
-        CHECK_THAT(d.process().err(), Catch::Contains("drain deadline passed with 1 connection(s) open"));
+        CHECK_THAT(d.process().err(),
+                   Catch::Contains("drain deadline passed with 1 connection(s) open"));
         CHECK(stuck.wait_closed(1s));
     }
 }
@@ -582,14 +605,16 @@ long env_or(const char* name, long fallback) {
 
 /// libcurl on one kept-alive connection, for one thread.
 class KeepAlive {
-public:
+  public:
     KeepAlive() : curl_(curl_easy_init()) {
         headers_ = curl_slist_append(headers_, "Content-Type: application/json");
         headers_ = curl_slist_append(headers_, "Expect:");
         curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers_);
         curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(curl_, CURLOPT_TIMEOUT, 10L);
-        curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, +[](char*, size_t size, size_t n, void*) { return size * n; });
+        curl_easy_setopt(
+            curl_, CURLOPT_WRITEFUNCTION,
+            +[](char*, size_t size, size_t n, void*) { return size * n; });
     }
     ~KeepAlive() {
         curl_slist_free_all(headers_);
@@ -604,11 +629,12 @@ public:
         curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body.data());
         curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
         long status = 0;
-        if (curl_easy_perform(curl_) == CURLE_OK) curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
+        if (curl_easy_perform(curl_) == CURLE_OK)
+            curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
         return status;
     }
 
-private:
+  private:
     CURL* curl_;
     curl_slist* headers_ = nullptr;
 };
@@ -640,7 +666,9 @@ void writer(int t, const std::string& url, std::atomic<long long>& next_value, L
         const std::string quarter = "2023-Q" + std::to_string(q);
         const std::string month = (m < 10 ? "2023-0" : "2023-") + std::to_string(m);
         if (t == 0) {
-            items = {{"gdp_growth", quarter, v()}, {"cpi_growth", month, v()}, {"manufacturing_projects", quarter, v()}};
+            items = {{"gdp_growth", quarter, v()},
+                     {"cpi_growth", month, v()},
+                     {"manufacturing_projects", quarter, v()}};
         } else if (t % 3 == 1) {
             items = {{"gdp_growth", quarter, v()}};
         } else if (t % 3 == 2) {
@@ -650,8 +678,9 @@ void writer(int t, const std::string& url, std::atomic<long long>& next_value, L
         }
         std::string body = R"({"values":[)";
         for (std::size_t k = 0; k < items.size(); ++k)
-            body += std::string(k ? "," : "") + R"({"indicator":")" + items[k].indicator + R"(","period":")" +
-                    items[k].period + R"(","value":)" + std::to_string(items[k].value) + "}";
+            body += std::string(k ? "," : "") + R"({"indicator":")" + items[k].indicator +
+                    R"(","period":")" + items[k].period + R"(","value":)" +
+                    std::to_string(items[k].value) + "}";
         body += "]}";
         std::size_t index;
         {
@@ -669,12 +698,14 @@ void writer(int t, const std::string& url, std::atomic<long long>& next_value, L
     }
 }
 
-const std::vector<std::string> kCrashIndicators{"gdp_growth", "cpi_growth", "manufacturing_projects"};
+const std::vector<std::string> kCrashIndicators{"gdp_growth", "cpi_growth",
+                                                "manufacturing_projects"};
 
 /// Checks the stored values against the ledger: every acknowledged item is there exactly once,
 /// nothing is there that was never sent, and each batch is there whole or not at all.
 /// `stored` maps value -> (indicator, period) occurrences.
-void check_against(const Ledger& ledger, const std::multimap<long long, std::pair<std::string, std::string>>& stored,
+void check_against(const Ledger& ledger,
+                   const std::multimap<long long, std::pair<std::string, std::string>>& stored,
                    int cycle, std::size_t* in_flight_stored) {
     std::map<long long, const Item*> sent;
     for (const auto& p : ledger.posts)
@@ -686,7 +717,8 @@ void check_against(const Ledger& ledger, const std::multimap<long long, std::pai
         auto s = sent.find(it->first);
         if (s == sent.end()) {
             ++unknown;
-        } else if (s->second->indicator != it->second.first || s->second->period != it->second.second) {
+        } else if (s->second->indicator != it->second.first ||
+                   s->second->period != it->second.second) {
             ++misplaced;
         }
     }
@@ -697,12 +729,14 @@ void check_against(const Ledger& ledger, const std::multimap<long long, std::pai
         if (p.acknowledged && present != p.items.size()) {
             ++missing;
             if (first_missing.empty())
-                first_missing = p.items[0].indicator + " " + p.items[0].period + " " + std::to_string(p.items[0].value);
+                first_missing = p.items[0].indicator + " " + p.items[0].period + " " +
+                                std::to_string(p.items[0].value);
         }
         if (present != 0 && present != p.items.size()) ++torn;
         if (!p.acknowledged && present == p.items.size()) ++*in_flight_stored;
     }
-    INFO("after cycle " << cycle << ": " << stored.size() << " values stored, " << ledger.posts.size() << " posts sent");
+    INFO("after cycle " << cycle << ": " << stored.size() << " values stored, "
+                        << ledger.posts.size() << " posts sent");
     INFO("first acknowledged value missing: " << first_missing);
     CHECK(missing == 0);
     CHECK(unknown == 0);
@@ -717,8 +751,10 @@ TEST_CASE("every acknowledged value survives kill -9 at random moments under loa
           "[robustness][crash]") {
     const int cycles = static_cast<int>(env_or("INDICATORD_CRASH_CYCLES", 20));
     const int threads = static_cast<int>(env_or("INDICATORD_CRASH_THREADS", 4));
-    const long min_ms = env_or("INDICATORD_CRASH_MIN_MS", 50), max_ms = env_or("INDICATORD_CRASH_MAX_MS", 300);
-    const auto seed = static_cast<std::uint32_t>(env_or("INDICATORD_CRASH_SEED", std::random_device{}()));
+    const long min_ms = env_or("INDICATORD_CRASH_MIN_MS", 50),
+               max_ms = env_or("INDICATORD_CRASH_MAX_MS", 300);
+    const auto seed =
+        static_cast<std::uint32_t>(env_or("INDICATORD_CRASH_SEED", std::random_device{}()));
     INFO("INDICATORD_CRASH_SEED=" << seed);
     REQUIRE((cycles > 0 && threads > 0 && 0 <= min_ms && min_ms <= max_ms));
     static const bool curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
@@ -735,7 +771,8 @@ TEST_CASE("every acknowledged value survives kill -9 at random moments under loa
     auto read_back = [](const it::Daemon& d) {
         std::multimap<long long, std::pair<std::string, std::string>> stored;
         for (const auto& key : kCrashIndicators)
-            for (const auto& [period, value] : stored_values(d, key)) stored.emplace(value, std::pair{key, period});
+            for (const auto& [period, value] : stored_values(d, key))
+                stored.emplace(value, std::pair{key, period});
         return stored;
     };
 
@@ -746,10 +783,12 @@ TEST_CASE("every acknowledged value survives kill -9 at random moments under loa
         std::vector<std::thread> writers;
         const auto url = d.url("/api/v1/values");
         for (int t = 0; t < threads; ++t)
-            writers.emplace_back(writer, t, url, std::ref(next_value), std::ref(ledger), std::ref(acknowledged));
+            writers.emplace_back(writer, t, url, std::ref(next_value), std::ref(ledger),
+                                 std::ref(acknowledged));
         // The load is running once values are acknowledged; then kill at a random moment.
         const bool loaded = it::eventually([&] { return acknowledged > 0; }, 10s);
-        std::this_thread::sleep_for(std::chrono::milliseconds(delay(rng)));  // the experiment, not a wait
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(delay(rng)));  // the experiment, not a wait
         d.process().signal(SIGKILL);
         const auto code = d.process().wait(10s);
         for (auto& w : writers) w.join();
@@ -775,10 +814,12 @@ TEST_CASE("every acknowledged value survives kill -9 at random moments under loa
         REQUIRE(count.step());
         CHECK(static_cast<std::size_t>(count.int64(0)) == stored_count);
     }
-    std::printf("crash loop: %d kill -9 cycles in %.1f s, %d writer threads, %zu posts sent, %zu acknowledged, "
-                "%zu stored values, %zu posts stored without their 200 (in flight at the kill); seed %u\n",
-                cycles, std::chrono::duration<double>(Clock::now() - start).count(), threads, ledger.posts.size(),
-                acknowledged_total, stored_count, in_flight_stored, seed);
+    std::printf(
+        "crash loop: %d kill -9 cycles in %.1f s, %d writer threads, %zu posts sent, %zu "
+        "acknowledged, "
+        "%zu stored values, %zu posts stored without their 200 (in flight at the kill); seed %u\n",
+        cycles, std::chrono::duration<double>(Clock::now() - start).count(), threads,
+        ledger.posts.size(), acknowledged_total, stored_count, in_flight_stored, seed);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -789,7 +830,7 @@ namespace {
 /// A small file system of its own mounted at `dir`: a 2 MiB tmpfs, else an 8 MiB ext4 image on a
 /// loop device. Root is needed, and a sandbox may forbid both; `error()` then says what failed.
 class SmallFilesystem {
-public:
+  public:
     explicit SmallFilesystem(const fs::path& dir) : dir_(dir) {
         fs::create_directories(dir);
         auto tmpfs = it::run("mount -t tmpfs -o size=2m,mode=0700 tmpfs '" + dir.string() + "'");
@@ -798,8 +839,9 @@ public:
             return;
         }
         const auto image = dir.parent_path() / "small.img";
-        auto loop = it::run("truncate -s 8M '" + image.string() + "' && mkfs.ext4 -q -F -m 0 '" + image.string() +
-                            "' && mount -o loop '" + image.string() + "' '" + dir.string() + "'");
+        auto loop = it::run("truncate -s 8M '" + image.string() + "' && mkfs.ext4 -q -F -m 0 '" +
+                            image.string() + "' && mount -o loop '" + image.string() + "' '" +
+                            dir.string() + "'");
         if (loop.first == 0) {
             mounted_ = true;
             return;
@@ -808,10 +850,12 @@ public:
             std::replace(s.begin(), s.end(), '\n', ' ');
             return s;
         };
-        error_ = "mount -t tmpfs: " + one_line(tmpfs.second) + "; mount -o loop of an ext4 image: " + one_line(loop.second);
+        error_ = "mount -t tmpfs: " + one_line(tmpfs.second) +
+                 "; mount -o loop of an ext4 image: " + one_line(loop.second);
     }
     ~SmallFilesystem() {
-        if (mounted_ && it::run("umount '" + dir_.string() + "'").first != 0) it::run("umount -l '" + dir_.string() + "'");
+        if (mounted_ && it::run("umount '" + dir_.string() + "'").first != 0)
+            it::run("umount -l '" + dir_.string() + "'");
     }
     SmallFilesystem(const SmallFilesystem&) = delete;
     SmallFilesystem& operator=(const SmallFilesystem&) = delete;
@@ -819,7 +863,7 @@ public:
     bool mounted() const { return mounted_; }
     const std::string& error() const { return error_; }
 
-private:
+  private:
     fs::path dir_;
     bool mounted_ = false;
     std::string error_;
@@ -847,20 +891,27 @@ std::size_t fill(const fs::path& file) {
 
 }  // namespace
 
-TEST_CASE("a full disk: 503 with the cause, nothing partial, still healthy, writes resume when space is back",
-          "[robustness][storage]") {
+TEST_CASE(
+    "a full disk: 503 with the cause, nothing partial, still healthy, writes resume when space is "
+    "back",
+    "[robustness][storage]") {
     it::TempDir dir;
     const auto small = dir.path() / "small";
     SmallFilesystem mount(small);
     if (!mount.mounted()) {
-        WARN("SKIPPED: cannot mount a small file system for the database (needs root and mount permission): "
-             << mount.error());
+        WARN(
+            "SKIPPED: cannot mount a small file system for the database (needs root and mount "
+            "permission): "
+            << mount.error());
         return;
     }
     const auto db = small / "indicatord.db";
     std::optional<it::Daemon> d;
-    d.emplace(dir.path(), it::kData + "/minimal.yaml", std::vector<std::string>{"--database", db.string()});
-    auto post = [&](const std::string& body) { return it::http("POST", d->url("/api/v1/values"), body); };
+    d.emplace(dir.path(), it::kData + "/minimal.yaml",
+              std::vector<std::string>{"--database", db.string()});
+    auto post = [&](const std::string& body) {
+        return it::http("POST", d->url("/api/v1/values"), body);
+    };
     REQUIRE(post(one_value("gdp_growth", "2023-Q1", 1)).status == 200);
 
     // Fill the file system. Writes that still fit in space SQLite already holds may succeed; one
@@ -871,9 +922,12 @@ TEST_CASE("a full disk: 503 with the cause, nothing partial, still healthy, writ
     it::Response refusal;
     for (long long v = 100; v < 400 && refusal.status == 0; ++v) {
         auto r = post(one_value("gdp_growth", "2023-Q2", static_cast<double>(v)));
-        if (r.status == 200) acknowledged.insert(v);
-        else if (r.status == 503) refusal = r;
-        else FAIL("unexpected " << r.status << " " << r.body);
+        if (r.status == 200)
+            acknowledged.insert(v);
+        else if (r.status == 503)
+            refusal = r;
+        else
+            FAIL("unexpected " << r.status << " " << r.body);
     }
     REQUIRE(refusal.status == 503);
     INFO("the refusal: " << refusal.body);
@@ -914,7 +968,8 @@ TEST_CASE("a full disk: 503 with the cause, nothing partial, still healthy, writ
     d->process().signal(SIGTERM);
     CHECK(d->process().wait(10s) == 0);
     d.reset();
-    d.emplace(dir.path(), it::kData + "/minimal.yaml", std::vector<std::string>{"--database", db.string()});
+    d.emplace(dir.path(), it::kData + "/minimal.yaml",
+              std::vector<std::string>{"--database", db.string()});
     CHECK(seen("gdp_growth") == acknowledged);
     CHECK(seen("cpi_growth") == std::set<long long>{601});
     d->process().signal(SIGTERM);

@@ -1,15 +1,14 @@
 // Storage faults with the real daemon: a locked database and a full disk during an
 // acknowledgement, the database file deleted under a running daemon, two daemons on one
 // database, and `indicatorctl backup` under concurrent ingest restored into a fresh directory.
-#include <catch2/catch.hpp>
-
-#include <boost/json.hpp>
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
 #include <mutex>
@@ -63,7 +62,8 @@ json::object gdp_alert(const it::Daemon& d) {
     REQUIRE(r.status == 200);
     const auto doc = json::parse(r.body);
     for (const auto& a : doc.at("alerts").as_array())
-        if (a.at("indicator").as_string() == "gdp_growth" && a.at("kind").as_string() == "overdue") return a.as_object();
+        if (a.at("indicator").as_string() == "gdp_growth" && a.at("kind").as_string() == "overdue")
+            return a.as_object();
     FAIL("no firing overdue alert of gdp_growth: " << r.body);
     return {};
 }
@@ -75,7 +75,8 @@ std::optional<std::string> ack_comment(const it::Daemon& d) {
 }
 
 it::Response ack(const it::Daemon& d, const std::string& fp, const std::string& comment) {
-    return it::http("POST", d.url("/api/v1/alerts/" + fp + "/ack"), R"({"comment":")" + comment + R"(","author":"王科长"})");
+    return it::http("POST", d.url("/api/v1/alerts/" + fp + "/ack"),
+                    R"({"comment":")" + comment + R"(","author":"王科长"})");
 }
 
 void stop(it::Daemon& d) {
@@ -91,8 +92,10 @@ std::size_t count(const std::string& text, const std::string& needle) {
 
 }  // namespace
 
-TEST_CASE("an acknowledgement on a locked database: 503 naming the cause, memory untouched, stored once unlocked",
-          "[storage][alerts]") {
+TEST_CASE(
+    "an acknowledgement on a locked database: 503 naming the cause, memory untouched, stored once "
+    "unlocked",
+    "[storage][alerts]") {
     it::TempDir dir;
     std::optional<it::Daemon> d;
     d.emplace(dir.path(), kMinimal, kOverdue);
@@ -123,8 +126,10 @@ TEST_CASE("an acknowledgement on a locked database: 503 naming the cause, memory
     CHECK(ack_comment(*d) == "正在核算");
 }
 
-TEST_CASE("the event loop awaits the writer: requests are served while an acknowledgement waits for the lock",
-          "[storage][alerts]") {
+TEST_CASE(
+    "the event loop awaits the writer: requests are served while an acknowledgement waits for the "
+    "lock",
+    "[storage][alerts]") {
     it::TempDir dir;
     it::Daemon d(dir.path(), kMinimal, kOverdue);
     const std::string fp(gdp_alert(d).at("fingerprint").as_string());
@@ -151,7 +156,8 @@ TEST_CASE("the event loop awaits the writer: requests are served while an acknow
     other.exec("ROLLBACK");
     CHECK(refused.status == 503);
     CHECK(served > 3);
-    INFO("slowest: " << std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count() << " ms");
+    INFO("slowest: " << std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count()
+                     << " ms");
     CHECK(slowest < 2s);
 }
 
@@ -159,23 +165,27 @@ TEST_CASE("silences on a locked database: 503 naming the cause, nothing shown, n
           "[storage][alerts]") {
     it::TempDir dir;
     it::Daemon d(dir.path(), kMinimal, kOverdue);
-    const std::string silence = R"({"matchers":{"indicator":"gdp_growth"},"ends_at":"2023-05-01T00:00:00+08:00",
+    const std::string silence =
+        R"({"matchers":{"indicator":"gdp_growth"},"ends_at":"2023-05-01T00:00:00+08:00",
                                     "author":"督查室","comment":"已电话督办"})";
     auto created = it::http("POST", d.url("/api/v1/silences"), silence);
     REQUIRE(created.status == 200);
     const auto id = json::parse(created.body).at("id").to_number<int>();
     auto silences = [&] {
-        return json::array(json::parse(it::http("GET", d.url("/api/v1/silences")).body).at("silences").as_array());
+        return json::array(
+            json::parse(it::http("GET", d.url("/api/v1/silences")).body).at("silences").as_array());
     };
 
     indicatord::sqlite::Database other(d.database(), SQLITE_OPEN_READWRITE);
     other.exec("BEGIN EXCLUSIVE");
     auto add = it::http("POST", d.url("/api/v1/silences"), silence);
     CHECK(add.status == 503);
-    CHECK_THAT(error_of(add), Catch::StartsWith("silence not stored: ") && Catch::Contains("database is locked"));
+    CHECK_THAT(error_of(add),
+               Catch::StartsWith("silence not stored: ") && Catch::Contains("database is locked"));
     auto expire = it::http("DELETE", d.url("/api/v1/silences/" + std::to_string(id)));
     CHECK(expire.status == 503);
-    CHECK_THAT(error_of(expire), Catch::StartsWith("silence not expired: ") && Catch::Contains("database is locked"));
+    CHECK_THAT(error_of(expire),
+               Catch::StartsWith("silence not expired: ") && Catch::Contains("database is locked"));
     auto shown = silences();
     REQUIRE(shown.size() == 1);
     CHECK(shown[0].at("active").as_bool());
@@ -189,7 +199,7 @@ namespace {
 
 /// A 2 MiB tmpfs at `dir` (root needed); `error()` says why not.
 class SmallTmpfs {
-public:
+  public:
     explicit SmallTmpfs(const fs::path& dir) : dir_(dir) {
         fs::create_directories(dir);
         auto r = it::run("mount -t tmpfs -o size=2m,mode=0700 tmpfs '" + dir.string() + "'");
@@ -197,14 +207,15 @@ public:
         if (!mounted_) error_ = r.second;
     }
     ~SmallTmpfs() {
-        if (mounted_ && it::run("umount '" + dir_.string() + "'").first != 0) it::run("umount -l '" + dir_.string() + "'");
+        if (mounted_ && it::run("umount '" + dir_.string() + "'").first != 0)
+            it::run("umount -l '" + dir_.string() + "'");
     }
     SmallTmpfs(const SmallTmpfs&) = delete;
     SmallTmpfs& operator=(const SmallTmpfs&) = delete;
     bool mounted() const { return mounted_; }
     const std::string& error() const { return error_; }
 
-private:
+  private:
     fs::path dir_;
     bool mounted_ = false;
     std::string error_;
@@ -223,8 +234,10 @@ void fill(const fs::path& file) {
 
 }  // namespace
 
-TEST_CASE("an acknowledgement on a full disk: 503 with the cause (not a failed rollback), kept once space is back",
-          "[storage][alerts]") {
+TEST_CASE(
+    "an acknowledgement on a full disk: 503 with the cause (not a failed rollback), kept once "
+    "space is back",
+    "[storage][alerts]") {
     it::TempDir dir;
     const auto small = dir.path() / "small";
     SmallTmpfs mount(small);
@@ -247,13 +260,17 @@ TEST_CASE("an acknowledgement on a full disk: 503 with the cause (not a failed r
     for (int i = 0; i < 300 && refusal.status == 0; ++i) {
         const auto comment = "第" + std::to_string(i) + "次";
         auto r = ack(*d, fp, comment);
-        if (r.status == 200) stored = comment;
-        else if (r.status == 503) refusal = r;
-        else FAIL("unexpected " << r.status << " " << r.body);
+        if (r.status == 200)
+            stored = comment;
+        else if (r.status == 503)
+            refusal = r;
+        else
+            FAIL("unexpected " << r.status << " " << r.body);
     }
     REQUIRE(refusal.status == 503);
     INFO(refusal.body);
-    CHECK_THAT(error_of(refusal), Catch::StartsWith("acknowledgement not stored: ") && Catch::Contains("disk is full"));
+    CHECK_THAT(error_of(refusal), Catch::StartsWith("acknowledgement not stored: ") &&
+                                      Catch::Contains("disk is full"));
     CHECK_THAT(error_of(refusal), !Catch::Contains("rollback"));
     CHECK(ack_comment(*d) == stored);
 
@@ -265,11 +282,15 @@ TEST_CASE("an acknowledgement on a full disk: 503 with the cause (not a failed r
     CHECK(ack_comment(*d) == "空间已恢复");
 }
 
-TEST_CASE("the database file deleted under a running daemon: writes 503 naming it, not ready, one error logged",
-          "[storage]") {
+TEST_CASE(
+    "the database file deleted under a running daemon: writes 503 naming it, not ready, one error "
+    "logged",
+    "[storage]") {
     it::TempDir dir;
     it::Daemon d(dir.path());
-    REQUIRE(it::http("POST", d.url("/api/v1/values"), one_value("gdp_growth", "2023-Q1", 6)).status == 200);
+    REQUIRE(
+        it::http("POST", d.url("/api/v1/values"), one_value("gdp_growth", "2023-Q1", 6)).status ==
+        200);
     REQUIRE(it::http("GET", d.url("/readyz")).status == 200);
 
     fs::remove(d.database());
@@ -277,23 +298,26 @@ TEST_CASE("the database file deleted under a running daemon: writes 503 naming i
         auto r = it::http("POST", d.url("/api/v1/values"), one_value("gdp_growth", "2023-Q2", 7));
         INFO(r.body);
         CHECK(r.status == 503);
-        CHECK_THAT(error_of(r), Catch::StartsWith("values not stored: database file " + d.database().string() +
-                                                  " is gone"));
+        CHECK_THAT(error_of(r), Catch::StartsWith("values not stored: database file " +
+                                                  d.database().string() + " is gone"));
     }
     auto ready = it::http("GET", d.url("/readyz"));
     CHECK(ready.status == 503);
-    CHECK_THAT(error_of(ready), Catch::StartsWith("not ready: database file " + d.database().string() + " is gone"));
+    CHECK_THAT(error_of(ready),
+               Catch::StartsWith("not ready: database file " + d.database().string() + " is gone"));
     CHECK(it::http("GET", d.url("/healthz")).status == 200);  // alive, just not ready
     CHECK(count(d.process().err(), "is gone") == 1);
 
     // Replaced by another file (a restore under a running daemon): refused as well.
     { std::ofstream(d.database()) << ""; }
-    auto replaced = it::http("POST", d.url("/api/v1/values"), one_value("gdp_growth", "2023-Q2", 8));
+    auto replaced =
+        it::http("POST", d.url("/api/v1/values"), one_value("gdp_growth", "2023-Q2", 8));
     CHECK(replaced.status == 503);
     CHECK_THAT(error_of(replaced), Catch::Contains("was replaced by another file"));
 }
 
-TEST_CASE("a second daemon on the same database refuses to start; the first keeps working", "[storage]") {
+TEST_CASE("a second daemon on the same database refuses to start; the first keeps working",
+          "[storage]") {
     it::TempDir dir;
     it::Daemon first(dir.path());
     const auto logs = dir.path() / "second";
@@ -304,12 +328,16 @@ TEST_CASE("a second daemon on the same database refuses to start; the first keep
     const auto code = second.wait(10s);
     REQUIRE(code.has_value());
     CHECK(*code == 1);
-    CHECK_THAT(second.err(), Catch::EndsWith("indicatord: database " + first.database().string() +
-                              " is in use by another indicatord (pid " + std::to_string(first.process().pid()) +
-                              "), which holds " + first.database().string() +
-                              ".lock; two daemons on one database would each keep their own view of it. Stop the "
-                              "other one, or give this one its own --database\n"));
-    CHECK(it::http("POST", first.url("/api/v1/values"), one_value("gdp_growth", "2023-Q1", 6)).status == 200);
+    CHECK_THAT(
+        second.err(),
+        Catch::EndsWith(
+            "indicatord: database " + first.database().string() +
+            " is in use by another indicatord (pid " + std::to_string(first.process().pid()) +
+            "), which holds " + first.database().string() +
+            ".lock; two daemons on one database would each keep their own view of it. Stop the "
+            "other one, or give this one its own --database\n"));
+    CHECK(it::http("POST", first.url("/api/v1/values"), one_value("gdp_growth", "2023-Q1", 6))
+              .status == 200);
     CHECK(stored_values(first, "gdp_growth") == std::multiset<long long>{6});
 
     // Once the first has stopped, the lock is free again.
@@ -318,8 +346,10 @@ TEST_CASE("a second daemon on the same database refuses to start; the first keep
     CHECK(stored_values(again, "gdp_growth") == std::multiset<long long>{6});
 }
 
-TEST_CASE("indicatorctl backup under concurrent ingest: the restored copy holds every value acknowledged before",
-          "[storage][ctl]") {
+TEST_CASE(
+    "indicatorctl backup under concurrent ingest: the restored copy holds every value acknowledged "
+    "before",
+    "[storage][ctl]") {
     it::TempDir dir;
     it::Daemon d(dir.path());
     const auto ctl = it::kCtl + " ";
@@ -331,7 +361,8 @@ TEST_CASE("indicatorctl backup under concurrent ingest: the restored copy holds 
     std::atomic<long> failures{0};
     std::thread writer([&] {
         for (long long v = 1; !done; ++v) {
-            auto r = it::http("POST", d.url("/api/v1/values"), one_value("gdp_growth", "2023-Q1", static_cast<double>(v)));
+            auto r = it::http("POST", d.url("/api/v1/values"),
+                              one_value("gdp_growth", "2023-Q1", static_cast<double>(v)));
             if (r.status != 200) {
                 ++failures;
                 continue;
@@ -351,7 +382,8 @@ TEST_CASE("indicatorctl backup under concurrent ingest: the restored copy holds 
         before = acknowledged;
     }
     const auto copy = dir.path() / "backup.db";
-    auto [code, out] = it::run(ctl + "backup " + kMinimal + " " + copy.string() + " --database " + d.database().string());
+    auto [code, out] = it::run(ctl + "backup " + kMinimal + " " + copy.string() + " --database " +
+                               d.database().string());
     const auto after_backup = acknowledged_count();
     // The writer goes on after the backup: the daemon kept taking writes.
     REQUIRE(it::eventually([&] { return acknowledged_count() >= after_backup + 20; }));
@@ -359,15 +391,18 @@ TEST_CASE("indicatorctl backup under concurrent ingest: the restored copy holds 
     writer.join();
     INFO(out);
     REQUIRE(code == 0);
-    CHECK_THAT(out, Catch::StartsWith("backed up " + d.database().string() + " to " + copy.string() + " ("));
+    CHECK_THAT(out, Catch::StartsWith("backed up " + d.database().string() + " to " +
+                                      copy.string() + " ("));
     CHECK(failures == 0);
     CHECK(fs::exists(copy));
     CHECK_FALSE(fs::exists(copy.string() + "-wal"));
 
     // An existing file is refused unless --force.
-    auto again = it::run(ctl + "backup " + kMinimal + " " + copy.string() + " --database " + d.database().string());
+    auto again = it::run(ctl + "backup " + kMinimal + " " + copy.string() + " --database " +
+                         d.database().string());
     CHECK(again.first == 1);
-    CHECK(again.second == "indicatorctl: " + copy.string() + " exists; refusing to overwrite it (--force replaces it)\n");
+    CHECK(again.second == "indicatorctl: " + copy.string() +
+                              " exists; refusing to overwrite it (--force replaces it)\n");
 
     // Restore: the copy alone, in a fresh directory, under a fresh daemon.
     it::TempDir fresh;
@@ -378,25 +413,31 @@ TEST_CASE("indicatorctl backup under concurrent ingest: the restored copy holds 
     for (auto v : before) missing += values.count(v) == 1 ? 0 : 1;
     CHECK(missing == 0);
     CHECK(values.size() >= before.size());
-    CHECK(it::http("POST", restored.url("/api/v1/values"), one_value("cpi_growth", "2023-01", 1)).status == 200);
+    CHECK(it::http("POST", restored.url("/api/v1/values"), one_value("cpi_growth", "2023-01", 1))
+              .status == 200);
 }
 
-TEST_CASE("indicatorctl backup --force replaces a file; a missing database is named", "[storage][ctl]") {
+TEST_CASE("indicatorctl backup --force replaces a file; a missing database is named",
+          "[storage][ctl]") {
     it::TempDir dir;
     const auto ctl = it::kCtl + " ";
     {
         it::Daemon d(dir.path());
-        REQUIRE(it::http("POST", d.url("/api/v1/values"), one_value("gdp_growth", "2023-Q1", 6)).status == 200);
+        REQUIRE(it::http("POST", d.url("/api/v1/values"), one_value("gdp_growth", "2023-Q1", 6))
+                    .status == 200);
         stop(d);
     }
     const auto db = dir.path() / "indicatord.db";
     const auto copy = dir.path() / "copy.db";
     { std::ofstream(copy) << "old"; }
-    auto forced = it::run(ctl + "backup " + kMinimal + " " + copy.string() + " --database " + db.string() + " --force");
+    auto forced = it::run(ctl + "backup " + kMinimal + " " + copy.string() + " --database " +
+                          db.string() + " --force");
     CHECK(forced.first == 0);
-    CHECK(forced.second == "backed up " + db.string() + " to " + copy.string() + " (1 observations)\n");
-    auto missing = it::run(ctl + "backup " + kMinimal + " " + (dir.path() / "x.db").string() + " --database " +
-                           (dir.path() / "none.db").string());
+    CHECK(forced.second ==
+          "backed up " + db.string() + " to " + copy.string() + " (1 observations)\n");
+    auto missing = it::run(ctl + "backup " + kMinimal + " " + (dir.path() / "x.db").string() +
+                           " --database " + (dir.path() / "none.db").string());
     CHECK(missing.first == 1);
-    CHECK(missing.second == "indicatorctl: " + (dir.path() / "none.db").string() + ": no such database\n");
+    CHECK(missing.second ==
+          "indicatorctl: " + (dir.path() / "none.db").string() + ": no such database\n");
 }

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
-#include "util/errors.hpp"
 #include "test_util.hpp"
+#include "util/errors.hpp"
 
 using namespace indicatord;
 using namespace date::literals;

@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
+#include "config/config.hpp"
 
+#include <catch2/catch.hpp>
 #include <fstream>
 
 #include "app/cli.hpp"
 #include "test_util.hpp"
-#include "config/config.hpp"
 #include "util/errors.hpp"
 
 using namespace indicatord;
@@ -23,9 +23,9 @@ TEST_CASE("the bundled test config loads with defaults filled in", "[config]") {
 }
 
 TEST_CASE("each bad config gives its exact file:line:col error", "[config]") {
-    auto name = GENERATE(as<std::string>{}, "unknown_key.yaml", "duplicate_key.yaml", "bad_listen.yaml",
-                         "bad_interval.yaml", "missing_rules.yaml", "bad_log_level.yaml", "syntax.yaml",
-                         "bad_http.yaml");
+    auto name = GENERATE(as<std::string>{}, "unknown_key.yaml", "duplicate_key.yaml",
+                         "bad_listen.yaml", "bad_interval.yaml", "missing_rules.yaml",
+                         "bad_log_level.yaml", "syntax.yaml", "bad_http.yaml");
     const auto path = kData + "/config/" + name;
     INFO(path);
     try {
@@ -42,7 +42,8 @@ TEST_CASE("a missing config file is an error naming it", "[config]") {
 }
 
 TEST_CASE("listen addresses and durations parse", "[config]") {
-    CHECK(parse_listen("127.0.0.1:9464") == std::make_pair(std::string("127.0.0.1"), std::uint16_t{9464}));
+    CHECK(parse_listen("127.0.0.1:9464") ==
+          std::make_pair(std::string("127.0.0.1"), std::uint16_t{9464}));
     CHECK(parse_listen("[::1]:80") == std::make_pair(std::string("::1"), std::uint16_t{80}));
     CHECK_FALSE(parse_listen("localhost"));
     CHECK_FALSE(parse_listen("host:99999"));
@@ -69,10 +70,13 @@ TEST_CASE("bad command lines are usage errors", "[config][cli]") {
     CHECK_THROWS_WITH(parse_daemon_args({"--config"}), "--config needs a value");
     CHECK_THROWS_WITH(parse_daemon_args({"--frobnicate"}), "unknown argument '--frobnicate'");
     CHECK_THROWS_WITH(parse_daemon_args({}), "--config PATH is required");
-    CHECK_THROWS_WITH(resolve_config(parse_daemon_args({"--config", kData + "/minimal.yaml", "--listen", "nope"})),
+    CHECK_THROWS_WITH(resolve_config(parse_daemon_args(
+                          {"--config", kData + "/minimal.yaml", "--listen", "nope"})),
                       "--listen must be HOST:PORT, got 'nope'");
-    CHECK_THROWS_WITH(resolve_config(parse_daemon_args({"--config", kData + "/minimal.yaml", "--now", "yesterday"})),
-                      "--now must be an RFC 3339 instant like 2023-07-15T09:00:00+08:00, got 'yesterday'");
+    CHECK_THROWS_WITH(
+        resolve_config(
+            parse_daemon_args({"--config", kData + "/minimal.yaml", "--now", "yesterday"})),
+        "--now must be an RFC 3339 instant like 2023-07-15T09:00:00+08:00, got 'yesterday'");
 }
 
 TEST_CASE("values that would overflow are refused (found by fuzzing)", "[config]") {

@@ -1,8 +1,9 @@
+#include "eval/evaluate.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "model/clock.hpp"
 #include "eval/engine.hpp"
-#include "eval/evaluate.hpp"
+#include "model/clock.hpp"
 #include "test_util.hpp"
 
 using namespace indicatord;
@@ -42,13 +43,15 @@ TEST_CASE_METHOD(Fixture, "threshold: nothing due yet is pending", "[evaluate]")
     CHECK(*e.next_due == at("2023-04-21T00:00:00+08:00"));
 }
 
-TEST_CASE_METHOD(Fixture, "threshold: a missing report becomes overdue after due plus grace", "[evaluate]") {
+TEST_CASE_METHOD(Fixture, "threshold: a missing report becomes overdue after due plus grace",
+                 "[evaluate]") {
     // due 04-20, grace 5 days: overdue from 04-26 00:00 Shanghai (04-25 16:00 UTC)
     CHECK(eval("gdp_growth", {}, "2023-04-25T23:59:59+08:00").status == Status::pending);
     CHECK(eval("gdp_growth", {}, "2023-04-26T00:00:00+08:00").status == Status::overdue);
 }
 
-TEST_CASE_METHOD(Fixture, "threshold >= : met is on track, unmet at risk, final decides", "[evaluate]") {
+TEST_CASE_METHOD(Fixture, "threshold >= : met is on track, unmet at risk, final decides",
+                 "[evaluate]") {
     Series s;
     s.put(obs("2023-Q1", 6.2));
     auto e = eval("gdp_growth", s, "2023-05-01T00:00:00+08:00");
@@ -74,7 +77,8 @@ TEST_CASE_METHOD(Fixture, "threshold <= (CPI within 3%)", "[evaluate]") {
     CHECK(eval("cpi_growth", s, "2023-03-10T00:00:00+08:00").status == Status::at_risk);
 }
 
-TEST_CASE_METHOD(Fixture, "a later period's report missing turns a met value overdue", "[evaluate]") {
+TEST_CASE_METHOD(Fixture, "a later period's report missing turns a met value overdue",
+                 "[evaluate]") {
     Series s;
     s.put(obs("2023-Q1", 6.5));
     CHECK(eval("gdp_growth", s, "2023-07-26T00:00:00+08:00").status == Status::overdue);
@@ -89,7 +93,8 @@ TEST_CASE_METHOD(Fixture, "cumulative against a linear trajectory", "[evaluate]"
     s.put(obs("2023-Q2", 40));  // expected 50: 40 < 45
     CHECK(eval("manufacturing_projects", s, "2023-07-10T00:00:00+08:00").status == Status::at_risk);
     s.put(obs("2023-Q3", 101));
-    CHECK(eval("manufacturing_projects", s, "2023-10-10T00:00:00+08:00").status == Status::achieved);
+    CHECK(eval("manufacturing_projects", s, "2023-10-10T00:00:00+08:00").status ==
+          Status::achieved);
 }
 
 TEST_CASE("series keep one value per period, in order", "[evaluate]") {
@@ -142,8 +147,10 @@ TEST_CASE_METHOD(Fixture, "due dates follow the working-day calendar", "[evaluat
     CHECK(dues.due(*parse_period("2023-09"), s) == at("2023-10-17T00:00:00+08:00"));
 }
 
-TEST_CASE_METHOD(Fixture, "a report due over a holiday is not overdue before the moved due date", "[evaluate][calendar]") {
-    // cpi_growth: monthly, due 15 days, grace 5: September's report is due 10-16 (moved), overdue from 10-22
+TEST_CASE_METHOD(Fixture, "a report due over a holiday is not overdue before the moved due date",
+                 "[evaluate][calendar]") {
+    // cpi_growth: monthly, due 15 days, grace 5: September's report is due 10-16 (moved), overdue
+    // from 10-22
     Series s;
     for (int m = 1; m <= 8; ++m) {
         char p[8];
@@ -152,14 +159,16 @@ TEST_CASE_METHOD(Fixture, "a report due over a holiday is not overdue before the
     }
     CHECK(eval("cpi_growth", s, "2023-10-21T23:00:00+08:00").status == Status::on_track);
     CHECK(eval("cpi_growth", s, "2023-10-22T00:00:00+08:00").status == Status::overdue);
-    CHECK(describe(*plan.find_indicator("cpi_growth"), eval("cpi_growth", s, "2023-10-22T00:00:00+08:00")) ==
+    CHECK(describe(*plan.find_indicator("cpi_growth"),
+                   eval("cpi_growth", s, "2023-10-22T00:00:00+08:00")) ==
           "the report for 2023-09 is past its due date plus grace");
 }
 
 TEST_CASE_METHOD(Fixture, "describe explains a status in one line", "[evaluate]") {
     Series s;
     s.put(obs("2023-Q1", 4.9));
-    CHECK(describe(*plan.find_indicator("gdp_growth"), eval("gdp_growth", s, "2023-04-10T00:00:00+08:00")) ==
+    CHECK(describe(*plan.find_indicator("gdp_growth"),
+                   eval("gdp_growth", s, "2023-04-10T00:00:00+08:00")) ==
           "4.9 does not meet >= 6 for 2023-Q1");
     Series c;
     c.put(obs("2023-Q2", 40));
@@ -168,7 +177,8 @@ TEST_CASE_METHOD(Fixture, "describe explains a status in one line", "[evaluate]"
           "40 against 50 expected by 2023-Q2 (behind)");
 }
 
-TEST_CASE("instants outside strict RFC 3339 are refused (date library UB, found by fuzzing)", "[clock]") {
+TEST_CASE("instants outside strict RFC 3339 are refused (date library UB, found by fuzzing)",
+          "[clock]") {
     CHECK_FALSE(parse_instant("2023-04-05T10:00:00-Z"));
     CHECK_FALSE(parse_instant("2023-12-31T23[59:59Z"));
     CHECK(parse_instant("2023-12-31T23:59:59.999Z"));

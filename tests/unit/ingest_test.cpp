@@ -1,9 +1,10 @@
+#include "eval/ingest.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "http/http_types.hpp"
-#include "eval/ingest.hpp"
-#include "util/json_text.hpp"
 #include "test_util.hpp"
+#include "util/json_text.hpp"
 
 using namespace indicatord;
 
@@ -30,9 +31,12 @@ TEST_CASE("a valid batch parses into items", "[ingest]") {
 }
 
 TEST_CASE("whole-body errors", "[ingest]") {
-    CHECK_THAT(parse_values_json("{", plan(), kLater).error, Catch::StartsWith("body is not valid JSON: "));
-    CHECK(parse_values_json("[]", plan(), kLater).error == R"(body must be a JSON object {"values": [...]})");
-    CHECK(parse_values_json(R"({"vals":[]})", plan(), kLater).error == R"(unknown key 'vals' (expected only "values"))");
+    CHECK_THAT(parse_values_json("{", plan(), kLater).error,
+               Catch::StartsWith("body is not valid JSON: "));
+    CHECK(parse_values_json("[]", plan(), kLater).error ==
+          R"(body must be a JSON object {"values": [...]})");
+    CHECK(parse_values_json(R"({"vals":[]})", plan(), kLater).error ==
+          R"(unknown key 'vals' (expected only "values"))");
     CHECK(parse_values_json(R"({"values":{}})", plan(), kLater).error ==
           R"("values" must be an array of {indicator, period, value, note})");
     CHECK(parse_values_json(R"({"values":[]})", plan(), kLater).error == R"("values" is empty)");
@@ -55,20 +59,27 @@ TEST_CASE("every bad item is reported with its index and nothing is kept", "[ing
     REQUIRE(b.item_errors.size() == 8);
     CHECK(b.item_errors[0].index == 1);
     CHECK(b.item_errors[0].reason == "unknown indicator 'nope'");
-    CHECK(b.item_errors[1].reason == "period '2023-03' does not match indicator 'gdp_growth' reported by quarter");
+    CHECK(b.item_errors[1].reason ==
+          "period '2023-03' does not match indicator 'gdp_growth' reported by quarter");
     CHECK(b.item_errors[2].reason == "period '2022-Q4' is outside plan test-2023 (2023)");
-    CHECK(b.item_errors[3].reason == "period '2023-Q9' is not a period (use 2023, 2023-H1, 2023-Q1 or 2023-03)");
+    CHECK(b.item_errors[3].reason ==
+          "period '2023-Q9' is not a period (use 2023, 2023-H1, 2023-Q1 or 2023-03)");
     CHECK(b.item_errors[4].reason == "\"value\" must be a number");
-    CHECK(b.item_errors[5].reason == "unknown key 'extra' (allowed: indicator, period, value, note, reported_at)");
-    CHECK(b.item_errors[6].reason == "value of report indicator 'task068_report_liandu' is percent complete: 0 to 100");
+    CHECK(b.item_errors[5].reason ==
+          "unknown key 'extra' (allowed: indicator, period, value, note, reported_at)");
+    CHECK(b.item_errors[6].reason ==
+          "value of report indicator 'task068_report_liandu' is percent complete: 0 to 100");
     CHECK(b.item_errors[7].index == 8);
     CHECK(b.item_errors[7].reason == "must be an object {indicator, period, value, note}");
 }
 
 TEST_CASE("error messages quoting client bytes stay valid UTF-8 JSON", "[ingest]") {
     CHECK(valid_utf8("ok 中文") == "ok 中文");
-    CHECK(valid_utf8("/\xFF" "a") == "/\xEF\xBF\xBD" "a");
-    CHECK(valid_utf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong
+    CHECK(valid_utf8("/\xFF"
+                     "a") ==
+          "/\xEF\xBF\xBD"
+          "a");
+    CHECK(valid_utf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong
     CHECK(valid_utf8("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
     auto r = json_error(400, "malformed request target '/\xFF'");
     CHECK(r.body == "{\"error\":\"malformed request target '/\xEF\xBF\xBD'\"}\n");

@@ -2,11 +2,10 @@
 // structure, a few known responsibility roles, and every quantitative target of the seed as
 // listed in tests/data/lishui-2023-targets.yaml (written from the seed, not from rules/).
 
-#include <catch2/catch.hpp>
-
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
 #include <set>
@@ -14,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "model/plan.hpp"
 #include "http/plan_json.hpp"
+#include "model/plan.hpp"
 
 using namespace indicatord;
 
@@ -57,7 +56,8 @@ const std::vector<std::string> kCountyNames = {"莲都区", "龙泉市", "青田
 std::vector<double> target_numbers(const Indicator& ind) {
     std::vector<double> out;
     const auto rule = rule_to_json(ind);
-    for (const auto& t : rule.at("targets").as_array()) out.push_back(t.as_object().at("value").to_number<double>());
+    for (const auto& t : rule.at("targets").as_array())
+        out.push_back(t.as_object().at("value").to_number<double>());
     if (const auto* traj = rule.if_contains("trajectory"); traj && traj->is_object())
         for (const auto& [period, v] : traj->as_object()) out.push_back(v.to_number<double>());
     // The variant, visited directly, as a cross-check of the JSON (between's high bound etc.).
@@ -82,7 +82,9 @@ std::vector<double> target_numbers(const Indicator& ind) {
     return out;
 }
 
-bool same_number(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(b)); }
+bool same_number(double a, double b) {
+    return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(b));
+}
 
 std::string fmt(double v) {
     std::ostringstream s;
@@ -149,7 +151,9 @@ TEST_CASE("Lishui 2023 known responsibility roles", "[lishui]") {
         }
     }
 
-    SECTION("task 24: 市发改委、市自然资源局分别牵头, 市财政局、各县(市、区)政府、丽水开发区管委会 assist") {
+    SECTION(
+        "task 24: 市发改委、市自然资源局分别牵头, 市财政局、各县(市、区)政府、丽水开发区管委会 "
+        "assist") {
         const auto* t = plan.find_task(24);
         REQUIRE(t);
         CHECK(t->joint);
@@ -170,12 +174,13 @@ TEST_CASE("Lishui 2023 known responsibility roles", "[lishui]") {
         CHECK_FALSE(t->joint);
         CHECK(t->leads == std::vector<std::string>{fgw});
         CHECK(t->co.size() == 11);
-        CHECK(t->co == unit_ids(plan, {"市经信局", "市科技局", "市财政局", "市自然资源局", "市生态环境局",
-                                       "市建设局", "市交通运输局", "市水利局", "市农业农村局", "市文广旅体局",
-                                       "市卫生健康委"}));
+        CHECK(t->co == unit_ids(plan, {"市经信局", "市科技局", "市财政局", "市自然资源局",
+                                       "市生态环境局", "市建设局", "市交通运输局", "市水利局",
+                                       "市农业农村局", "市文广旅体局", "市卫生健康委"}));
     }
 
-    SECTION("task 10: 各县(市、区)政府 expands to the nine counties; 丽水开发区管委会 is a co-unit") {
+    SECTION(
+        "task 10: 各县(市、区)政府 expands to the nine counties; 丽水开发区管委会 is a co-unit") {
         const auto* t = plan.find_task(10);
         REQUIRE(t);
         CHECK_FALSE(t->joint);
@@ -214,17 +219,24 @@ TEST_CASE("every quantitative target of the Lishui 2023 seed is carried by the p
         }
         // per indicator, the numbers it carries
         std::vector<std::pair<std::string, std::vector<double>>> carried;
-        for (auto i : task->indicators) carried.emplace_back(plan.indicators[i].key, target_numbers(plan.indicators[i]));
-        // An indicator measured in a base unit (元, 人, 个 ...: no 万 or 亿 in its measure) may carry a
-        // number the seed writes with 万 or 亿 in full (task 53: 3万元 as 30000 元). Count it, and say so.
+        for (auto i : task->indicators)
+            carried.emplace_back(plan.indicators[i].key, target_numbers(plan.indicators[i]));
+        // An indicator measured in a base unit (元, 人, 个 ...: no 万 or 亿 in its measure) may
+        // carry a number the seed writes with 万 or 亿 in full (task 53: 3万元 as 30000 元). Count
+        // it, and say so.
         auto carries = [&](const Indicator& ind, const std::vector<double>& values, double w) {
-            if (std::any_of(values.begin(), values.end(), [&](double v) { return same_number(v, w); })) return true;
-            const bool base_unit = ind.measure.find("万") == std::string::npos && ind.measure.find("亿") == std::string::npos;
+            if (std::any_of(values.begin(), values.end(),
+                            [&](double v) { return same_number(v, w); }))
+                return true;
+            const bool base_unit = ind.measure.find("万") == std::string::npos &&
+                                   ind.measure.find("亿") == std::string::npos;
             if (!base_unit) return false;
             for (double scale : {1e4, 1e8})
-                if (std::any_of(values.begin(), values.end(), [&](double v) { return same_number(v, w * scale); })) {
-                    scaled.push_back("task " + std::to_string(task_no) + ": " + fmt(w) + " carried as " +
-                                     fmt(w * scale) + " " + ind.measure + " by " + ind.key);
+                if (std::any_of(values.begin(), values.end(),
+                                [&](double v) { return same_number(v, w * scale); })) {
+                    scaled.push_back("task " + std::to_string(task_no) + ": " + fmt(w) +
+                                     " carried as " + fmt(w * scale) + " " + ind.measure + " by " +
+                                     ind.key);
                     return true;
                 }
             return false;
@@ -242,11 +254,13 @@ TEST_CASE("every quantitative target of the Lishui 2023 seed is carried by the p
                 std::string have;
                 for (const auto& [key, values] : carried) {
                     have += " " + key + "{";
-                    for (std::size_t j = 0; j < values.size(); ++j) have += (j ? "," : "") + fmt(values[j]);
+                    for (std::size_t j = 0; j < values.size(); ++j)
+                        have += (j ? "," : "") + fmt(values[j]);
                     have += "}";
                 }
                 missing.push_back("task " + std::to_string(task_no) + ": " + fmt(w) +
-                                  (k > 1 ? " (needed by " + std::to_string(k) + " indicators, carried by " +
+                                  (k > 1 ? " (needed by " + std::to_string(k) +
+                                               " indicators, carried by " +
                                                std::to_string(holders) + ")"
                                          : "") +
                                   " — indicators:" + (have.empty() ? " none" : have));
@@ -258,7 +272,8 @@ TEST_CASE("every quantitative target of the Lishui 2023 seed is carried by the p
     for (const auto& m : missing) report += "\n  " + m;
     std::string scaled_report;
     for (const auto& m : scaled) scaled_report += "\n  " + m;
-    if (!scaled.empty()) WARN("seed numbers carried in a base unit (万/亿 expanded):" << scaled_report);
+    if (!scaled.empty())
+        WARN("seed numbers carried in a base unit (万/亿 expanded):" << scaled_report);
     INFO("tasks listed: " << list.size() << ", numbers checked: " << numbers_checked);
     INFO("numbers of the seed missing from the plan (" << missing.size() << "):" << report);
     CHECK(missing.empty());

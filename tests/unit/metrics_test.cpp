@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
+#include "http/metrics.hpp"
 
+#include <catch2/catch.hpp>
 #include <map>
 #include <sstream>
 
 #include "eval/engine.hpp"
-#include "http/metrics.hpp"
 #include "test_util.hpp"
 
 using namespace indicatord;
@@ -21,7 +21,8 @@ std::multimap<std::string, std::pair<std::string, double>> parse(const std::stri
         const auto space = line.rfind(' ');
         REQUIRE(space != std::string::npos);
         const auto name = line.substr(0, std::min(brace, space));
-        const auto labels = brace == std::string::npos ? "" : line.substr(brace, line.rfind('}') - brace + 1);
+        const auto labels =
+            brace == std::string::npos ? "" : line.substr(brace, line.rfind('}') - brace + 1);
         out.emplace(name, std::make_pair(labels, std::stod(line.substr(space + 1))));
     }
     return out;
@@ -31,7 +32,8 @@ std::multimap<std::string, std::pair<std::string, double>> parse(const std::stri
 TEST_CASE("per-indicator families: one-hot status, values, bounded labels", "[metrics]") {
     Engine engine(std::make_shared<const Plan>(load_plan({test::kData + "/minimal"})), nullptr);
     const auto gdp = static_cast<std::size_t>(engine.plan().index_of("gdp_growth"));
-    engine.record(gdp, Observation{*parse_period("2023-Q1"), 4.9, 1, TimePoint(std::chrono::seconds(1680000000))});
+    engine.record(gdp, Observation{*parse_period("2023-Q1"), 4.9, 1,
+                                   TimePoint(std::chrono::seconds(1680000000))});
     const auto now = *parse_instant("2023-07-27T00:00:00+08:00");
     engine.evaluate_all(now);
 
@@ -41,23 +43,31 @@ TEST_CASE("per-indicator families: one-hot status, values, bounded labels", "[me
 
     CHECK(m.count("indicator_status") == engine.plan().indicators.size() * std::size(kAllStatuses));
     std::map<std::string, double> ones;
-    for (auto [it, end] = m.equal_range("indicator_status"); it != end; ++it) ones[it->second.first.substr(0, it->second.first.find(",status="))] += it->second.second;
+    for (auto [it, end] = m.equal_range("indicator_status"); it != end; ++it)
+        ones[it->second.first.substr(0, it->second.first.find(",status="))] += it->second.second;
     CHECK(ones.size() == engine.plan().indicators.size());
     for (auto& [labels, sum] : ones) CHECK(sum == 1);
 
-    const std::string labels = R"({plan="test-2023",task="1",indicator="gdp_growth",lead_unit="fgw"})";
+    const std::string labels =
+        R"({plan="test-2023",task="1",indicator="gdp_growth",lead_unit="fgw"})";
     auto value = m.equal_range("indicator_value");
     REQUIRE(std::distance(value.first, value.second) == 1);
     CHECK(value.first->second.first == labels);
     CHECK(value.first->second.second == 4.9);
     CHECK(m.find("indicator_target")->second.second == 6);
     CHECK(m.find("indicator_last_report_timestamp_seconds")->second.second == 1680000000);
-    // Q2 was due 2023-07-20 (end of day: 07-21 00:00) with 5 days' grace: overdue on 07-27, 6 days late
-    CHECK(text.find(labels.substr(0, labels.size() - 1) + ",status=\"overdue\"} 1") != std::string::npos);
+    // Q2 was due 2023-07-20 (end of day: 07-21 00:00) with 5 days' grace: overdue on 07-27, 6 days
+    // late
+    CHECK(text.find(labels.substr(0, labels.size() - 1) + ",status=\"overdue\"} 1") !=
+          std::string::npos);
     CHECK(m.find("indicator_overdue_seconds")->second.second == 6 * 86400);
-    // per unit: fgw leads gdp_growth, cpi_growth and manufacturing_projects, all three overdue by now
-    CHECK(text.find("indicator_unit_indicators{plan=\"test-2023\",unit=\"fgw\",status=\"overdue\"} 3") != std::string::npos);
-    CHECK(text.find("indicator_unit_overdue_reports{plan=\"test-2023\",unit=\"fgw\"} 3") != std::string::npos);
+    // per unit: fgw leads gdp_growth, cpi_growth and manufacturing_projects, all three overdue by
+    // now
+    CHECK(text.find(
+              "indicator_unit_indicators{plan=\"test-2023\",unit=\"fgw\",status=\"overdue\"} 3") !=
+          std::string::npos);
+    CHECK(text.find("indicator_unit_overdue_reports{plan=\"test-2023\",unit=\"fgw\"} 3") !=
+          std::string::npos);
     CHECK(text.find("unit=\"tjj\"") == std::string::npos);  // leads nothing
 }
 
@@ -71,14 +81,17 @@ TEST_CASE("self metrics serialize with the indicatord_ prefix", "[metrics]") {
     m.values_accepted.Increment(3);
     m.count_response(200);
     const auto text = m.serialize();
-    CHECK(text.find("indicatord_values_ingested_total{result=\"accepted\"} 3") != std::string::npos);
+    CHECK(text.find("indicatord_values_ingested_total{result=\"accepted\"} 3") !=
+          std::string::npos);
     CHECK(text.find("indicatord_http_requests_total{code=\"200\"} 1") != std::string::npos);
     CHECK(text.find("indicatord_build_info{version=\"1.2.3\"} 1") != std::string::npos);
 }
 
 TEST_CASE("the streamed writer produces exactly the whole text, in parts", "[metrics]") {
-    auto engine = std::make_shared<Engine>(std::make_shared<const Plan>(load_plan({test::kData + "/minimal"})), nullptr);
-    engine->record(0, Observation{*parse_period("2023-Q1"), 4.9, 1, TimePoint(std::chrono::seconds(1680000000))});
+    auto engine = std::make_shared<Engine>(
+        std::make_shared<const Plan>(load_plan({test::kData + "/minimal"})), nullptr);
+    engine->record(0, Observation{*parse_period("2023-Q1"), 4.9, 1,
+                                  TimePoint(std::chrono::seconds(1680000000))});
     const auto now = *parse_instant("2023-07-27T00:00:00+08:00");
     engine->evaluate_all(now);
     std::string whole;

@@ -1,12 +1,11 @@
-#include <catch2/catch.hpp>
-
-#include <boost/json.hpp>
+#include "notify/notify_format.hpp"
 
 #include <algorithm>
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 
-#include "notify/notify_format.hpp"
 #include "test_util.hpp"
 
 using namespace indicatord;

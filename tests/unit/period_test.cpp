@@ -1,12 +1,13 @@
-#include <catch2/catch.hpp>
-
 #include "model/period.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace indicatord;
 using namespace date::literals;
 
 TEST_CASE("periods parse in their four forms and print back", "[period]") {
-    for (std::string label : {"2023", "2023-H1", "2023-H2", "2023-Q1", "2023-Q4", "2023-01", "2023-12"}) {
+    for (std::string label :
+         {"2023", "2023-H1", "2023-H2", "2023-Q1", "2023-Q4", "2023-01", "2023-12"}) {
         auto p = parse_period(label);
         REQUIRE(p);
         CHECK(p->label() == label);
@@ -18,8 +19,8 @@ TEST_CASE("periods parse in their four forms and print back", "[period]") {
 }
 
 TEST_CASE("malformed periods are rejected", "[period]") {
-    for (std::string bad : {"", "23", "2023-Q5", "2023-Q0", "2023-H3", "2023-13", "2023-00", "2023-1",
-                            "2023Q1", "2023-q1", "abcd", "2023-Q1x", "-2023", "2023-"}) {
+    for (std::string bad : {"", "23", "2023-Q5", "2023-Q0", "2023-H3", "2023-13", "2023-00",
+                            "2023-1", "2023Q1", "2023-q1", "abcd", "2023-Q1x", "-2023", "2023-"}) {
         INFO(bad);
         CHECK_FALSE(parse_period(bad));
     }

@@ -1,8 +1,9 @@
+#include "model/plan.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "util/errors.hpp"
-#include "model/plan.hpp"
 #include "test_util.hpp"
+#include "util/errors.hpp"
 
 using namespace indicatord;
 
@@ -53,10 +54,10 @@ TEST_CASE("the minimal test plan loads with roles resolved", "[plan]") {
 }
 
 TEST_CASE("each bad rules file gives its exact file:line:col error", "[plan]") {
-    auto name = GENERATE(as<std::string>{}, "unknown_task_key", "duplicate_task", "duplicate_indicator",
-                         "unknown_unit", "expression_unknown_input", "milestones_out_of_order",
-                         "due_longer_than_period", "bad_op", "unknown_kind", "kind_key_mismatch",
-                         "alias_twice", "lead_and_joint");
+    auto name = GENERATE(as<std::string>{}, "unknown_task_key", "duplicate_task",
+                         "duplicate_indicator", "unknown_unit", "expression_unknown_input",
+                         "milestones_out_of_order", "due_longer_than_period", "bad_op",
+                         "unknown_kind", "kind_key_mismatch", "alias_twice", "lead_and_joint");
     const auto path = test::kData + "/rules/" + name + ".yaml";
     INFO(path);
     try {
@@ -78,5 +79,6 @@ TEST_CASE("an expression that does not parse names muparser's reason", "[plan]")
 }
 
 TEST_CASE("a rules path that does not exist is an error", "[plan]") {
-    CHECK_THROWS_WITH(load_plan({"/nonexistent/rules"}), "/nonexistent/rules: rules path does not exist");
+    CHECK_THROWS_WITH(load_plan({"/nonexistent/rules"}),
+                      "/nonexistent/rules: rules path does not exist");
 }

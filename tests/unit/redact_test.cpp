@@ -3,9 +3,9 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "util/errors.hpp"
 #include "model/plan.hpp"
 #include "test_util.hpp"
+#include "util/errors.hpp"
 
 using indicatord::redact_url;
 using indicatord::scrub_url_secrets;

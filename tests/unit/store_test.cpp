@@ -1,12 +1,12 @@
-#include <catch2/catch.hpp>
+#include "store/store.hpp"
 
+#include <catch2/catch.hpp>
 #include <map>
 #include <thread>
 
 #include "store/committer.hpp"
-#include "util/errors.hpp"
-#include "store/store.hpp"
 #include "test_util.hpp"
+#include "util/errors.hpp"
 
 using namespace indicatord;
 
@@ -28,7 +28,8 @@ TEST_CASE("an empty file is migrated to the current schema", "[store]") {
     CHECK(s.schema_version() == Store::kSchemaVersion);
 }
 
-TEST_CASE("re-reporting a period adds a revision, history keeps all, the newest counts", "[store]") {
+TEST_CASE("re-reporting a period adds a revision, history keeps all, the newest counts",
+          "[store]") {
     test::TempDir dir;
     Store s(dir.path() / "a.db");
     s.register_indicators({"gdp", "cpi"});
@@ -85,7 +86,8 @@ TEST_CASE("a database from a newer indicatord is refused", "[store]") {
                       "database schema version 99 is newer than this indicatord understands (2)");
 }
 
-TEST_CASE("group commit: concurrent batches share transactions, a failing batch fails alone", "[store][committer]") {
+TEST_CASE("group commit: concurrent batches share transactions, a failing batch fails alone",
+          "[store][committer]") {
     test::TempDir dir;
     Store s(dir.path() / "a.db");
     s.register_indicators({"gdp"});

@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "util/errors.hpp"
 #include "notify/notify_format.hpp"
 #include "test_util.hpp"
+#include "util/errors.hpp"
 
 using namespace indicatord;
 
@@ -15,8 +15,12 @@ Digest digest() {
     a.fingerprint = "0123456789abcdef";
     a.kind = AlertKind::overdue;
     a.labels = {{"task", "1"}, {"indicator", "gdp_growth"}};
-    a.annotations = {{"indicator_name", "生产总值增长"}, {"period", "2023-Q3"}, {"due", "2023-10-20"},
-                     {"overdue_by", "6"}, {"units", "市发改委"}, {"summary", "s"}};
+    a.annotations = {{"indicator_name", "生产总值增长"},
+                     {"period", "2023-Q3"},
+                     {"due", "2023-10-20"},
+                     {"overdue_by", "6"},
+                     {"units", "市发改委"},
+                     {"summary", "s"}};
     d.alerts.push_back(a);
     return d;
 }
@@ -31,16 +35,21 @@ TEST_CASE("the shipped example templates are the defaults", "[templates]") {
     CHECK(alert_line(d.alerts[0], &t) == alert_line(d.alerts[0]));
 }
 
-TEST_CASE("an operator's templates change the text, what they omit keeps its default", "[templates]") {
-    auto t = std::make_shared<const MessageTemplates>(load_templates(test::kData + "/templates/custom.yaml"));
+TEST_CASE("an operator's templates change the text, what they omit keeps its default",
+          "[templates]") {
+    auto t = std::make_shared<const MessageTemplates>(
+        load_templates(test::kData + "/templates/custom.yaml"));
     auto d = digest();
     d.templates = t;
     CHECK(digest_subject(d) == "督办通知 市发改委:1项超期");
     CHECK(alert_line(d.alerts[0], t.get()) ==
-          "【超期】任务1 生产总值增长(gdp_growth):2023-Q3 未按时报送(应于 2023-10-20)。牵头单位:市发改委");
+          "【超期】任务1 生产总值增长(gdp_growth):2023-Q3 未按时报送(应于 "
+          "2023-10-20)。牵头单位:市发改委");
     CHECK(alert_line(d.alerts[0]) ==
-          "【逾期】任务1 生产总值增长(gdp_growth):2023-Q3 报告已逾期 6 天,应于 2023-10-20 报送。牵头单位:市发改委");
-    CHECK(render_email(d, "a@example.org", {"fgw@example.org"}).subject == "督办通知 市发改委:1项超期");
+          "【逾期】任务1 生产总值增长(gdp_growth):2023-Q3 报告已逾期 6 天,应于 2023-10-20 "
+          "报送。牵头单位:市发改委");
+    CHECK(render_email(d, "a@example.org", {"fgw@example.org"}).subject ==
+          "督办通知 市发改委:1项超期");
 }
 
 TEST_CASE("bad template files give file:line:col errors", "[templates]") {
@@ -56,9 +65,11 @@ TEST_CASE("bad template files give file:line:col errors", "[templates]") {
     }
 }
 
-TEST_CASE("a placeholder the template cannot receive is refused at load, naming the valid ones", "[templates]") {
-    for (std::string name : {"head_plan_id", "more_unknown", "subject_plan_id", "subject_label", "kind_unknown",
-                             "literal", "stray_close", "body_in_footer", "too_long", "not_utf8"}) {
+TEST_CASE("a placeholder the template cannot receive is refused at load, naming the valid ones",
+          "[templates]") {
+    for (std::string name :
+         {"head_plan_id", "more_unknown", "subject_plan_id", "subject_label", "kind_unknown",
+          "literal", "stray_close", "body_in_footer", "too_long", "not_utf8"}) {
         const auto path = test::kData + "/templates/" + name + ".yaml";
         INFO(path);
         try {
@@ -71,7 +82,8 @@ TEST_CASE("a placeholder the template cannot receive is refused at load, naming 
 }
 
 TEST_CASE("every placeholder a template may receive loads and renders", "[templates]") {
-    auto t = std::make_shared<const MessageTemplates>(load_templates(test::kData + "/templates/every_placeholder.yaml"));
+    auto t = std::make_shared<const MessageTemplates>(
+        load_templates(test::kData + "/templates/every_placeholder.yaml"));
     auto d = digest();
     d.plan_name = "丽水2023";
     d.external_url = "http://indicatord.example.org";
@@ -82,11 +94,13 @@ TEST_CASE("every placeholder a template may receive loads and renders", "[templa
           "E逾期-|1:gdp_growth:生产总值增长:市发改委:2023-Q3 逾期 6 天 2023-10-20");
     const auto mail = render_email(d, "a@example.org", {"fgw@example.org"});
     CHECK_THAT(mail.text, Catch::StartsWith("市发改委/丽水2023/1\n\n丽水2023:1\n\n"));
-    CHECK_THAT(mail.text, Catch::Contains("   L=http://indicatord.example.org/api/v1/indicators/gdp_growth\n"));
+    CHECK_THAT(mail.text, Catch::Contains(
+                              "   L=http://indicatord.example.org/api/v1/indicators/gdp_growth\n"));
     CHECK_THAT(mail.text, Catch::EndsWith("F丽水2023\n"));
 }
 
-TEST_CASE("templates that were not validated render with the defaults' text, never crash", "[templates]") {
+TEST_CASE("templates that were not validated render with the defaults' text, never crash",
+          "[templates]") {
     // What load_templates refuses, built by hand: the renderers must still not dereference a
     // missing value (the crash of issue 9) nor throw.
     MessageTemplates bad = default_templates();

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -19,17 +18,19 @@ inline std::string expected_error(const std::string& path) {
     const std::string tag = "# expect: ";
     REQUIRE(line.rfind(tag, 0) == 0);
     auto msg = line.substr(tag.size());
-    for (auto at = msg.find("FILE"); at != std::string::npos; at = msg.find("FILE", at + path.size()))
+    for (auto at = msg.find("FILE"); at != std::string::npos;
+         at = msg.find("FILE", at + path.size()))
         msg.replace(at, 4, path);
     return msg;
 }
 
 /// A fresh temporary directory, removed when the object goes.
 class TempDir {
-public:
+  public:
     TempDir() {
         std::random_device rd;
-        path_ = std::filesystem::temp_directory_path() / ("indicatord-test-" + std::to_string(rd()));
+        path_ =
+            std::filesystem::temp_directory_path() / ("indicatord-test-" + std::to_string(rd()));
         std::filesystem::create_directories(path_);
     }
     ~TempDir() {
@@ -40,7 +41,7 @@ public:
     TempDir& operator=(const TempDir&) = delete;
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 

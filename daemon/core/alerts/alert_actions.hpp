@@ -1,7 +1,6 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-
 #include <cstdint>
 #include <string>
 
@@ -17,11 +16,12 @@ struct Silence;
 /// in alerter(); a change that cannot be stored throws StorageError naming the cause. Event loop
 /// thread only.
 class AlertActions {
-public:
+  public:
     virtual ~AlertActions() = default;
     virtual const Alerter& alerter() const = 0;
     virtual TimePoint now() const = 0;
-    virtual boost::asio::awaitable<bool> acknowledge(std::string fingerprint, std::string by, std::string comment) = 0;
+    virtual boost::asio::awaitable<bool> acknowledge(std::string fingerprint, std::string by,
+                                                     std::string comment) = 0;
     virtual boost::asio::awaitable<std::int64_t> add_silence(Silence silence) = 0;
     virtual boost::asio::awaitable<bool> expire_silence(std::int64_t id) = 0;
     /// Moves a test clock (indicatord --test-clock) and runs a tick at once; false otherwise.

@@ -9,12 +9,18 @@ namespace indicatord {
 
 namespace {
 
-std::int64_t ms(TimePoint t) { return t.time_since_epoch().count(); }
-TimePoint tp(std::int64_t v) { return TimePoint(std::chrono::milliseconds(v)); }
+std::int64_t ms(TimePoint t) {
+    return t.time_since_epoch().count();
+}
+TimePoint tp(std::int64_t v) {
+    return TimePoint(std::chrono::milliseconds(v));
+}
 
 void bind_opt(sqlite::Statement& s, int i, const std::optional<TimePoint>& t) {
-    if (t) s.bind(i, ms(*t));
-    else s.bind_null(i);
+    if (t)
+        s.bind(i, ms(*t));
+    else
+        s.bind_null(i);
 }
 
 std::optional<TimePoint> opt(sqlite::Statement& s, int col) {
@@ -27,17 +33,22 @@ std::optional<TimePoint> opt(sqlite::Statement& s, int col) {
 AlertStore::AlertStore(sqlite::Database& writer)
     : db_(writer),
       upsert_alert_(writer,
-                    "INSERT OR REPLACE INTO alert (fingerprint, indicator, kind, phase, period, started_at, firing_at, "
-                    "resolved_at, last_notified_at, resolved_notified, escalation_level, acked_by, ack_comment, acked_at) "
+                    "INSERT OR REPLACE INTO alert (fingerprint, indicator, kind, phase, period, "
+                    "started_at, firing_at, "
+                    "resolved_at, last_notified_at, resolved_notified, escalation_level, acked_by, "
+                    "ack_comment, acked_at) "
                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
       insert_outbox_(writer,
-                     "INSERT OR IGNORE INTO outbox (receiver, channel, target, secret_file, idempotency_key, payload, "
+                     "INSERT OR IGNORE INTO outbox (receiver, channel, target, secret_file, "
+                     "idempotency_key, payload, "
                      "created_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?)") {}
 
 std::vector<AlertState> AlertStore::load_alerts() {
-    sqlite::Statement q(db_,
-                        "SELECT fingerprint, indicator, kind, phase, period, started_at, firing_at, resolved_at, "
-                        "last_notified_at, resolved_notified, escalation_level, acked_by, ack_comment, acked_at FROM alert");
+    sqlite::Statement q(
+        db_,
+        "SELECT fingerprint, indicator, kind, phase, period, started_at, firing_at, resolved_at, "
+        "last_notified_at, resolved_notified, escalation_level, acked_by, ack_comment, acked_at "
+        "FROM alert");
     std::vector<AlertState> out;
     while (q.step()) {
         AlertState a;
@@ -45,7 +56,7 @@ std::vector<AlertState> AlertStore::load_alerts() {
         a.indicator = q.text(1);
         a.kind = parse_alert_kind(q.text(2)).value_or(AlertKind::overdue);
         const auto phase = q.text(3);
-        a.phase = phase == "firing" ? AlertState::Phase::firing
+        a.phase = phase == "firing"     ? AlertState::Phase::firing
                   : phase == "resolved" ? AlertState::Phase::resolved
                                         : AlertState::Phase::pending;
         a.period = q.text(4);
@@ -64,7 +75,8 @@ std::vector<AlertState> AlertStore::load_alerts() {
 }
 
 std::vector<Silence> AlertStore::load_silences() {
-    sqlite::Statement q(db_, "SELECT id, matchers, starts_at, ends_at, author, comment, created_at FROM silence");
+    sqlite::Statement q(
+        db_, "SELECT id, matchers, starts_at, ends_at, author, comment, created_at FROM silence");
     std::vector<Silence> out;
     while (q.step()) {
         Silence s;
@@ -84,7 +96,8 @@ std::vector<Silence> AlertStore::load_silences() {
     return out;
 }
 
-void AlertStore::save(const std::vector<AlertState>& changed, const std::vector<OutboxEntry>& outbox, TimePoint wall_now) {
+void AlertStore::save(const std::vector<AlertState>& changed,
+                      const std::vector<OutboxEntry>& outbox, TimePoint wall_now) {
     if (changed.empty() && outbox.empty()) return;
     db_.exec("BEGIN IMMEDIATE");
     try {
@@ -136,8 +149,14 @@ std::int64_t AlertStore::add_silence(const Silence& s) {
     boost::json::object m;
     for (const auto& [k, v] : s.matchers) m[k] = v;
     sqlite::Statement q(db_,
-                        "INSERT INTO silence (matchers, starts_at, ends_at, author, comment, created_at) VALUES (?,?,?,?,?,?)");
-    q.bind(1, json_text(m)).bind(2, ms(s.starts_at)).bind(3, ms(s.ends_at)).bind(4, s.author).bind(5, s.comment).bind(6, ms(s.created_at));
+                        "INSERT INTO silence (matchers, starts_at, ends_at, author, comment, "
+                        "created_at) VALUES (?,?,?,?,?,?)");
+    q.bind(1, json_text(m))
+        .bind(2, ms(s.starts_at))
+        .bind(3, ms(s.ends_at))
+        .bind(4, s.author)
+        .bind(5, s.comment)
+        .bind(6, ms(s.created_at));
     q.step();
     return sqlite3_last_insert_rowid(db_.get());
 }

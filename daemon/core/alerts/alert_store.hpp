@@ -21,19 +21,20 @@ struct OutboxEntry {
 /// methods only before the Committer's writer thread starts (App::run, start-up); every other
 /// method only on the writer thread (work passed to Committer::post / async_run).
 class AlertStore {
-public:
+  public:
     explicit AlertStore(sqlite::Database& writer);
 
     std::vector<AlertState> load_alerts();
     std::vector<Silence> load_silences();
 
     /// In one transaction: the changed alert states and the notifications they queue.
-    void save(const std::vector<AlertState>& changed, const std::vector<OutboxEntry>& outbox, TimePoint wall_now);
+    void save(const std::vector<AlertState>& changed, const std::vector<OutboxEntry>& outbox,
+              TimePoint wall_now);
     /// Inserts a silence; returns its id.
     std::int64_t add_silence(const Silence& s);
     void update_silence_end(std::int64_t id, TimePoint ends_at);
 
-private:
+  private:
     sqlite::Database& db_;
     sqlite::Statement upsert_alert_;
     sqlite::Statement insert_outbox_;

@@ -8,10 +8,14 @@ namespace indicatord {
 
 std::string_view to_string(AlertKind kind) {
     switch (kind) {
-        case AlertKind::reminder: return "reminder";
-        case AlertKind::overdue: return "overdue";
-        case AlertKind::at_risk: return "at_risk";
-        case AlertKind::missed: return "missed";
+        case AlertKind::reminder:
+            return "reminder";
+        case AlertKind::overdue:
+            return "overdue";
+        case AlertKind::at_risk:
+            return "at_risk";
+        case AlertKind::missed:
+            return "missed";
     }
     return "overdue";
 }
@@ -24,9 +28,12 @@ std::optional<AlertKind> parse_alert_kind(std::string_view t) {
 
 std::string_view to_string(AlertState::Phase p) {
     switch (p) {
-        case AlertState::Phase::pending: return "pending";
-        case AlertState::Phase::firing: return "firing";
-        case AlertState::Phase::resolved: return "resolved";
+        case AlertState::Phase::pending:
+            return "pending";
+        case AlertState::Phase::firing:
+            return "firing";
+        case AlertState::Phase::resolved:
+            return "resolved";
     }
     return "pending";
 }
@@ -40,7 +47,8 @@ bool Silence::matches(const std::map<std::string, std::string>& labels) const {
 }
 
 std::vector<std::pair<ReceiverRef, std::string>> route(const Plan& plan, const Indicator& ind,
-                                                       const AlertingConfig& config, bool escalation) {
+                                                       const AlertingConfig& config,
+                                                       bool escalation) {
     std::vector<std::pair<ReceiverRef, std::string>> out;
     auto add_unit = [&](const std::string& id, const char* why) {
         const Unit* u = plan.find_unit(id);
@@ -63,11 +71,14 @@ std::vector<std::pair<ReceiverRef, std::string>> route(const Plan& plan, const I
     return out;
 }
 
-std::string Alerter::fingerprint(const std::string& plan, const std::string& indicator, AlertKind kind) {
-    return sha256_hex(plan + "\x1f" + indicator + "\x1f" + std::string(to_string(kind))).substr(0, 16);
+std::string Alerter::fingerprint(const std::string& plan, const std::string& indicator,
+                                 AlertKind kind) {
+    return sha256_hex(plan + "\x1f" + indicator + "\x1f" + std::string(to_string(kind)))
+        .substr(0, 16);
 }
 
-std::map<std::string, std::string> Alerter::labels(const Plan& plan, const Indicator& ind, AlertKind kind) {
+std::map<std::string, std::string> Alerter::labels(const Plan& plan, const Indicator& ind,
+                                                   AlertKind kind) {
     static const char* severity[] = {"info", "warning", "warning", "critical"};
     return {{"alertname", "indicator_" + std::string(to_string(kind))},
             {"plan", plan.id},
@@ -121,8 +132,8 @@ void Alerter::put(AlertState state) {
     alerts_[fp] = std::move(state);
 }
 
-bool Alerter::acknowledge(const std::string& fp, const std::string& by, const std::string& comment, TimePoint now,
-                          AlertState* changed) {
+bool Alerter::acknowledge(const std::string& fp, const std::string& by, const std::string& comment,
+                          TimePoint now, AlertState* changed) {
     auto next = acknowledged(fp, by, comment, now);
     if (!next) return false;
     if (changed) *changed = *next;
@@ -139,7 +150,8 @@ std::string fmt(double v) {
 }
 
 // The first period of the plan year without a value whose reminder window [remind, due) holds now.
-std::optional<Period> reminder_period(const Engine& e, const Indicator& ind, const Series& s, TimePoint now) {
+std::optional<Period> reminder_period(const Engine& e, const Indicator& ind, const Series& s,
+                                      TimePoint now) {
     if (ind.derived() || ind.schedule.remind.days <= 0) return std::nullopt;
     for (const auto& p : periods_of_year(ind.schedule.cadence, e.plan().year)) {
         if (s.at(p)) continue;
@@ -185,22 +197,31 @@ AlertItem Alerter::item(const Engine& engine, const AlertState& a, TimePoint now
     if (ev.value) an["value"] = fmt(*ev.value) + ind.measure;
     if (ev.target) {
         std::string op = ">=";
-        if (const auto* t = std::get_if<rule::Threshold>(&ind.rule)) op = std::string(to_string(t->op));
-        else if (const auto* b = std::get_if<rule::Baseline>(&ind.rule)) op = std::string(to_string(b->op));
-        else if (const auto* r = std::get_if<rule::Rank>(&ind.rule)) op = std::string(to_string(r->op));
-        if (op == ">=") op = "≥";
-        else if (op == "<=") op = "≤";
+        if (const auto* t = std::get_if<rule::Threshold>(&ind.rule))
+            op = std::string(to_string(t->op));
+        else if (const auto* b = std::get_if<rule::Baseline>(&ind.rule))
+            op = std::string(to_string(b->op));
+        else if (const auto* r = std::get_if<rule::Rank>(&ind.rule))
+            op = std::string(to_string(r->op));
+        if (op == ">=")
+            op = "≥";
+        else if (op == "<=")
+            op = "≤";
         an["target"] = op + " " + fmt(*ev.target) + ind.measure;
     }
     if (!a.period.empty()) {
         an["period"] = a.period;
-        if (auto p = parse_period(a.period); p && (a.kind == AlertKind::overdue || a.kind == AlertKind::reminder)) {
+        if (auto p = parse_period(a.period);
+            p && (a.kind == AlertKind::overdue || a.kind == AlertKind::reminder)) {
             an["due"] = date::format("%F", engine.dues().due_day(*p, ind.schedule));
             const auto due = engine.dues().due(*p, ind.schedule);
-            if (now > due) an["overdue_by"] = std::to_string(std::chrono::duration_cast<date::days>(now - due).count() + 1);
+            if (now > due)
+                an["overdue_by"] =
+                    std::to_string(std::chrono::duration_cast<date::days>(now - due).count() + 1);
         }
     }
-    an["description"] = "任务" + std::to_string(ind.task) + " " + ind.name + "(" + ind.key + "): " + an["summary"];
+    an["description"] =
+        "任务" + std::to_string(ind.task) + " " + ind.name + "(" + ind.key + "): " + an["summary"];
     return it;
 }
 
@@ -246,14 +267,21 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
         const std::string period = ev.period ? ev.period->label() : "";
         switch (ev.status) {
             case Status::overdue:
-                raise(ind, AlertKind::overdue, ev.overdue_period ? ev.overdue_period->label() : period);
+                raise(ind, AlertKind::overdue,
+                      ev.overdue_period ? ev.overdue_period->label() : period);
                 break;
-            case Status::missed: raise(ind, AlertKind::missed, period); break;
-            case Status::at_risk: raise(ind, AlertKind::at_risk, period); break;
-            default: break;
+            case Status::missed:
+                raise(ind, AlertKind::missed, period);
+                break;
+            case Status::at_risk:
+                raise(ind, AlertKind::at_risk, period);
+                break;
+            default:
+                break;
         }
         if (config_.reminders && ev.status != Status::overdue)
-            if (auto p = reminder_period(engine, ind, engine.series(i), now)) raise(ind, AlertKind::reminder, p->label());
+            if (auto p = reminder_period(engine, ind, engine.series(i), now))
+                raise(ind, AlertKind::reminder, p->label());
     }
     for (auto& [fp, a] : alerts_) {
         if (a.phase == AlertState::Phase::resolved || active.count(fp)) continue;
@@ -280,7 +308,8 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
         bool changed = false;
         if (a.phase == AlertState::Phase::firing && !quiet) {
             const bool first = !a.last_notified_at;
-            const bool repeat = !first && !a.acked_at && now - *a.last_notified_at >= config_.repeat_interval;
+            const bool repeat =
+                !first && !a.acked_at && now - *a.last_notified_at >= config_.repeat_interval;
             if (first || repeat) {
                 auto base = item(engine, a, now);
                 base.repeat = repeat;
@@ -290,11 +319,15 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
             }
             if (!config_.escalation_unit.empty() && a.firing_at &&
                 a.escalation_level < static_cast<int>(config_.escalation_steps.size())) {
-                const auto step = config_.escalation_steps[static_cast<std::size_t>(a.escalation_level)];
-                const auto fired_day = date::floor<date::days>(engine.zone()->to_local(*a.firing_at));
+                const auto step =
+                    config_.escalation_steps[static_cast<std::size_t>(a.escalation_level)];
+                const auto fired_day =
+                    date::floor<date::days>(engine.zone()->to_local(*a.firing_at));
                 date::sys_days day{fired_day.time_since_epoch()};
-                if (step.working_days && engine.calendar()) day = engine.calendar()->add_working_days(day, step.days);
-                else day += date::days(step.days);
+                if (step.working_days && engine.calendar())
+                    day = engine.calendar()->add_working_days(day, step.days);
+                else
+                    day += date::days(step.days);
                 if (now >= engine.dues().end_of(day - date::days(1))) {
                     auto esc = item(engine, a, now);
                     esc.escalation = true;
@@ -326,7 +359,8 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
         d.templates = templates_;
         std::string fps;
         for (const auto& a : d.alerts) fps += a.fingerprint + (a.firing ? "+" : "-");
-        d.idempotency_key = sha256_hex(d.receiver + "|" + format_instant(now) + "|" + fps).substr(0, 32);
+        d.idempotency_key =
+            sha256_hex(d.receiver + "|" + format_instant(now) + "|" + fps).substr(0, 32);
         out.receivers.push_back(r);
         out.digests.push_back(std::move(d));
     }

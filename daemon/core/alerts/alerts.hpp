@@ -51,18 +51,21 @@ struct ReceiverRef {
     std::string unit;
     std::size_t index = 0;
     std::string key() const { return unit + "/" + std::to_string(index); }
-    bool operator<(const ReceiverRef& o) const { return std::tie(unit, index) < std::tie(o.unit, o.index); }
+    bool operator<(const ReceiverRef& o) const {
+        return std::tie(unit, index) < std::tie(o.unit, o.index);
+    }
 };
 
 /// Who gets an alert of `indicator` and why: "lead", "co", "escalation".
 std::vector<std::pair<ReceiverRef, std::string>> route(const Plan& plan, const Indicator& indicator,
-                                                       const AlertingConfig& config, bool escalation);
+                                                       const AlertingConfig& config,
+                                                       bool escalation);
 
 /// The alert lifecycle (pending -> firing -> resolved) over the engine's evaluations, and the
 /// grouping of notifications into one digest per receiver per group interval. Pure: no I/O;
 /// the caller persists `changed` and queues `digests`.
 class Alerter {
-public:
+  public:
     explicit Alerter(AlertingConfig config) : config_(std::move(config)) {}
 
     const AlertingConfig& config() const { return config_; }
@@ -72,8 +75,8 @@ public:
     void load(std::vector<AlertState> alerts, std::vector<Silence> silences);
 
     struct Step {
-        std::vector<AlertState> changed;  ///< states to persist
-        std::vector<Digest> digests;      ///< messages to queue, one per receiver
+        std::vector<AlertState> changed;     ///< states to persist
+        std::vector<Digest> digests;         ///< messages to queue, one per receiver
         std::vector<ReceiverRef> receivers;  ///< receiver of each digest
     };
     /// Updates every alert from the engine's current evaluations at `now`; when a group
@@ -93,14 +96,16 @@ public:
     /// Replaces one alert's state (one that was persisted).
     void put(AlertState state);
     /// Records an acknowledgement at once; false if there is no such unresolved alert.
-    bool acknowledge(const std::string& fingerprint, const std::string& by, const std::string& comment,
-                     TimePoint now, AlertState* changed);
+    bool acknowledge(const std::string& fingerprint, const std::string& by,
+                     const std::string& comment, TimePoint now, AlertState* changed);
 
     /// Labels of an alert (alertname, plan, task, indicator, lead_unit, kind, severity).
-    static std::map<std::string, std::string> labels(const Plan& plan, const Indicator& ind, AlertKind kind);
-    static std::string fingerprint(const std::string& plan, const std::string& indicator, AlertKind kind);
+    static std::map<std::string, std::string> labels(const Plan& plan, const Indicator& ind,
+                                                     AlertKind kind);
+    static std::string fingerprint(const std::string& plan, const std::string& indicator,
+                                   AlertKind kind);
 
-private:
+  private:
     AlertItem item(const Engine& engine, const AlertState& a, TimePoint now) const;
     bool silenced(const std::map<std::string, std::string>& labels, TimePoint now) const;
 

@@ -1,30 +1,29 @@
 #include "app/app.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
-#include <malloc.h>
-
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <cstdio>
 #include <fstream>
 #include <map>
 
-#include "config/auth.hpp"
 #include "alerts/alert_store.hpp"
 #include "alerts/alerts.hpp"
-#include "store/committer.hpp"
-#include "notify/deliverer.hpp"
-#include "notify/outbox.hpp"
+#include "app/rules.hpp"
+#include "app/systemd.hpp"
+#include "config/auth.hpp"
 #include "eval/engine.hpp"
-#include "util/errors.hpp"
 #include "http/http_server.hpp"
 #include "http/metrics.hpp"
-#include "model/plan.hpp"
-#include "app/rules.hpp"
 #include "http/service.hpp"
+#include "model/plan.hpp"
+#include "notify/deliverer.hpp"
+#include "notify/outbox.hpp"
+#include "store/committer.hpp"
 #include "store/store.hpp"
-#include "app/systemd.hpp"
+#include "util/errors.hpp"
 
 namespace indicatord {
 
@@ -46,11 +45,13 @@ void rethrow(std::exception_ptr e) {
 }
 
 TimePoint wall_now() {
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now());
 }
 
 double unix_now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 }  // namespace
@@ -77,7 +78,8 @@ int App::run() {
     metrics_->reload_time.Set(unix_now());
 
     // 2. Storage.
-    if (auto parent = config_.database.parent_path(); !parent.empty()) std::filesystem::create_directories(parent);
+    if (auto parent = config_.database.parent_path(); !parent.empty())
+        std::filesystem::create_directories(parent);
     database_lock_ = std::make_unique<DatabaseLock>(config_.database);  // before anything writes
     store_ = std::make_unique<Store>(config_.database);
     store_->register_indicators(keys_of(*plan));
@@ -87,45 +89,49 @@ int App::run() {
     alerter_ = std::make_unique<Alerter>(config_.alerting);
     alerter_->set_templates(rules.templates);
     alerter_->load(alert_store_->load_alerts(), alert_store_->load_silences());
-    committer_ = std::make_unique<Committer>(*store_, [m = metrics_.get()] { m->commits.Increment(); });
-    spdlog::info("database {} (schema version {})", config_.database.string(), store_->schema_version());
-    deliverer_ = std::make_unique<Deliverer>(config_.database, delivery_settings(config_.alerting),
-                                             [m = metrics_.get()](const std::string& channel, DeliveryOutcome o) {
-                                                 m->count_notification(channel, static_cast<int>(o));
-                                             },
-                                             [m = metrics_.get()](const Deliverer::Depth& depth) {
-                                                 m->outbox_depth.Set(static_cast<double>(depth.pending));
-                                                 m->outbox_oldest_age.Set(depth.oldest_age_seconds);
-                                             });
+    committer_ =
+        std::make_unique<Committer>(*store_, [m = metrics_.get()] { m->commits.Increment(); });
+    spdlog::info("database {} (schema version {})", config_.database.string(),
+                 store_->schema_version());
+    deliverer_ = std::make_unique<Deliverer>(
+        config_.database, delivery_settings(config_.alerting),
+        [m = metrics_.get()](const std::string& channel, DeliveryOutcome o) {
+            m->count_notification(channel, static_cast<int>(o));
+        },
+        [m = metrics_.get()](const Deliverer::Depth& depth) {
+            m->outbox_depth.Set(static_cast<double>(depth.pending));
+            m->outbox_oldest_age.Set(depth.oldest_age_seconds);
+        });
     if (config_.alerting.smtp.url.empty())
-        spdlog::warn("no alerting.smtp configured: email receivers are not notified (webhooks are)");
-    // The first alert pass, on the loop before anything else is on it: run() returns when it is done.
+        spdlog::warn(
+            "no alerting.smtp configured: email receivers are not notified (webhooks are)");
+    // The first alert pass, on the loop before anything else is on it: run() returns when it is
+    // done.
     asio::co_spawn(io_, run_alerts(), rethrow);
     io_.run();
     io_.restart();
 
     // 3. Bind and serve.
-    service_ = std::make_unique<Service>(Service::Deps{[this]() -> Engine& { return *engine_; }, *store_,
-                                                       *committer_, *metrics_, *clock_,
-                                                       [this] { return engine_ && store_ && !stopping_; },
-                                                       [this] { return tokens_.get(); },
-                                                       config_.auth.read_requires_token,
-                                                       [this]() -> AlertActions& { return *this; },
-                                                       [this]() -> std::shared_ptr<const Engine> { return engine_; },
-                                                       config_.auth.read_scope_unit, config_.auth.read_all_units,
-                                                       [this] { return store_->file_problem(); }});
+    service_ = std::make_unique<Service>(Service::Deps{
+        [this]() -> Engine& { return *engine_; }, *store_, *committer_, *metrics_, *clock_,
+        [this] { return engine_ && store_ && !stopping_; }, [this] { return tokens_.get(); },
+        config_.auth.read_requires_token, [this]() -> AlertActions& { return *this; },
+        [this]() -> std::shared_ptr<const Engine> { return engine_; }, config_.auth.read_scope_unit,
+        config_.auth.read_all_units, [this] { return store_->file_problem(); }});
     server_ = std::make_unique<HttpServer>(io_, *service_, *metrics_, config_.http);
     if (config_.tls_cert_file) {
         try {
             server_->enable_tls(*config_.tls_cert_file, *config_.tls_key_file);
         } catch (const std::exception& e) {
-            throw ConfigError(config_.file.string() + ": tls: cannot load " + config_.tls_cert_file->string() + " / " +
+            throw ConfigError(config_.file.string() + ": tls: cannot load " +
+                              config_.tls_cert_file->string() + " / " +
                               config_.tls_key_file->string() + ": " + e.what());
         }
     }
     const auto port = server_->listen(config_.listen_host, config_.listen_port);
     const bool v6 = config_.listen_host.find(':') != std::string::npos;
-    std::printf("indicatord: listening on %s://%s%s%s:%u\n", config_.tls_cert_file ? "https" : "http", v6 ? "[" : "",
+    std::printf("indicatord: listening on %s://%s%s%s:%u\n",
+                config_.tls_cert_file ? "https" : "http", v6 ? "[" : "",
                 config_.listen_host.c_str(), v6 ? "]" : "", static_cast<unsigned>(port));
     std::fflush(stdout);
     spdlog::info("listening on {}:{}", config_.listen_host, port);
@@ -149,10 +155,12 @@ void App::warn_if_open() const {
     if (tokens_)
         for (const auto& w : tokens_->warnings()) spdlog::warn("{}", w);
     if (tokens_ && tokens_->empty())
-        spdlog::warn("no API tokens in {} yet: nobody may write values (indicatorctl token create adds one)",
-                     config_.auth.tokens_file->string());
+        spdlog::warn(
+            "no API tokens in {} yet: nobody may write values (indicatorctl token create adds one)",
+            config_.auth.tokens_file->string());
     else if (tokens_)
-        spdlog::info("{} API token(s) from {}", tokens_->size(), config_.auth.tokens_file->string());
+        spdlog::info("{} API token(s) from {}", tokens_->size(),
+                     config_.auth.tokens_file->string());
     else
         spdlog::warn("no auth.tokens_file configured: anyone who reaches {}:{} may write values",
                      config_.listen_host, config_.listen_port);
@@ -166,7 +174,8 @@ void App::start_signals() {
         if (ec) return;
         if (sig == SIGHUP) {
             spdlog::info("received SIGHUP");
-            asio::co_spawn(io_, [this]() -> asio::awaitable<void> { co_await reload(); }, rethrow);
+            asio::co_spawn(
+                io_, [this]() -> asio::awaitable<void> { co_await reload(); }, rethrow);
             start_signals();
             return;
         }
@@ -185,7 +194,8 @@ void App::stop() {
     drain_deadline_.expires_after(config_.http.drain_timeout);
     drain_deadline_.async_wait([this](const boost::system::error_code& ec) {
         if (ec) return;
-        spdlog::warn("drain deadline passed with {} connection(s) open; closing them", server_->connections());
+        spdlog::warn("drain deadline passed with {} connection(s) open; closing them",
+                     server_->connections());
         io_.stop();
     });
     server_->drain([this] {
@@ -245,8 +255,10 @@ DeliverySettings App::delivery_settings(const AlertingConfig& a) {
     d.smtp.timeout = a.smtp.timeout;
     // The password: a file named in the config, else the systemd credential smtp-password.
     std::filesystem::path pw;
-    if (a.smtp.password_file) pw = *a.smtp.password_file;
-    else if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY")) pw = std::filesystem::path(dir) / "smtp-password";
+    if (a.smtp.password_file)
+        pw = *a.smtp.password_file;
+    else if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY"))
+        pw = std::filesystem::path(dir) / "smtp-password";
     if (!pw.empty() && std::filesystem::exists(pw)) {
         std::ifstream in(pw);
         std::string s((std::istreambuf_iterator<char>(in)), {});
@@ -278,13 +290,16 @@ asio::awaitable<void> App::run_alerts() {
     // failed save leaves the Alerter as the database is, and the next tick tries again.
     auto next = std::make_unique<Alerter>(*alerter_);
     auto step = next->step(*engine_, now);
-    auto outbox = to_outbox(engine_->plan(), step.receivers, step.digests,
-                            config_.alerting.smtp.url.empty() ? std::string() : config_.alerting.smtp.from);
+    auto outbox =
+        to_outbox(engine_->plan(), step.receivers, step.digests,
+                  config_.alerting.smtp.url.empty() ? std::string() : config_.alerting.smtp.from);
     if (!step.changed.empty() || !outbox.empty()) {
         std::string error;
         try {
             std::function<void(Store&)> work = [this, changed = std::move(step.changed), outbox,
-                                                 at = wall_now()](Store&) { alert_store_->save(changed, outbox, at); };
+                                                at = wall_now()](Store&) {
+                alert_store_->save(changed, outbox, at);
+            };
             co_await write(std::move(work));
         } catch (const std::exception& e) {
             error = e.what();
@@ -301,17 +316,21 @@ asio::awaitable<void> App::run_alerts() {
 
 void App::update_alert_metrics() {
     std::map<std::pair<std::string, std::string>, int> counts;
-    for (const auto& [fp, a] : alerter_->alerts()) ++counts[{std::string(to_string(a.phase)), std::string(to_string(a.kind))}];
+    for (const auto& [fp, a] : alerter_->alerts())
+        ++counts[{std::string(to_string(a.phase)), std::string(to_string(a.kind))}];
     metrics_->set_alert_counts(counts);
 }
 
 // Each change is committed first and reaches the Alerter only once stored: a failed write
 // (StorageError, naming the cause) leaves memory as the database is.
-asio::awaitable<bool> App::acknowledge(std::string fingerprint, std::string by, std::string comment) {
+asio::awaitable<bool> App::acknowledge(std::string fingerprint, std::string by,
+                                       std::string comment) {
     auto guard = co_await lock_alerts();
     auto changed = alerter_->acknowledged(fingerprint, by, comment, clock_->now());
     if (!changed) co_return false;
-    std::function<void(Store&)> work = [this, a = *changed, at = wall_now()](Store&) { alert_store_->save({a}, {}, at); };
+    std::function<void(Store&)> work = [this, a = *changed, at = wall_now()](Store&) {
+        alert_store_->save({a}, {}, at);
+    };
     co_await write(std::move(work));
     alerter_->put(std::move(*changed));
     co_return true;
@@ -321,7 +340,9 @@ asio::awaitable<std::int64_t> App::add_silence(Silence s) {
     auto guard = co_await lock_alerts();
     s.created_at = clock_->now();
     auto id = std::make_shared<std::int64_t>(0);
-    std::function<void(Store&)> work = [this, s, id](Store&) { *id = alert_store_->add_silence(s); };
+    std::function<void(Store&)> work = [this, s, id](Store&) {
+        *id = alert_store_->add_silence(s);
+    };
     co_await write(std::move(work));
     s.id = *id;
     alerter_->add_silence(s);
@@ -332,7 +353,9 @@ asio::awaitable<bool> App::expire_silence(std::int64_t id) {
     auto guard = co_await lock_alerts();
     const auto now = clock_->now();
     if (!alerter_->expirable(id, now)) co_return false;
-    std::function<void(Store&)> work = [this, id, now](Store&) { alert_store_->update_silence_end(id, now); };
+    std::function<void(Store&)> work = [this, id, now](Store&) {
+        alert_store_->update_silence_end(id, now);
+    };
     co_await write(std::move(work));
     alerter_->expire_silence(id, now);
     co_return true;
@@ -346,8 +369,12 @@ asio::awaitable<bool> App::set_clock(TimePoint now) {
     co_return true;
 }
 
-const Alerter& App::alerter() const { return *alerter_; }
-TimePoint App::now() const { return clock_->now(); }
+const Alerter& App::alerter() const {
+    return *alerter_;
+}
+TimePoint App::now() const {
+    return clock_->now();
+}
 
 void App::schedule_tick() {
     tick_.expires_after(config_.evaluation_interval);

@@ -5,14 +5,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <functional>
 #include <memory>
 #include <utility>
 
 #include "alerts/alert_actions.hpp"
-#include "model/clock.hpp"
 #include "config/config.hpp"
+#include "model/clock.hpp"
 
 namespace indicatord {
 
@@ -40,7 +39,7 @@ inline constexpr std::string_view kVersion = "0.1.0";
 /// the Deliverer's thread, which has a connection of its own. The loop reads through the Store's
 /// read connection and awaits the writer for every write; it never blocks on it once it runs.
 class App final : public AlertActions {
-public:
+  public:
     /// `manual`: the clock itself when tests drive it (POST /-/clock), else null.
     App(DaemonConfig config, std::unique_ptr<Clock> clock, ManualClock* manual = nullptr);
     ~App();
@@ -54,13 +53,14 @@ public:
     // AlertActions, for the HTTP API (event loop thread).
     const Alerter& alerter() const override;
     TimePoint now() const override;
-    boost::asio::awaitable<bool> acknowledge(std::string fingerprint, std::string by, std::string comment) override;
+    boost::asio::awaitable<bool> acknowledge(std::string fingerprint, std::string by,
+                                             std::string comment) override;
     boost::asio::awaitable<std::int64_t> add_silence(Silence silence) override;
     boost::asio::awaitable<bool> expire_silence(std::int64_t id) override;
     boost::asio::awaitable<bool> set_clock(TimePoint now) override;
     boost::asio::awaitable<std::string> reload() override;
 
-private:
+  private:
     void start_signals();
     void schedule_tick();
     void schedule_watchdog(std::chrono::microseconds interval);

@@ -17,16 +17,26 @@ DaemonArgs parse_daemon_args(const std::vector<std::string>& args) {
             if (i + 1 >= args.size()) throw UsageError(std::string(name) + " needs a value");
             return args[++i];
         };
-        if (arg == "--config" || arg == "-c") a.config = value("--config");
-        else if (arg == "--listen") a.listen = value("--listen");
-        else if (arg == "--database") a.database = value("--database");
-        else if (arg == "--log-level") a.log_level = value("--log-level");
-        else if (arg == "--now") a.now = value("--now");
-        else if (arg == "--check") a.check_only = true;
-        else if (arg == "--test-clock") a.test_clock = true;
-        else if (arg == "--help" || arg == "-h") a.help = true;
-        else if (arg == "--version") a.version = true;
-        else throw UsageError("unknown argument '" + arg + "'");
+        if (arg == "--config" || arg == "-c")
+            a.config = value("--config");
+        else if (arg == "--listen")
+            a.listen = value("--listen");
+        else if (arg == "--database")
+            a.database = value("--database");
+        else if (arg == "--log-level")
+            a.log_level = value("--log-level");
+        else if (arg == "--now")
+            a.now = value("--now");
+        else if (arg == "--check")
+            a.check_only = true;
+        else if (arg == "--test-clock")
+            a.test_clock = true;
+        else if (arg == "--help" || arg == "-h")
+            a.help = true;
+        else if (arg == "--version")
+            a.version = true;
+        else
+            throw UsageError("unknown argument '" + arg + "'");
     }
     if (!a.help && !a.version && a.config.empty()) throw UsageError("--config PATH is required");
     return a;
@@ -43,12 +53,14 @@ DaemonConfig resolve_config(const DaemonArgs& a) {
     if (a.database) c.database = *a.database;
     if (a.log_level) {
         if (!valid_log_level(*a.log_level))
-            throw UsageError("--log-level must be one of trace, debug, info, warn, error, critical, off");
+            throw UsageError(
+                "--log-level must be one of trace, debug, info, warn, error, critical, off");
         c.log_level = *a.log_level;
     }
     if (a.now) c.now = *a.now;
     if (c.now && !parse_instant(*c.now))
-        throw UsageError("--now must be an RFC 3339 instant like 2023-07-15T09:00:00+08:00, got '" + *c.now + "'");
+        throw UsageError("--now must be an RFC 3339 instant like 2023-07-15T09:00:00+08:00, got '" +
+                         *c.now + "'");
     return c;
 }
 

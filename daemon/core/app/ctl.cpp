@@ -1,7 +1,6 @@
 #include "app/ctl.hpp"
 
 #include <boost/json.hpp>
-
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -12,21 +11,21 @@
 #include <set>
 #include <sstream>
 
-#include "config/auth.hpp"
 #include "alerts/alerts.hpp"
+#include "app/replay.hpp"
+#include "app/rule_checks.hpp"
+#include "app/rules.hpp"
+#include "config/auth.hpp"
 #include "config/config.hpp"
 #include "eval/csv_import.hpp"
 #include "eval/engine.hpp"
+#include "http/plan_json.hpp"
+#include "model/plan.hpp"
 #include "notify/http_client.hpp"
-#include "app/replay.hpp"
-#include "app/rule_checks.hpp"
+#include "store/store.hpp"
 #include "util/errors.hpp"
 #include "util/json_text.hpp"
-#include "model/plan.hpp"
-#include "http/plan_json.hpp"
 #include "util/redact.hpp"
-#include "app/rules.hpp"
-#include "store/store.hpp"
 
 namespace indicatord {
 
@@ -68,8 +67,8 @@ int check(const std::string& config_path, std::ostream& out) {
     const auto& plan = *rules.plan;
     std::map<std::string, int> kinds;
     for (const auto& i : plan.indicators) ++kinds[std::string(kind_name(i.rule))];
-    out << "ok: plan " << plan.id << ": " << plan.tasks.size() << " tasks, " << plan.indicators.size()
-        << " indicators (";
+    out << "ok: plan " << plan.id << ": " << plan.tasks.size() << " tasks, "
+        << plan.indicators.size() << " indicators (";
     bool first = true;
     for (const auto& [k, n] : kinds) {
         out << (first ? "" : ", ") << k << " " << n;
@@ -92,17 +91,24 @@ int token_create(const std::vector<std::string>& args, std::ostream& out) {
             if (i + 1 >= args.size()) throw UsageError(std::string(name) + " needs a value");
             return args[++i];
         };
-        if (args[i] == "--unit") unit = value("--unit");
-        else if (args[i] == "--id") id = value("--id");
-        else if (args[i] == "--admin") admin = true;
-        else if (config_path.empty() && !args[i].starts_with("--")) config_path = args[i];
-        else throw UsageError("unknown argument '" + args[i] + "'");
+        if (args[i] == "--unit")
+            unit = value("--unit");
+        else if (args[i] == "--id")
+            id = value("--id");
+        else if (args[i] == "--admin")
+            admin = true;
+        else if (config_path.empty() && !args[i].starts_with("--"))
+            config_path = args[i];
+        else
+            throw UsageError("unknown argument '" + args[i] + "'");
     }
     if (config_path.empty() || id.empty() || admin == !unit.empty())
-        throw UsageError("token create needs CONFIG, --id TOKEN_ID and one of --unit ID or --admin");
+        throw UsageError(
+            "token create needs CONFIG, --id TOKEN_ID and one of --unit ID or --admin");
     const auto config = load_config(config_path);
     if (!config.auth.tokens_file)
-        throw UsageError(config_path + " has no auth.tokens_file: add one to say where tokens are kept");
+        throw UsageError(config_path +
+                         " has no auth.tokens_file: add one to say where tokens are kept");
     const auto plan = load_plan(config.rules);
     if (!unit.empty() && !plan.find_unit(unit)) throw UsageError("unknown unit '" + unit + "'");
     const auto& file = *config.auth.tokens_file;
@@ -114,13 +120,18 @@ int token_create(const std::vector<std::string>& args, std::ostream& out) {
     auto [token, entry] = TokenStore::create(id, unit, admin);
     const bool fresh = !std::filesystem::exists(file) || std::filesystem::file_size(file) == 0;
     std::ofstream f(file, std::ios::app);
-    if (fresh) f << "# API tokens of indicatord: only SHA-256 hashes. Add with `indicatorctl token create`.\ntokens:\n";
+    if (fresh)
+        f << "# API tokens of indicatord: only SHA-256 hashes. Add with `indicatorctl token "
+             "create`.\ntokens:\n";
     f << "  - id: " << entry.id << "\n";
-    if (admin) f << "    admin: true\n";
-    else f << "    unit: " << entry.unit << "\n";
+    if (admin)
+        f << "    admin: true\n";
+    else
+        f << "    unit: " << entry.unit << "\n";
     f << "    sha256: " << entry.sha256 << "\n";
     if (!f) throw std::runtime_error("cannot write " + file.string());
-    std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    std::filesystem::permissions(
+        file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     out << token << "\n";
     return 0;
 }
@@ -131,8 +142,8 @@ struct Options {
     std::map<std::string, std::string> values;
     std::set<std::string> flags;
 
-    Options(const std::vector<std::string>& args, std::size_t first, std::set<std::string> with_value,
-            std::set<std::string> allowed_flags) {
+    Options(const std::vector<std::string>& args, std::size_t first,
+            std::set<std::string> with_value, std::set<std::string> allowed_flags) {
         for (std::size_t i = first; i < args.size(); ++i) {
             const auto& a = args[i];
             if (with_value.count(a)) {
@@ -169,14 +180,15 @@ CsvEncoding encoding_of(const Options& o) {
 
 // Parses a CSV file for the plan, printing each bad row; nullopt if any. `when` as the daemon
 // would check the rows (the daemon checks them again against its own clock).
-std::optional<CsvBatch> load_csv(const std::string& path, const Plan& plan, CsvEncoding enc, const ReportTime& when,
-                                 std::ostream& err) {
+std::optional<CsvBatch> load_csv(const std::string& path, const Plan& plan, CsvEncoding enc,
+                                 const ReportTime& when, std::ostream& err) {
     auto batch = parse_values_csv(read_file(path), plan, enc, when);
     if (!batch.error.empty()) {
         err << path << ": " << batch.error << "\n";
         return std::nullopt;
     }
-    for (const auto& e : batch.row_errors) err << path << ":" << e.index << ": " << e.reason << "\n";
+    for (const auto& e : batch.row_errors)
+        err << path << ":" << e.index << ": " << e.reason << "\n";
     if (!batch.row_errors.empty()) {
         err << path << ": " << batch.row_errors.size() << " bad row(s); nothing was imported\n";
         return std::nullopt;
@@ -188,9 +200,10 @@ std::optional<CsvBatch> load_csv(const std::string& path, const Plan& plan, CsvE
 TimePoint instant_arg(const std::string& text, const date::time_zone* zone, const char* what) {
     if (auto t = parse_instant(text)) return *t;
     if (auto d = parse_date(text))
-        return std::chrono::time_point_cast<std::chrono::milliseconds>(
-            zone->to_sys(date::local_days{date::sys_days{*d}.time_since_epoch()}, date::choose::earliest));
-    throw UsageError(std::string(what) + " must be a date like 2023-01-01 or an RFC 3339 instant, got '" + text + "'");
+        return std::chrono::time_point_cast<std::chrono::milliseconds>(zone->to_sys(
+            date::local_days{date::sys_days{*d}.time_since_epoch()}, date::choose::earliest));
+    throw UsageError(std::string(what) +
+                     " must be a date like 2023-01-01 or an RFC 3339 instant, got '" + text + "'");
 }
 
 int replay_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -207,26 +220,34 @@ int replay_command(const std::vector<std::string>& args, std::ostream& out, std:
     std::vector<TimedValue> values;
     for (const auto& v : csv->values) {
         if (!v.item.reported_at) {
-            err << *o.get("--values") << ":" << v.line << ": replay needs a reported_at for every row\n";
+            err << *o.get("--values") << ":" << v.line
+                << ": replay needs a reported_at for every row\n";
             return 1;
         }
-        values.push_back(TimedValue{v.item.indicator, v.item.period, v.item.value, *v.item.reported_at});
+        values.push_back(
+            TimedValue{v.item.indicator, v.item.period, v.item.value, *v.item.reported_at});
     }
     const auto year = std::to_string(rules.plan->year);
-    const auto from = instant_arg(o.get("--from").value_or(year + "-01-01"), engine.zone(), "--from");
-    const auto to = instant_arg(o.get("--to").value_or(std::to_string(rules.plan->year + 1) + "-02-01"), engine.zone(), "--to");
+    const auto from =
+        instant_arg(o.get("--from").value_or(year + "-01-01"), engine.zone(), "--from");
+    const auto to =
+        instant_arg(o.get("--to").value_or(std::to_string(rules.plan->year + 1) + "-02-01"),
+                    engine.zone(), "--to");
     if (!(from < to)) throw UsageError("--from must be before --to");
     Alerter alerter(config.alerting);
     alerter.set_templates(rules.templates);
-    const auto result = replay(engine, std::move(values), from, to, o.flags.count("--no-alerts") ? nullptr : &alerter);
+    const auto result = replay(engine, std::move(values), from, to,
+                               o.flags.count("--no-alerts") ? nullptr : &alerter);
     const auto& changes = result.changes;
     if (o.flags.count("--json")) {
         out << timeline_json(engine, result) << "\n";
     } else {
         out << format_timeline(engine, result);
         std::map<Status, int> final_counts;
-        for (std::size_t i = 0; i < engine.plan().indicators.size(); ++i) ++final_counts[engine.evaluation(i).status];
-        out << changes.size() << " status changes, " << result.notifications.size() << " notifications; at the end:";
+        for (std::size_t i = 0; i < engine.plan().indicators.size(); ++i)
+            ++final_counts[engine.evaluation(i).status];
+        out << changes.size() << " status changes, " << result.notifications.size()
+            << " notifications; at the end:";
         for (auto [s, n] : final_counts) out << " " << to_string(s) << " " << n;
         out << "\n";
     }
@@ -240,11 +261,15 @@ struct DaemonApi {
     std::vector<std::string> headers{"Content-Type: application/json"};
 
     DaemonApi(const DaemonConfig& config, const Options& o) {
-        const auto host = config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]" : config.listen_host;
+        const auto host = config.listen_host.find(':') != std::string::npos
+                              ? "[" + config.listen_host + "]"
+                              : config.listen_host;
         base = o.get("--url").value_or("http://" + host + ":" + std::to_string(config.listen_port));
         if (auto tf = o.get("--token-file")) {
             auto token = read_file(*tf);
-            while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
+            while (!token.empty() &&
+                   (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
+                token.pop_back();
             headers.push_back("Authorization: Bearer " + token);
         } else if (const char* env = std::getenv("INDICATORD_TOKEN")) {
             headers.push_back(std::string("Authorization: Bearer ") + env);
@@ -252,8 +277,9 @@ struct DaemonApi {
     }
     /// Calls the API; prints the answer (pretty JSON) or the error with the reason of each item
     /// it lists (named by `item`, default "item N"); returns the exit code.
-    int call(const std::string& method, const std::string& path, const std::string& body, std::ostream& out,
-             std::ostream& err, const std::function<std::string(std::size_t)>& item = {}) const {
+    int call(const std::string& method, const std::string& path, const std::string& body,
+             std::ostream& out, std::ostream& err,
+             const std::function<std::string(std::size_t)>& item = {}) const {
         auto r = http_client::request(method, base + path, body, headers);
         if (r.status == 0) {
             err << "indicatorctl: cannot reach " << base << ": " << r.error << "\n";
@@ -262,11 +288,13 @@ struct DaemonApi {
         boost::system::error_code ec;
         auto v = boost::json::parse(r.body, ec);
         if (r.status != 200) {
-            err << "indicatorctl: " << r.status << ": " << (!ec && v.is_object() && v.as_object().contains("error")
-                                                                 ? std::string(v.at("error").as_string())
-                                                                 : r.body)
+            err << "indicatorctl: " << r.status << ": "
+                << (!ec && v.is_object() && v.as_object().contains("error")
+                        ? std::string(v.at("error").as_string())
+                        : r.body)
                 << "\n";
-            const auto* items_v = !ec && v.is_object() ? v.as_object().if_contains("items") : nullptr;
+            const auto* items_v =
+                !ec && v.is_object() ? v.as_object().if_contains("items") : nullptr;
             const auto* items = items_v ? items_v->if_array() : nullptr;
             for (std::size_t k = 0; items && k < items->size(); ++k) {
                 const auto* o = (*items)[k].if_object();
@@ -274,7 +302,8 @@ struct DaemonApi {
                 const auto* index = o ? o->if_contains("index") : nullptr;
                 if (!reason || !reason->is_string() || !index || !index->is_number()) continue;
                 const auto i = index->to_number<std::size_t>();
-                err << (item ? item(i) : "item " + std::to_string(i)) << ": " << std::string(reason->as_string()) << "\n";
+                err << (item ? item(i) : "item " + std::to_string(i)) << ": "
+                    << std::string(reason->as_string()) << "\n";
             }
             return 1;
         }
@@ -286,7 +315,8 @@ struct DaemonApi {
 std::string url_encode(const std::string& s) {
     std::string out;
     for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.') out.push_back(static_cast<char>(c));
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.')
+            out.push_back(static_cast<char>(c));
         else {
             char buf[4];
             std::snprintf(buf, sizeof buf, "%%%02X", c);
@@ -301,17 +331,21 @@ int alerts_command(const std::vector<std::string>& args, std::ostream& out, std:
     if (o.positional.size() != 1) throw UsageError("alerts needs CONFIG");
     std::string query;
     for (const char* k : {"state", "kind", "unit"})
-        if (auto v = o.get(std::string("--") + k)) query += (query.empty() ? "?" : "&") + std::string(k) + "=" + url_encode(*v);
-    return DaemonApi(load_config(o.positional[0]), o).call("GET", "/api/v1/alerts" + query, "", out, err);
+        if (auto v = o.get(std::string("--") + k))
+            query += (query.empty() ? "?" : "&") + std::string(k) + "=" + url_encode(*v);
+    return DaemonApi(load_config(o.positional[0]), o)
+        .call("GET", "/api/v1/alerts" + query, "", out, err);
 }
 
 int ack_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     Options o(args, 1, {"--comment", "--author", "--url", "--token-file"}, {});
-    if (o.positional.size() != 2 || !o.get("--comment")) throw UsageError("ack needs CONFIG, FINGERPRINT and --comment TEXT");
+    if (o.positional.size() != 2 || !o.get("--comment"))
+        throw UsageError("ack needs CONFIG, FINGERPRINT and --comment TEXT");
     boost::json::object body{{"comment", *o.get("--comment")}};
     if (auto a = o.get("--author")) body["author"] = *a;
     return DaemonApi(load_config(o.positional[0]), o)
-        .call("POST", "/api/v1/alerts/" + url_encode(o.positional[1]) + "/ack", json_text(body), out, err);
+        .call("POST", "/api/v1/alerts/" + url_encode(o.positional[1]) + "/ack", json_text(body),
+              out, err);
 }
 
 int silence_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -325,7 +359,8 @@ int silence_command(const std::vector<std::string>& args, std::ostream& out, std
             if (i + 1 >= args.size()) throw UsageError("--match needs LABEL=VALUE");
             const auto& m = args[++i];
             const auto eq = m.find('=');
-            if (eq == std::string::npos || eq == 0) throw UsageError("--match needs LABEL=VALUE, got '" + m + "'");
+            if (eq == std::string::npos || eq == 0)
+                throw UsageError("--match needs LABEL=VALUE, got '" + m + "'");
             matchers[m.substr(0, eq)] = m.substr(eq + 1);
         } else {
             rest.push_back(args[i]);
@@ -334,19 +369,26 @@ int silence_command(const std::vector<std::string>& args, std::ostream& out, std
     Options o(rest, 0, {"--until", "--from", "--author", "--comment", "--url", "--token-file"}, {});
     if (verb == "list") {
         if (o.positional.size() != 1) throw UsageError("silence list needs CONFIG");
-        return DaemonApi(load_config(o.positional[0]), o).call("GET", "/api/v1/silences", "", out, err);
+        return DaemonApi(load_config(o.positional[0]), o)
+            .call("GET", "/api/v1/silences", "", out, err);
     }
     if (verb == "expire") {
         if (o.positional.size() != 2) throw UsageError("silence expire needs CONFIG and ID");
-        return DaemonApi(load_config(o.positional[0]), o).call("DELETE", "/api/v1/silences/" + url_encode(o.positional[1]), "", out, err);
+        return DaemonApi(load_config(o.positional[0]), o)
+            .call("DELETE", "/api/v1/silences/" + url_encode(o.positional[1]), "", out, err);
     }
     if (verb == "add") {
-        if (o.positional.size() != 1 || matchers.empty() || !o.get("--until") || !o.get("--author") || !o.get("--comment"))
-            throw UsageError("silence add needs CONFIG, --match LABEL=VALUE, --until, --author and --comment");
-        boost::json::object body{{"matchers", matchers}, {"ends_at", *o.get("--until")}, {"author", *o.get("--author")},
+        if (o.positional.size() != 1 || matchers.empty() || !o.get("--until") ||
+            !o.get("--author") || !o.get("--comment"))
+            throw UsageError(
+                "silence add needs CONFIG, --match LABEL=VALUE, --until, --author and --comment");
+        boost::json::object body{{"matchers", matchers},
+                                 {"ends_at", *o.get("--until")},
+                                 {"author", *o.get("--author")},
                                  {"comment", *o.get("--comment")}};
         if (auto f = o.get("--from")) body["starts_at"] = *f;
-        return DaemonApi(load_config(o.positional[0]), o).call("POST", "/api/v1/silences", json_text(body), out, err);
+        return DaemonApi(load_config(o.positional[0]), o)
+            .call("POST", "/api/v1/silences", json_text(body), out, err);
     }
     throw UsageError("silence needs add, list or expire, got '" + verb + "'");
 }
@@ -357,8 +399,9 @@ int import_command(const std::vector<std::string>& args, std::ostream& out, std:
     const auto config = load_config(o.positional[0]);
     const auto rules = load_rules(config);
     const auto& path = o.positional[1];
-    const ReportTime when{std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()),
-                          true};
+    const ReportTime when{
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()),
+        true};
     auto csv = load_csv(path, *rules.plan, encoding_of(o), when, err);
     if (!csv) return 1;
     // Send what was validated as JSON: the daemon checks it again (its clock, the token's right
@@ -377,7 +420,8 @@ int import_command(const std::vector<std::string>& args, std::ostream& out, std:
     const auto line_of = [&](std::size_t i) {
         return path + ":" + (i < csv->values.size() ? std::to_string(csv->values[i].line) : "?");
     };
-    if (api.call("POST", "/api/v1/values", json_text(boost::json::object{{"values", std::move(values)}}), answer, err,
+    if (api.call("POST", "/api/v1/values",
+                 json_text(boost::json::object{{"values", std::move(values)}}), answer, err,
                  line_of) != 0)
         return 1;
     out << "imported " << csv->values.size() << " value(s) from " << path << "\n";
@@ -386,7 +430,8 @@ int import_command(const std::vector<std::string>& args, std::ostream& out, std:
 
 int route_command(const std::vector<std::string>& args, std::ostream& out) {
     Options o(args, 1, {"--indicator", "--kind"}, {});
-    if (o.positional.size() != 1 || !o.get("--indicator")) throw UsageError("route needs CONFIG and --indicator KEY");
+    if (o.positional.size() != 1 || !o.get("--indicator"))
+        throw UsageError("route needs CONFIG and --indicator KEY");
     const auto config = load_config(o.positional[0]);
     const auto rules = load_rules(config);
     const auto& plan = *rules.plan;
@@ -395,32 +440,43 @@ int route_command(const std::vector<std::string>& args, std::ostream& out) {
     const auto kind = parse_alert_kind(o.get("--kind").value_or("overdue"));
     if (!kind) throw UsageError("--kind must be one of reminder, overdue, at_risk, missed");
     const Task* task = plan.find_task(ind->task);
-    out << ind->key << " (" << ind->name << ", task " << ind->task << "), " << to_string(*kind) << " alerts:\n";
-    auto show = [&](const std::vector<std::pair<ReceiverRef, std::string>>& list, const std::string& when) {
+    out << ind->key << " (" << ind->name << ", task " << ind->task << "), " << to_string(*kind)
+        << " alerts:\n";
+    auto show = [&](const std::vector<std::pair<ReceiverRef, std::string>>& list,
+                    const std::string& when) {
         for (const auto& [r, why] : list) {
             const Unit* u = plan.find_unit(r.unit);
             const Receiver& rc = u->receivers[r.index];
             out << "  " << r.key() << "  " << u->name << "  ";
-            if (!rc.email.empty()) out << "email " << rc.email << (config.alerting.smtp.url.empty() ? "  (not sent: no alerting.smtp)" : "");
-            else out << rc.format << " webhook " << redact_url(rc.webhook);
+            if (!rc.email.empty())
+                out << "email " << rc.email
+                    << (config.alerting.smtp.url.empty() ? "  (not sent: no alerting.smtp)" : "");
+            else
+                out << rc.format << " webhook " << redact_url(rc.webhook);
             out << "  [" << why << when << "]\n";
         }
     };
     auto normal = route(plan, *ind, config.alerting, false);
     if (normal.empty()) out << "  nobody: unit '" << ind->lead_unit << "' has no receivers\n";
-    show(normal, std::string(ind->lead_unit == (task ? task->leads.front() : "") ? ": lead unit" : ": lead unit of this part"));
+    show(normal, std::string(ind->lead_unit == (task ? task->leads.front() : "")
+                                 ? ": lead unit"
+                                 : ": lead unit of this part"));
     if (task && !task->co.empty() && !ind->notify_co) {
         out << "  co-units not notified (the indicator has notify_co: false):";
         for (const auto& c : task->co) out << " " << c;
         out << "\n";
     }
-    if (!config.alerting.escalation_unit.empty() && (*kind == AlertKind::overdue || *kind == AlertKind::missed || *kind == AlertKind::at_risk)) {
+    if (!config.alerting.escalation_unit.empty() &&
+        (*kind == AlertKind::overdue || *kind == AlertKind::missed ||
+         *kind == AlertKind::at_risk)) {
         std::string steps;
-        for (const auto& s : config.alerting.escalation_steps) steps += (steps.empty() ? "" : ", ") + s.text();
+        for (const auto& s : config.alerting.escalation_steps)
+            steps += (steps.empty() ? "" : ", ") + s.text();
         show(route(plan, *ind, config.alerting, true), ": still firing after " + steps);
     }
     out << "  group_interval " << config.alerting.group_interval.count() << "s, repeat_interval "
-        << config.alerting.repeat_interval.count() << "s; silences (GET /api/v1/silences) can hold it back\n";
+        << config.alerting.repeat_interval.count()
+        << "s; silences (GET /api/v1/silences) can hold it back\n";
     return 0;
 }
 
@@ -429,17 +485,21 @@ int backup_command(const std::vector<std::string>& args, std::ostream& out) {
     std::optional<std::filesystem::path> database;
     bool force = false;
     for (std::size_t i = 1; i < args.size(); ++i) {
-        if (args[i] == "--force") force = true;
+        if (args[i] == "--force")
+            force = true;
         else if (args[i] == "--database") {
             if (i + 1 >= args.size()) throw UsageError("--database needs a value");
             database = args[++i];
-        } else if (args[i].starts_with("--")) throw UsageError("backup: unknown option '" + args[i] + "'");
-        else positional.push_back(args[i]);
+        } else if (args[i].starts_with("--"))
+            throw UsageError("backup: unknown option '" + args[i] + "'");
+        else
+            positional.push_back(args[i]);
     }
     if (positional.size() != 2) throw UsageError("backup needs CONFIG and FILE");
     const auto from = database ? *database : load_config(positional[0]).database;
     const auto observations = backup_database(from, positional[1], force);
-    out << "backed up " << from.string() << " to " << positional[1] << " (" << observations << " observations)\n";
+    out << "backed up " << from.string() << " to " << positional[1] << " (" << observations
+        << " observations)\n";
     return 0;
 }
 
@@ -459,7 +519,8 @@ int ctl_main(const std::vector<std::string>& args, std::ostream& out, std::ostre
             out << json_text(plan_to_json(plan_of(args[2])), true) << "\n";
             return 0;
         }
-        if (args.size() >= 2 && args[0] == "token" && args[1] == "create") return token_create(args, out);
+        if (args.size() >= 2 && args[0] == "token" && args[1] == "create")
+            return token_create(args, out);
         if (!args.empty() && args[0] == "test") return test_command(args, out);
         if (!args.empty() && args[0] == "replay") return replay_command(args, out, err);
         if (!args.empty() && args[0] == "import") return import_command(args, out, err);

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <ostream>
 
+#include "app/rules.hpp"
 #include "config/config.hpp"
 #include "eval/engine.hpp"
-#include "util/errors.hpp"
 #include "eval/ingest.hpp"
-#include "app/rules.hpp"
+#include "util/errors.hpp"
 #include "util/yaml_util.hpp"
 
 namespace indicatord {
@@ -30,7 +30,10 @@ struct Expectation {
 
 TimePoint instant(const fs::path& f, const YAML::Node& n) {
     auto t = parse_instant(yaml::scalar(f, n, "at"));
-    if (!t) yaml::fail(f, n, "'at' must be an RFC 3339 instant like 2023-04-10T09:00:00+08:00, got '" + n.Scalar() + "'");
+    if (!t)
+        yaml::fail(f, n,
+                   "'at' must be an RFC 3339 instant like 2023-04-10T09:00:00+08:00, got '" +
+                       n.Scalar() + "'");
     return *t;
 }
 
@@ -52,20 +55,26 @@ int run_rule_test(const fs::path& file, std::ostream& out) {
         for (const auto& n : list) {
             yaml::check_map(file, n, "value", {"indicator", "period", "value", "at"});
             Value v;
-            const auto key = yaml::scalar(file, yaml::required(file, n, "indicator", "value"), "indicator");
-            const auto period = yaml::scalar(file, yaml::required(file, n, "period", "value"), "period");
-            const double number = yaml::number(file, yaml::required(file, n, "value", "value"), "value");
-            if (auto reason = check_value(plan, key, period, number, v.item); !reason.empty()) yaml::fail(file, n, reason);
+            const auto key =
+                yaml::scalar(file, yaml::required(file, n, "indicator", "value"), "indicator");
+            const auto period =
+                yaml::scalar(file, yaml::required(file, n, "period", "value"), "period");
+            const double number =
+                yaml::number(file, yaml::required(file, n, "value", "value"), "value");
+            if (auto reason = check_value(plan, key, period, number, v.item); !reason.empty())
+                yaml::fail(file, n, reason);
             v.at = instant(file, yaml::required(file, n, "at", "value"));
             // as the daemon would take it at `at`: a statistic only once its period has ended
-            if (auto reason = check_report_time(plan, v.item, ReportTime{v.at, false}, zone); !reason.empty())
+            if (auto reason = check_report_time(plan, v.item, ReportTime{v.at, false}, zone);
+                !reason.empty())
                 yaml::fail(file, n, reason);
             values.push_back(v);
         }
     }
     std::vector<Expectation> expectations;
     auto list = yaml::required(file, root, "expect", "rule test");
-    if (!list.IsSequence() || list.size() == 0) yaml::fail(file, list, "expect must be a non-empty list");
+    if (!list.IsSequence() || list.size() == 0)
+        yaml::fail(file, list, "expect must be a non-empty list");
     for (const auto& n : list) {
         yaml::check_map(file, n, "expectation", {"at", "status"});
         Expectation e;
@@ -73,19 +82,24 @@ int run_rule_test(const fs::path& file, std::ostream& out) {
         e.at = instant(file, yaml::required(file, n, "at", "expectation"));
         e.at_text = n["at"].Scalar();
         auto st = yaml::required(file, n, "status", "expectation");
-        if (!st.IsMap() || st.size() == 0) yaml::fail(file, st, "status must map indicator keys to statuses");
+        if (!st.IsMap() || st.size() == 0)
+            yaml::fail(file, st, "status must map indicator keys to statuses");
         for (const auto& kv : st) {
             const long idx = plan.index_of(kv.first.Scalar());
-            if (idx < 0) yaml::fail(file, kv.first, "unknown indicator '" + kv.first.Scalar() + "'");
+            if (idx < 0)
+                yaml::fail(file, kv.first, "unknown indicator '" + kv.first.Scalar() + "'");
             auto s = parse_status(yaml::scalar(file, kv.second, "status"));
             if (!s)
-                yaml::fail(file, kv.second, "status must be one of pending, on_track, at_risk, missed, achieved, overdue, no_data");
+                yaml::fail(file, kv.second,
+                           "status must be one of pending, on_track, at_risk, missed, achieved, "
+                           "overdue, no_data");
             e.statuses.emplace_back(static_cast<std::size_t>(idx), *s);
         }
         expectations.push_back(std::move(e));
     }
 
-    std::stable_sort(values.begin(), values.end(), [](const Value& a, const Value& b) { return a.at < b.at; });
+    std::stable_sort(values.begin(), values.end(),
+                     [](const Value& a, const Value& b) { return a.at < b.at; });
     std::stable_sort(expectations.begin(), expectations.end(),
                      [](const Expectation& a, const Expectation& b) { return a.at < b.at; });
     Engine engine(rules.plan, rules.calendar);
@@ -103,12 +117,13 @@ int run_rule_test(const fs::path& file, std::ostream& out) {
             if (got.status == want) continue;
             ++failures;
             const auto& ind = plan.indicators[idx];
-            out << "FAIL " << e.where << ": at " << e.at_text << " " << ind.key << ": expected " << to_string(want)
-                << ", got " << to_string(got.status) << " (" << describe(ind, got) << ")\n";
+            out << "FAIL " << e.where << ": at " << e.at_text << " " << ind.key << ": expected "
+                << to_string(want) << ", got " << to_string(got.status) << " ("
+                << describe(ind, got) << ")\n";
         }
     }
-    out << (failures ? "FAILED " : "ok ") << file.string() << ": " << checked - failures << "/" << checked
-        << " expectations met\n";
+    out << (failures ? "FAILED " : "ok ") << file.string() << ": " << checked - failures << "/"
+        << checked << " expectations met\n";
     return failures;
 }
 

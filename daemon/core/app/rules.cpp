@@ -8,24 +8,31 @@ RuleSet load_rules(const DaemonConfig& config) {
     RuleSet r;
     r.plan = std::make_shared<const Plan>(load_plan(config.rules));
     if (config.calendars.empty())
-        throw ConfigError(config.file.string() + ": plan " + r.plan->id + " is for " + std::to_string(r.plan->year) +
-                          " but the config names no working-day calendar: add 'calendars:' (see config/calendars/)");
+        throw ConfigError(config.file.string() + ": plan " + r.plan->id + " is for " +
+                          std::to_string(r.plan->year) +
+                          " but the config names no working-day calendar: add 'calendars:' (see "
+                          "config/calendars/)");
     r.calendar = std::make_shared<const WorkCalendar>(WorkCalendar::load(config.calendars));
     if (!r.calendar->covers(r.plan->year))
-        throw ConfigError(config.file.string() + ": plan " + r.plan->id + " is for " + std::to_string(r.plan->year) +
-                          " but no working-day calendar covers " + std::to_string(r.plan->year) +
+        throw ConfigError(config.file.string() + ": plan " + r.plan->id + " is for " +
+                          std::to_string(r.plan->year) + " but no working-day calendar covers " +
+                          std::to_string(r.plan->year) +
                           ": add that year's file to the 'calendars' folder");
-    if (!config.alerting.escalation_unit.empty() && !r.plan->find_unit(config.alerting.escalation_unit))
-        throw ConfigError(config.file.string() + ": alerting.escalation.unit '" + config.alerting.escalation_unit +
-                          "' is not a unit of plan " + r.plan->id);
+    if (!config.alerting.escalation_unit.empty() &&
+        !r.plan->find_unit(config.alerting.escalation_unit))
+        throw ConfigError(config.file.string() + ": alerting.escalation.unit '" +
+                          config.alerting.escalation_unit + "' is not a unit of plan " +
+                          r.plan->id);
     for (const auto& unit : config.auth.read_all_units)
         if (!r.plan->find_unit(unit))
-            throw ConfigError(config.file.string() + ": auth.read_all_units names '" + unit + "', which is not a unit of plan " +
-                              r.plan->id);
+            throw ConfigError(config.file.string() + ": auth.read_all_units names '" + unit +
+                              "', which is not a unit of plan " + r.plan->id);
     if (config.alerting.templates)
-        r.templates = std::make_shared<const MessageTemplates>(load_templates(*config.alerting.templates));
+        r.templates =
+            std::make_shared<const MessageTemplates>(load_templates(*config.alerting.templates));
     if (config.auth.tokens_file)
-        r.tokens = std::make_shared<const TokenStore>(TokenStore::load(*config.auth.tokens_file, r.plan.get()));
+        r.tokens = std::make_shared<const TokenStore>(
+            TokenStore::load(*config.auth.tokens_file, r.plan.get()));
     return r;
 }
 

@@ -3,10 +3,10 @@
 #include <memory>
 
 #include "config/auth.hpp"
-#include "model/calendar.hpp"
-#include "notify/notify_format.hpp"
 #include "config/config.hpp"
+#include "model/calendar.hpp"
 #include "model/plan.hpp"
+#include "notify/notify_format.hpp"
 
 namespace indicatord {
 
@@ -14,7 +14,7 @@ namespace indicatord {
 struct RuleSet {
     std::shared_ptr<const Plan> plan;
     std::shared_ptr<const WorkCalendar> calendar;
-    std::shared_ptr<const TokenStore> tokens;  ///< null: auth not configured
+    std::shared_ptr<const TokenStore> tokens;           ///< null: auth not configured
     std::shared_ptr<const MessageTemplates> templates;  ///< null: the default message texts
 };
 

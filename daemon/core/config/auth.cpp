@@ -8,9 +8,9 @@
 #include <cstdio>
 #include <regex>
 
+#include "model/plan.hpp"
 #include "util/digest.hpp"
 #include "util/errors.hpp"
-#include "model/plan.hpp"
 #include "util/yaml_util.hpp"
 
 namespace indicatord {
@@ -35,7 +35,8 @@ TokenStore TokenStore::load(const std::filesystem::path& file, const Plan* plan)
         char octal[8];
         std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(mode));
         store.warnings_.push_back("tokens file " + file.string() + " has mode " + octal +
-                                  ": other users may read or change it; run chmod 600 " + file.string());
+                                  ": other users may read or change it; run chmod 600 " +
+                                  file.string());
     }
     yaml::check_map(file, root, "tokens file", {"tokens"});
     auto list = yaml::required(file, root, "tokens", "tokens file");
@@ -46,11 +47,13 @@ TokenStore TokenStore::load(const std::filesystem::path& file, const Plan* plan)
         e.defined_at = yaml::where(file, n);
         e.id = yaml::scalar(file, yaml::required(file, n, "id", "token"), "token id");
         if (!std::regex_match(e.id, kTokenId))
-            yaml::fail(file, n["id"], "token id must match [a-z0-9][a-z0-9-]{0,31}, got '" + e.id + "'");
+            yaml::fail(file, n["id"],
+                       "token id must match [a-z0-9][a-z0-9-]{0,31}, got '" + e.id + "'");
         if (n["admin"]) e.admin = yaml::boolean(file, n["admin"], "admin");
         if (n["unit"]) e.unit = yaml::scalar(file, n["unit"], "unit");
         if (e.admin == !e.unit.empty())
-            yaml::fail(file, n, "token '" + e.id + "' needs exactly one of 'unit: ID' or 'admin: true'");
+            yaml::fail(file, n,
+                       "token '" + e.id + "' needs exactly one of 'unit: ID' or 'admin: true'");
         if (plan && !e.unit.empty() && !plan->find_unit(e.unit))
             yaml::fail(file, n["unit"], "token '" + e.id + "' names unknown unit '" + e.unit + "'");
         e.sha256 = yaml::scalar(file, yaml::required(file, n, "sha256", "token"), "sha256");
@@ -59,15 +62,17 @@ TokenStore TokenStore::load(const std::filesystem::path& file, const Plan* plan)
         auto id = e.id;
         auto at = e.defined_at;
         if (auto [it, ok] = store.entries_.emplace(id, std::move(e)); !ok)
-            yaml::fail(file, n["id"], "duplicate token id '" + id + "' (first at " + it->second.defined_at + ")");
+            yaml::fail(file, n["id"],
+                       "duplicate token id '" + id + "' (first at " + it->second.defined_at + ")");
     }
     return store;
 }
 
 std::optional<Principal> TokenStore::authenticate(std::string_view header) const {
     constexpr std::string_view bearer = "Bearer ";
-    if (header.size() <= bearer.size() || !std::equal(bearer.begin(), bearer.end(), header.begin(),
-                                                      [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+    if (header.size() <= bearer.size() ||
+        !std::equal(bearer.begin(), bearer.end(), header.begin(),
+                    [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
         return std::nullopt;
     const auto token = header.substr(bearer.size());
     // idt_<id>_<secret>
@@ -82,9 +87,11 @@ std::optional<Principal> TokenStore::authenticate(std::string_view header) const
     return Principal{it->second.id, it->second.unit, it->second.admin};
 }
 
-std::pair<std::string, TokenStore::Entry> TokenStore::create(std::string_view id, std::string_view unit, bool admin) {
+std::pair<std::string, TokenStore::Entry> TokenStore::create(std::string_view id,
+                                                             std::string_view unit, bool admin) {
     unsigned char bytes[24];
-    if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no randomness available for a token");
+    if (RAND_bytes(bytes, sizeof bytes) != 1)
+        throw std::runtime_error("no randomness available for a token");
     static constexpr char hex[] = "0123456789abcdef";
     std::string secret;
     for (unsigned char b : bytes) {
@@ -107,7 +114,8 @@ bool may_read(const Principal& who, const Plan& plan, const Indicator& ind) {
     const Task* t = plan.find_task(ind.task);
     if (!t) return false;
     // joint leads (分别牵头) each answer for their own indicator, co-units for all of them
-    if (!t->joint && std::find(t->leads.begin(), t->leads.end(), who.unit) != t->leads.end()) return true;
+    if (!t->joint && std::find(t->leads.begin(), t->leads.end(), who.unit) != t->leads.end())
+        return true;
     return std::find(t->co.begin(), t->co.end(), who.unit) != t->co.end();
 }
 

@@ -24,7 +24,7 @@ struct Principal {
 /// API tokens, stored only as SHA-256 hashes. A token reads "idt_<id>_<secret>"; the id picks
 /// the entry and the secret's hash is compared in constant time.
 class TokenStore {
-public:
+  public:
     struct Entry {
         std::string id;
         std::string unit;
@@ -47,9 +47,10 @@ public:
     std::optional<Principal> authenticate(std::string_view authorization) const;
 
     /// A new random token for `unit` (or admin) with its file entry (hash only).
-    static std::pair<std::string, Entry> create(std::string_view id, std::string_view unit, bool admin);
+    static std::pair<std::string, Entry> create(std::string_view id, std::string_view unit,
+                                                bool admin);
 
-private:
+  private:
     std::unordered_map<std::string, Entry> entries_;
     std::vector<std::string> warnings_;
 };

@@ -21,7 +21,8 @@ std::optional<std::pair<std::string, std::uint16_t>> parse_listen(std::string_vi
     }
     unsigned port = 0;
     auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc{} || p != port_text.data() + port_text.size() || port > 65535 || host.empty())
+    if (ec != std::errc{} || p != port_text.data() + port_text.size() || port > 65535 ||
+        host.empty())
         return std::nullopt;
     return std::make_pair(std::string(host), static_cast<std::uint16_t>(port));
 }
@@ -33,11 +34,20 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
     if (ec != std::errc{} || p != text.data() + text.size() - 1 || n < 0) return std::nullopt;
     long long unit = 0;
     switch (text.back()) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        default: return std::nullopt;
+        case 's':
+            unit = 1;
+            break;
+        case 'm':
+            unit = 60;
+            break;
+        case 'h':
+            unit = 3600;
+            break;
+        case 'd':
+            unit = 86400;
+            break;
+        default:
+            return std::nullopt;
     }
     // At most 100 years: more is a typo, would overflow `n * unit` (found by tests/fuzz) and,
     // in nanoseconds, the timers' arithmetic.
@@ -56,7 +66,9 @@ namespace {
 std::chrono::seconds duration_at(const fs::path& f, const YAML::Node& n, std::string_view what) {
     auto d = parse_duration(yaml::scalar(f, n, what));
     if (!d || d->count() == 0)
-        yaml::fail(f, n, std::string(what) + " must be a positive duration like 30s, 5m, 1h, got '" + n.Scalar() + "'");
+        yaml::fail(f, n,
+                   std::string(what) + " must be a positive duration like 30s, 5m, 1h, got '" +
+                       n.Scalar() + "'");
     return *d;
 }
 
@@ -72,7 +84,8 @@ std::optional<DayOffset> parse_day_offset(std::string_view text) {
     const auto digits = text.substr(0, text.size() - (wd ? 2 : 1));
     if (!wd && !text.ends_with("d")) return std::nullopt;
     auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), o.days);
-    if (ec != std::errc{} || p != digits.data() + digits.size() || digits.empty() || o.days < 0 || o.days > 999)
+    if (ec != std::errc{} || p != digits.data() + digits.size() || digits.empty() || o.days < 0 ||
+        o.days > 999)
         return std::nullopt;
     o.working_days = wd;
     return o;
@@ -81,8 +94,8 @@ std::optional<DayOffset> parse_day_offset(std::string_view text) {
 template <typename Resolve>
 void load_alerting(const fs::path& file, const YAML::Node& a, AlertingConfig& c, Resolve resolve) {
     yaml::check_map(file, a, "alerting",
-                    {"external_url", "group_interval", "repeat_interval", "for", "send_resolved", "reminders",
-                     "escalation", "smtp", "delivery", "templates"});
+                    {"external_url", "group_interval", "repeat_interval", "for", "send_resolved",
+                     "reminders", "escalation", "smtp", "delivery", "templates"});
     if (auto n = a["templates"]) c.templates = resolve(yaml::scalar(file, n, "templates"));
     if (auto n = a["external_url"]) c.external_url = yaml::scalar(file, n, "external_url");
     if (auto n = a["group_interval"]) c.group_interval = duration_at(file, n, "group_interval");
@@ -96,19 +109,27 @@ void load_alerting(const fs::path& file, const YAML::Node& a, AlertingConfig& c,
     if (auto n = a["reminders"]) c.reminders = yaml::boolean(file, n, "reminders");
     if (auto e = a["escalation"]) {
         yaml::check_map(file, e, "escalation", {"unit", "after"});
-        c.escalation_unit = yaml::scalar(file, yaml::required(file, e, "unit", "escalation"), "escalation unit");
+        c.escalation_unit =
+            yaml::scalar(file, yaml::required(file, e, "unit", "escalation"), "escalation unit");
         auto after = yaml::required(file, e, "after", "escalation");
-        if (!after.IsSequence() || after.size() == 0) yaml::fail(file, after, "escalation.after must be a list like [3wd, 10wd]");
+        if (!after.IsSequence() || after.size() == 0)
+            yaml::fail(file, after, "escalation.after must be a list like [3wd, 10wd]");
         for (const auto& x : after) {
             auto o = parse_day_offset(yaml::scalar(file, x, "escalation step"));
-            if (!o) yaml::fail(file, x, "escalation step must be days like '3d' or working days like '3wd', got '" + x.Scalar() + "'");
+            if (!o)
+                yaml::fail(
+                    file, x,
+                    "escalation step must be days like '3d' or working days like '3wd', got '" +
+                        x.Scalar() + "'");
             if (!c.escalation_steps.empty() && o->days <= c.escalation_steps.back().days)
                 yaml::fail(file, x, "escalation steps must increase");
             c.escalation_steps.push_back(*o);
         }
     }
     if (auto s = a["smtp"]) {
-        yaml::check_map(file, s, "smtp", {"url", "from", "starttls", "verify_tls", "username", "password_file", "timeout"});
+        yaml::check_map(
+            file, s, "smtp",
+            {"url", "from", "starttls", "verify_tls", "username", "password_file", "timeout"});
         c.smtp.url = yaml::scalar(file, yaml::required(file, s, "url", "smtp"), "smtp url");
         if (!c.smtp.url.starts_with("smtp://") && !c.smtp.url.starts_with("smtps://"))
             yaml::fail(file, s["url"], "smtp url must start with smtp:// or smtps://");
@@ -116,12 +137,14 @@ void load_alerting(const fs::path& file, const YAML::Node& a, AlertingConfig& c,
         if (auto n = s["starttls"]) c.smtp.starttls = yaml::boolean(file, n, "starttls");
         if (auto n = s["verify_tls"]) c.smtp.verify_tls = yaml::boolean(file, n, "verify_tls");
         if (auto n = s["username"]) c.smtp.username = yaml::scalar(file, n, "username");
-        if (auto n = s["password_file"]) c.smtp.password_file = resolve(yaml::scalar(file, n, "password_file"));
+        if (auto n = s["password_file"])
+            c.smtp.password_file = resolve(yaml::scalar(file, n, "password_file"));
         if (auto n = s["timeout"]) c.smtp.timeout = duration_at(file, n, "timeout");
     }
     if (auto d = a["delivery"]) {
         yaml::check_map(file, d, "delivery", {"backoff_initial", "backoff_max", "give_up_after"});
-        if (auto n = d["backoff_initial"]) c.backoff_initial = duration_at(file, n, "backoff_initial");
+        if (auto n = d["backoff_initial"])
+            c.backoff_initial = duration_at(file, n, "backoff_initial");
         if (auto n = d["backoff_max"]) c.backoff_max = duration_at(file, n, "backoff_max");
         if (auto n = d["give_up_after"]) c.give_up_after = duration_at(file, n, "give_up_after");
     }
@@ -133,12 +156,15 @@ DaemonConfig load_config(const fs::path& file) {
     DaemonConfig c;
     c.file = file;
     auto root = yaml::load_file(file);
-    if (!root.IsDefined() || root.IsNull()) throw ConfigError(file.string() + ": config file is empty");
+    if (!root.IsDefined() || root.IsNull())
+        throw ConfigError(file.string() + ": config file is empty");
     yaml::check_map(file, root, "config",
-                    {"listen", "database", "rules", "calendars", "evaluation_interval", "log_level", "now",
-                     "http", "tls", "auth", "alerting"});
+                    {"listen", "database", "rules", "calendars", "evaluation_interval", "log_level",
+                     "now", "http", "tls", "auth", "alerting"});
     const auto base = fs::absolute(file).parent_path();
-    auto resolve = [&](const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : base / p; };
+    auto resolve = [&](const std::string& p) {
+        return fs::path(p).is_absolute() ? fs::path(p) : base / p;
+    };
 
     if (auto n = root["listen"]) {
         auto l = parse_listen(yaml::scalar(file, n, "listen"));
@@ -146,14 +172,17 @@ DaemonConfig load_config(const fs::path& file) {
         c.listen_host = l->first;
         c.listen_port = l->second;
     }
-    if (auto n = root["database"]) c.database = resolve(yaml::scalar(file, n, "database"));
-    else c.database = resolve(c.database.string());
+    if (auto n = root["database"])
+        c.database = resolve(yaml::scalar(file, n, "database"));
+    else
+        c.database = resolve(c.database.string());
     auto paths = [&](const YAML::Node& n, std::string_view what) {
         std::vector<fs::path> out;
         if (n.IsScalar()) {
             out.push_back(resolve(n.Scalar()));
         } else if (n.IsSequence() && n.size() > 0) {
-            for (const auto& r : n) out.push_back(resolve(yaml::scalar(file, r, std::string(what) + " path")));
+            for (const auto& r : n)
+                out.push_back(resolve(yaml::scalar(file, r, std::string(what) + " path")));
         } else {
             yaml::fail(file, n, std::string(what) + " must be a path or a non-empty list of paths");
         }
@@ -161,18 +190,21 @@ DaemonConfig load_config(const fs::path& file) {
     };
     c.rules = paths(yaml::required(file, root, "rules", "config"), "rules");
     if (auto n = root["calendars"]) c.calendars = paths(n, "calendars");
-    if (auto n = root["evaluation_interval"]) c.evaluation_interval = duration_at(file, n, "evaluation_interval");
+    if (auto n = root["evaluation_interval"])
+        c.evaluation_interval = duration_at(file, n, "evaluation_interval");
     if (auto n = root["log_level"]) {
         c.log_level = yaml::scalar(file, n, "log_level");
         if (!valid_log_level(c.log_level))
-            yaml::fail(file, n, "log_level must be one of trace, debug, info, warn, error, critical, off");
+            yaml::fail(file, n,
+                       "log_level must be one of trace, debug, info, warn, error, critical, off");
     }
     if (auto n = root["now"]) c.now = yaml::scalar(file, n, "now");
     if (auto h = root["http"]) {
         yaml::check_map(file, h, "http",
                         {"body_limit_bytes", "header_limit_bytes", "idle_timeout", "read_timeout",
                          "max_connections", "drain_timeout"});
-        if (auto n = h["body_limit_bytes"]) c.http.body_bytes = positive(file, n, "body_limit_bytes");
+        if (auto n = h["body_limit_bytes"])
+            c.http.body_bytes = positive(file, n, "body_limit_bytes");
         if (auto n = h["header_limit_bytes"]) {
             c.http.header_bytes = positive(file, n, "header_limit_bytes");
             // Beast's header limit is 32 bits; the server would cast a larger one to 0 (or worse).
@@ -181,18 +213,25 @@ DaemonConfig load_config(const fs::path& file) {
         }
         if (auto n = h["idle_timeout"]) c.http.idle_timeout = duration_at(file, n, "idle_timeout");
         if (auto n = h["read_timeout"]) c.http.read_timeout = duration_at(file, n, "read_timeout");
-        if (auto n = h["max_connections"]) c.http.max_connections = positive(file, n, "max_connections");
-        if (auto n = h["drain_timeout"]) c.http.drain_timeout = duration_at(file, n, "drain_timeout");
+        if (auto n = h["max_connections"])
+            c.http.max_connections = positive(file, n, "max_connections");
+        if (auto n = h["drain_timeout"])
+            c.http.drain_timeout = duration_at(file, n, "drain_timeout");
     }
     if (auto t = root["tls"]) {
         yaml::check_map(file, t, "tls", {"cert_file", "key_file"});
-        c.tls_cert_file = resolve(yaml::scalar(file, yaml::required(file, t, "cert_file", "tls"), "cert_file"));
-        c.tls_key_file = resolve(yaml::scalar(file, yaml::required(file, t, "key_file", "tls"), "key_file"));
+        c.tls_cert_file =
+            resolve(yaml::scalar(file, yaml::required(file, t, "cert_file", "tls"), "cert_file"));
+        c.tls_key_file =
+            resolve(yaml::scalar(file, yaml::required(file, t, "key_file", "tls"), "key_file"));
     }
     if (auto a = root["auth"]) {
-        yaml::check_map(file, a, "auth", {"tokens_file", "read_requires_token", "read_scope", "read_all_units"});
-        if (auto n = a["tokens_file"]) c.auth.tokens_file = resolve(yaml::scalar(file, n, "tokens_file"));
-        if (auto n = a["read_requires_token"]) c.auth.read_requires_token = yaml::boolean(file, n, "read_requires_token");
+        yaml::check_map(file, a, "auth",
+                        {"tokens_file", "read_requires_token", "read_scope", "read_all_units"});
+        if (auto n = a["tokens_file"])
+            c.auth.tokens_file = resolve(yaml::scalar(file, n, "tokens_file"));
+        if (auto n = a["read_requires_token"])
+            c.auth.read_requires_token = yaml::boolean(file, n, "read_requires_token");
         if (auto n = a["read_scope"]) {
             const auto scope = yaml::scalar(file, n, "read_scope");
             if (scope != "all" && scope != "unit")
@@ -203,15 +242,17 @@ DaemonConfig load_config(const fs::path& file) {
                 yaml::fail(file, n, "read_scope: unit needs read_requires_token: true");
         }
         if (auto n = a["read_all_units"]) {
-            if (!n.IsSequence()) yaml::fail(file, n, "read_all_units must be a list of unit ids, like [dcs]");
-            for (const auto& u : n) c.auth.read_all_units.push_back(yaml::scalar(file, u, "read_all_units"));
+            if (!n.IsSequence())
+                yaml::fail(file, n, "read_all_units must be a list of unit ids, like [dcs]");
+            for (const auto& u : n)
+                c.auth.read_all_units.push_back(yaml::scalar(file, u, "read_all_units"));
         }
     }
     if (auto a = root["alerting"]) load_alerting(file, a, c.alerting, resolve);
     if (c.alerting.external_url.empty()) {
         const bool v6 = c.listen_host.find(':') != std::string::npos;
-        c.alerting.external_url = "http://" + (v6 ? "[" + c.listen_host + "]" : c.listen_host) + ":" +
-                                  std::to_string(c.listen_port);
+        c.alerting.external_url = "http://" + (v6 ? "[" + c.listen_host + "]" : c.listen_host) +
+                                  ":" + std::to_string(c.listen_port);
     }
     return c;
 }

@@ -35,7 +35,7 @@ struct SmtpConfig {
 
 /// The `alerting:` section.
 struct AlertingConfig {
-    std::chrono::seconds group_interval{60};          ///< one message per receiver per interval at most
+    std::chrono::seconds group_interval{60};  ///< one message per receiver per interval at most
     std::chrono::seconds repeat_interval{24 * 3600};  ///< re-send alerts that stay firing
     std::chrono::seconds pending_for{0};              ///< a condition must hold this long to fire
     bool send_resolved = true;

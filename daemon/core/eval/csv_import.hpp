@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "model/clock.hpp"
 #include "eval/ingest.hpp"
+#include "model/clock.hpp"
 #include "model/plan.hpp"
 
 namespace indicatord {

@@ -10,10 +10,14 @@ std::string escape_label(std::string_view v) {
     std::string out;
     out.reserve(v.size());
     for (char c : v) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '"') out += "\\\"";
-        else if (c == '\n') out += "\\n";
-        else out += c;
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
     }
     return out;
 }
@@ -39,13 +43,15 @@ Engine::Engine(std::shared_ptr<const Plan> plan, std::shared_ptr<const WorkCalen
                           "\",indicator=\"" + escape_label(ind.key) + "\",lead_unit=\"" +
                           escape_label(ind.lead_unit) + "\"");
         if (const auto* e = std::get_if<rule::Expression>(&ind.rule)) {
-            for (const auto& in : e->inputs) dependents_[plan_->indicator_index.at(in)].push_back(i);
+            for (const auto& in : e->inputs)
+                dependents_[plan_->indicator_index.at(in)].push_back(i);
             programs_[i] = std::make_unique<ExpressionProgram>(*e);
         }
     }
 }
 
-bool Engine::restore(std::string_view key, std::string_view period, double value, int revision, TimePoint at) {
+bool Engine::restore(std::string_view key, std::string_view period, double value, int revision,
+                     TimePoint at) {
     const long i = plan_->index_of(key);
     auto p = parse_period(period);
     if (i < 0 || !p) return false;

@@ -12,7 +12,7 @@ namespace indicatord {
 /// The in-memory state of one plan: each indicator's latest value per period and its current
 /// evaluation. Owned by the event loop's thread; nothing here locks.
 class Engine {
-public:
+  public:
     /// `calendar` may be null (Monday-Friday working days).
     Engine(std::shared_ptr<const Plan> plan, std::shared_ptr<const WorkCalendar> calendar);
 
@@ -24,11 +24,13 @@ public:
 
     /// Restores a stored value (the newest revision of its period) at start-up or reload; false
     /// when the plan has no such indicator or the period does not parse (the value is skipped).
-    bool restore(std::string_view key, std::string_view period, double value, int revision, TimePoint at);
+    bool restore(std::string_view key, std::string_view period, double value, int revision,
+                 TimePoint at);
     /// Records a committed value (the newest revision of its period).
     void record(std::size_t indicator, const Observation& obs);
     /// Records a re-report as the next revision of its period (simulations: replay, rule tests).
-    void record_next(std::size_t indicator, const Period& period, double value, TimePoint reported_at);
+    void record_next(std::size_t indicator, const Period& period, double value,
+                     TimePoint reported_at);
 
     /// Evaluates every indicator at `now`.
     void evaluate_all(TimePoint now);
@@ -40,14 +42,15 @@ public:
     /// Label set `{plan="…",task="…",indicator="…",lead_unit="…"` (no closing brace) per indicator.
     const std::string& labels(std::size_t i) const { return labels_[i]; }
 
-private:
+  private:
     EvalContext context(TimePoint now) const;
 
     std::shared_ptr<const Plan> plan_;
     std::shared_ptr<const WorkCalendar> calendar_;
     const date::time_zone* zone_ = nullptr;
     std::unique_ptr<DueDates> dues_;
-    std::vector<std::unique_ptr<ExpressionProgram>> programs_;  ///< per indicator; null if not an expression
+    std::vector<std::unique_ptr<ExpressionProgram>>
+        programs_;  ///< per indicator; null if not an expression
     std::vector<Series> series_;
     std::vector<Evaluation> evaluations_;
     std::vector<std::string> labels_;

@@ -13,13 +13,20 @@ using date::sys_days;
 
 std::string_view to_string(Status s) {
     switch (s) {
-        case Status::pending: return "pending";
-        case Status::on_track: return "on_track";
-        case Status::at_risk: return "at_risk";
-        case Status::missed: return "missed";
-        case Status::achieved: return "achieved";
-        case Status::overdue: return "overdue";
-        case Status::no_data: return "no_data";
+        case Status::pending:
+            return "pending";
+        case Status::on_track:
+            return "on_track";
+        case Status::at_risk:
+            return "at_risk";
+        case Status::missed:
+            return "missed";
+        case Status::achieved:
+            return "achieved";
+        case Status::overdue:
+            return "overdue";
+        case Status::no_data:
+            return "no_data";
     }
     return "no_data";
 }
@@ -39,8 +46,10 @@ const Observation* Series::at(const Period& p) const {
 void Series::put(const Observation& obs) {
     auto it = std::lower_bound(periods.begin(), periods.end(), obs.period,
                                [](const Observation& o, const Period& q) { return o.period < q; });
-    if (it != periods.end() && it->period == obs.period) *it = obs;
-    else periods.insert(it, obs);
+    if (it != periods.end() && it->period == obs.period)
+        *it = obs;
+    else
+        periods.insert(it, obs);
 }
 
 // --- due dates -------------------------------------------------------------------------------
@@ -79,8 +88,12 @@ const DueDates::Cached& DueDates::lookup(const Period& p, const ReportSchedule& 
     return cache_.emplace(key, c).first->second;
 }
 
-TimePoint DueDates::due(const Period& p, const ReportSchedule& s) const { return lookup(p, s).due; }
-TimePoint DueDates::overdue(const Period& p, const ReportSchedule& s) const { return lookup(p, s).overdue; }
+TimePoint DueDates::due(const Period& p, const ReportSchedule& s) const {
+    return lookup(p, s).due;
+}
+TimePoint DueDates::overdue(const Period& p, const ReportSchedule& s) const {
+    return lookup(p, s).overdue;
+}
 
 TimePoint DueDates::remind(const Period& p, const ReportSchedule& s) const {
     const auto day = due_day(p, s);
@@ -97,7 +110,8 @@ struct ExpressionProgram::Impl {
 
 ExpressionProgram::ExpressionProgram(const rule::Expression& r) : impl_(std::make_shared<Impl>()) {
     impl_->vars.resize(r.inputs.size());
-    for (std::size_t i = 0; i < r.inputs.size(); ++i) impl_->parser.DefineVar(r.inputs[i], &impl_->vars[i]);
+    for (std::size_t i = 0; i < r.inputs.size(); ++i)
+        impl_->parser.DefineVar(r.inputs[i], &impl_->vars[i]);
     impl_->parser.SetExpr(r.expr);
 }
 
@@ -112,10 +126,14 @@ namespace {
 
 int periods_in_year(Cadence c) {
     switch (c) {
-        case Cadence::month: return 12;
-        case Cadence::quarter: return 4;
-        case Cadence::half: return 2;
-        default: return 1;
+        case Cadence::month:
+            return 12;
+        case Cadence::quarter:
+            return 4;
+        case Cadence::half:
+            return 2;
+        default:
+            return 1;
     }
 }
 
@@ -128,14 +146,20 @@ Period period_containing(const date::year_month_day& d, Cadence c) {
     const int y = static_cast<int>(d.year());
     const auto m = static_cast<int>(static_cast<unsigned>(d.month()));
     switch (c) {
-        case Cadence::month: return Period{c, y, m};
-        case Cadence::quarter: return Period{c, y, (m - 1) / 3 + 1};
-        case Cadence::half: return Period{c, y, (m - 1) / 6 + 1};
-        default: return Period{Cadence::year, y, 0};
+        case Cadence::month:
+            return Period{c, y, m};
+        case Cadence::quarter:
+            return Period{c, y, (m - 1) / 3 + 1};
+        case Cadence::half:
+            return Period{c, y, (m - 1) / 6 + 1};
+        default:
+            return Period{Cadence::year, y, 0};
     }
 }
 
-bool final_period(const Period& p) { return p.cadence == Cadence::year || p.last_day().month() == date::December; }
+bool final_period(const Period& p) {
+    return p.cadence == Cadence::year || p.last_day().month() == date::December;
+}
 
 TimePoint end_of_day(const EvalContext& ctx, const date::year_month_day& d) {
     if (ctx.dues) return ctx.dues->end_of(sys_days{d});
@@ -143,7 +167,8 @@ TimePoint end_of_day(const EvalContext& ctx, const date::year_month_day& d) {
 }
 
 // The earliest period of the plan year whose report is past due plus grace with no value.
-std::optional<Period> overdue_period(const Indicator& ind, const Series& s, const EvalContext& ctx) {
+std::optional<Period> overdue_period(const Indicator& ind, const Series& s,
+                                     const EvalContext& ctx) {
     const auto* last = s.latest();
     const int n = periods_in_year(ind.schedule.cadence);
     for (int i = 1; i <= n; ++i) {
@@ -166,8 +191,10 @@ std::optional<TimePoint> next_due(const Indicator& ind, const Series& s, const E
 }
 
 void verdict(Evaluation& e, bool met, bool final) {
-    if (met) e.status = final ? Status::achieved : Status::on_track;
-    else e.status = final ? Status::missed : Status::at_risk;
+    if (met)
+        e.status = final ? Status::achieved : Status::on_track;
+    else
+        e.status = final ? Status::missed : Status::at_risk;
     e.reason = met ? Reason::meets : Reason::misses;
 }
 
@@ -245,7 +272,8 @@ struct KindEvaluator {
         const bool done = last->value >= 1;
         const bool past = end_of_day(ctx, r.deadline) <= ctx.now;
         e.status = done ? Status::achieved : (past ? Status::missed : Status::on_track);
-        e.reason = done ? Reason::achieved : (past ? Reason::not_achieved_past_deadline : Reason::not_yet_achieved);
+        e.reason = done ? Reason::achieved
+                        : (past ? Reason::not_achieved_past_deadline : Reason::not_yet_achieved);
     }
     void operator()(const rule::Baseline& r) {
         std::optional<double> base = r.baseline;
@@ -278,7 +306,8 @@ struct KindEvaluator {
     }
 };
 
-Evaluation evaluate_expression(const Indicator& ind, const rule::Expression& r, const EvalContext& ctx) {
+Evaluation evaluate_expression(const Indicator& ind, const rule::Expression& r,
+                               const EvalContext& ctx) {
     Evaluation e;
     double values[16];
     std::vector<double> more;
@@ -319,7 +348,8 @@ std::string fmt(double v) {
 }  // namespace
 
 Evaluation evaluate(const Indicator& ind, const Series& s, const EvalContext& ctx) {
-    if (const auto* r = std::get_if<rule::Expression>(&ind.rule)) return evaluate_expression(ind, *r, ctx);
+    if (const auto* r = std::get_if<rule::Expression>(&ind.rule))
+        return evaluate_expression(ind, *r, ctx);
     Evaluation e;
     e.next_due = next_due(ind, s, ctx);
     const Observation* last = s.latest();
@@ -352,32 +382,50 @@ std::string describe(const Indicator& ind, const Evaluation& e) {
             if (t->op == Op::between) return "between " + fmt(t->target) + " and " + fmt(t->high);
             return std::string(to_string(t->op)) + " " + fmt(t->target);
         }
-        if (const auto* b = std::get_if<rule::Baseline>(&ind.rule)) return std::string(to_string(b->op)) + " the baseline " + target;
-        if (const auto* r = std::get_if<rule::Rank>(&ind.rule)) return "rank " + std::string(to_string(r->op)) + " " + target;
+        if (const auto* b = std::get_if<rule::Baseline>(&ind.rule))
+            return std::string(to_string(b->op)) + " the baseline " + target;
+        if (const auto* r = std::get_if<rule::Rank>(&ind.rule))
+            return "rank " + std::string(to_string(r->op)) + " " + target;
         return "the target " + target;
     };
     switch (e.reason) {
-        case Reason::nothing_due: return "nothing due yet";
+        case Reason::nothing_due:
+            return "nothing due yet";
         case Reason::report_overdue:
-            return "the report for " + (e.overdue_period ? e.overdue_period->label() : std::string("?")) +
+            return "the report for " +
+                   (e.overdue_period ? e.overdue_period->label() : std::string("?")) +
                    " is past its due date plus grace";
-        case Reason::meets: return value + " meets " + op_text() + " for " + period;
-        case Reason::misses: return value + " does not meet " + op_text() + " for " + period;
-        case Reason::reached_total: return value + " reached the annual target " + target;
-        case Reason::short_of_total: return value + " is short of the annual target " + target;
+        case Reason::meets:
+            return value + " meets " + op_text() + " for " + period;
+        case Reason::misses:
+            return value + " does not meet " + op_text() + " for " + period;
+        case Reason::reached_total:
+            return value + " reached the annual target " + target;
+        case Reason::short_of_total:
+            return value + " is short of the annual target " + target;
         case Reason::on_trajectory:
         case Reason::behind_trajectory:
-            return value + " against " + (e.expected ? fmt(*e.expected) : "?") + " expected by " + period +
+            return value + " against " + (e.expected ? fmt(*e.expected) : "?") + " expected by " +
+                   period +
                    (e.reason == Reason::on_trajectory ? " (within tolerance)" : " (behind)");
-        case Reason::milestone_met: return value + " meets the milestone " + target + " due " + by;
-        case Reason::milestone_missed: return value + " misses the milestone " + target + " due " + by;
-        case Reason::toward_milestone: return value + " against the next milestone " + target + " due " + by;
-        case Reason::achieved: return "achieved";
-        case Reason::not_achieved_past_deadline: return "not achieved by the deadline";
-        case Reason::not_yet_achieved: return "not yet achieved";
-        case Reason::no_baseline: return "no previous-year value to compare with";
-        case Reason::progress_reported: return "progress " + value + "% reported for " + period;
-        case Reason::reported: return "reported for " + period;
+        case Reason::milestone_met:
+            return value + " meets the milestone " + target + " due " + by;
+        case Reason::milestone_missed:
+            return value + " misses the milestone " + target + " due " + by;
+        case Reason::toward_milestone:
+            return value + " against the next milestone " + target + " due " + by;
+        case Reason::achieved:
+            return "achieved";
+        case Reason::not_achieved_past_deadline:
+            return "not achieved by the deadline";
+        case Reason::not_yet_achieved:
+            return "not yet achieved";
+        case Reason::no_baseline:
+            return "no previous-year value to compare with";
+        case Reason::progress_reported:
+            return "progress " + value + "% reported for " + period;
+        case Reason::reported:
+            return "reported for " + period;
         case Reason::expression_holds:
         case Reason::expression_fails: {
             const auto& x = std::get<rule::Expression>(ind.rule);
@@ -385,7 +433,8 @@ std::string describe(const Indicator& ind, const Evaluation& e) {
         }
         case Reason::expression_no_input: {
             const auto& x = std::get<rule::Expression>(ind.rule);
-            return "no value yet for input '" + (e.input < x.inputs.size() ? x.inputs[e.input] : std::string("?")) + "'";
+            return "no value yet for input '" +
+                   (e.input < x.inputs.size() ? x.inputs[e.input] : std::string("?")) + "'";
         }
     }
     return "";

@@ -18,8 +18,8 @@
 namespace indicatord {
 
 enum class Status { pending, on_track, at_risk, missed, achieved, overdue, no_data };
-inline constexpr Status kAllStatuses[] = {Status::pending,  Status::on_track, Status::at_risk,
-                                          Status::missed,   Status::achieved, Status::overdue,
+inline constexpr Status kAllStatuses[] = {Status::pending, Status::on_track, Status::at_risk,
+                                          Status::missed,  Status::achieved, Status::overdue,
                                           Status::no_data};
 std::string_view to_string(Status status);
 std::optional<Status> parse_status(std::string_view text);
@@ -45,25 +45,25 @@ struct Series {
 /// that a tick over a million indicators formats no strings.
 enum class Reason {
     nothing_due,
-    report_overdue,      ///< `overdue_period` has no value past due plus grace
-    meets,               ///< latest value meets the target
-    misses,              ///< latest value does not meet the target
-    reached_total,       ///< cumulative total reached
-    short_of_total,      ///< final period below the annual total
-    on_trajectory,       ///< cumulative at or near expected-to-date
-    behind_trajectory,   ///< cumulative below expected-to-date minus tolerance
+    report_overdue,     ///< `overdue_period` has no value past due plus grace
+    meets,              ///< latest value meets the target
+    misses,             ///< latest value does not meet the target
+    reached_total,      ///< cumulative total reached
+    short_of_total,     ///< final period below the annual total
+    on_trajectory,      ///< cumulative at or near expected-to-date
+    behind_trajectory,  ///< cumulative below expected-to-date minus tolerance
     milestone_met,
     milestone_missed,
-    toward_milestone,    ///< measured against the next milestone, deadline not passed
+    toward_milestone,  ///< measured against the next milestone, deadline not passed
     achieved,
     not_achieved_past_deadline,
     not_yet_achieved,
-    no_baseline,         ///< no previous-year value to compare with
+    no_baseline,  ///< no previous-year value to compare with
     progress_reported,
     reported,
     expression_holds,
     expression_fails,
-    expression_no_input, ///< `input` has no value yet
+    expression_no_input,  ///< `input` has no value yet
 };
 
 /// What the evaluation of one indicator decided at one instant.
@@ -75,9 +75,9 @@ struct Evaluation {
     std::optional<double> target;    ///< the target it was held against
     std::optional<double> expected;  ///< expected-to-date, for trajectories
     std::optional<TimePoint> next_due;
-    std::optional<Period> overdue_period;                 ///< for report_overdue
-    std::optional<date::year_month_day> milestone_by;     ///< for milestone reasons
-    std::size_t input = 0;                                ///< for expression_no_input: index into inputs
+    std::optional<Period> overdue_period;              ///< for report_overdue
+    std::optional<date::year_month_day> milestone_by;  ///< for milestone reasons
+    std::size_t input = 0;  ///< for expression_no_input: index into inputs
 };
 
 /// One line for people: why the indicator has its status ("4.9 does not meet >= 6 for 2023-Q1").
@@ -85,12 +85,12 @@ std::string describe(const Indicator& indicator, const Evaluation& evaluation);
 
 /// A muparser expression compiled once and evaluated many times.
 class ExpressionProgram {
-public:
+  public:
     explicit ExpressionProgram(const rule::Expression& rule);
     /// Evaluates with inputs in the order of rule.inputs; throws mu::ParserError.
     double eval(std::span<const double> inputs) const;
 
-private:
+  private:
     struct Impl;
     std::shared_ptr<Impl> impl_;
 };
@@ -99,8 +99,9 @@ private:
 /// calendar. Memoised: plans have few distinct schedules, and the tz conversion is the costly
 /// part of an evaluation.
 class DueDates {
-public:
-    DueDates(const date::time_zone* zone, const WorkCalendar* calendar) : zone_(zone), calendar_(calendar) {}
+  public:
+    DueDates(const date::time_zone* zone, const WorkCalendar* calendar)
+        : zone_(zone), calendar_(calendar) {}
 
     /// The local day the report is due: period end + due (calendar or working days), moved to
     /// the next working day if it falls on a weekend or holiday.
@@ -116,7 +117,7 @@ public:
 
     const WorkCalendar* calendar() const { return calendar_; }
 
-private:
+  private:
     date::sys_days add(date::sys_days day, DayOffset off) const;
     struct Cached {
         TimePoint due, overdue;

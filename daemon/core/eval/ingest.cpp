@@ -1,7 +1,6 @@
 #include "eval/ingest.hpp"
 
 #include <boost/json.hpp>
-
 #include <cmath>
 
 #include "util/json_parse.hpp"
@@ -11,7 +10,8 @@ namespace indicatord {
 namespace json = boost::json;
 
 bool may_report_early(const Rule& rule) {
-    return std::holds_alternative<rule::Report>(rule) || std::holds_alternative<rule::Achievement>(rule) ||
+    return std::holds_alternative<rule::Report>(rule) ||
+           std::holds_alternative<rule::Achievement>(rule) ||
            std::holds_alternative<rule::Milestones>(rule);
 }
 
@@ -35,21 +35,25 @@ std::string check_report_time(const Plan& plan, const IngestItem& item, const Re
     const auto& ind = plan.indicators[item.indicator];
     if (item.reported_at) {
         if (!when.may_date)
-            return "reported_at may only be given with an admin token (an import of history); a unit's values "
+            return "reported_at may only be given with an admin token (an import of history); a "
+                   "unit's values "
                    "are dated when they arrive: leave it out";
         if (when.now < *item.reported_at)
-            return "reported_at " + format_instant(*item.reported_at) + " is in the future (now is " +
-                   format_instant(when.now) + ")";
+            return "reported_at " + format_instant(*item.reported_at) +
+                   " is in the future (now is " + format_instant(when.now) + ")";
     }
     if (may_report_early(ind.rule)) return {};
     const auto at = item.reported_at.value_or(when.now);
     const auto end = period_end(item.period, zone);
     if (at < end) {
         const auto last = item.period.last_day();
-        return "period " + item.period.label() + " of " + std::string(kind_name(ind.rule)) + " indicator '" +
-               ind.key + "' has not ended " + (item.reported_at ? "at its reported_at" : "yet") + ": it ends with " +
-               date::format("%F", last) + " (" + (zone ? std::string(zone->name()) : std::string("UTC")) +
-               "); report it after that (only report, achievement and milestones values may come early)";
+        return "period " + item.period.label() + " of " + std::string(kind_name(ind.rule)) +
+               " indicator '" + ind.key + "' has not ended " +
+               (item.reported_at ? "at its reported_at" : "yet") + ": it ends with " +
+               date::format("%F", last) + " (" +
+               (zone ? std::string(zone->name()) : std::string("UTC")) +
+               "); report it after that (only report, achievement and milestones values may come "
+               "early)";
     }
     return {};
 }
@@ -60,7 +64,8 @@ std::string check_value(const Plan& plan, std::string_view key, std::string_view
     if (idx < 0) return "unknown indicator '" + std::string(key) + "'";
     const auto& ind = plan.indicators[static_cast<std::size_t>(idx)];
     if (ind.derived())
-        return "indicator '" + ind.key + "' is computed from other indicators and cannot be reported";
+        return "indicator '" + ind.key +
+               "' is computed from other indicators and cannot be reported";
     auto period = parse_period(period_text);
     if (!period)
         return "period '" + std::string(period_text) +
@@ -68,9 +73,12 @@ std::string check_value(const Plan& plan, std::string_view key, std::string_view
     if (!period->fits(ind.schedule.cadence))
         return "period '" + std::string(period_text) + "' does not match indicator '" + ind.key +
                "' reported by " + std::string(to_string(ind.schedule.cadence)) +
-               (ind.schedule.cadence == Cadence::once ? " (use the year, e.g. " + std::to_string(plan.year) + ")" : "");
+               (ind.schedule.cadence == Cadence::once
+                    ? " (use the year, e.g. " + std::to_string(plan.year) + ")"
+                    : "");
     int first_year = plan.year;
-    if (const auto* b = std::get_if<rule::Baseline>(&ind.rule); b && !b->baseline) first_year = plan.year - 1;
+    if (const auto* b = std::get_if<rule::Baseline>(&ind.rule); b && !b->baseline)
+        first_year = plan.year - 1;
     if (period->year < first_year || period->year > plan.year)
         return "period '" + std::string(period_text) + "' is outside plan " + plan.id + " (" +
                std::to_string(plan.year) + ")";
@@ -78,7 +86,8 @@ std::string check_value(const Plan& plan, std::string_view key, std::string_view
     if (std::holds_alternative<rule::Report>(ind.rule) && (value < 0 || value > 100))
         return "value of report indicator '" + ind.key + "' is percent complete: 0 to 100";
     if (std::holds_alternative<rule::Achievement>(ind.rule) && value != 0 && value != 1)
-        return "value of achievement indicator '" + ind.key + "' must be 1 (achieved) or 0 (not yet)";
+        return "value of achievement indicator '" + ind.key +
+               "' must be 1 (achieved) or 0 (not yet)";
     if (std::holds_alternative<rule::Rank>(ind.rule) && (value < 1 || value != std::floor(value)))
         return "value of rank indicator '" + ind.key + "' must be a whole number >= 1";
     out.indicator = static_cast<std::size_t>(idx);
@@ -123,7 +132,9 @@ IngestBatch parse_values_json(std::string_view body, const Plan& plan, const Rep
     const auto* zone = plan_zone(plan);
     batch.items.reserve(values->size());
     for (std::size_t i = 0; i < values->size(); ++i) {
-        auto fail = [&](std::string reason) { batch.item_errors.push_back({i, std::move(reason)}); };
+        auto fail = [&](std::string reason) {
+            batch.item_errors.push_back({i, std::move(reason)});
+        };
         const auto* item = (*values)[i].if_object();
         if (!item) {
             fail("must be an object {indicator, period, value, note}");
@@ -131,11 +142,12 @@ IngestBatch parse_values_json(std::string_view body, const Plan& plan, const Rep
         }
         std::string unknown;
         for (const auto& kv : *item)
-            if (kv.key() != "indicator" && kv.key() != "period" && kv.key() != "value" && kv.key() != "note" &&
-                kv.key() != "reported_at")
+            if (kv.key() != "indicator" && kv.key() != "period" && kv.key() != "value" &&
+                kv.key() != "note" && kv.key() != "reported_at")
                 unknown = kv.key();
         if (!unknown.empty()) {
-            fail("unknown key '" + unknown + "' (allowed: indicator, period, value, note, reported_at)");
+            fail("unknown key '" + unknown +
+                 "' (allowed: indicator, period, value, note, reported_at)");
             continue;
         }
         const auto* key = item->if_contains("indicator");
@@ -165,13 +177,15 @@ IngestBatch parse_values_json(std::string_view body, const Plan& plan, const Rep
         }
         IngestItem out;
         if (reported_at) {
-            out.reported_at = reported_at->is_string() ? parse_instant(reported_at->as_string()) : std::nullopt;
+            out.reported_at =
+                reported_at->is_string() ? parse_instant(reported_at->as_string()) : std::nullopt;
             if (!out.reported_at) {
                 fail("\"reported_at\" must be an RFC 3339 time like \"2023-07-15T09:00:00+08:00\"");
                 continue;
             }
         }
-        auto reason = check_value(plan, key->as_string(), period->as_string(), value->to_number<double>(), out);
+        auto reason = check_value(plan, key->as_string(), period->as_string(),
+                                  value->to_number<double>(), out);
         if (reason.empty()) reason = check_report_time(plan, out, when, zone);
         if (!reason.empty()) {
             fail(std::move(reason));

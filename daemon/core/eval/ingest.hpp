@@ -42,8 +42,8 @@ inline constexpr std::size_t kMaxBatchItems = 100000;
 /// Validates one value against the plan: indicator known and reportable, period of the
 /// indicator's cadence and within the plan year, value in range for the kind. Returns the
 /// reason, or an empty string when valid.
-std::string check_value(const Plan& plan, std::string_view key, std::string_view period, double value,
-                        IngestItem& out);
+std::string check_value(const Plan& plan, std::string_view key, std::string_view period,
+                        double value, IngestItem& out);
 
 /// The time a batch arrives at and who sends it, for the checks of check_report_time().
 struct ReportTime {

@@ -25,7 +25,8 @@ namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
 /// `head`: the answer to a HEAD request, with the Content-Length the GET would have and no body.
-http::response<http::string_body> to_beast(HttpResponse&& r, unsigned version, bool keep_alive, bool head) {
+http::response<http::string_body> to_beast(HttpResponse&& r, unsigned version, bool keep_alive,
+                                           bool head) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "indicatord");
     res.set(http::field::content_type, r.content_type);
@@ -42,21 +43,26 @@ http::response<http::string_body> to_beast(HttpResponse&& r, unsigned version, b
 
 /// Why a request's Transfer-Encoding cannot be served, or empty. RFC 9112 §6.3: when chunked is
 /// not the final coding the length is unknown (400, close); §6.1: an unknown coding gets 501.
-std::pair<unsigned, std::string> refuse_transfer_encoding(const http::request_parser<http::string_body>& parser) {
+std::pair<unsigned, std::string> refuse_transfer_encoding(
+    const http::request_parser<http::string_body>& parser) {
     const auto& hdr = parser.get();
     if (hdr.count(http::field::transfer_encoding) == 0) return {};
     const auto [first, last] = hdr.equal_range(http::field::transfer_encoding);
     std::string codings;
-    for (auto f = first; f != last; ++f) codings += (codings.empty() ? "" : ", ") + std::string(f->value());
+    for (auto f = first; f != last; ++f)
+        codings += (codings.empty() ? "" : ", ") + std::string(f->value());
     if (hdr.version() < 11)
         return {400, "Transfer-Encoding '" + codings + "' in an HTTP/1.0 request"};
     if (!parser.chunked())
-        return {400, "Transfer-Encoding '" + codings +
-                         "' does not end in chunked: the body's length is unknown (RFC 9112 section 6.3)"};
+        return {
+            400,
+            "Transfer-Encoding '" + codings +
+                "' does not end in chunked: the body's length is unknown (RFC 9112 section 6.3)"};
     for (auto f = first; f != last; ++f)
         for (auto coding : http::token_list{f->value()})
             if (!beast::iequals(coding, "chunked"))
-                return {501, "transfer coding '" + std::string(coding) + "' is not supported (only chunked)"};
+                return {501, "transfer coding '" + std::string(coding) +
+                                 "' is not supported (only chunked)"};
     return {};
 }
 }  // namespace
@@ -227,9 +233,11 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
         HttpRequest head;
         if (!fatal) {
             const auto& hdr = parser.get();
-            head = HttpRequest{std::string(hdr.method_string()), std::string(hdr.target()),
+            head = HttpRequest{std::string(hdr.method_string()),
+                               std::string(hdr.target()),
                                std::string(hdr[http::field::content_type]),
-                               std::string(hdr[http::field::authorization]), {}};
+                               std::string(hdr[http::field::authorization]),
+                               {}};
             // Token checks on the head, before 100 Continue and before any body byte is read.
             if (!parser.is_done()) {
                 if (auto refusal = service_.refuse_head(head)) {
@@ -284,7 +292,8 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
         }
         if (response.chunks) {
             auto chunks = std::move(response.chunks);
-            http::response<http::empty_body> res{static_cast<http::status>(response.status), version};
+            http::response<http::empty_body> res{static_cast<http::status>(response.status),
+                                                 version};
             res.set(http::field::server, "indicatord");
             res.set(http::field::content_type, response.content_type);
             for (auto& [k, v] : response.headers) res.set(k, v);
@@ -305,7 +314,8 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
             while (!failed) {
                 if (!part.empty()) {
                     lowest.expires_after(limits_.read_timeout);
-                    auto [cec, cn] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(part)), nothrow);
+                    auto [cec, cn] = co_await asio::async_write(
+                        stream, http::make_chunk(asio::buffer(part)), nothrow);
                     failed = static_cast<bool>(cec);
                 }
                 if (!more || failed) break;

@@ -3,12 +3,11 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-
 #include <cstdint>
 #include <filesystem>
-#include <memory>
 #include <functional>
 #include <list>
+#include <memory>
 #include <string>
 
 #include "config/config.hpp"
@@ -25,8 +24,9 @@ class SelfMetrics;
 /// HTTP/1.1 on Beast with C++20 coroutines: one coroutine per connection on a single-threaded
 /// io_context; limits from HttpLimits. Handling is delegated to Service.
 class HttpServer {
-public:
-    HttpServer(boost::asio::io_context& io, Service& service, SelfMetrics& metrics, HttpLimits limits);
+  public:
+    HttpServer(boost::asio::io_context& io, Service& service, SelfMetrics& metrics,
+               HttpLimits limits);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
@@ -41,7 +41,7 @@ public:
     void drain(std::function<void()> drained);
     std::size_t connections() const { return sessions_.size(); }
 
-private:
+  private:
     struct Session;
     boost::asio::awaitable<void> accept_loop();
     boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);

@@ -13,24 +13,28 @@ namespace indicatord {
 SelfMetrics::SelfMetrics(std::string_view version)
     : values_accepted(prometheus::BuildCounter()
                           .Name("indicatord_values_ingested_total")
-                          .Help("Reported values by result: accepted (committed) or rejected (bad input or storage failure).")
+                          .Help("Reported values by result: accepted (committed) or rejected (bad "
+                                "input or storage failure).")
                           .Register(*registry_)
                           .Add({{"result", "accepted"}})),
       values_rejected(prometheus::BuildCounter()
                           .Name("indicatord_values_ingested_total")
-                          .Help("Reported values by result: accepted (committed) or rejected (bad input or storage failure).")
+                          .Help("Reported values by result: accepted (committed) or rejected (bad "
+                                "input or storage failure).")
                           .Register(*registry_)
                           .Add({{"result", "rejected"}})),
-      requests_rejected(prometheus::BuildCounter()
-                            .Name("indicatord_ingest_requests_rejected_total")
-                            .Help("Ingest requests rejected as a whole (bad JSON, bad items, storage failure).")
-                            .Register(*registry_)
-                            .Add({})),
+      requests_rejected(
+          prometheus::BuildCounter()
+              .Name("indicatord_ingest_requests_rejected_total")
+              .Help("Ingest requests rejected as a whole (bad JSON, bad items, storage failure).")
+              .Register(*registry_)
+              .Add({})),
       evaluation_duration(prometheus::BuildHistogram()
                               .Name("indicatord_evaluation_duration_seconds")
                               .Help("Time to evaluate every indicator of the plan once.")
                               .Register(*registry_)
-                              .Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.001, 0.01, 0.1, 0.5, 1, 5})),
+                              .Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.001, 0.01,
+                                                                               0.1, 0.5, 1, 5})),
       indicators(prometheus::BuildGauge()
                      .Name("indicatord_indicators")
                      .Help("Indicators in the loaded plan.")
@@ -67,11 +71,13 @@ SelfMetrics::SelfMetrics(std::string_view version)
                          .Register(*registry_)),
       notifications_(prometheus::BuildCounter()
                          .Name("indicatord_notifications_total")
-                         .Help("Notification delivery attempts by channel and result (delivered, retry, give_up).")
+                         .Help("Notification delivery attempts by channel and result (delivered, "
+                               "retry, give_up).")
                          .Register(*registry_)),
       alerts_(prometheus::BuildGauge()
                   .Name("indicatord_alerts")
-                  .Help("Alerts by state (pending, firing, resolved) and kind (reminder, overdue, at_risk, missed).")
+                  .Help("Alerts by state (pending, firing, resolved) and kind (reminder, overdue, "
+                        "at_risk, missed).")
                   .Register(*registry_)) {
     prometheus::BuildGauge()
         .Name("indicatord_build_info")
@@ -90,11 +96,13 @@ void SelfMetrics::count_notification(const std::string& channel, int outcome) {
     notifications_.Add({{"channel", channel}, {"result", names[outcome % 3]}}).Increment();
 }
 
-void SelfMetrics::set_alert_counts(const std::map<std::pair<std::string, std::string>, int>& counts) {
+void SelfMetrics::set_alert_counts(
+    const std::map<std::pair<std::string, std::string>, int>& counts) {
     for (const char* state : {"pending", "firing", "resolved"})
         for (const char* kind : {"reminder", "overdue", "at_risk", "missed"}) {
             auto it = counts.find({state, kind});
-            alerts_.Add({{"state", state}, {"kind", kind}}).Set(it == counts.end() ? 0 : it->second);
+            alerts_.Add({{"state", state}, {"kind", kind}})
+                .Set(it == counts.end() ? 0 : it->second);
         }
 }
 
@@ -113,13 +121,19 @@ void append_number(std::string& out, double v) {
 }
 
 void header(std::string& out, std::string_view name, std::string_view help) {
-    out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" gauge\n");
+    out.append("# HELP ")
+        .append(name)
+        .append(" ")
+        .append(help)
+        .append("\n# TYPE ")
+        .append(name)
+        .append(" gauge\n");
 }
 
 // Lines of one per-indicator family for indicators [from, to); the header comes with from == 0.
 template <typename Get>
-void family(std::string& out, const Engine& e, std::string_view name, std::string_view help, std::size_t from,
-            std::size_t to, Get get) {
+void family(std::string& out, const Engine& e, std::string_view name, std::string_view help,
+            std::size_t from, std::size_t to, Get get) {
     if (from == 0) header(out, name, help);
     for (std::size_t i = from; i < to; ++i) {
         const std::optional<double> v = get(i);
@@ -130,7 +144,9 @@ void family(std::string& out, const Engine& e, std::string_view name, std::strin
     }
 }
 
-double seconds(TimePoint t) { return static_cast<double>(t.time_since_epoch().count()) / 1000.0; }
+double seconds(TimePoint t) {
+    return static_cast<double>(t.time_since_epoch().count()) / 1000.0;
+}
 
 }  // namespace
 
@@ -148,48 +164,61 @@ double overdue_seconds(const Engine& e, std::size_t i, TimePoint now) {
 // The per-indicator families, in exposition order.
 constexpr FamilyWriter kFamilies[] = {
     [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
-        family(out, e, "indicator_value", "Latest reported value (newest revision of the latest period) of the indicator.",
-               a, b, [&](std::size_t i) { return e.evaluation(i).value; });
+        family(out, e, "indicator_value",
+               "Latest reported value (newest revision of the latest period) of the indicator.", a,
+               b, [&](std::size_t i) { return e.evaluation(i).value; });
     },
     [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
         family(out, e, "indicator_target", "Target the latest value is held against.", a, b,
                [&](std::size_t i) { return e.evaluation(i).target; });
     },
     [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
-        family(out, e, "indicator_expected", "Expected-to-date value on the indicator's trajectory.", a, b,
+        family(out, e, "indicator_expected",
+               "Expected-to-date value on the indicator's trajectory.", a, b,
                [&](std::size_t i) { return e.evaluation(i).expected; });
     },
     [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
-        if (a == 0) header(out, "indicator_status", "Current status of the indicator: 1 for the status it has, 0 for the others.");
+        if (a == 0)
+            header(out, "indicator_status",
+                   "Current status of the indicator: 1 for the status it has, 0 for the others.");
         for (std::size_t i = a; i < b; ++i) {
             const auto current = e.evaluation(i).status;
             for (auto s : kAllStatuses) {
-                out.append("indicator_status").append(e.labels(i)).append(",status=\"").append(to_string(s));
+                out.append("indicator_status")
+                    .append(e.labels(i))
+                    .append(",status=\"")
+                    .append(to_string(s));
                 out.append(s == current ? "\"} 1\n" : "\"} 0\n");
             }
         }
     },
     [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
-        family(out, e, "indicator_last_report_timestamp_seconds", "When the latest counted value was reported (Unix time).",
-               a, b, [&](std::size_t i) -> std::optional<double> {
+        family(out, e, "indicator_last_report_timestamp_seconds",
+               "When the latest counted value was reported (Unix time).", a, b,
+               [&](std::size_t i) -> std::optional<double> {
                    const auto* last = e.series(i).latest();
                    return last ? std::optional<double>(seconds(last->reported_at)) : std::nullopt;
                });
     },
     [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
-        family(out, e, "indicator_next_due_timestamp_seconds", "When the next report of the indicator is due (Unix time).",
-               a, b, [&](std::size_t i) -> std::optional<double> {
+        family(out, e, "indicator_next_due_timestamp_seconds",
+               "When the next report of the indicator is due (Unix time).", a, b,
+               [&](std::size_t i) -> std::optional<double> {
                    const auto& d = e.evaluation(i).next_due;
                    return d ? std::optional<double>(seconds(*d)) : std::nullopt;
                });
     },
     [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
-        family(out, e, "indicator_overdue", "1 if a report of the indicator is past its due date plus grace.", a, b,
-               [&](std::size_t i) -> std::optional<double> { return e.evaluation(i).status == Status::overdue ? 1.0 : 0.0; });
+        family(out, e, "indicator_overdue",
+               "1 if a report of the indicator is past its due date plus grace.", a, b,
+               [&](std::size_t i) -> std::optional<double> {
+                   return e.evaluation(i).status == Status::overdue ? 1.0 : 0.0;
+               });
     },
     [](std::string& out, const Engine& e, TimePoint now, std::size_t a, std::size_t b) {
         family(out, e, "indicator_overdue_seconds",
-               "How long the overdue report has been past its due date (0 if none is overdue).", a, b,
+               "How long the overdue report has been past its due date (0 if none is overdue).", a,
+               b,
                [&](std::size_t i) -> std::optional<double> { return overdue_seconds(e, i, now); });
     },
 };
@@ -226,7 +255,8 @@ bool IndicatorMetricsWriter::next(std::string& out, std::size_t budget) {
 void write_indicator_metrics(std::string& out, const Engine& e, TimePoint now) {
     out.reserve(out.size() + e.plan().indicators.size() * 1200);
     // a non-owning handle: the caller keeps `e` alive for this call
-    IndicatorMetricsWriter w(std::shared_ptr<const Engine>(std::shared_ptr<const Engine>(), &e), now);
+    IndicatorMetricsWriter w(std::shared_ptr<const Engine>(std::shared_ptr<const Engine>(), &e),
+                             now);
     while (w.next(out, SIZE_MAX)) {
     }
 }
@@ -241,7 +271,8 @@ void write_unit_families(std::string& out, const Engine& e) {
     for (auto& c : counts) c.fill(0);
     for (std::size_t i = 0; i < n; ++i) {
         auto it = e.plan().unit_index.find(e.plan().indicators[i].lead_unit);
-        if (it != e.plan().unit_index.end()) ++counts[it->second][static_cast<std::size_t>(e.evaluation(i).status)];
+        if (it != e.plan().unit_index.end())
+            ++counts[it->second][static_cast<std::size_t>(e.evaluation(i).status)];
     }
     const auto plan_label = escape_label(e.plan().id);
     header(out, "indicator_unit_indicators", "Indicators a unit leads, by current status.");
@@ -250,18 +281,26 @@ void write_unit_families(std::string& out, const Engine& e) {
         for (int c : counts[u]) total += c;
         if (total == 0) continue;
         for (auto st : kAllStatuses) {
-            out.append("indicator_unit_indicators{plan=\"").append(plan_label).append("\",unit=\"").append(escape_label(units[u].id));
+            out.append("indicator_unit_indicators{plan=\"")
+                .append(plan_label)
+                .append("\",unit=\"")
+                .append(escape_label(units[u].id));
             out.append("\",status=\"").append(to_string(st)).append("\"} ");
             append_number(out, counts[u][static_cast<std::size_t>(st)]);
             out.push_back('\n');
         }
     }
-    header(out, "indicator_unit_overdue_reports", "Reports a unit owes that are past their due date plus grace.");
+    header(out, "indicator_unit_overdue_reports",
+           "Reports a unit owes that are past their due date plus grace.");
     for (std::size_t u = 0; u < units.size(); ++u) {
         int total = 0;
         for (int c : counts[u]) total += c;
         if (total == 0) continue;
-        out.append("indicator_unit_overdue_reports{plan=\"").append(plan_label).append("\",unit=\"").append(escape_label(units[u].id)).append("\"} ");
+        out.append("indicator_unit_overdue_reports{plan=\"")
+            .append(plan_label)
+            .append("\",unit=\"")
+            .append(escape_label(units[u].id))
+            .append("\"} ");
         append_number(out, counts[u][static_cast<std::size_t>(Status::overdue)]);
         out.push_back('\n');
     }

@@ -21,7 +21,7 @@ class SelfMetrics {
     // Declared first: the metric references below are built from it.
     std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
 
-public:
+  public:
     explicit SelfMetrics(std::string_view version);
 
     prometheus::Counter& values_accepted;
@@ -47,7 +47,7 @@ public:
     /// Text exposition of the registry (TextSerializer).
     std::string serialize() const;
 
-private:
+  private:
     prometheus::Family<prometheus::Counter>& http_requests_;
     prometheus::Family<prometheus::Counter>& notifications_;
     prometheus::Family<prometheus::Gauge>& alerts_;
@@ -60,13 +60,13 @@ void write_indicator_metrics(std::string& out, const Engine& engine, TimePoint n
 /// The same text in parts, so that a scrape of many indicators is streamed (chunked) instead of
 /// held whole in memory. Holds the engine it writes from until it is done.
 class IndicatorMetricsWriter {
-public:
+  public:
     IndicatorMetricsWriter(std::shared_ptr<const Engine> engine, TimePoint now);
     /// Appends the next part (at least about `budget` bytes unless it is the last); false once
     /// everything has been written.
     bool next(std::string& out, std::size_t budget);
 
-private:
+  private:
     std::shared_ptr<const Engine> engine_;
     TimePoint now_;
     std::size_t family_ = 0;

@@ -8,9 +8,13 @@ namespace json = boost::json;
 
 namespace {
 
-std::string iso(const date::year_month_day& d) { return date::format("%F", date::sys_days{d}); }
+std::string iso(const date::year_month_day& d) {
+    return date::format("%F", date::sys_days{d});
+}
 
-json::object target(Op op, double value) { return json::object{{"op", to_string(op)}, {"value", value}}; }
+json::object target(Op op, double value) {
+    return json::object{{"op", to_string(op)}, {"value", value}};
+}
 
 json::array strings(const std::vector<std::string>& v) {
     json::array a;
@@ -58,8 +62,10 @@ json::object rule_to_json(const Indicator& ind) {
                 t["by"] = iso(x.deadline);
                 targets.push_back(std::move(t));
             } else if constexpr (std::is_same_v<T, rule::Baseline>) {
-                if (x.baseline) targets.push_back(target(x.op, *x.baseline));
-                else r["baseline"] = "previous_year";
+                if (x.baseline)
+                    targets.push_back(target(x.op, *x.baseline));
+                else
+                    r["baseline"] = "previous_year";
                 r["op"] = to_string(x.op);
             } else if constexpr (std::is_same_v<T, rule::Rank>) {
                 targets.push_back(target(x.op, x.target));
@@ -102,7 +108,10 @@ json::value plan_to_json(const Plan& plan) {
                                 {"source", plan.source}};
     json::array units;
     for (const auto& u : plan.units) {
-        json::object o{{"id", u.id}, {"name", u.name}, {"kind", to_string(u.kind)}, {"aliases", strings(u.aliases)}};
+        json::object o{{"id", u.id},
+                       {"name", u.name},
+                       {"kind", to_string(u.kind)},
+                       {"aliases", strings(u.aliases)}};
         if (!u.members.empty()) o["members"] = strings(u.members);
         if (!u.note.empty()) o["note"] = u.note;
         units.push_back(std::move(o));

@@ -5,31 +5,30 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
+#include <algorithm>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
-
-#include <algorithm>
 #include <charconv>
 #include <optional>
 #include <set>
 
-#include "config/auth.hpp"
 #include "alerts/alert_actions.hpp"
 #include "alerts/alerts.hpp"
-#include "store/committer.hpp"
+#include "config/auth.hpp"
 #include "eval/csv_import.hpp"
 #include "eval/engine.hpp"
-#include "util/errors.hpp"
 #include "eval/ingest.hpp"
-#include "util/json_parse.hpp"
 #include "http/metrics.hpp"
-#include "util/json_text.hpp"
 #include "http/plan_json.hpp"
+#include "store/committer.hpp"
 #include "store/store.hpp"
+#include "util/errors.hpp"
+#include "util/json_parse.hpp"
+#include "util/json_text.hpp"
 
 namespace indicatord {
 
@@ -64,7 +63,8 @@ bool content_type_is(std::string_view header, std::string_view type) {
     return true;
 }
 
-HttpResponse method_not_allowed(std::string_view method, std::string_view path, std::string_view allow) {
+HttpResponse method_not_allowed(std::string_view method, std::string_view path,
+                                std::string_view allow) {
     auto r = json_error(405, std::string(method) + " is not allowed on " + std::string(path) +
                                  " (allowed: " + std::string(allow) + ")");
     r.headers.emplace_back("Allow", std::string(allow));
@@ -122,7 +122,8 @@ constexpr std::string_view kIndicatorsPrefix = "/api/v1/indicators/";
 }  // namespace
 
 std::optional<HttpResponse> Service::authorize(std::string_view m, std::string_view path,
-                                               std::string_view authorization, std::optional<Principal>& who) const {
+                                               std::string_view authorization,
+                                               std::optional<Principal>& who) const {
     // Health, readiness and metrics stay open (docs/api.md, "Who may read").
     if (path == "/healthz" || path == "/readyz" || path == "/metrics") return std::nullopt;
     const TokenStore* tokens = d_.tokens ? d_.tokens() : nullptr;
@@ -132,14 +133,18 @@ std::optional<HttpResponse> Service::authorize(std::string_view m, std::string_v
         if (!who) return unauthorized("the API token is not valid");
     }
     if (path == "/api/v1/values") {
-        if (m == "POST" && !who) return unauthorized("writing values needs an API token: send Authorization: Bearer <token>");
+        if (m == "POST" && !who)
+            return unauthorized(
+                "writing values needs an API token: send Authorization: Bearer <token>");
         return std::nullopt;
     }
     if (!who && d_.read_requires_token && path.starts_with("/api/"))
         return unauthorized("reading the API needs a token: send Authorization: Bearer <token>");
     const bool admin = who && who->admin;
-    if (path == "/-/reload" && m == "POST" && !admin) return unauthorized("reloading needs an admin token");
-    if (path == "/-/clock" && m == "POST" && !admin) return unauthorized("moving the clock needs an admin token");
+    if (path == "/-/reload" && m == "POST" && !admin)
+        return unauthorized("reloading needs an admin token");
+    if (path == "/-/clock" && m == "POST" && !admin)
+        return unauthorized("moving the clock needs an admin token");
     if (path.starts_with(kAlertsPrefix) && path.ends_with("/ack") && m == "POST" && !who)
         return unauthorized("acknowledging needs an API token: send Authorization: Bearer <token>");
     const bool add_silence = path == "/api/v1/silences" && m == "POST";
@@ -160,7 +165,8 @@ std::optional<HttpResponse> Service::refuse_head(const HttpRequest& head) const 
 
 bool Service::reads_all(const Principal* who) const {
     if (!d_.read_scope_unit || !who || who->admin) return true;
-    return std::find(d_.read_all_units.begin(), d_.read_all_units.end(), who->unit) != d_.read_all_units.end();
+    return std::find(d_.read_all_units.begin(), d_.read_all_units.end(), who->unit) !=
+           d_.read_all_units.end();
 }
 
 std::optional<HttpResponse> Service::refuse_read(const Principal* who, std::size_t i) const {
@@ -168,8 +174,9 @@ std::optional<HttpResponse> Service::refuse_read(const Principal* who, std::size
     const auto& plan = d_.engine().plan();
     const auto& ind = plan.indicators[i];
     if (may_read(*who, plan, ind)) return std::nullopt;
-    return json_error(403, "token '" + who->token_id + "' of unit '" + who->unit + "' may not read indicator '" +
-                               ind.key + "' (task " + std::to_string(ind.task) + ", led by '" + ind.lead_unit +
+    return json_error(403, "token '" + who->token_id + "' of unit '" + who->unit +
+                               "' may not read indicator '" + ind.key + "' (task " +
+                               std::to_string(ind.task) + ", led by '" + ind.lead_unit +
                                "'): auth.read_scope is unit");
 }
 
@@ -187,9 +194,11 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
     }
     if (path == "/readyz") {
         if (m != "GET" && m != "HEAD") co_return method_not_allowed(m, path, "GET, HEAD");
-        if (!d_.ready()) co_return json_error(503, "not ready: the configuration or database is not loaded");
+        if (!d_.ready())
+            co_return json_error(503, "not ready: the configuration or database is not loaded");
         if (d_.storage_problem)
-            if (auto problem = d_.storage_problem(); !problem.empty()) co_return json_error(503, "not ready: " + problem);
+            if (auto problem = d_.storage_problem(); !problem.empty())
+                co_return json_error(503, "not ready: " + problem);
         co_return json_ok(json::object{{"status", "ready"}});
     }
     if (path == "/metrics") {
@@ -207,18 +216,23 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
         if (m != "POST") co_return method_not_allowed(m, path, "POST");
         if (auto error = co_await d_.alerts().reload(); !error.empty())
             co_return json_error(422, "reload failed, the running configuration stays: " + error);
-        co_return json_ok(json::object{{"status", "reloaded"}, {"plan", d_.engine().plan().id},
+        co_return json_ok(json::object{{"status", "reloaded"},
+                                       {"plan", d_.engine().plan().id},
                                        {"indicators", d_.engine().plan().indicators.size()}});
     }
     if (path == "/-/clock") {
         if (m != "POST") co_return method_not_allowed(m, path, "POST");
         std::string parse_error;
         const auto body = parse_json(req.body, parse_error);
-        const auto* now = body && body->is_object() ? body->as_object().if_contains("now") : nullptr;
+        const auto* now =
+            body && body->is_object() ? body->as_object().if_contains("now") : nullptr;
         auto t = now && now->is_string() ? parse_instant(now->as_string()) : std::nullopt;
         if (!t)
-            co_return json_error(400, "body must be {\"now\": \"<RFC 3339 instant>\"}" + (body ? "" : ": " + parse_error));
-        if (!co_await d_.alerts().set_clock(*t)) co_return json_error(404, "the clock is not under test control (start with --test-clock)");
+            co_return json_error(400, "body must be {\"now\": \"<RFC 3339 instant>\"}" +
+                                          (body ? "" : ": " + parse_error));
+        if (!co_await d_.alerts().set_clock(*t))
+            co_return json_error(404,
+                                 "the clock is not under test control (start with --test-clock)");
         co_return json_ok(json::object{{"now", format_instant(*t)}});
     }
     if (path == "/api/v1/alerts") {
@@ -227,7 +241,8 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
     }
     if (path.starts_with(kAlertsPrefix) && path.ends_with("/ack")) {
         if (m != "POST") co_return method_not_allowed(m, path, "POST");
-        const auto fp = std::string_view(path).substr(kAlertsPrefix.size(), path.size() - kAlertsPrefix.size() - 4);
+        const auto fp = std::string_view(path).substr(kAlertsPrefix.size(),
+                                                      path.size() - kAlertsPrefix.size() - 4);
         co_return co_await acknowledge(fp, req, principal);
     }
     if (path == "/api/v1/silences") {
@@ -237,7 +252,8 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
     }
     if (path.starts_with(kSilencesPrefix)) {
         if (m != "DELETE") co_return method_not_allowed(m, path, "DELETE");
-        co_return co_await expire_silence(std::string_view(path).substr(kSilencesPrefix.size()), principal);
+        co_return co_await expire_silence(std::string_view(path).substr(kSilencesPrefix.size()),
+                                          principal);
     }
     if (path == "/api/v1/indicators") {
         if (m != "GET" && m != "HEAD") co_return method_not_allowed(m, path, "GET, HEAD");
@@ -246,8 +262,10 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
     if (path.starts_with(kIndicatorsPrefix)) {
         std::string_view rest = std::string_view(path).substr(kIndicatorsPrefix.size());
         if (m != "GET" && m != "HEAD") co_return method_not_allowed(m, path, "GET, HEAD");
-        if (rest.ends_with("/values")) co_return get_values(rest.substr(0, rest.size() - 7), query, principal);
-        if (rest.find('/') == std::string_view::npos && !rest.empty()) co_return get_indicator(rest, principal);
+        if (rest.ends_with("/values"))
+            co_return get_values(rest.substr(0, rest.size() - 7), query, principal);
+        if (rest.find('/') == std::string_view::npos && !rest.empty())
+            co_return get_indicator(rest, principal);
     }
     co_return json_error(404, "no such resource: " + m + " " + path);
 }
@@ -266,7 +284,8 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
         if (auto at = req.content_type.find("charset="); at != std::string::npos) {
             auto name = req.content_type.substr(at + 8);
             name = name.substr(0, name.find(';'));
-            if (name.size() >= 2 && name.front() == '"' && name.back() == '"') name = name.substr(1, name.size() - 2);
+            if (name.size() >= 2 && name.front() == '"' && name.back() == '"')
+                name = name.substr(1, name.size() - 2);
             auto e = parse_encoding(name);
             if (!e) {
                 d_.metrics.requests_rejected.Increment();
@@ -281,16 +300,19 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
         index_name = "line";
     } else {
         d_.metrics.requests_rejected.Increment();
-        co_return json_error(415, "Content-Type must be application/json or text/csv, got '" +
-                                      (req.content_type.empty() ? std::string("none") : req.content_type) + "'");
+        co_return json_error(
+            415, "Content-Type must be application/json or text/csv, got '" +
+                     (req.content_type.empty() ? std::string("none") : req.content_type) + "'");
     }
     if (!batch.ok()) {
         d_.metrics.requests_rejected.Increment();
         if (!batch.error.empty()) co_return json_error(400, batch.error);
         d_.metrics.values_rejected.Increment(static_cast<double>(batch.item_errors.size()));
         json::array errors;
-        for (auto& e : batch.item_errors) errors.push_back(json::object{{index_name, e.index}, {"reason", e.reason}});
-        json::object body{{"error", std::to_string(batch.item_errors.size()) + " invalid value(s); nothing was stored"},
+        for (auto& e : batch.item_errors)
+            errors.push_back(json::object{{index_name, e.index}, {"reason", e.reason}});
+        json::object body{{"error", std::to_string(batch.item_errors.size()) +
+                                        " invalid value(s); nothing was stored"},
                           {"items", std::move(errors)}};
         co_return json_ok(body, 400);
     }
@@ -299,16 +321,18 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
         for (std::size_t i = 0; i < batch.items.size(); ++i) {
             const auto& ind = plan->indicators[batch.items[i].indicator];
             if (!may_write(*who, *plan, ind))
-                forbidden.push_back(json::object{
-                    {"index", i},
-                    {"reason", "unit '" + who->unit + "' may not report indicator '" + ind.key + "' (task " +
-                                   std::to_string(ind.task) + ", led by '" + ind.lead_unit + "')"}});
+                forbidden.push_back(
+                    json::object{{"index", i},
+                                 {"reason", "unit '" + who->unit + "' may not report indicator '" +
+                                                ind.key + "' (task " + std::to_string(ind.task) +
+                                                ", led by '" + ind.lead_unit + "')"}});
         }
         if (!forbidden.empty()) {
             d_.metrics.requests_rejected.Increment();
             d_.metrics.values_rejected.Increment(static_cast<double>(batch.items.size()));
-            json::object body{{"error", "token '" + who->token_id + "' of unit '" + who->unit + "' may not report " +
-                                            std::to_string(forbidden.size()) + " of these values; nothing was stored"},
+            json::object body{{"error", "token '" + who->token_id + "' of unit '" + who->unit +
+                                            "' may not report " + std::to_string(forbidden.size()) +
+                                            " of these values; nothing was stored"},
                               {"items", std::move(forbidden)}};
             co_return json_ok(body, 403);
         }
@@ -318,8 +342,8 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
     std::vector<NewObservation> rows;
     rows.reserve(batch.items.size());
     for (const auto& it : batch.items)
-        rows.push_back(NewObservation{plan->indicators[it.indicator].key, it.period.label(), it.value, it.note,
-                                      it.reported_at.value_or(now), reporter});
+        rows.push_back(NewObservation{plan->indicators[it.indicator].key, it.period.label(),
+                                      it.value, it.note, it.reported_at.value_or(now), reporter});
     CommitResult result = co_await async_commit(d_.committer, std::move(rows), asio::use_awaitable);
     if (!result.ok()) {
         d_.metrics.requests_rejected.Increment();
@@ -340,27 +364,36 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
         const long idx = engine.plan().index_of(key);
         if (idx >= 0) {
             engine.record(static_cast<std::size_t>(idx),
-                          Observation{it.period, it.value, result.revisions[i], it.reported_at.value_or(now)});
+                          Observation{it.period, it.value, result.revisions[i],
+                                      it.reported_at.value_or(now)});
             touched.insert(static_cast<std::size_t>(idx));
         }
-        stored.push_back(json::object{{"indicator", key}, {"period", it.period.label()}, {"revision", result.revisions[i]}});
+        stored.push_back(json::object{
+            {"indicator", key}, {"period", it.period.label()}, {"revision", result.revisions[i]}});
     }
     json::object status;
     for (auto idx : touched) {
         engine.evaluate_one(idx, eval_now);
         status[engine.plan().indicators[idx].key] = to_string(engine.evaluation(idx).status);
     }
-    co_return json_ok(json::object{{"accepted", batch.items.size()}, {"values", std::move(stored)}, {"status", std::move(status)}});
+    co_return json_ok(json::object{{"accepted", batch.items.size()},
+                                   {"values", std::move(stored)},
+                                   {"status", std::move(status)}});
 }
 
 HttpResponse Service::list_indicators(const Query& query, const Principal* who) const {
     const Engine& e = d_.engine();
     std::string task, unit, status;
     for (const auto& [k, v] : query) {
-        if (k == "task") task = v;
-        else if (k == "unit") unit = v;
-        else if (k == "status") status = v;
-        else return json_error(400, "unknown query parameter '" + k + "' (allowed: task, unit, status)");
+        if (k == "task")
+            task = v;
+        else if (k == "unit")
+            unit = v;
+        else if (k == "status")
+            status = v;
+        else
+            return json_error(400,
+                              "unknown query parameter '" + k + "' (allowed: task, unit, status)");
     }
     json::array out;
     for (std::size_t i = 0; i < e.plan().indicators.size(); ++i) {
@@ -434,7 +467,8 @@ std::optional<std::pair<std::string, int>> decode_cursor(std::string_view text) 
 
 }  // namespace
 
-HttpResponse Service::get_values(std::string_view key, const Query& query, const Principal* who) const {
+HttpResponse Service::get_values(std::string_view key, const Query& query,
+                                 const Principal* who) const {
     const long idx = d_.engine().plan().index_of(key);
     if (idx < 0) return json_error(404, "unknown indicator '" + std::string(key) + "'");
     if (auto refusal = refuse_read(who, static_cast<std::size_t>(idx))) return std::move(*refusal);
@@ -444,20 +478,25 @@ HttpResponse Service::get_values(std::string_view key, const Query& query, const
         if (k == "limit") {
             std::size_t n = 0;
             auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-            if (v.empty() || ec != std::errc{} || p != v.data() + v.size() || n < 1 || n > kMaxPageSize)
-                return json_error(400, "limit must be a whole number from 1 to " + std::to_string(kMaxPageSize) +
-                                           ", got '" + v + "'");
+            if (v.empty() || ec != std::errc{} || p != v.data() + v.size() || n < 1 ||
+                n > kMaxPageSize)
+                return json_error(400, "limit must be a whole number from 1 to " +
+                                           std::to_string(kMaxPageSize) + ", got '" + v + "'");
             limit = n;
         } else if (k == "cursor") {
             auto c = decode_cursor(v);
-            if (!c) return json_error(400, "cursor '" + v + "' is not valid: pass the next_cursor of the previous page unchanged");
+            if (!c)
+                return json_error(
+                    400, "cursor '" + v +
+                             "' is not valid: pass the next_cursor of the previous page unchanged");
             after = std::move(*c);
         } else {
             return json_error(400, "unknown query parameter '" + k + "' (allowed: limit, cursor)");
         }
     }
     // One row more than the page tells whether another page follows.
-    auto rows = d_.store.history(key, after.first, after.second, static_cast<std::int64_t>(limit + 1));
+    auto rows =
+        d_.store.history(key, after.first, after.second, static_cast<std::int64_t>(limit + 1));
     std::optional<std::string> next;
     if (rows.size() > limit) {
         rows.resize(limit);
@@ -480,12 +519,9 @@ HttpResponse Service::get_values(std::string_view key, const Query& query, const
 namespace {
 
 json::object alert_json(const Plan& plan, const AlertState& a) {
-    json::object o{{"fingerprint", a.fingerprint},
-                   {"indicator", a.indicator},
-                   {"kind", to_string(a.kind)},
-                   {"state", to_string(a.phase)},
-                   {"period", a.period},
-                   {"started_at", format_instant(a.started_at)}};
+    json::object o{{"fingerprint", a.fingerprint}, {"indicator", a.indicator},
+                   {"kind", to_string(a.kind)},    {"state", to_string(a.phase)},
+                   {"period", a.period},           {"started_at", format_instant(a.started_at)}};
     if (const auto* ind = plan.find_indicator(a.indicator)) {
         o["task"] = ind->task;
         o["lead_unit"] = ind->lead_unit;
@@ -496,7 +532,8 @@ json::object alert_json(const Plan& plan, const AlertState& a) {
     if (a.last_notified_at) o["last_notified_at"] = format_instant(*a.last_notified_at);
     o["escalation_level"] = a.escalation_level;
     if (a.acked_at)
-        o["acknowledged"] = json::object{{"by", a.acked_by}, {"comment", a.ack_comment}, {"at", format_instant(*a.acked_at)}};
+        o["acknowledged"] = json::object{
+            {"by", a.acked_by}, {"comment", a.ack_comment}, {"at", format_instant(*a.acked_at)}};
     return o;
 }
 
@@ -518,10 +555,15 @@ json::object silence_json(const Silence& s, TimePoint now) {
 HttpResponse Service::list_alerts(const Query& query, const Principal* who) const {
     std::string state, kind, unit;
     for (const auto& [k, v] : query) {
-        if (k == "state") state = v;
-        else if (k == "kind") kind = v;
-        else if (k == "unit") unit = v;
-        else return json_error(400, "unknown query parameter '" + k + "' (allowed: state, kind, unit)");
+        if (k == "state")
+            state = v;
+        else if (k == "kind")
+            kind = v;
+        else if (k == "unit")
+            unit = v;
+        else
+            return json_error(400,
+                              "unknown query parameter '" + k + "' (allowed: state, kind, unit)");
     }
     const auto& plan = d_.engine().plan();
     std::vector<const AlertState*> list;
@@ -542,46 +584,60 @@ HttpResponse Service::list_alerts(const Query& query, const Principal* who) cons
     return json_ok(json::object{{"alerts", std::move(out)}});
 }
 
-asio::awaitable<HttpResponse> Service::acknowledge(std::string_view fingerprint, const HttpRequest& req, const Principal* who) {
+asio::awaitable<HttpResponse> Service::acknowledge(std::string_view fingerprint,
+                                                   const HttpRequest& req, const Principal* who) {
     auto& actions = d_.alerts();
     const auto& alerts = actions.alerter().alerts();
     auto it = alerts.find(std::string(fingerprint));
-    if (it == alerts.end()) co_return json_error(404, "no alert with fingerprint '" + std::string(fingerprint) + "'");
+    if (it == alerts.end())
+        co_return json_error(404, "no alert with fingerprint '" + std::string(fingerprint) + "'");
     std::string parse_error;
-    const auto body = parse_json(req.body.empty() ? std::string_view("{}") : std::string_view(req.body), parse_error);
+    const auto body = parse_json(
+        req.body.empty() ? std::string_view("{}") : std::string_view(req.body), parse_error);
     if (!body || !body->is_object())
-        co_return json_error(400, "body must be a JSON object {\"comment\": \"...\"}" + (body ? "" : ": " + parse_error));
+        co_return json_error(400, "body must be a JSON object {\"comment\": \"...\"}" +
+                                      (body ? "" : ": " + parse_error));
     std::string comment, author = "anonymous";
     for (const auto& kv : body->as_object()) {
-        if (kv.key() == "comment" && kv.value().is_string()) comment = kv.value().as_string();
-        else if (kv.key() == "author" && kv.value().is_string()) author = kv.value().as_string();
-        else co_return json_error(400, "unknown or malformed key '" + std::string(kv.key()) + "' (allowed: comment, author)");
+        if (kv.key() == "comment" && kv.value().is_string())
+            comment = kv.value().as_string();
+        else if (kv.key() == "author" && kv.value().is_string())
+            author = kv.value().as_string();
+        else
+            co_return json_error(400, "unknown or malformed key '" + std::string(kv.key()) +
+                                          "' (allowed: comment, author)");
     }
     if (who) {
         const auto& plan = d_.engine().plan();
         const auto* ind = plan.find_indicator(it->second.indicator);
         if (!who->admin && (!ind || !may_write(*who, plan, *ind)))
-            co_return json_error(403, "unit '" + who->unit + "' may not acknowledge alerts of indicator '" + it->second.indicator + "'");
+            co_return json_error(403, "unit '" + who->unit +
+                                          "' may not acknowledge alerts of indicator '" +
+                                          it->second.indicator + "'");
         author = who->reporter();
     }
     try {
         std::string fp(fingerprint);
         if (!co_await actions.acknowledge(std::move(fp), author, comment))
-            co_return json_error(409, "alert '" + std::string(fingerprint) + "' is resolved: nothing to acknowledge");
+            co_return json_error(409, "alert '" + std::string(fingerprint) +
+                                          "' is resolved: nothing to acknowledge");
     } catch (const StorageError& e) {
         co_return json_error(503, std::string("acknowledgement not stored: ") + e.what());
     }
-    co_return json_ok(alert_json(d_.engine().plan(), actions.alerter().alerts().at(std::string(fingerprint))));
+    co_return json_ok(
+        alert_json(d_.engine().plan(), actions.alerter().alerts().at(std::string(fingerprint))));
 }
 
 HttpResponse Service::list_silences(const Principal* who) const {
     if (!reads_all(who))
-        return json_error(403, "token '" + who->token_id + "' of unit '" + who->unit +
-                                   "' may not read silences: auth.read_scope is unit (admin tokens and "
-                                   "auth.read_all_units may)");
+        return json_error(403,
+                          "token '" + who->token_id + "' of unit '" + who->unit +
+                              "' may not read silences: auth.read_scope is unit (admin tokens and "
+                              "auth.read_all_units may)");
     auto& actions = d_.alerts();
     json::array out;
-    for (const auto& s : actions.alerter().silences()) out.push_back(silence_json(s, actions.now()));
+    for (const auto& s : actions.alerter().silences())
+        out.push_back(silence_json(s, actions.now()));
     return json_ok(json::object{{"silences", std::move(out)}});
 }
 
@@ -590,20 +646,24 @@ asio::awaitable<HttpResponse> Service::add_silence(const HttpRequest& req, const
     std::string parse_error;
     const auto body = parse_json(req.body, parse_error);
     if (!body || !body->is_object())
-        co_return json_error(400, "body must be a JSON object {matchers, ends_at, author, comment}" +
-                                   (body ? "" : ": " + parse_error));
+        co_return json_error(400,
+                             "body must be a JSON object {matchers, ends_at, author, comment}" +
+                                 (body ? "" : ": " + parse_error));
     auto& actions = d_.alerts();
     Silence s;
     s.starts_at = actions.now();
     bool has_end = false;
-    static const std::set<std::string> labels{"plan", "task", "indicator", "lead_unit", "kind", "severity", "alertname"};
+    static const std::set<std::string> labels{"plan", "task",     "indicator", "lead_unit",
+                                              "kind", "severity", "alertname"};
     for (const auto& kv : body->as_object()) {
         const std::string key = kv.key();
         if (key == "matchers" && kv.value().is_object()) {
             for (const auto& m : kv.value().as_object()) {
                 if (!labels.count(std::string(m.key())) || !m.value().is_string())
-                    co_return json_error(400, "matcher '" + std::string(m.key()) +
-                                               "' must be a string label: plan, task, indicator, lead_unit, kind, severity, alertname");
+                    co_return json_error(400,
+                                         "matcher '" + std::string(m.key()) +
+                                             "' must be a string label: plan, task, indicator, "
+                                             "lead_unit, kind, severity, alertname");
                 s.matchers[m.key()] = m.value().as_string();
             }
         } else if ((key == "starts_at" || key == "ends_at") && kv.value().is_string()) {
@@ -616,12 +676,16 @@ asio::awaitable<HttpResponse> Service::add_silence(const HttpRequest& req, const
         } else if (key == "comment" && kv.value().is_string()) {
             s.comment = kv.value().as_string();
         } else {
-            co_return json_error(400, "unknown or malformed key '" + key + "' (allowed: matchers, starts_at, ends_at, author, comment)");
+            co_return json_error(400,
+                                 "unknown or malformed key '" + key +
+                                     "' (allowed: matchers, starts_at, ends_at, author, comment)");
         }
     }
     if (s.matchers.empty()) co_return json_error(400, "a silence needs at least one matcher");
-    if (!has_end || !(s.starts_at < s.ends_at)) co_return json_error(400, "a silence needs ends_at after starts_at");
-    if (s.author.empty() || s.comment.empty()) co_return json_error(400, "a silence needs an author and a comment");
+    if (!has_end || !(s.starts_at < s.ends_at))
+        co_return json_error(400, "a silence needs ends_at after starts_at");
+    if (s.author.empty() || s.comment.empty())
+        co_return json_error(400, "a silence needs an author and a comment");
     if (who) s.author += " (" + who->reporter() + ")";
     std::int64_t id = 0;
     try {
@@ -634,14 +698,17 @@ asio::awaitable<HttpResponse> Service::add_silence(const HttpRequest& req, const
     co_return json_ok(json::object{{"id", id}});
 }
 
-asio::awaitable<HttpResponse> Service::expire_silence(std::string_view id_text, const Principal* who) {
+asio::awaitable<HttpResponse> Service::expire_silence(std::string_view id_text,
+                                                      const Principal* who) {
     if (who && !who->admin) co_return json_error(403, "only an admin token may expire silences");
     std::int64_t id = 0;
     auto [p, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
     if (ec != std::errc{} || p != id_text.data() + id_text.size())
-        co_return json_error(400, "silence id must be a number, got '" + std::string(id_text) + "'");
+        co_return json_error(400,
+                             "silence id must be a number, got '" + std::string(id_text) + "'");
     try {
-        if (!co_await d_.alerts().expire_silence(id)) co_return json_error(404, "no active silence with id " + std::string(id_text));
+        if (!co_await d_.alerts().expire_silence(id))
+            co_return json_error(404, "no active silence with id " + std::string(id_text));
     } catch (const StorageError& e) {
         co_return json_error(503, std::string("silence not expired: ") + e.what());
     }

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-
 #include <functional>
 #include <memory>
 #include <optional>
@@ -27,7 +26,7 @@ class AlertActions;
 /// the event loop's thread and suspends (never blocks) while the writer thread commits a batch,
 /// an alert change or a reload's registrations.
 class Service {
-public:
+  public:
     struct Deps {
         std::function<Engine&()> engine;  ///< the current plan's state (swapped on reload)
         Store& store;
@@ -44,7 +43,8 @@ public:
         /// `auth.read_scope: unit`: unit tokens read only what their unit is responsible for.
         bool read_scope_unit = false;
         std::vector<std::string> read_all_units{};  ///< units whose tokens read everything
-        /// Why the database cannot take writes (Store::file_problem), empty when it can; unset: never.
+        /// Why the database cannot take writes (Store::file_problem), empty when it can; unset:
+        /// never.
         std::function<std::string()> storage_problem;
     };
 
@@ -61,22 +61,25 @@ public:
     static constexpr std::size_t kDefaultPageSize = 100;
     static constexpr std::size_t kMaxPageSize = 1000;
 
-private:
+  private:
     using Query = std::vector<std::pair<std::string, std::string>>;
     /// The token checks of one request; sets `who` for a valid token.
     std::optional<HttpResponse> authorize(std::string_view method, std::string_view path,
-                                          std::string_view authorization, std::optional<Principal>& who) const;
+                                          std::string_view authorization,
+                                          std::optional<Principal>& who) const;
     /// Whether `who` reads every unit's data (no read scope, an admin, or a read_all_units unit).
     bool reads_all(const Principal* who) const;
     /// nullopt if `who` may read indicator `i` of the current plan, else the 403.
     std::optional<HttpResponse> refuse_read(const Principal* who, std::size_t i) const;
-    boost::asio::awaitable<HttpResponse> post_values(const HttpRequest& request, const Principal* who);
+    boost::asio::awaitable<HttpResponse> post_values(const HttpRequest& request,
+                                                     const Principal* who);
     HttpResponse list_indicators(const Query& query, const Principal* who) const;
     HttpResponse get_indicator(std::string_view key, const Principal* who) const;
     HttpResponse get_values(std::string_view key, const Query& query, const Principal* who) const;
     HttpResponse get_metrics() const;
     HttpResponse list_alerts(const Query& query, const Principal* who) const;
-    boost::asio::awaitable<HttpResponse> acknowledge(std::string_view fingerprint, const HttpRequest& req, const Principal* who);
+    boost::asio::awaitable<HttpResponse> acknowledge(std::string_view fingerprint,
+                                                     const HttpRequest& req, const Principal* who);
     HttpResponse list_silences(const Principal* who) const;
     boost::asio::awaitable<HttpResponse> add_silence(const HttpRequest& req, const Principal* who);
     boost::asio::awaitable<HttpResponse> expire_silence(std::string_view id, const Principal* who);

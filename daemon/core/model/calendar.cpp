@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <map>
 
-#include "util/errors.hpp"
 #include "model/period.hpp"
+#include "util/errors.hpp"
 #include "util/yaml_util.hpp"
 
 namespace indicatord {
@@ -62,7 +62,7 @@ struct Loaded {
 
 /// Reads files one at a time, checking what one file can check; finish() checks across files.
 class Loader {
-public:
+  public:
     void load_path(const fs::path& path) {
         if (!fs::is_directory(path)) return load_file(path);
         std::vector<fs::path> files;
@@ -204,7 +204,7 @@ public:
         return out;
     }
 
-private:
+  private:
     static sys_days date_of(const fs::path& file, const YAML::Node& node, const char* what) {
         const auto text = yaml::scalar(file, node, what);
         const auto ymd = parse_date(text);

@@ -28,7 +28,7 @@ struct Holiday {
 /// Immutable once loaded; every const member may be called from any thread. Lookups are binary
 /// searches over a sorted vector of the days that differ from Monday-Friday and never allocate.
 class WorkCalendar {
-public:
+  public:
     WorkCalendar() = default;
 
     /// Loads calendar files (each a path to a .yaml file, or a directory whose *.yaml files are
@@ -55,7 +55,7 @@ public:
     /// The holiday containing `day`, or nullptr.
     const Holiday* holiday_on(date::sys_days day) const;
 
-private:
+  private:
     std::vector<int> years_;         // ascending
     std::vector<Holiday> holidays_;  // by `from`, non-overlapping
     // Days whose status differs from Monday-Friday, ascending: weekdays inside a holiday and

@@ -11,42 +11,44 @@ using TimePoint = std::chrono::sys_time<std::chrono::milliseconds>;
 
 /// The only source of "now" for evaluation; tests and replays drive their own.
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     virtual TimePoint now() const = 0;
 };
 
 class SystemClock final : public Clock {
-public:
+  public:
     TimePoint now() const override {
-        return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+        return std::chrono::time_point_cast<std::chrono::milliseconds>(
+            std::chrono::system_clock::now());
     }
 };
 
 /// Starts at a given instant and advances with real time (indicatord --now).
 class OffsetClock final : public Clock {
-public:
+  public:
     explicit OffsetClock(TimePoint start)
         : offset_(start - std::chrono::time_point_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now())) {}
     TimePoint now() const override {
-        return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()) +
+        return std::chrono::time_point_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now()) +
                offset_;
     }
 
-private:
+  private:
     std::chrono::milliseconds offset_;
 };
 
 /// Moves only when told to (unit tests, replay).
 class ManualClock final : public Clock {
-public:
+  public:
     explicit ManualClock(TimePoint start) : now_(start.time_since_epoch().count()) {}
     TimePoint now() const override { return TimePoint(std::chrono::milliseconds(now_.load())); }
     void set(TimePoint t) { now_ = t.time_since_epoch().count(); }
     void advance(std::chrono::milliseconds d) { now_ += d.count(); }
 
-private:
+  private:
     std::atomic<long long> now_;
 };
 

@@ -40,7 +40,7 @@ struct Digest {
     std::string receiver_name;  ///< the unit's name, e.g. 市发改委
     std::string plan_id;
     std::string plan_name;
-    std::string external_url;   ///< link back to the daemon, e.g. http://indicatord.example.org:9464
+    std::string external_url;  ///< link back to the daemon, e.g. http://indicatord.example.org:9464
     std::string idempotency_key;
     TimePoint created_at{};
     std::vector<AlertItem> alerts;

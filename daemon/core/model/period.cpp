@@ -18,11 +18,15 @@ bool parse_int(std::string_view s, int& out) {
 
 int months_per(Cadence c) {
     switch (c) {
-        case Cadence::month: return 1;
-        case Cadence::quarter: return 3;
-        case Cadence::half: return 6;
+        case Cadence::month:
+            return 1;
+        case Cadence::quarter:
+            return 3;
+        case Cadence::half:
+            return 6;
         case Cadence::year:
-        case Cadence::once: return 12;
+        case Cadence::once:
+            return 12;
     }
     return 12;
 }
@@ -40,11 +44,16 @@ std::optional<Cadence> parse_cadence(std::string_view text) {
 
 std::string_view to_string(Cadence cadence) {
     switch (cadence) {
-        case Cadence::month: return "month";
-        case Cadence::quarter: return "quarter";
-        case Cadence::half: return "half";
-        case Cadence::year: return "year";
-        case Cadence::once: return "once";
+        case Cadence::month:
+            return "month";
+        case Cadence::quarter:
+            return "quarter";
+        case Cadence::half:
+            return "half";
+        case Cadence::year:
+            return "year";
+        case Cadence::once:
+            return "once";
     }
     return "?";
 }
@@ -52,10 +61,18 @@ std::string_view to_string(Cadence cadence) {
 std::string Period::label() const {
     char buf[16];
     switch (cadence) {
-        case Cadence::month: std::snprintf(buf, sizeof buf, "%04d-%02d", year, index); break;
-        case Cadence::quarter: std::snprintf(buf, sizeof buf, "%04d-Q%d", year, index); break;
-        case Cadence::half: std::snprintf(buf, sizeof buf, "%04d-H%d", year, index); break;
-        default: std::snprintf(buf, sizeof buf, "%04d", year); break;
+        case Cadence::month:
+            std::snprintf(buf, sizeof buf, "%04d-%02d", year, index);
+            break;
+        case Cadence::quarter:
+            std::snprintf(buf, sizeof buf, "%04d-Q%d", year, index);
+            break;
+        case Cadence::half:
+            std::snprintf(buf, sizeof buf, "%04d-H%d", year, index);
+            break;
+        default:
+            std::snprintf(buf, sizeof buf, "%04d", year);
+            break;
     }
     return buf;
 }
@@ -79,7 +96,8 @@ bool Period::fits(Cadence indicator_cadence) const {
 std::optional<Period> parse_period(std::string_view text) {
     if (text.size() < 4) return std::nullopt;
     Period p;
-    if (!parse_int(text.substr(0, 4), p.year) || p.year < 1900 || p.year > 9999) return std::nullopt;
+    if (!parse_int(text.substr(0, 4), p.year) || p.year < 1900 || p.year > 9999)
+        return std::nullopt;
     if (text.size() == 4) return p;
     if (text[4] != '-') return std::nullopt;
     auto rest = text.substr(5);

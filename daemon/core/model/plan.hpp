@@ -66,7 +66,7 @@ struct Threshold {
 struct Cumulative {
     double target = 0;
     std::vector<std::pair<Period, double>> trajectory;  ///< empty: linear
-    double tolerance = 10;                               ///< percent below expected still on track
+    double tolerance = 10;                              ///< percent below expected still on track
 };
 struct Milestone {
     date::year_month_day by;

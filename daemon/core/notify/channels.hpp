@@ -81,11 +81,13 @@ DeliveryResult send_email(const SmtpSettings& smtp, const std::vector<std::strin
 /// false for generic (Alertmanager-style) receivers, where only the HTTP status counts.
 DeliveryResult send_webhook(const std::string& url, const std::string& body,
                             const std::vector<std::string>& extra_headers,
-                            std::chrono::seconds timeout = std::chrono::seconds(30), bool robot_errors = true);
+                            std::chrono::seconds timeout = std::chrono::seconds(30),
+                            bool robot_errors = true);
 
 /// The webhook classification alone, for an HTTP answer that came back (status > 0).
 /// `retry_after_header` is the raw Retry-After value, if any.
 DeliveryResult classify_http_response(long status, std::string_view reason, std::string_view body,
-                                      std::string_view retry_after_header = {}, bool robot_errors = true);
+                                      std::string_view retry_after_header = {},
+                                      bool robot_errors = true);
 
 }  // namespace indicatord

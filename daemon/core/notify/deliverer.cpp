@@ -1,24 +1,26 @@
 #include "notify/deliverer.hpp"
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include <fstream>
+#include <boost/json.hpp>
 #include <cmath>
+#include <fstream>
 #include <random>
 
-#include "util/json_text.hpp"
-#include "notify/outbox.hpp"
 #include "notify/notify_format.hpp"
-#include "util/redact.hpp"
+#include "notify/outbox.hpp"
 #include "store/sqlite.hpp"
+#include "util/json_text.hpp"
+#include "util/redact.hpp"
 
 namespace indicatord {
 
 namespace {
 
 std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 std::string read_secret(const std::string& path) {
@@ -37,17 +39,21 @@ struct Row {
 };
 
 /// The target as logs show it: an email address, or the webhook URL without its secrets.
-std::string shown(const Row& r) { return r.channel == "email" ? r.target : redact_url(r.target); }
+std::string shown(const Row& r) {
+    return r.channel == "email" ? r.target : redact_url(r.target);
+}
 
 DeliveryResult send(const Row& r, const DeliverySettings& config) {
     const std::vector<std::string> headers{"X-Indicatord-Idempotency-Key: " + r.key};
     if (r.channel == "email") {
-        if (config.smtp.url.empty()) return {DeliveryOutcome::give_up, "no alerting.smtp.url configured"};
+        if (config.smtp.url.empty())
+            return {DeliveryOutcome::give_up, "no alerting.smtp.url configured"};
         return send_email(config.smtp, {r.target}, r.payload);
     }
     if (r.channel == "dingtalk") {
         const auto secret = read_secret(r.secret_file);
-        const auto url = secret.empty() ? r.target : dingtalk_signed_url(r.target, secret, now_ms());
+        const auto url =
+            secret.empty() ? r.target : dingtalk_signed_url(r.target, secret, now_ms());
         return send_webhook(url, r.payload, headers);
     }
     if (r.channel == "feishu") {
@@ -60,7 +66,8 @@ DeliveryResult send(const Row& r, const DeliverySettings& config) {
         body["sign"] = feishu_sign(secret, ts);
         return send_webhook(r.target, json_text(body), headers);
     }
-    return send_webhook(r.target, r.payload, headers, std::chrono::seconds(30), r.channel != "generic");
+    return send_webhook(r.target, r.payload, headers, std::chrono::seconds(30),
+                        r.channel != "generic");
 }
 
 }  // namespace
@@ -73,7 +80,9 @@ Deliverer::Deliverer(std::filesystem::path database, DeliverySettings config, Ob
       depth_observer_(std::move(depth_observer)),
       thread_([this] { run(); }) {}
 
-Deliverer::~Deliverer() { stop(); }
+Deliverer::~Deliverer() {
+    stop();
+}
 
 void Deliverer::wake() {
     std::lock_guard lock(mutex_);
@@ -103,8 +112,10 @@ void Deliverer::run() {
             std::unique_lock lock(mutex_);
             if (stopping_) return;
             auto ready = [this] { return stopping_ || woken_; };
-            if (next) cv_.wait_until(lock, *next, ready);
-            else cv_.wait(lock, ready);
+            if (next)
+                cv_.wait_until(lock, *next, ready);
+            else
+                cv_.wait(lock, ready);
             woken_ = false;
             if (stopping_) return;
         }
@@ -116,12 +127,19 @@ void Deliverer::run() {
 std::optional<std::chrono::system_clock::time_point> Deliverer::pass() {
     sqlite::Database db(database_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX);
     db.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
-    sqlite::Statement due(db,
-                          "SELECT id, channel, target, secret_file, idempotency_key, payload, created_at, attempts "
-                          "FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT 100");
-    sqlite::Statement done(db, "UPDATE outbox SET state = 'delivered', delivered_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?");
-    sqlite::Statement failed(db, "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?");
-    sqlite::Statement retry(db, "UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?");
+    sqlite::Statement due(
+        db,
+        "SELECT id, channel, target, secret_file, idempotency_key, payload, created_at, attempts "
+        "FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT 100");
+    sqlite::Statement done(db,
+                           "UPDATE outbox SET state = 'delivered', delivered_at = ?, attempts = "
+                           "attempts + 1, last_error = '' WHERE id = ?");
+    sqlite::Statement failed(
+        db,
+        "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?");
+    sqlite::Statement retry(db,
+                            "UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1, "
+                            "last_error = ? WHERE id = ?");
     std::mt19937_64 rng(std::random_device{}());
     for (;;) {
         {
@@ -133,8 +151,9 @@ std::optional<std::chrono::system_clock::time_point> Deliverer::pass() {
             sqlite::Reset r(due);
             due.bind(1, now_ms());
             while (due.step())
-                rows.push_back(Row{due.int64(0), std::string(due.text(1)), std::string(due.text(2)), std::string(due.text(3)),
-                                   std::string(due.text(4)), std::string(due.text(5)), due.int64(6),
+                rows.push_back(Row{due.int64(0), std::string(due.text(1)), std::string(due.text(2)),
+                                   std::string(due.text(3)), std::string(due.text(4)),
+                                   std::string(due.text(5)), due.int64(6),
                                    static_cast<int>(due.int64(7))});
         }
         if (rows.empty()) break;
@@ -147,36 +166,44 @@ std::optional<std::chrono::system_clock::time_point> Deliverer::pass() {
             try {
                 result = send(row, config_);
             } catch (const std::exception& e) {
-                result = {DeliveryOutcome::give_up, std::string("cannot build the request: ") + e.what()};
+                result = {DeliveryOutcome::give_up,
+                          std::string("cannot build the request: ") + e.what()};
             }
             const auto now = now_ms();
             if (result.outcome == DeliveryOutcome::retry &&
-                now - row.created_at > std::chrono::duration_cast<std::chrono::milliseconds>(config_.give_up_after).count()) {
+                now - row.created_at >
+                    std::chrono::duration_cast<std::chrono::milliseconds>(config_.give_up_after)
+                        .count()) {
                 result.outcome = DeliveryOutcome::give_up;
-                result.detail = "gave up after " + std::to_string(row.attempts + 1) + " attempts: " + result.detail;
+                result.detail = "gave up after " + std::to_string(row.attempts + 1) +
+                                " attempts: " + result.detail;
             }
             switch (result.outcome) {
                 case DeliveryOutcome::delivered: {
                     sqlite::Reset r(done);
                     done.bind(1, now).bind(2, row.id).step();
-                    spdlog::info("delivered {} notification {} to {}", row.channel, row.key, shown(row));
+                    spdlog::info("delivered {} notification {} to {}", row.channel, row.key,
+                                 shown(row));
                     break;
                 }
                 case DeliveryOutcome::give_up: {
                     sqlite::Reset r(failed);
                     failed.bind(1, result.detail).bind(2, row.id).step();
-                    spdlog::error("giving up {} notification {} to {}: {}", row.channel, row.key, shown(row), result.detail);
+                    spdlog::error("giving up {} notification {} to {}: {}", row.channel, row.key,
+                                  shown(row), result.detail);
                     break;
                 }
                 case DeliveryOutcome::retry: {
-                    const double base = static_cast<double>(config_.backoff_initial.count()) * 1000.0 *
-                                        std::pow(2.0, std::min(row.attempts, 20));
-                    const double capped = std::min(base, static_cast<double>(config_.backoff_max.count()) * 1000.0);
+                    const double base = static_cast<double>(config_.backoff_initial.count()) *
+                                        1000.0 * std::pow(2.0, std::min(row.attempts, 20));
+                    const double capped =
+                        std::min(base, static_cast<double>(config_.backoff_max.count()) * 1000.0);
                     const double jitter = std::uniform_real_distribution<double>(0.5, 1.5)(rng);
                     const auto next = now + static_cast<std::int64_t>(capped * jitter);
                     sqlite::Reset r(retry);
                     retry.bind(1, next).bind(2, result.detail).bind(3, row.id).step();
-                    spdlog::warn("{} notification {} to {} failed, retrying: {}", row.channel, row.key, shown(row), result.detail);
+                    spdlog::warn("{} notification {} to {} failed, retrying: {}", row.channel,
+                                 row.key, shown(row), result.detail);
                     break;
                 }
             }
@@ -184,11 +211,14 @@ std::optional<std::chrono::system_clock::time_point> Deliverer::pass() {
         }
     }
     // depth and the next due attempt
-    sqlite::Statement stats(db, "SELECT COUNT(*), MIN(created_at), MIN(next_attempt_at) FROM outbox WHERE state = 'pending'");
+    sqlite::Statement stats(db,
+                            "SELECT COUNT(*), MIN(created_at), MIN(next_attempt_at) FROM outbox "
+                            "WHERE state = 'pending'");
     stats.step();
     Depth d;
     d.pending = stats.int64(0);
-    if (d.pending > 0) d.oldest_age_seconds = static_cast<double>(now_ms() - stats.int64(1)) / 1000.0;
+    if (d.pending > 0)
+        d.oldest_age_seconds = static_cast<double>(now_ms() - stats.int64(1)) / 1000.0;
     if (depth_observer_) depth_observer_(d);
     if (d.pending == 0) return std::nullopt;
     return std::chrono::system_clock::time_point(std::chrono::milliseconds(stats.int64(2)));

@@ -15,7 +15,7 @@ namespace indicatord {
 
 /// Delivery settings (the `alerting.delivery` and `alerting.smtp` config).
 struct DeliverySettings {
-    SmtpSettings smtp;                           ///< smtp.url empty: email receivers fail permanently
+    SmtpSettings smtp;  ///< smtp.url empty: email receivers fail permanently
     std::chrono::seconds backoff_initial{5};
     std::chrono::seconds backoff_max{600};
     std::chrono::seconds give_up_after{24 * 3600};  ///< retryable failures stop after this
@@ -25,7 +25,7 @@ struct DeliverySettings {
 /// retries with exponential backoff and jitter, marks a row delivered only after the receiver
 /// accepted it (at-least-once; a confirmed delivery is never sent again, also across restarts).
 class Deliverer {
-public:
+  public:
     using Observer = std::function<void(const std::string& channel, DeliveryOutcome outcome)>;
     struct Depth {
         std::int64_t pending = 0;
@@ -44,8 +44,7 @@ public:
     void wake();
     void stop();
 
-
-private:
+  private:
     void run();
     /// Sends every due row; returns when the next one is due (or nullopt if none is pending).
     std::optional<std::chrono::system_clock::time_point> pass();

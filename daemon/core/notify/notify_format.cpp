@@ -1,7 +1,5 @@
 #include "notify/notify_format.hpp"
 
-#include "util/yaml_util.hpp"
-
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -17,6 +15,7 @@
 
 #include "util/digest.hpp"
 #include "util/json_text.hpp"
+#include "util/yaml_util.hpp"
 
 namespace indicatord {
 
@@ -35,14 +34,14 @@ namespace {
 MessageTemplates make_defaults() {
     MessageTemplates t;
     t.kinds = {
-    {AlertKind::overdue, "逾期", "{period} 报告已逾期 {overdue_by} 天,应于 {due} 报送",
-     "{period} 报告已补报,逾期解除"},
-    {AlertKind::missed, "未完成", "{period} 未完成目标:实际 {value},目标 {target}",
-     "{period} 实际 {value},已达到目标 {target}"},
-    {AlertKind::at_risk, "预警", "{period} 当前 {value},目标 {target}",
-     "{period} 当前 {value},已回到目标 {target} 的进度"},
-    {AlertKind::reminder, "提醒", "{period} 报告将于 {due} 到期", "{period} 到期提醒解除"},
-};
+        {AlertKind::overdue, "逾期", "{period} 报告已逾期 {overdue_by} 天,应于 {due} 报送",
+         "{period} 报告已补报,逾期解除"},
+        {AlertKind::missed, "未完成", "{period} 未完成目标:实际 {value},目标 {target}",
+         "{period} 实际 {value},已达到目标 {target}"},
+        {AlertKind::at_risk, "预警", "{period} 当前 {value},目标 {target}",
+         "{period} 当前 {value},已回到目标 {target} 的进度"},
+        {AlertKind::reminder, "提醒", "{period} 报告将于 {due} 到期", "{period} 到期提醒解除"},
+    };
     t.subject = "[indicatord] {escalation}{receiver_name}:{counts}";
     t.subject_fallback = "[indicatord] {escalation}{counts}";
     t.count = "{n}项{tag}";
@@ -68,11 +67,13 @@ MessageTemplates make_defaults() {
 thread_local const MessageTemplates* g_templates = nullptr;
 
 /// The templates in force for the rendering under way on this thread.
-const MessageTemplates& T() { return g_templates ? *g_templates : default_templates(); }
+const MessageTemplates& T() {
+    return g_templates ? *g_templates : default_templates();
+}
 
 /// Makes `t` (or the defaults, when null) the templates of this thread's renderers until it goes.
 class Scope {
-public:
+  public:
     explicit Scope(const MessageTemplates* t) : saved_(g_templates) {
         if (t) g_templates = t;
     }
@@ -80,7 +81,7 @@ public:
     Scope(const Scope&) = delete;
     Scope& operator=(const Scope&) = delete;
 
-private:
+  private:
     const MessageTemplates* saved_;
 };
 
@@ -137,14 +138,16 @@ const std::vector<KindTemplate>& kind_texts() {
     const auto& kinds = T().kinds;
     const auto& defaults = default_templates().kinds;
     const bool complete = std::all_of(defaults.begin(), defaults.end(), [&](const KindTemplate& d) {
-        return std::any_of(kinds.begin(), kinds.end(), [&](const KindTemplate& k) { return k.kind == d.kind; });
+        return std::any_of(kinds.begin(), kinds.end(),
+                           [&](const KindTemplate& k) { return k.kind == d.kind; });
     });
     return complete ? kinds : defaults;
 }
 
 const KindTemplate& kind_text(AlertKind kind) {
     const auto& kinds = kind_texts();
-    const auto it = std::find_if(kinds.begin(), kinds.end(), [&](const KindTemplate& k) { return k.kind == kind; });
+    const auto it = std::find_if(kinds.begin(), kinds.end(),
+                                 [&](const KindTemplate& k) { return k.kind == kind; });
     return it != kinds.end() ? *it : kinds.front();
 }
 
@@ -485,7 +488,8 @@ std::string digest_subject(const Digest& d) {
     const auto add = [&](std::size_t n, std::string_view tag) {
         if (n == 0) return;
         if (!counts.empty()) counts += T().count_separator;
-        counts += required(&MessageTemplates::count, {{"n", std::to_string(n)}, {"tag", std::string(tag)}});
+        counts += required(&MessageTemplates::count,
+                           {{"n", std::to_string(n)}, {"tag", std::string(tag)}});
     };
     for (const auto& k : kind_texts())
         add(static_cast<std::size_t>(
@@ -762,10 +766,10 @@ namespace {
 // and labels an alert carries. Anything else is refused at load with file:line:col, so
 // `indicatorctl check` and a SIGHUP reload reject it instead of the sender meeting it.
 
-constexpr std::string_view kAnnotations[] = {"description", "due",     "indicator_name", "overdue_by",
-                                             "period",      "status",  "summary",        "target",
-                                             "task_text",   "units",   "value"};
-constexpr std::string_view kLabels[] = {"alertname", "indicator", "kind",    "lead_unit",
+constexpr std::string_view kAnnotations[] = {
+    "description", "due",    "indicator_name", "overdue_by", "period", "status",
+    "summary",     "target", "task_text",      "units",      "value"};
+constexpr std::string_view kLabels[] = {"alertname", "indicator", "kind", "lead_unit",
                                         "plan",      "severity",  "task"};
 
 /// What one template may read: its computed values and, when rendered per alert, the alert's
@@ -843,8 +847,9 @@ void check_template(const std::filesystem::path& file, const YAML::Node& n, std:
     if (valid_utf8(text) != text)  // a robot refuses the JSON, a mail client shows mojibake
         yaml::fail(file, n, name_of + " is not valid UTF-8");
     if (text.size() > kTemplateBytes)
-        yaml::fail(file, n, name_of + " is " + std::to_string(text.size()) + " bytes long, more than " +
-                                std::to_string(kTemplateBytes));
+        yaml::fail(file, n,
+                   name_of + " is " + std::to_string(text.size()) + " bytes long, more than " +
+                       std::to_string(kTemplateBytes));
     std::size_t i = 0;
     while ((i = text.find_first_of("{}", i)) != std::string::npos) {
         if (text[i] == '}') yaml::fail(file, n, name_of + " has a '}' without '{': " + text);
@@ -855,8 +860,9 @@ void check_template(const std::filesystem::path& file, const YAML::Node& n, std:
         if (allowed.computed.empty() && !allowed.alert)
             yaml::fail(file, n, name_of + " takes no placeholders, found " + name);
         if (!is_allowed(allowed, name.substr(1, name.size() - 2)))
-            yaml::fail(file, n, name_of + " has an unknown placeholder " + name +
-                                    "; valid here: " + allowed_list(allowed));
+            yaml::fail(file, n,
+                       name_of + " has an unknown placeholder " + name +
+                           "; valid here: " + allowed_list(allowed));
         i = close + 1;
     }
 }
@@ -868,11 +874,16 @@ MessageTemplates load_templates(const std::filesystem::path& file) {
     auto root = yaml::load_file(file);
     yaml::check_map(file, root, "templates file", {"templates"});
     auto n = yaml::required(file, root, "templates", "templates file");
-    yaml::check_map(file, n, "templates",
-                    {"subject", "subject_fallback", "count", "count_separator", "no_alerts", "head", "line",
-                     "line_fallback", "escalation", "repeat", "resolved_tag", "more", "link_text",
-                     "email_greeting", "email_intro", "email_intro_fallback", "email_task", "email_link",
-                     "email_footer", "kinds"});
+    yaml::check_map(file, n, "templates", {"subject",      "subject_fallback",
+                                           "count",        "count_separator",
+                                           "no_alerts",    "head",
+                                           "line",         "line_fallback",
+                                           "escalation",   "repeat",
+                                           "resolved_tag", "more",
+                                           "link_text",    "email_greeting",
+                                           "email_intro",  "email_intro_fallback",
+                                           "email_task",   "email_link",
+                                           "email_footer", "kinds"});
     for (const auto& field : kFields)
         if (auto v = n[field.key]) {
             t.*field.member = yaml::scalar(file, v, field.key);

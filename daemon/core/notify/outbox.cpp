@@ -1,12 +1,13 @@
 #include "notify/outbox.hpp"
 
-#include "util/digest.hpp"
 #include "notify/notify_format.hpp"
+#include "util/digest.hpp"
 
 namespace indicatord {
 
 std::vector<OutboxEntry> to_outbox(const Plan& plan, const std::vector<ReceiverRef>& receivers,
-                                   const std::vector<Digest>& digests, const std::string& smtp_from) {
+                                   const std::vector<Digest>& digests,
+                                   const std::string& smtp_from) {
     std::vector<OutboxEntry> out;
     for (std::size_t i = 0; i < digests.size() && i < receivers.size(); ++i) {
         const Unit* unit = plan.find_unit(receivers[i].unit);
@@ -25,10 +26,14 @@ std::vector<OutboxEntry> to_outbox(const Plan& plan, const std::vector<ReceiverR
         } else {
             e.channel = r.format.empty() ? "generic" : r.format;
             e.target = r.webhook;
-            if (e.channel == "dingtalk") e.payload = render_dingtalk(d);
-            else if (e.channel == "wecom") e.payload = render_wecom(d);
-            else if (e.channel == "feishu") e.payload = render_feishu(d, "", 0);
-            else e.payload = render_webhook(d);
+            if (e.channel == "dingtalk")
+                e.payload = render_dingtalk(d);
+            else if (e.channel == "wecom")
+                e.payload = render_wecom(d);
+            else if (e.channel == "feishu")
+                e.payload = render_feishu(d, "", 0);
+            else
+                e.payload = render_webhook(d);
         }
         out.push_back(std::move(e));
     }

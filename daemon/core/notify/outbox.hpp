@@ -14,7 +14,8 @@ namespace indicatord {
 /// cover a fresh timestamp), not here.
 /// Email receivers are skipped when `smtp_from` is empty (no SMTP configured).
 std::vector<OutboxEntry> to_outbox(const Plan& plan, const std::vector<ReceiverRef>& receivers,
-                                   const std::vector<Digest>& digests, const std::string& smtp_from);
+                                   const std::vector<Digest>& digests,
+                                   const std::string& smtp_from);
 
 /// Feishu's "sign": base64(HMAC-SHA256(key = timestamp + "\n" + secret, message = "")).
 std::string feishu_sign(const std::string& secret, std::int64_t timestamp_s);

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-
 #include "util/errors.hpp"
 
 namespace indicatord {
@@ -10,7 +9,9 @@ namespace indicatord {
 Committer::Committer(Store& store, std::function<void()> on_commit)
     : store_(store), on_commit_(std::move(on_commit)), thread_([this] { run(); }) {}
 
-Committer::~Committer() { stop(); }
+Committer::~Committer() {
+    stop();
+}
 
 void Committer::submit(std::vector<NewObservation> batch, Done done) {
     {
@@ -28,7 +29,8 @@ void Committer::post(Work work, std::function<void(std::string)> done) {
     {
         std::lock_guard lock(mutex_);
         if (!stopping_) {
-            queue_.push_back(Item{{}, [done](CommitResult r) { done(std::move(r.error)); }, std::move(work)});
+            queue_.push_back(
+                Item{{}, [done](CommitResult r) { done(std::move(r.error)); }, std::move(work)});
             wake_.notify_one();
             return;
         }
@@ -57,7 +59,8 @@ void Committer::run() {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
             if (queue_.empty()) return;  // stopping and drained
-            items.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+            items.assign(std::make_move_iterator(queue_.begin()),
+                         std::make_move_iterator(queue_.end()));
             queue_.clear();
         }
         write(items);
@@ -92,7 +95,8 @@ void Committer::write(std::vector<Item>& items) {
             store_.savepoint();
             try {
                 results[i].revisions.reserve(items[i].batch.size());
-                for (const auto& obs : items[i].batch) results[i].revisions.push_back(store_.append(obs));
+                for (const auto& obs : items[i].batch)
+                    results[i].revisions.push_back(store_.append(obs));
                 store_.release_savepoint();
             } catch (const StorageError& e) {
                 // SQLite rolls the whole transaction back on some errors (a full disk): then this

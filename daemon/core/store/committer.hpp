@@ -4,7 +4,6 @@
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
-
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -36,7 +35,7 @@ struct CommitResult {
 /// any thread and never block; the event loop awaits their results (async_commit in service.cpp,
 /// async_run below).
 class Committer {
-public:
+  public:
     using Done = std::function<void(CommitResult)>;
     using Work = std::function<void(Store&)>;
 
@@ -57,7 +56,7 @@ public:
 
     std::uint64_t transactions() const;
 
-private:
+  private:
     struct Item {
         std::vector<NewObservation> batch;
         Done done;

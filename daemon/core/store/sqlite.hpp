@@ -12,7 +12,7 @@ namespace indicatord::sqlite {
 
 /// Owns one sqlite3 connection. Move-only.
 class Database {
-public:
+  public:
     Database(const std::filesystem::path& file, int flags);
     ~Database();
     Database(const Database&) = delete;
@@ -24,13 +24,13 @@ public:
     sqlite3* get() const { return db_; }
     std::string error() const { return sqlite3_errmsg(db_); }
 
-private:
+  private:
     sqlite3* db_ = nullptr;
 };
 
 /// A prepared statement, prepared once and reset after each use. Move-only.
 class Statement {
-public:
+  public:
     Statement(Database& db, std::string_view sql);
     ~Statement();
     Statement(const Statement&) = delete;
@@ -50,20 +50,20 @@ public:
     bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
     std::string_view text(int col) const;
 
-private:
+  private:
     Database* db_;
     sqlite3_stmt* stmt_ = nullptr;
 };
 
 /// Resets a statement when the scope ends, whatever happened.
 class Reset {
-public:
+  public:
     explicit Reset(Statement& s) : s_(s) {}
     ~Reset() { s_.reset(); }
     Reset(const Reset&) = delete;
     Reset& operator=(const Reset&) = delete;
 
-private:
+  private:
     Statement& s_;
 };
 

@@ -89,9 +89,12 @@ sqlite::Database open_writer(const std::filesystem::path& file) {
     sqlite::Database db(file, open_flags());
     // WAL with synchronous=FULL: a committed transaction is on disk (the WAL is fsynced at
     // each commit) and survives kill -9 and power loss; group commit pays for the fsync.
-    // temp_store=MEMORY keeps the per-request savepoints' statement journals off disk (bench/run.sh:
+    // temp_store=MEMORY keeps the per-request savepoints' statement journals off disk
+    // (bench/run.sh:
     // ~+22% batched ingest).
-    db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;");
+    db.exec(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA "
+        "temp_store=MEMORY;");
     return db;
 }
 
@@ -109,7 +112,8 @@ sqlite::Database& migrated(sqlite::Database& db) {
     constexpr int target = static_cast<int>(std::size(kMigrations));
     if (current > target)
         throw StorageError("database schema version " + std::to_string(current) +
-                           " is newer than this indicatord understands (" + std::to_string(target) + ")");
+                           " is newer than this indicatord understands (" + std::to_string(target) +
+                           ")");
     for (auto v = current; v < target; ++v) {
         db.exec("BEGIN IMMEDIATE");
         try {
@@ -131,7 +135,8 @@ Store::Store(const std::filesystem::path& file)
       writer_(open_writer(file)),
       reader_((migrated(writer_), open_reader(file))),
       insert_(writer_,
-              "INSERT INTO observation (indicator, period, revision, value, note, reported_at, reporter) "
+              "INSERT INTO observation (indicator, period, revision, value, note, reported_at, "
+              "reporter) "
               "SELECT ?1, ?2, COALESCE(MAX(revision), 0) + 1, ?3, ?4, ?5, ?6 FROM observation "
               "WHERE indicator = ?1 AND period = ?2 RETURNING revision"),
       register_(writer_, "INSERT OR IGNORE INTO indicator (key) VALUES (?)"),
@@ -147,11 +152,13 @@ Store::Store(const std::filesystem::path& file)
               "WHERE p.indicator = o.indicator AND p.period = o.period)"),
       history_(reader_,
                "SELECT period, revision, value, note, reported_at, reporter FROM observation "
-               "WHERE indicator = ?1 AND (period, revision) > (?2, ?3) ORDER BY period, revision LIMIT ?4") {
+               "WHERE indicator = ?1 AND (period, revision) > (?2, ?3) ORDER BY period, revision "
+               "LIMIT ?4") {
     // The file SQLite has open now; file_problem() compares the path's file with it.
     struct stat st {};
     if (::stat(file_.c_str(), &st) != 0)
-        throw StorageError(file_.string() + ": cannot stat the database just opened: " + std::strerror(errno));
+        throw StorageError(file_.string() +
+                           ": cannot stat the database just opened: " + std::strerror(errno));
     device_ = st.st_dev;
     inode_ = st.st_ino;
 }
@@ -161,12 +168,15 @@ std::string Store::file_problem() const {
     std::string problem;
     if (::stat(file_.c_str(), &st) != 0)
         problem = "database file " + file_.string() + " is gone (" + std::strerror(errno) +
-                  "): it was deleted or moved while the daemon runs, and what is written now would be lost; "
+                  "): it was deleted or moved while the daemon runs, and what is written now would "
+                  "be lost; "
                   "restore it (docs/operations.md, Backups) and restart the daemon";
     else if (st.st_dev != device_ || st.st_ino != inode_)
-        problem = "database file " + file_.string() +
-                  " was replaced by another file while the daemon runs; restart the daemon to use it";
-    if (!problem.empty() && !problem_logged_.exchange(true)) spdlog::error("{}; refusing writes", problem);
+        problem =
+            "database file " + file_.string() +
+            " was replaced by another file while the daemon runs; restart the daemon to use it";
+    if (!problem.empty() && !problem_logged_.exchange(true))
+        spdlog::error("{}; refusing writes", problem);
     return problem;
 }
 
@@ -197,13 +207,21 @@ void run(sqlite::Statement& s) {
 }
 }  // namespace
 
-void Store::begin() { run(begin_); }
-void Store::commit() { run(commit_); }
+void Store::begin() {
+    run(begin_);
+}
+void Store::commit() {
+    run(commit_);
+}
 void Store::rollback() {
     if (!sqlite3_get_autocommit(writer_.get())) run(rollback_);
 }
-void Store::savepoint() { run(savepoint_); }
-void Store::release_savepoint() { run(release_); }
+void Store::savepoint() {
+    run(savepoint_);
+}
+void Store::release_savepoint() {
+    run(release_);
+}
 void Store::rollback_to_savepoint() {
     run(rollback_to_);
     run(release_);
@@ -229,19 +247,21 @@ void Store::for_each_latest(
            TimePoint(std::chrono::milliseconds(latest_.int64(4))));
 }
 
-std::vector<StoredRevision> Store::history(std::string_view key, std::string_view after_period, int after_revision,
-                                           std::int64_t limit) {
+std::vector<StoredRevision> Store::history(std::string_view key, std::string_view after_period,
+                                           int after_revision, std::int64_t limit) {
     sqlite::Reset r(history_);
     history_.bind(1, key)
-        .bind(2, after_period.data() ? after_period : std::string_view(""))  // never NULL: NULL compares to nothing
+        .bind(2, after_period.data()
+                     ? after_period
+                     : std::string_view(""))  // never NULL: NULL compares to nothing
         .bind(3, static_cast<std::int64_t>(after_revision))
         .bind(4, limit);
     std::vector<StoredRevision> out;
     while (history_.step()) {
-        out.push_back(StoredRevision{std::string(history_.text(0)), static_cast<int>(history_.int64(1)),
-                                     history_.real(2), std::string(history_.text(3)),
-                                     TimePoint(std::chrono::milliseconds(history_.int64(4))),
-                                     std::string(history_.text(5))});
+        out.push_back(StoredRevision{
+            std::string(history_.text(0)), static_cast<int>(history_.int64(1)), history_.real(2),
+            std::string(history_.text(3)), TimePoint(std::chrono::milliseconds(history_.int64(4))),
+            std::string(history_.text(5))});
     }
     return out;
 }
@@ -253,29 +273,38 @@ std::filesystem::path DatabaseLock::path_for(const std::filesystem::path& databa
 DatabaseLock::DatabaseLock(const std::filesystem::path& database) {
     const auto file = path_for(database);
     fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0) throw StorageError(file.string() + ": cannot open the database's lock file: " + std::strerror(errno));
+    if (fd_ < 0)
+        throw StorageError(file.string() +
+                           ": cannot open the database's lock file: " + std::strerror(errno));
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
         const int err = errno;
         std::string holder;
         char buf[32] = {};
-        if (const auto n = ::pread(fd_, buf, sizeof buf - 1, 0); n > 0) holder = std::string(buf, static_cast<std::size_t>(n));
-        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+        if (const auto n = ::pread(fd_, buf, sizeof buf - 1, 0); n > 0)
+            holder = std::string(buf, static_cast<std::size_t>(n));
+        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' '))
+            holder.pop_back();
         ::close(fd_);
         fd_ = -1;
         if (err == EWOULDBLOCK)
-            throw StorageError("database " + database.string() + " is in use by another indicatord" +
-                               (holder.empty() ? std::string() : " (pid " + holder + ")") + ", which holds " +
-                               file.string() + "; two daemons on one database would each keep their own view of it. "
-                               "Stop the other one, or give this one its own --database");
+            throw StorageError(
+                "database " + database.string() + " is in use by another indicatord" +
+                (holder.empty() ? std::string() : " (pid " + holder + ")") + ", which holds " +
+                file.string() +
+                "; two daemons on one database would each keep their own view of it. "
+                "Stop the other one, or give this one its own --database");
         throw StorageError(file.string() + ": cannot lock: " + std::strerror(err));
     }
     const auto pid = std::to_string(::getpid()) + "\n";
-    if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size()))
-        spdlog::warn("{}: cannot write the pid into the lock file: {}", file.string(), std::strerror(errno));
+    if (::ftruncate(fd_, 0) != 0 ||
+        ::pwrite(fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size()))
+        spdlog::warn("{}: cannot write the pid into the lock file: {}", file.string(),
+                     std::strerror(errno));
 }
 
 DatabaseLock::~DatabaseLock() {
-    if (fd_ >= 0) ::close(fd_);  // releases the lock; the file stays (removing it would race a starter)
+    if (fd_ >= 0)
+        ::close(fd_);  // releases the lock; the file stays (removing it would race a starter)
 }
 
 namespace {
@@ -291,7 +320,7 @@ void fsync_path(const std::filesystem::path& p, int flags) {
 
 // Removes a half-written copy (and SQLite's side files) unless released.
 class TempCopy {
-public:
+  public:
     explicit TempCopy(std::filesystem::path p) : path_(std::move(p)) { clear(); }
     ~TempCopy() {
         if (!released_) clear();
@@ -301,7 +330,7 @@ public:
     const std::filesystem::path& path() const { return path_; }
     void release() { released_ = true; }
 
-private:
+  private:
     void clear() {
         std::error_code ec;
         for (const char* suffix : {"", "-journal", "-wal", "-shm"})
@@ -313,7 +342,8 @@ private:
 
 }  // namespace
 
-std::int64_t backup_database(const std::filesystem::path& from, const std::filesystem::path& to, bool overwrite) {
+std::int64_t backup_database(const std::filesystem::path& from, const std::filesystem::path& to,
+                             bool overwrite) {
     if (!std::filesystem::exists(from)) throw StorageError(from.string() + ": no such database");
     if (!overwrite && std::filesystem::exists(to))
         throw StorageError(to.string() + " exists; refusing to overwrite it (--force replaces it)");
@@ -325,7 +355,8 @@ std::int64_t backup_database(const std::filesystem::path& from, const std::files
         // A reader like the daemon's own: WAL lets it read one snapshot while the daemon writes.
         sqlite::Database src(from, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX);
         src.exec("PRAGMA query_only=ON");
-        sqlite::Database dst(tmp.path(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+        sqlite::Database dst(tmp.path(),
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
         sqlite3_backup* b = sqlite3_backup_init(dst.get(), "main", src.get(), "main");
         if (!b) throw StorageError("backup of " + from.string() + ": " + dst.error());
         // All pages in one step, i.e. in one read transaction: one consistent snapshot. (Steps of
@@ -337,12 +368,14 @@ std::int64_t backup_database(const std::filesystem::path& from, const std::files
         }
         sqlite3_backup_finish(b);
         if (rc != SQLITE_DONE)
-            throw StorageError("backup of " + from.string() + " failed: " + sqlite3_errstr(rc) + " (" + dst.error() + ")");
+            throw StorageError("backup of " + from.string() + " failed: " + sqlite3_errstr(rc) +
+                               " (" + dst.error() + ")");
         // The copied header says WAL; a backup is one self-contained file.
         dst.exec("PRAGMA journal_mode=DELETE");
         sqlite::Statement check(dst, "PRAGMA quick_check");
         if (!check.step() || check.text(0) != "ok")
-            throw StorageError("backup of " + from.string() + ": the copy fails its check: " + std::string(check.text(0)));
+            throw StorageError("backup of " + from.string() +
+                               ": the copy fails its check: " + std::string(check.text(0)));
         sqlite::Statement count(dst, "SELECT count(*) FROM observation");
         count.step();
         observations = count.int64(0);
@@ -350,11 +383,16 @@ std::int64_t backup_database(const std::filesystem::path& from, const std::files
     fsync_path(tmp.path(), O_RDONLY);
     if (overwrite) {
         if (::rename(tmp.path().c_str(), to.c_str()) != 0)
-            throw StorageError(to.string() + ": cannot move the copy into place: " + std::strerror(errno));
-    } else if (::renameat2(AT_FDCWD, tmp.path().c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) != 0) {
+            throw StorageError(to.string() +
+                               ": cannot move the copy into place: " + std::strerror(errno));
+    } else if (::renameat2(AT_FDCWD, tmp.path().c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) !=
+               0) {
         const int err = errno;
-        if (err == EEXIST) throw StorageError(to.string() + " exists; refusing to overwrite it (--force replaces it)");
-        throw StorageError(to.string() + ": cannot move the copy into place: " + std::strerror(err));
+        if (err == EEXIST)
+            throw StorageError(to.string() +
+                               " exists; refusing to overwrite it (--force replaces it)");
+        throw StorageError(to.string() +
+                           ": cannot move the copy into place: " + std::strerror(err));
     }
     tmp.release();
     fsync_path(dir, O_RDONLY | O_DIRECTORY);
@@ -363,9 +401,12 @@ std::int64_t backup_database(const std::filesystem::path& from, const std::files
 
 std::size_t load_latest(Store& store, Engine& engine) {
     std::size_t loaded = 0, skipped = 0;
-    store.for_each_latest([&](std::string_view key, std::string_view period, double value, int revision,
-                              TimePoint at) { ++(engine.restore(key, period, value, revision, at) ? loaded : skipped); });
-    spdlog::info("loaded {} stored period values ({} of indicators not in the plan)", loaded, skipped);
+    store.for_each_latest([&](std::string_view key, std::string_view period, double value,
+                              int revision, TimePoint at) {
+        ++(engine.restore(key, period, value, revision, at) ? loaded : skipped);
+    });
+    spdlog::info("loaded {} stored period values ({} of indicators not in the plan)", loaded,
+                 skipped);
     return loaded;
 }
 

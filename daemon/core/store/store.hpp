@@ -43,7 +43,7 @@ struct StoredRevision {
 /// read methods use a second connection and belong to the event loop's thread. file_problem()
 /// and file() may be called from any thread.
 class Store {
-public:
+  public:
     explicit Store(const std::filesystem::path& file);
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
@@ -66,7 +66,8 @@ public:
     void savepoint();
     void release_savepoint();
     void rollback_to_savepoint();
-    /// Whether the write connection is inside a transaction (SQLite ends one itself on some errors).
+    /// Whether the write connection is inside a transaction (SQLite ends one itself on some
+    /// errors).
     bool in_transaction() const { return !sqlite3_get_autocommit(writer_.get()); }
     /// Appends a revision (1 + the newest stored for that indicator and period); returns it.
     int append(const NewObservation& obs);
@@ -85,8 +86,7 @@ public:
     /// The read connection (event loop thread).
     sqlite::Database& reader() { return reader_; }
 
-private:
-
+  private:
     std::filesystem::path file_;
     dev_t device_ = 0;
     ino_t inode_ = 0;
@@ -105,7 +105,7 @@ private:
 /// writing beside the first. The file keeps the holder's pid for the message. Readers
 /// (indicatorctl backup, sqlite3) do not take it.
 class DatabaseLock {
-public:
+  public:
     /// Throws StorageError naming the lock file and the holder's pid when another process holds it.
     explicit DatabaseLock(const std::filesystem::path& database);
     ~DatabaseLock();
@@ -114,7 +114,7 @@ public:
 
     static std::filesystem::path path_for(const std::filesystem::path& database);
 
-private:
+  private:
     int fd_ = -1;
 };
 
@@ -123,7 +123,8 @@ private:
 /// copy is one self-contained file, fsynced, and moved into place only when complete. Refuses
 /// an existing `to` unless `overwrite`. Returns the number of observations in the copy.
 /// Throws StorageError.
-std::int64_t backup_database(const std::filesystem::path& from, const std::filesystem::path& to, bool overwrite);
+std::int64_t backup_database(const std::filesystem::path& from, const std::filesystem::path& to,
+                             bool overwrite);
 
 class Engine;
 

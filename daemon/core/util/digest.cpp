@@ -25,8 +25,10 @@ std::string hmac_sha256(std::string_view key, std::string_view message) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     static const unsigned char empty = 0;
-    const auto* msg = message.empty() ? &empty : reinterpret_cast<const unsigned char*>(message.data());
-    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), msg, message.size(), digest, &len))
+    const auto* msg =
+        message.empty() ? &empty : reinterpret_cast<const unsigned char*>(message.data());
+    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), msg, message.size(), digest,
+              &len))
         throw std::runtime_error("HMAC-SHA256 failed");
     return std::string(reinterpret_cast<const char*>(digest), len);
 }
@@ -34,7 +36,8 @@ std::string hmac_sha256(std::string_view key, std::string_view message) {
 std::string base64(std::string_view data) {
     std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
     const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
+                                  reinterpret_cast<const unsigned char*>(data.data()),
+                                  static_cast<int>(data.size()));
     out.resize(static_cast<std::size_t>(n));
     return out;
 }

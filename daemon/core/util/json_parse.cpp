@@ -3,7 +3,6 @@
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/error.hpp>
 #include <boost/json/value_stack.hpp>
-
 #include <unordered_set>
 #include <vector>
 
@@ -17,7 +16,7 @@ using boost::system::error_code;
 /// Boost.JSON's own value-building handler (detail::handler) plus a record of the keys of
 /// every open object, so that a repeated key stops the parse.
 class StrictHandler {
-public:
+  public:
     static constexpr std::size_t max_object_size = json::object::max_size();
     static constexpr std::size_t max_array_size = json::array::max_size();
     static constexpr std::size_t max_key_size = json::string::max_size();
@@ -58,7 +57,8 @@ public:
         auto& frame = frames_.back();
         if (!frame.keys.insert(key_).second) {
             const auto at = path();
-            duplicate = "duplicate key '" + key_ + "' in " + (at.empty() ? std::string("the body") : at) +
+            duplicate = "duplicate key '" + key_ + "' in " +
+                        (at.empty() ? std::string("the body") : at) +
                         ": each key may appear only once";
             ec = json::error::syntax;
             return false;
@@ -106,11 +106,11 @@ public:
     bool on_comment_part(json::string_view, error_code&) { return true; }
     bool on_comment(json::string_view, error_code&) { return true; }
 
-private:
+  private:
     struct Frame {
         bool array = false;
-        std::size_t done = 0;                 ///< array: elements completed (the index of the next)
-        std::string key;                      ///< object: the key whose value is being read
+        std::size_t done = 0;  ///< array: elements completed (the index of the next)
+        std::string key;       ///< object: the key whose value is being read
         std::unordered_set<std::string> keys;  ///< object: keys seen so far
     };
 

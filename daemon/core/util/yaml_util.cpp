@@ -1,10 +1,10 @@
 #include "util/yaml_util.hpp"
 
 #include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
 
@@ -33,13 +33,15 @@ YAML::Node load_file(const std::filesystem::path& file) {
     std::string text;
     {
         errno = 0;
-        std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(file.c_str(), "rb"), &std::fclose);
+        std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(file.c_str(), "rb"),
+                                                           &std::fclose);
         if (!in) throw ConfigError(file.string() + ": cannot read file: " + std::strerror(errno));
         char buffer[1 << 16];
         std::size_t n = 0;
         while ((n = std::fread(buffer, 1, sizeof buffer, in.get())) > 0) text.append(buffer, n);
         if (std::ferror(in.get()))
-            throw ConfigError(file.string() + ": cannot read file: " + std::strerror(errno ? errno : EIO));
+            throw ConfigError(file.string() +
+                              ": cannot read file: " + std::strerror(errno ? errno : EIO));
     }
     try {
         return YAML::Load(text);
@@ -107,10 +109,11 @@ bool boolean(const std::filesystem::path& file, const YAML::Node& node, std::str
     fail(file, node, std::string(what) + " must be true or false");
 }
 
-YAML::Node required(const std::filesystem::path& file, const YAML::Node& map,
-                    std::string_view key, std::string_view what) {
+YAML::Node required(const std::filesystem::path& file, const YAML::Node& map, std::string_view key,
+                    std::string_view what) {
     auto n = map[std::string(key)];
-    if (!n) fail(file, map, std::string(what) + " is missing required key '" + std::string(key) + "'");
+    if (!n)
+        fail(file, map, std::string(what) + " is missing required key '" + std::string(key) + "'");
     return n;
 }
 

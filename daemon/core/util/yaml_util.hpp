@@ -28,12 +28,11 @@ void check_map(const std::filesystem::path& file, const YAML::Node& node, std::s
 std::string scalar(const std::filesystem::path& file, const YAML::Node& node,
                    std::string_view what);
 double number(const std::filesystem::path& file, const YAML::Node& node, std::string_view what);
-long long integer(const std::filesystem::path& file, const YAML::Node& node,
-                  std::string_view what);
+long long integer(const std::filesystem::path& file, const YAML::Node& node, std::string_view what);
 bool boolean(const std::filesystem::path& file, const YAML::Node& node, std::string_view what);
 
 /// A required key of a mapping.
-YAML::Node required(const std::filesystem::path& file, const YAML::Node& map,
-                    std::string_view key, std::string_view what);
+YAML::Node required(const std::filesystem::path& file, const YAML::Node& map, std::string_view key,
+                    std::string_view what);
 
 }  // namespace indicatord::yaml
