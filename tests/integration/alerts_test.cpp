@@ -206,7 +206,9 @@ TEST_CASE(
     {
         auto d = s.start();
         set_clock(*d, "2023-04-26T09:00:00+08:00");
-        // retried with backoff while the receiver answers 503
+        // retried with backoff (on the daemon's clock) while the receiver answers 503
+        REQUIRE(it::eventually([&] { return bodies(s.hook, "/fgw").size() == 1; }));
+        set_clock(*d, "2023-04-26T09:00:05+08:00");
         REQUIRE(it::eventually([&] { return bodies(s.hook, "/fgw").size() >= 2; }));
         auto reqs = s.hook.requests();
         for (auto& r : reqs)
@@ -222,7 +224,7 @@ TEST_CASE(
     s.hook.answer(200, "ok");
     const auto before = bodies(s.hook, "/fgw").size();
     {
-        auto d = s.start("2023-04-26T09:00:00+08:00");
+        auto d = s.start("2023-04-26T09:01:00+08:00");  // past the last backoff
         // the pending notification goes out after the restart, with the same key
         REQUIRE(it::eventually([&] { return bodies(s.hook, "/fgw").size() > before; }));
         REQUIRE(it::eventually([&] {

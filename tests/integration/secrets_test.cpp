@@ -114,8 +114,22 @@ TEST_CASE("no secret of a receiver URL or of SMTP reaches logs, metrics, API or 
     REQUIRE(it::http("POST", daemon->url("/-/clock"), R"({"now":"2023-04-26T09:00:00+08:00"})")
                 .status == 200);
 
-    // every channel: one failure, then delivered; the dead one given up
+    // every channel: one failure; then, once the clock passes the backoff and give_up_after,
+    // delivered, and the dead one given up
     std::string metrics;
+    const bool failed_once = it::eventually(
+        [&] {
+            metrics = it::http("GET", daemon->url("/metrics")).body;
+            for (const auto& channel : {"email", "dingtalk", "wecom", "feishu"})
+                if (metrics.find(metric_line(channel, "retry", 1)) == std::string::npos)
+                    return false;
+            return metrics.find(metric_line("generic", "retry", 2)) != std::string::npos;
+        },
+        30s);
+    INFO(metrics);
+    REQUIRE(failed_once);
+    REQUIRE(it::http("POST", daemon->url("/-/clock"), R"({"now":"2023-04-26T09:00:10+08:00"})")
+                .status == 200);
     const bool settled = it::eventually(
         [&] {
             metrics = it::http("GET", daemon->url("/metrics")).body;

@@ -97,7 +97,7 @@ std::vector<Silence> AlertStore::load_silences() {
 }
 
 void AlertStore::save(const std::vector<AlertState>& changed,
-                      const std::vector<OutboxEntry>& outbox, TimePoint wall_now) {
+                      const std::vector<OutboxEntry>& outbox, TimePoint now) {
     if (changed.empty() && outbox.empty()) return;
     db_.exec("BEGIN IMMEDIATE");
     try {
@@ -127,8 +127,8 @@ void AlertStore::save(const std::vector<AlertState>& changed,
                 .bind(4, o.secret_file)
                 .bind(5, o.idempotency_key)
                 .bind(6, o.payload)
-                .bind(7, ms(wall_now))
-                .bind(8, ms(wall_now));
+                .bind(7, ms(now))
+                .bind(8, ms(now));
             insert_outbox_.step();
         }
         db_.exec("COMMIT");

@@ -27,9 +27,10 @@ class AlertStore {
     std::vector<AlertState> load_alerts();
     std::vector<Silence> load_silences();
 
-    /// In one transaction: the changed alert states and the notifications they queue.
+    /// In one transaction: the changed alert states and the notifications they queue, the
+    /// notifications created and due at `now` (the daemon's Clock, which delivery reads too).
     void save(const std::vector<AlertState>& changed, const std::vector<OutboxEntry>& outbox,
-              TimePoint wall_now);
+              TimePoint now);
     /// Inserts a silence; returns its id.
     std::int64_t add_silence(const Silence& s);
     void update_silence_end(std::int64_t id, TimePoint ends_at);

@@ -44,11 +44,8 @@ void rethrow(std::exception_ptr e) {
     if (e) std::rethrow_exception(e);
 }
 
-TimePoint wall_now() {
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(
-        std::chrono::system_clock::now());
-}
-
+// Wall time on purpose, the one read outside the Clock: the reload timestamp metric is compared
+// with Prometheus' time() by alert rules, and says when the daemon really reloaded.
 double unix_now() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
         .count();
@@ -94,7 +91,7 @@ int App::run() {
     spdlog::info("database {} (schema version {})", config_.database.string(),
                  store_->schema_version());
     deliverer_ = std::make_unique<Deliverer>(
-        config_.database, delivery_settings(config_.alerting),
+        config_.database, delivery_settings(config_.alerting), *clock_,
         [m = metrics_.get()](const std::string& channel, DeliveryOutcome o) {
             m->count_notification(channel, static_cast<int>(o));
         },
@@ -297,7 +294,7 @@ asio::awaitable<void> App::run_alerts() {
         std::string error;
         try {
             std::function<void(Store&)> work = [this, changed = std::move(step.changed), outbox,
-                                                at = wall_now()](Store&) {
+                                                at = clock_->now()](Store&) {
                 alert_store_->save(changed, outbox, at);
             };
             co_await write(std::move(work));
@@ -328,7 +325,7 @@ asio::awaitable<bool> App::acknowledge(std::string fingerprint, std::string by,
     auto guard = co_await lock_alerts();
     auto changed = alerter_->acknowledged(fingerprint, by, comment, clock_->now());
     if (!changed) co_return false;
-    std::function<void(Store&)> work = [this, a = *changed, at = wall_now()](Store&) {
+    std::function<void(Store&)> work = [this, a = *changed, at = clock_->now()](Store&) {
         alert_store_->save({a}, {}, at);
     };
     co_await write(std::move(work));
@@ -364,6 +361,7 @@ asio::awaitable<bool> App::expire_silence(std::int64_t id) {
 asio::awaitable<bool> App::set_clock(TimePoint now) {
     if (!manual_clock_) co_return false;
     manual_clock_->set(now);
+    deliverer_->wake();  // retries now due by the moved clock
     evaluate_all();
     co_await run_alerts();
     co_return true;

@@ -9,7 +9,8 @@ namespace indicatord {
 
 using TimePoint = std::chrono::sys_time<std::chrono::milliseconds>;
 
-/// The only source of "now" for evaluation; tests and replays drive their own.
+/// The only source of "now" for evaluation, alerts and delivery; tests and replays drive their own.
+/// now() may be called from any thread (the delivery thread reads it too).
 class Clock {
   public:
     virtual ~Clock() = default;

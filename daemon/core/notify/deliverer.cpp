@@ -17,10 +17,16 @@ namespace indicatord {
 
 namespace {
 
-std::int64_t now_ms() {
+/// Wall time for the DingTalk and Feishu signatures only: their receivers check it against their
+/// own clocks, so a driven Clock must not reach it. Everything else reads the injected Clock.
+std::int64_t signing_now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
+}
+
+std::int64_t ms(TimePoint t) {
+    return t.time_since_epoch().count();
 }
 
 std::string read_secret(const std::string& path) {
@@ -53,7 +59,7 @@ DeliveryResult send(const Row& r, const DeliverySettings& config) {
     if (r.channel == "dingtalk") {
         const auto secret = read_secret(r.secret_file);
         const auto url =
-            secret.empty() ? r.target : dingtalk_signed_url(r.target, secret, now_ms());
+            secret.empty() ? r.target : dingtalk_signed_url(r.target, secret, signing_now_ms());
         return send_webhook(url, r.payload, headers);
     }
     if (r.channel == "feishu") {
@@ -61,7 +67,7 @@ DeliveryResult send(const Row& r, const DeliverySettings& config) {
         if (secret.empty()) return send_webhook(r.target, r.payload, headers);
         // The signature covers a fresh timestamp: add it to the stored body at send time.
         auto body = boost::json::parse(r.payload).as_object();
-        const auto ts = now_ms() / 1000;
+        const auto ts = signing_now_ms() / 1000;
         body["timestamp"] = std::to_string(ts);
         body["sign"] = feishu_sign(secret, ts);
         return send_webhook(r.target, json_text(body), headers);
@@ -72,10 +78,48 @@ DeliveryResult send(const Row& r, const DeliverySettings& config) {
 
 }  // namespace
 
-Deliverer::Deliverer(std::filesystem::path database, DeliverySettings config, Observer observer,
-                     DepthObserver depth_observer)
+/// The delivery thread's connection and statements: opened and prepared once, on that thread.
+struct Deliverer::Connection {
+    sqlite::Database db;
+    sqlite::Statement due, done, failed, retry, stats;
+
+    Connection(const std::filesystem::path& file, std::atomic<std::uint64_t>& prepared)
+        : db(open(file)),
+          due(prepare(prepared,
+                      "SELECT id, channel, target, secret_file, idempotency_key, payload, "
+                      "created_at, attempts FROM outbox WHERE state = 'pending' AND "
+                      "next_attempt_at <= ? ORDER BY id LIMIT 100")),
+          done(prepare(prepared,
+                       "UPDATE outbox SET state = 'delivered', delivered_at = ?, attempts = "
+                       "attempts + 1, last_error = '' WHERE id = ?")),
+          failed(prepare(prepared,
+                         "UPDATE outbox SET state = 'failed', attempts = attempts + 1, "
+                         "last_error = ? WHERE id = ?")),
+          retry(prepare(prepared,
+                        "UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1, "
+                        "last_error = ? WHERE id = ?")),
+          stats(prepare(prepared,
+                        "SELECT COUNT(*), MIN(created_at), MIN(next_attempt_at) FROM outbox "
+                        "WHERE state = 'pending'")) {}
+
+  private:
+    static sqlite::Database open(const std::filesystem::path& file) {
+        sqlite::Database db(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX);
+        db.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+        return db;
+    }
+    sqlite::Statement prepare(std::atomic<std::uint64_t>& prepared, std::string_view sql) {
+        sqlite::Statement s(db, sql);
+        ++prepared;
+        return s;
+    }
+};
+
+Deliverer::Deliverer(std::filesystem::path database, DeliverySettings config, const Clock& clock,
+                     Observer observer, DepthObserver depth_observer)
     : database_(std::move(database)),
       config_(std::move(config)),
+      clock_(clock),
       observer_(std::move(observer)),
       depth_observer_(std::move(depth_observer)),
       thread_([this] { run(); }) {}
@@ -99,21 +143,34 @@ void Deliverer::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
+Deliverer::Stats Deliverer::stats() const {
+    return {passes_.load(), connections_opened_.load(), statements_prepared_.load()};
+}
+
 void Deliverer::run() {
     try {
+        // Opened once, for the thread's life; if opening fails it is tried again after 5 s.
+        std::optional<Connection> connection;
         for (;;) {
-            std::optional<std::chrono::system_clock::time_point> next;
+            // How long to sleep, in real time: until the Clock reaches the next due row.
+            std::optional<std::chrono::milliseconds> wait;
             try {
-                next = pass();
+                if (!connection) {
+                    connection.emplace(database_, statements_prepared_);
+                    ++connections_opened_;
+                }
+                const auto next = pass(*connection);
+                ++passes_;
+                if (next) wait = std::max(std::chrono::milliseconds(0), *next - clock_.now());
             } catch (const std::exception& e) {
                 spdlog::error("delivery: {}", e.what());
-                next = std::chrono::system_clock::now() + std::chrono::seconds(5);
+                wait = std::chrono::seconds(5);
             }
             std::unique_lock lock(mutex_);
             if (stopping_) return;
             auto ready = [this] { return stopping_ || woken_; };
-            if (next)
-                cv_.wait_until(lock, *next, ready);
+            if (wait)
+                cv_.wait_for(lock, *wait, ready);
             else
                 cv_.wait(lock, ready);
             woken_ = false;
@@ -124,22 +181,12 @@ void Deliverer::run() {
     }
 }
 
-std::optional<std::chrono::system_clock::time_point> Deliverer::pass() {
-    sqlite::Database db(database_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX);
-    db.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
-    sqlite::Statement due(
-        db,
-        "SELECT id, channel, target, secret_file, idempotency_key, payload, created_at, attempts "
-        "FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT 100");
-    sqlite::Statement done(db,
-                           "UPDATE outbox SET state = 'delivered', delivered_at = ?, attempts = "
-                           "attempts + 1, last_error = '' WHERE id = ?");
-    sqlite::Statement failed(
-        db,
-        "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?");
-    sqlite::Statement retry(db,
-                            "UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1, "
-                            "last_error = ? WHERE id = ?");
+std::optional<TimePoint> Deliverer::pass(Connection& c) {
+    auto& due = c.due;
+    auto& done = c.done;
+    auto& failed = c.failed;
+    auto& retry = c.retry;
+    auto& stats = c.stats;
     std::mt19937_64 rng(std::random_device{}());
     for (;;) {
         {
@@ -149,7 +196,7 @@ std::optional<std::chrono::system_clock::time_point> Deliverer::pass() {
         std::vector<Row> rows;
         {
             sqlite::Reset r(due);
-            due.bind(1, now_ms());
+            due.bind(1, ms(clock_.now()));
             while (due.step())
                 rows.push_back(Row{due.int64(0), std::string(due.text(1)), std::string(due.text(2)),
                                    std::string(due.text(3)), std::string(due.text(4)),
@@ -169,7 +216,7 @@ std::optional<std::chrono::system_clock::time_point> Deliverer::pass() {
                 result = {DeliveryOutcome::give_up,
                           std::string("cannot build the request: ") + e.what()};
             }
-            const auto now = now_ms();
+            const auto now = ms(clock_.now());
             if (result.outcome == DeliveryOutcome::retry &&
                 now - row.created_at >
                     std::chrono::duration_cast<std::chrono::milliseconds>(config_.give_up_after)
@@ -211,17 +258,15 @@ std::optional<std::chrono::system_clock::time_point> Deliverer::pass() {
         }
     }
     // depth and the next due attempt
-    sqlite::Statement stats(db,
-                            "SELECT COUNT(*), MIN(created_at), MIN(next_attempt_at) FROM outbox "
-                            "WHERE state = 'pending'");
+    sqlite::Reset r(stats);
     stats.step();
     Depth d;
     d.pending = stats.int64(0);
     if (d.pending > 0)
-        d.oldest_age_seconds = static_cast<double>(now_ms() - stats.int64(1)) / 1000.0;
+        d.oldest_age_seconds = static_cast<double>(ms(clock_.now()) - stats.int64(1)) / 1000.0;
     if (depth_observer_) depth_observer_(d);
     if (d.pending == 0) return std::nullopt;
-    return std::chrono::system_clock::time_point(std::chrono::milliseconds(stats.int64(2)));
+    return TimePoint(std::chrono::milliseconds(stats.int64(2)));
 }
 
 }  // namespace indicatord

@@ -1,14 +1,17 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
+#include "model/clock.hpp"
 #include "notify/channels.hpp"
 
 namespace indicatord {
@@ -24,6 +27,21 @@ struct DeliverySettings {
 /// Sends what the outbox holds, on its own thread with its own SQLite connection: oldest first,
 /// retries with exponential backoff and jitter, marks a row delivered only after the receiver
 /// accepted it (at-least-once; a confirmed delivery is never sent again, also across restarts).
+///
+/// Time: every instant that decides anything (which rows are due, the next attempt, give-up,
+/// delivered_at, the depth's age) comes from the injected Clock, so a driven clock (tests,
+/// `--test-clock`) drives retries too. Only the signing timestamps of DingTalk and Feishu stay
+/// wall time: the receiver checks them against its own clock.
+///
+/// Waiting: the thread sleeps on a condition variable for the real time until the next row is due
+/// as the Clock sees it, or until wake(). With the SystemClock that is one wake-up per due row and
+/// none while idle. A Clock that jumps (ManualClock) must be followed by wake(): App::set_clock
+/// does. Without it the thread still looks again when the computed real-time wait ends, finds
+/// nothing due and sleeps again, so nothing is ever sent early.
+///
+/// Threads: construction and stop() by the owner (App::run), wake() and stats() from any thread;
+/// the SQLite connection and its prepared statements are opened once on the delivery thread and
+/// live there until it ends. The Clock must outlive the Deliverer.
 class Deliverer {
   public:
     using Observer = std::function<void(const std::string& channel, DeliveryOutcome outcome)>;
@@ -32,10 +50,16 @@ class Deliverer {
         double oldest_age_seconds = 0;
     };
     using DepthObserver = std::function<void(const Depth&)>;
+    /// What the delivery thread has done so far (tests read it: one connection for many passes).
+    struct Stats {
+        std::uint64_t passes = 0;
+        std::uint64_t connections_opened = 0;
+        std::uint64_t statements_prepared = 0;
+    };
 
     /// The observers run on the delivery thread: after each attempt, and after each pass.
-    Deliverer(std::filesystem::path database, DeliverySettings config, Observer observer = {},
-              DepthObserver depth_observer = {});
+    Deliverer(std::filesystem::path database, DeliverySettings config, const Clock& clock,
+              Observer observer = {}, DepthObserver depth_observer = {});
     ~Deliverer();
     Deliverer(const Deliverer&) = delete;
     Deliverer& operator=(const Deliverer&) = delete;
@@ -43,14 +67,20 @@ class Deliverer {
     /// New rows were queued: look now.
     void wake();
     void stop();
+    Stats stats() const;
 
   private:
+    struct Connection;
     void run();
     /// Sends every due row; returns when the next one is due (or nullopt if none is pending).
-    std::optional<std::chrono::system_clock::time_point> pass();
+    std::optional<TimePoint> pass(Connection& c);
 
     std::filesystem::path database_;
     DeliverySettings config_;
+    const Clock& clock_;
+    std::atomic<std::uint64_t> passes_{0};
+    std::atomic<std::uint64_t> connections_opened_{0};
+    std::atomic<std::uint64_t> statements_prepared_{0};
     Observer observer_;
     DepthObserver depth_observer_;
     mutable std::mutex mutex_;
