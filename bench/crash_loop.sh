@@ -5,7 +5,7 @@
 #
 #   bench/crash_loop.sh [--smoke] [BUILD_DIR]        (default: build under the repository)
 #
-# It runs the integration test "[robustness][crash]" (tests/integration/robustness_test.cpp)
+# It runs the integration test "[robustness][crash]" (tests/integration/crash_test.cpp)
 # CRASH_ROUNDS times, each round with a fresh database and seed and more load than in CI. In
 # every cycle of a round, CRASH_THREADS writers post over keep-alive connections (one of them
 # batches of three, the rest single values, every value distinct) while the daemon is killed with

@@ -24,23 +24,11 @@ it::Response post(const it::Daemon& d, const std::string& body) {
 }
 
 std::string one(const std::string& key, const std::string& period, double value) {
-    return R"({"values":[{"indicator":")" + key + R"(","period":")" + period + R"(","value":)" +
-           std::to_string(value) + "}]}";
+    return it::one_value(key, period, value);
 }
 
 std::size_t history_size(const it::Daemon& d, const std::string& key) {
-    std::size_t size = 0;
-    std::string cursor;  // the history comes in pages
-    do {
-        auto r = it::http("GET", d.url("/api/v1/indicators/" + key + "/values?limit=1000" +
-                                       (cursor.empty() ? "" : "&cursor=" + cursor)));
-        REQUIRE(r.status == 200);
-        const auto doc = json::parse(r.body).as_object();
-        size += doc.at("values").as_array().size();
-        const auto* next = doc.if_contains("next_cursor");
-        cursor = next ? std::string(next->as_string()) : std::string();
-    } while (!cursor.empty());
-    return size;
+    return it::history(d, key).size();
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <boost/json.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -216,9 +217,11 @@ std::pair<int, std::string> run(const std::string& command) {
     return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
 }
 
-RawClient::RawClient(std::uint16_t port) {
+RawClient::RawClient(std::uint16_t port, int receive_buffer) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+    if (receive_buffer > 0)
+        ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -232,6 +235,13 @@ RawClient::RawClient(std::uint16_t port) {
 
 RawClient::~RawClient() {
     ::close(fd_);
+}
+
+std::uint16_t RawClient::local_port() const {
+    sockaddr_in a{};
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    return ntohs(a.sin_port);
 }
 
 bool RawClient::send(std::string_view data) {
@@ -322,6 +332,36 @@ std::string header_of(const std::string& response, const std::string& name) {
         response.substr(at + key.size(), lower.find("\r\n", at + key.size()) - at - key.size());
     value.erase(0, value.find_first_not_of(' '));
     return value;
+}
+
+std::string one_value(const std::string& indicator, const std::string& period, double value) {
+    return R"({"values":[{"indicator":")" + indicator + R"(","period":")" + period +
+           R"(","value":)" + std::to_string(value) + "}]}";
+}
+
+std::vector<StoredValue> history(const Daemon& d, const std::string& key,
+                                 const std::vector<std::string>& headers) {
+    std::vector<StoredValue> out;
+    std::string cursor;  // the history comes in pages
+    do {
+        const auto r = http("GET",
+                            d.url("/api/v1/indicators/" + key + "/values?limit=1000" +
+                                  (cursor.empty() ? "" : "&cursor=" + cursor)),
+                            {}, "application/json", headers);
+        if (r.status != 200)
+            throw std::runtime_error("history of " + key + ": HTTP " + std::to_string(r.status) +
+                                     " " + r.body);
+        const auto doc = boost::json::parse(r.body).as_object();
+        for (const auto& v : doc.at("values").as_array()) {
+            const auto& o = v.as_object();
+            out.push_back({std::string(o.at("period").as_string()),
+                           o.at("value").to_number<double>(),
+                           static_cast<int>(o.at("revision").to_number<double>())});
+        }
+        const auto* next = doc.if_contains("next_cursor");
+        cursor = next ? std::string(next->as_string()) : std::string();
+    } while (!cursor.empty());
+    return out;
 }
 
 }  // namespace it

@@ -97,7 +97,9 @@ std::pair<int, std::string> run(const std::string& command);
 /// reads what comes back, tells when the server closes. Every wait has a deadline.
 class RawClient {
   public:
-    explicit RawClient(std::uint16_t port);
+    /// `receive_buffer` > 0 sets SO_RCVBUF before connecting (a small window, for clients that
+    /// do not read their answers).
+    explicit RawClient(std::uint16_t port, int receive_buffer = 0);
     ~RawClient();
     RawClient(const RawClient&) = delete;
     RawClient& operator=(const RawClient&) = delete;
@@ -112,6 +114,10 @@ class RawClient {
     bool wait_closed(std::chrono::milliseconds timeout);
     /// Received and not yet taken by head() or response().
     const std::string& pending() const { return buffer_; }
+    /// Whether the peer has closed or reset the connection (as far as seen so far).
+    bool closed() const { return closed_; }
+    /// This end's port (to find the connection in the server's socket table).
+    std::uint16_t local_port() const;
 
   private:
     bool receive(std::chrono::steady_clock::time_point deadline);
@@ -125,5 +131,18 @@ int status_of(const std::string& response);
 /// What follows the head; the value of a header (case-insensitive name; empty if absent).
 std::string body_of(const std::string& response);
 std::string header_of(const std::string& response, const std::string& name);
+
+/// The JSON body of POST /api/v1/values with one value.
+std::string one_value(const std::string& indicator, const std::string& period, double value);
+
+/// One stored revision, as GET /api/v1/indicators/{key}/values lists it.
+struct StoredValue {
+    std::string period;
+    double value = 0;
+    int revision = 0;
+};
+/// Every stored revision of `key`, read page by page through the API (throws unless 200).
+std::vector<StoredValue> history(const Daemon& d, const std::string& key,
+                                 const std::vector<std::string>& headers = {});
 
 }  // namespace it

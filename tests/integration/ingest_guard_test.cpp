@@ -39,11 +39,6 @@ it::Response post_values(const it::Daemon& d, const std::string& body,
     return it::http("POST", d.url("/api/v1/values"), body, type, bearer(token));
 }
 
-std::string one_value(const std::string& indicator, const std::string& period, double value) {
-    return R"({"values":[{"indicator":")" + indicator + R"(","period":")" + period +
-           R"(","value":)" + std::to_string(value) + "}]}";
-}
-
 std::string error_of(const it::Response& r) {
     return std::string(json::parse(r.body).at("error").as_string());
 }
@@ -140,7 +135,7 @@ TEST_CASE(
                  {"--test-clock", "--now", "2023-04-15T09:00:00+08:00"});
 
     // JSON: a Q4 GDP figure in April
-    auto r = post_values(d, one_value("gdp_growth", "2023-Q4", 6.1));
+    auto r = post_values(d, it::one_value("gdp_growth", "2023-Q4", 6.1));
     CHECK(r.status == 400);
     CHECK(
         reason_of(r) ==
@@ -148,10 +143,10 @@ TEST_CASE(
         "2023-12-31 (Asia/Shanghai); report it after that (only report, achievement and milestones "
         "values may come early)");
     // the month in progress is not over either; Q1 is
-    CHECK(post_values(d, one_value("cpi_growth", "2023-04", 2)).status == 400);
-    CHECK(post_values(d, one_value("gdp_growth", "2023-Q1", 4.9)).status == 200);
+    CHECK(post_values(d, it::one_value("cpi_growth", "2023-04", 2)).status == 400);
+    CHECK(post_values(d, it::one_value("gdp_growth", "2023-Q1", 4.9)).status == 200);
     // progress may come early
-    CHECK(post_values(d, one_value("task068_report_liandu", "2023-Q4", 80)).status == 200);
+    CHECK(post_values(d, it::one_value("task068_report_liandu", "2023-Q4", 80)).status == 200);
 
     // CSV, by line
     r = post_values(
@@ -185,7 +180,7 @@ TEST_CASE(
               .empty());
     REQUIRE(it::http("POST", d.url("/-/clock"), R"({"now":"2023-07-01T00:00:00+08:00"})").status ==
             200);
-    CHECK(post_values(d, one_value("gdp_growth", "2023-Q2", 5.5)).status == 200);
+    CHECK(post_values(d, it::one_value("gdp_growth", "2023-Q2", 5.5)).status == 200);
 }
 
 TEST_CASE("reported_at is honoured for admin tokens and refused from unit tokens",
@@ -317,7 +312,7 @@ tasks:
     for (const auto& [indicator, writers] : may) {
         for (const auto& [who, tok] : token) {
             INFO(indicator << " by " << who);
-            auto r = post_values(d, one_value(indicator, "2023-Q4", 50), tok);
+            auto r = post_values(d, it::one_value(indicator, "2023-Q4", 50), tok);
             if (writers.count(who)) {
                 CHECK(r.status == 200);
             } else {
@@ -339,7 +334,7 @@ TEST_CASE("token checks that held: none, wrong, another unit's, admin endpoints"
     const auto admin = create_token(config, "--admin --id ops");
     it::Daemon d(dir.path(), config.string(),
                  {"--test-clock", "--now", "2024-02-01T09:00:00+08:00"});
-    const auto gdp = one_value("gdp_growth", "2023-Q1", 4.9);
+    const auto gdp = it::one_value("gdp_growth", "2023-Q1", 4.9);
 
     CHECK(post_values(d, gdp).status == 401);
     CHECK(post_values(d, gdp, "idt_fgw-1_" + std::string(48, '0')).status == 401);   // wrong secret
@@ -348,7 +343,7 @@ TEST_CASE("token checks that held: none, wrong, another unit's, admin endpoints"
     CHECK(it::http("POST", d.url("/api/v1/values"), gdp, "application/json",
                    {"Authorization: Basic " + fgw})
               .status == 401);
-    CHECK(post_values(d, one_value("cpi_growth", "2023-01", 2), tjj).status ==
+    CHECK(post_values(d, it::one_value("cpi_growth", "2023-01", 2), tjj).status ==
           403);                                     // another unit's
     CHECK(post_values(d, gdp, tjj).status == 200);  // writers: [市统计局] in the test plan
     CHECK(post_values(d, gdp, fgw).status == 200);
@@ -409,7 +404,7 @@ TEST_CASE(
     ::chmod(tokens.c_str(), 0600);
     it::Daemon d(dir.path(), config.string());
     CHECK(d.process().err().find("has mode") == std::string::npos);
-    const auto gdp = one_value("gdp_growth", "2023-Q1", 4.9);
+    const auto gdp = it::one_value("gdp_growth", "2023-Q1", 4.9);
     REQUIRE(post_values(d, gdp, fgw).status == 200);
 
     // the tokens file replaced by a directory

@@ -29,11 +29,6 @@ const std::string kMinimal = it::kData + "/minimal.yaml";
 // The minimal plan's gdp_growth Q1 is overdue from 2023-04-26 (due 04-20, grace 5 days).
 const std::vector<std::string> kOverdue{"--test-clock", "--now", "2023-04-26T09:00:00+08:00"};
 
-std::string one_value(const std::string& key, const std::string& period, double value) {
-    return R"({"values":[{"indicator":")" + key + R"(","period":")" + period + R"(","value":)" +
-           std::to_string(value) + "}]}";
-}
-
 std::string error_of(const it::Response& r) {
     const auto doc = json::parse(r.body);
     return std::string(doc.at("error").as_string());
@@ -42,17 +37,7 @@ std::string error_of(const it::Response& r) {
 /// The values of every stored revision of `key`, from the API.
 std::multiset<long long> stored_values(const it::Daemon& d, const std::string& key) {
     std::multiset<long long> out;
-    std::string cursor;  // the history comes in pages
-    do {
-        auto r = it::http("GET", d.url("/api/v1/indicators/" + key + "/values?limit=1000" +
-                                       (cursor.empty() ? "" : "&cursor=" + cursor)));
-        REQUIRE(r.status == 200);
-        const auto doc = json::parse(r.body).as_object();
-        for (const auto& v : doc.at("values").as_array())
-            out.insert(std::llround(v.at("value").to_number<double>()));
-        const auto* next = doc.if_contains("next_cursor");
-        cursor = next ? std::string(next->as_string()) : std::string();
-    } while (!cursor.empty());
+    for (const auto& v : it::history(d, key)) out.insert(std::llround(v.value));
     return out;
 }
 
@@ -288,14 +273,14 @@ TEST_CASE(
     "[storage]") {
     it::TempDir dir;
     it::Daemon d(dir.path());
-    REQUIRE(
-        it::http("POST", d.url("/api/v1/values"), one_value("gdp_growth", "2023-Q1", 6)).status ==
-        200);
+    REQUIRE(it::http("POST", d.url("/api/v1/values"), it::one_value("gdp_growth", "2023-Q1", 6))
+                .status == 200);
     REQUIRE(it::http("GET", d.url("/readyz")).status == 200);
 
     fs::remove(d.database());
     for (int i = 0; i < 2; ++i) {
-        auto r = it::http("POST", d.url("/api/v1/values"), one_value("gdp_growth", "2023-Q2", 7));
+        auto r =
+            it::http("POST", d.url("/api/v1/values"), it::one_value("gdp_growth", "2023-Q2", 7));
         INFO(r.body);
         CHECK(r.status == 503);
         CHECK_THAT(error_of(r), Catch::StartsWith("values not stored: database file " +
@@ -311,7 +296,7 @@ TEST_CASE(
     // Replaced by another file (a restore under a running daemon): refused as well.
     { std::ofstream(d.database()) << ""; }
     auto replaced =
-        it::http("POST", d.url("/api/v1/values"), one_value("gdp_growth", "2023-Q2", 8));
+        it::http("POST", d.url("/api/v1/values"), it::one_value("gdp_growth", "2023-Q2", 8));
     CHECK(replaced.status == 503);
     CHECK_THAT(error_of(replaced), Catch::Contains("was replaced by another file"));
 }
@@ -336,7 +321,7 @@ TEST_CASE("a second daemon on the same database refuses to start; the first keep
             "), which holds " + first.database().string() +
             ".lock; two daemons on one database would each keep their own view of it. Stop the "
             "other one, or give this one its own --database\n"));
-    CHECK(it::http("POST", first.url("/api/v1/values"), one_value("gdp_growth", "2023-Q1", 6))
+    CHECK(it::http("POST", first.url("/api/v1/values"), it::one_value("gdp_growth", "2023-Q1", 6))
               .status == 200);
     CHECK(stored_values(first, "gdp_growth") == std::multiset<long long>{6});
 
@@ -362,7 +347,7 @@ TEST_CASE(
     std::thread writer([&] {
         for (long long v = 1; !done; ++v) {
             auto r = it::http("POST", d.url("/api/v1/values"),
-                              one_value("gdp_growth", "2023-Q1", static_cast<double>(v)));
+                              it::one_value("gdp_growth", "2023-Q1", static_cast<double>(v)));
             if (r.status != 200) {
                 ++failures;
                 continue;
@@ -413,8 +398,9 @@ TEST_CASE(
     for (auto v : before) missing += values.count(v) == 1 ? 0 : 1;
     CHECK(missing == 0);
     CHECK(values.size() >= before.size());
-    CHECK(it::http("POST", restored.url("/api/v1/values"), one_value("cpi_growth", "2023-01", 1))
-              .status == 200);
+    CHECK(
+        it::http("POST", restored.url("/api/v1/values"), it::one_value("cpi_growth", "2023-01", 1))
+            .status == 200);
 }
 
 TEST_CASE("indicatorctl backup --force replaces a file; a missing database is named",
@@ -423,7 +409,7 @@ TEST_CASE("indicatorctl backup --force replaces a file; a missing database is na
     const auto ctl = it::kCtl + " ";
     {
         it::Daemon d(dir.path());
-        REQUIRE(it::http("POST", d.url("/api/v1/values"), one_value("gdp_growth", "2023-Q1", 6))
+        REQUIRE(it::http("POST", d.url("/api/v1/values"), it::one_value("gdp_growth", "2023-Q1", 6))
                     .status == 200);
         stop(d);
     }
