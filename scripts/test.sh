@@ -5,7 +5,9 @@
 #   1. builds everything (build/) and runs the whole suite with CTest;
 #      then smoke-runs every benchmark of bench/ for about a second each (bench/smoke.sh);
 #   2. builds with ASan+UBSan (build-asan/) and runs the whole suite again;
-#   3. builds the libFuzzer targets with clang (build-fuzz/) and runs each briefly
+#   3. builds with ThreadSanitizer (build-tsan/) and runs the unit and integration suites again
+#      (the daemon's threads: event loop, writer, delivery; docs/architecture.md);
+#   4. builds the libFuzzer targets with clang (build-fuzz/) and runs each briefly
 #      (INDICATORD_FUZZ_SECONDS, default 10).
 # Exits non-zero on any failure.
 #   --quick   only step 1 (for a quick local run)
@@ -42,6 +44,13 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DINDICATORD_SANITIZE
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
+
+step "ThreadSanitizer build and test"
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINDICATORD_SANITIZE=thread \
+      -DINDICATORD_BUILD_BENCH=OFF >/dev/null
+cmake --build build-tsan -j "$jobs"
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp" \
+  ctest --test-dir build-tsan --output-on-failure -j "$jobs"
 
 step "fuzz"
 bash scripts/fuzz.sh "${INDICATORD_FUZZ_SECONDS:-10}"
