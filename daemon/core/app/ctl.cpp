@@ -1,8 +1,6 @@
 #include "app/ctl.hpp"
 
 #include <boost/json.hpp>
-#include <cctype>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
