@@ -339,6 +339,24 @@ TEST_CASE("a retryable failure is retried with exponential backoff on the inject
                                        DeliveryOutcome::retry, DeliveryOutcome::delivered});
 }
 
+TEST_CASE("the backoff counts from the end of the attempt, on the injected clock",
+          "[outbox][deliver]") {
+    DeliverySettings settings;
+    settings.backoff_initial = 10s;
+    Delivery d(settings);
+    const auto t0 = d.clock.now();
+    // the clock moves while the request is in flight (a slow receiver, or a test moving it)
+    d.start([&](const OutgoingNotification&, int) {
+        d.clock.set(t0 + 1min);
+        return answer(DeliveryOutcome::retry, "timeout");
+    });
+    d.queue(webhook("slow"));
+    REQUIRE(d.attempts_reach(1));
+    const auto row = stored(d.file(), "slow");
+    CHECK(row.next_attempt_at >= ms(t0 + 1min + 5s));
+    CHECK(row.next_attempt_at <= ms(t0 + 1min + 15s));
+}
+
 TEST_CASE("retryable failures give up once give_up_after has passed; a refusal at once",
           "[outbox][deliver]") {
     DeliverySettings settings;
