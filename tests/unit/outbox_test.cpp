@@ -266,7 +266,7 @@ TEST_CASE("the escalation to the office and the resolution render as their own m
     CHECK(alert.at("endsAt") == "2023-05-02T01:00:00.000Z");
 }
 
-TEST_CASE("without SMTP, email receivers get no entry; unknown receivers are skipped",
+TEST_CASE("without SMTP, email receivers get no entry, and unknown receivers are skipped",
           "[outbox][render]") {
     Alerts alerts;
     auto step = alerts.step("2023-04-26T09:00:00+08:00");
@@ -357,7 +357,7 @@ TEST_CASE("the backoff counts from the end of the attempt, on the injected clock
     CHECK(row.next_attempt_at <= ms(t0 + 1min + 15s));
 }
 
-TEST_CASE("retryable failures give up once give_up_after has passed; a refusal at once",
+TEST_CASE("retryable failures give up once give_up_after has passed, a refusal at once",
           "[outbox][deliver]") {
     DeliverySettings settings;
     settings.backoff_initial = 10s;
