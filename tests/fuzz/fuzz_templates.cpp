@@ -14,7 +14,13 @@
 #include <typeinfo>
 
 #include "fuzz_util.hpp"
-#include "notify/notify_format.hpp"
+#include "notify/email.hpp"
+#include "notify/templates.hpp"
+#include "notify/text.hpp"
+#include "notify/webhook_dingtalk.hpp"
+#include "notify/webhook_feishu.hpp"
+#include "notify/webhook_generic.hpp"
+#include "notify/webhook_wecom.hpp"
 #include "util/errors.hpp"
 
 namespace {

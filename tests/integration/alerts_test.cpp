@@ -208,6 +208,14 @@ TEST_CASE(
         set_clock(*d, "2023-04-26T09:00:00+08:00");
         // retried with backoff (on the daemon's clock) while the receiver answers 503
         REQUIRE(it::eventually([&] { return bodies(s.hook, "/fgw").size() == 1; }));
+        // the sink sees the request before the daemon records the failure and the next attempt
+        // (the backoff counts from then, on the daemon's clock): move the clock only after that
+        REQUIRE(it::eventually([&] {
+            return it::http("GET", d->url("/metrics"))
+                       .body.find(
+                           "indicatord_notifications_total{channel=\"generic\",result="
+                           "\"retry\"} 1") != std::string::npos;
+        }));
         set_clock(*d, "2023-04-26T09:00:05+08:00");
         REQUIRE(it::eventually([&] { return bodies(s.hook, "/fgw").size() >= 2; }));
         auto reqs = s.hook.requests();

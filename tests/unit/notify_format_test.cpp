@@ -1,11 +1,16 @@
-#include "notify/notify_format.hpp"
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 
+#include "notify/email.hpp"
+#include "notify/templates.hpp"
+#include "notify/text.hpp"
+#include "notify/webhook_dingtalk.hpp"
+#include "notify/webhook_feishu.hpp"
+#include "notify/webhook_generic.hpp"
+#include "notify/webhook_wecom.hpp"
 #include "test_util.hpp"
 
 using namespace indicatord;

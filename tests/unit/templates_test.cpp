@@ -1,6 +1,13 @@
+#include "notify/templates.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "notify/notify_format.hpp"
+#include "notify/email.hpp"
+#include "notify/text.hpp"
+#include "notify/webhook_dingtalk.hpp"
+#include "notify/webhook_feishu.hpp"
+#include "notify/webhook_generic.hpp"
+#include "notify/webhook_wecom.hpp"
 #include "test_util.hpp"
 #include "util/errors.hpp"
 

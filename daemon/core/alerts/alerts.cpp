@@ -324,8 +324,9 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
                 const auto fired_day =
                     date::floor<date::days>(engine.zone()->to_local(*a.firing_at));
                 date::sys_days day{fired_day.time_since_epoch()};
-                if (step.working_days && engine.calendar())
-                    day = engine.calendar()->add_working_days(day, step.days);
+                if (step.working_days)  // without a calendar: Monday to Friday, as DueDates
+                    day = engine.calendar() ? engine.calendar()->add_working_days(day, step.days)
+                                            : WorkCalendar{}.add_working_days(day, step.days);
                 else
                     day += date::days(step.days);
                 if (now >= engine.dues().end_of(day - date::days(1))) {

@@ -1,8 +1,6 @@
 #include "app/ctl.hpp"
 
 #include <boost/json.hpp>
-#include <cctype>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -25,6 +23,7 @@
 #include "store/store.hpp"
 #include "util/errors.hpp"
 #include "util/json_text.hpp"
+#include "util/percent_encoding.hpp"
 #include "util/redact.hpp"
 
 namespace indicatord {
@@ -312,27 +311,13 @@ struct DaemonApi {
     }
 };
 
-std::string url_encode(const std::string& s) {
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.')
-            out.push_back(static_cast<char>(c));
-        else {
-            char buf[4];
-            std::snprintf(buf, sizeof buf, "%%%02X", c);
-            out += buf;
-        }
-    }
-    return out;
-}
-
 int alerts_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     Options o(args, 1, {"--state", "--kind", "--unit", "--url", "--token-file"}, {});
     if (o.positional.size() != 1) throw UsageError("alerts needs CONFIG");
     std::string query;
     for (const char* k : {"state", "kind", "unit"})
         if (auto v = o.get(std::string("--") + k))
-            query += (query.empty() ? "?" : "&") + std::string(k) + "=" + url_encode(*v);
+            query += (query.empty() ? "?" : "&") + std::string(k) + "=" + percent_encode(*v);
     return DaemonApi(load_config(o.positional[0]), o)
         .call("GET", "/api/v1/alerts" + query, "", out, err);
 }
@@ -344,7 +329,7 @@ int ack_command(const std::vector<std::string>& args, std::ostream& out, std::os
     boost::json::object body{{"comment", *o.get("--comment")}};
     if (auto a = o.get("--author")) body["author"] = *a;
     return DaemonApi(load_config(o.positional[0]), o)
-        .call("POST", "/api/v1/alerts/" + url_encode(o.positional[1]) + "/ack", json_text(body),
+        .call("POST", "/api/v1/alerts/" + percent_encode(o.positional[1]) + "/ack", json_text(body),
               out, err);
 }
 
@@ -375,7 +360,7 @@ int silence_command(const std::vector<std::string>& args, std::ostream& out, std
     if (verb == "expire") {
         if (o.positional.size() != 2) throw UsageError("silence expire needs CONFIG and ID");
         return DaemonApi(load_config(o.positional[0]), o)
-            .call("DELETE", "/api/v1/silences/" + url_encode(o.positional[1]), "", out, err);
+            .call("DELETE", "/api/v1/silences/" + percent_encode(o.positional[1]), "", out, err);
     }
     if (verb == "add") {
         if (o.positional.size() != 1 || matchers.empty() || !o.get("--until") ||

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
-#include "notify/notify_format.hpp"
+#include "notify/text.hpp"
 #include "util/json_text.hpp"
 
 namespace indicatord {

@@ -6,7 +6,7 @@
 #include "config/config.hpp"
 #include "model/calendar.hpp"
 #include "model/plan.hpp"
-#include "notify/notify_format.hpp"
+#include "notify/templates.hpp"
 
 namespace indicatord {
 

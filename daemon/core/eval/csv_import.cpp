@@ -11,6 +11,8 @@
 #include <system_error>
 #include <unordered_map>
 
+#include "util/utf8.hpp"
+
 namespace indicatord {
 
 namespace {
@@ -34,42 +36,6 @@ std::string where(std::string_view bytes, std::size_t offset) {
     std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(bytes[offset]));
     return std::string("byte ") + hex + " at offset " + std::to_string(offset) + " (line " +
            std::to_string(line_at(bytes, offset)) + ")";
-}
-
-/// Offset of the first byte that does not begin a well-formed UTF-8 sequence (RFC 3629: no
-/// overlong forms, surrogates or code points above U+10FFFF), or nullopt. Not iconv: glibc's
-/// UTF-8 decoder lets code points above U+10FFFF through.
-std::optional<std::size_t> invalid_utf8_at(std::string_view s) {
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    const std::size_t n = s.size();
-    std::size_t i = 0;
-    while (i < n) {
-        const unsigned char c = p[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len = 0;
-        unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            if (c == 0xE0) lo = 0xA0;  // overlong
-            if (c == 0xED) hi = 0x9F;  // surrogates
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            if (c == 0xF0) lo = 0x90;  // overlong
-            if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
-        } else {
-            return i;
-        }
-        if (n - i < len || p[i + 1] < lo || p[i + 1] > hi) return i;
-        for (std::size_t k = 2; k < len; ++k)
-            if (p[i + k] < 0x80 || p[i + k] > 0xBF) return i;
-        i += len;
-    }
-    return std::nullopt;
 }
 
 /// Decodes GB18030 (a superset of GBK and GB2312) to UTF-8 with glibc iconv. On failure returns

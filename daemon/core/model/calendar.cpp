@@ -2,7 +2,6 @@
 #include "model/calendar.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <map>
 
 #include "model/period.hpp"
@@ -27,11 +26,7 @@ bool monday_to_friday(sys_days day) {
 }
 
 std::string iso(sys_days day) {
-    const date::year_month_day ymd{day};
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-    return buf;
+    return date::format("%F", day);
 }
 
 std::string range(sys_days from, sys_days to) {

@@ -13,6 +13,7 @@
 
 #include "notify/http_client.hpp"
 #include "util/redact.hpp"
+#include "util/utf8.hpp"
 
 namespace indicatord {
 
@@ -31,10 +32,7 @@ using List = std::unique_ptr<curl_slist, ListDeleter>;
 
 /// The first `limit` bytes of `text` cut at a UTF-8 character boundary, on one line.
 std::string excerpt(std::string_view text, std::size_t limit = kBodyExcerpt) {
-    std::size_t end = std::min(limit, text.size());
-    if (end < text.size())
-        while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-    std::string out(text.substr(0, end));
+    std::string out(utf8_prefix(text, limit));
     for (auto& c : out)
         if (c == '\r' || c == '\n' || c == '\t') c = ' ';
     while (!out.empty() && out.back() == ' ') out.pop_back();

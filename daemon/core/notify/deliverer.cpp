@@ -7,8 +7,9 @@
 #include <fstream>
 #include <random>
 
-#include "notify/notify_format.hpp"
 #include "notify/outbox.hpp"
+#include "notify/text.hpp"
+#include "notify/webhook_dingtalk.hpp"
 #include "store/sqlite.hpp"
 #include "util/json_text.hpp"
 #include "util/redact.hpp"
@@ -37,20 +38,20 @@ std::string read_secret(const std::string& path) {
     return s;
 }
 
-struct Row {
-    std::int64_t id;
-    std::string channel, target, secret_file, key, payload;
-    std::int64_t created_at;
-    int attempts;
+struct Row : OutgoingNotification {
+    std::int64_t id = 0;
+    std::int64_t created_at = 0;
+    int attempts = 0;
 };
 
 /// The target as logs show it: an email address, or the webhook URL without its secrets.
-std::string shown(const Row& r) {
+std::string shown(const OutgoingNotification& r) {
     return r.channel == "email" ? r.target : redact_url(r.target);
 }
 
-DeliveryResult send(const Row& r, const DeliverySettings& config) {
-    const std::vector<std::string> headers{"X-Indicatord-Idempotency-Key: " + r.key};
+DeliveryResult send(const OutgoingNotification& r, const DeliverySettings& config) {
+    const std::vector<std::string> headers{std::string(kIdempotencyHeader) + ": " +
+                                           r.idempotency_key};
     if (r.channel == "email") {
         if (config.smtp.url.empty())
             return {DeliveryOutcome::give_up, "no alerting.smtp.url configured"};
@@ -116,12 +117,14 @@ struct Deliverer::Connection {
 };
 
 Deliverer::Deliverer(std::filesystem::path database, DeliverySettings config, const Clock& clock,
-                     Observer observer, DepthObserver depth_observer)
+                     Observer observer, DepthObserver depth_observer, Sender sender)
     : database_(std::move(database)),
       config_(std::move(config)),
       clock_(clock),
       observer_(std::move(observer)),
       depth_observer_(std::move(depth_observer)),
+      sender_(sender ? std::move(sender)
+                     : Sender([this](const OutgoingNotification& n) { return send(n, config_); })),
       thread_([this] { run(); }) {}
 
 Deliverer::~Deliverer() {
@@ -197,11 +200,18 @@ std::optional<TimePoint> Deliverer::pass(Connection& c) {
         {
             sqlite::Reset r(due);
             due.bind(1, ms(clock_.now()));
-            while (due.step())
-                rows.push_back(Row{due.int64(0), std::string(due.text(1)), std::string(due.text(2)),
-                                   std::string(due.text(3)), std::string(due.text(4)),
-                                   std::string(due.text(5)), due.int64(6),
-                                   static_cast<int>(due.int64(7))});
+            while (due.step()) {
+                Row row;
+                row.id = due.int64(0);
+                row.channel = due.text(1);
+                row.target = due.text(2);
+                row.secret_file = due.text(3);
+                row.idempotency_key = due.text(4);
+                row.payload = due.text(5);
+                row.created_at = due.int64(6);
+                row.attempts = static_cast<int>(due.int64(7));
+                rows.push_back(std::move(row));
+            }
         }
         if (rows.empty()) break;
         for (const auto& row : rows) {
@@ -211,7 +221,7 @@ std::optional<TimePoint> Deliverer::pass(Connection& c) {
             }
             DeliveryResult result;
             try {
-                result = send(row, config_);
+                result = sender_(row);
             } catch (const std::exception& e) {
                 result = {DeliveryOutcome::give_up,
                           std::string("cannot build the request: ") + e.what()};
@@ -229,15 +239,15 @@ std::optional<TimePoint> Deliverer::pass(Connection& c) {
                 case DeliveryOutcome::delivered: {
                     sqlite::Reset r(done);
                     done.bind(1, now).bind(2, row.id).step();
-                    spdlog::info("delivered {} notification {} to {}", row.channel, row.key,
-                                 shown(row));
+                    spdlog::info("delivered {} notification {} to {}", row.channel,
+                                 row.idempotency_key, shown(row));
                     break;
                 }
                 case DeliveryOutcome::give_up: {
                     sqlite::Reset r(failed);
                     failed.bind(1, result.detail).bind(2, row.id).step();
-                    spdlog::error("giving up {} notification {} to {}: {}", row.channel, row.key,
-                                  shown(row), result.detail);
+                    spdlog::error("giving up {} notification {} to {}: {}", row.channel,
+                                  row.idempotency_key, shown(row), result.detail);
                     break;
                 }
                 case DeliveryOutcome::retry: {
@@ -250,7 +260,7 @@ std::optional<TimePoint> Deliverer::pass(Connection& c) {
                     sqlite::Reset r(retry);
                     retry.bind(1, next).bind(2, result.detail).bind(3, row.id).step();
                     spdlog::warn("{} notification {} to {} failed, retrying: {}", row.channel,
-                                 row.key, shown(row), result.detail);
+                                 row.idempotency_key, shown(row), result.detail);
                     break;
                 }
             }

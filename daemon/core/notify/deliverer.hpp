@@ -24,6 +24,20 @@ struct DeliverySettings {
     std::chrono::seconds give_up_after{24 * 3600};  ///< retryable failures stop after this
 };
 
+/// One notification of the outbox, as a channel sends it.
+struct OutgoingNotification {
+    std::string channel;  ///< email | generic | dingtalk | wecom | feishu
+    std::string target;   ///< email address or webhook URL
+    std::string secret_file;
+    std::string idempotency_key;
+    std::string payload;
+};
+
+/// Sends one notification and says what to do next. Called on the delivery thread only. The
+/// Deliverer's default sends over the channels of channels.hpp (SMTP, webhooks, signed where the
+/// robot wants it); tests give a fake one.
+using Sender = std::function<DeliveryResult(const OutgoingNotification&)>;
+
 /// Sends what the outbox holds, on its own thread with its own SQLite connection: oldest first,
 /// retries with exponential backoff and jitter, marks a row delivered only after the receiver
 /// accepted it (at-least-once; a confirmed delivery is never sent again, also across restarts).
@@ -58,8 +72,9 @@ class Deliverer {
     };
 
     /// The observers run on the delivery thread: after each attempt, and after each pass.
+    /// `sender` empty: the channels of channels.hpp with `config.smtp`.
     Deliverer(std::filesystem::path database, DeliverySettings config, const Clock& clock,
-              Observer observer = {}, DepthObserver depth_observer = {});
+              Observer observer = {}, DepthObserver depth_observer = {}, Sender sender = {});
     ~Deliverer();
     Deliverer(const Deliverer&) = delete;
     Deliverer& operator=(const Deliverer&) = delete;
@@ -83,6 +98,7 @@ class Deliverer {
     std::atomic<std::uint64_t> statements_prepared_{0};
     Observer observer_;
     DepthObserver depth_observer_;
+    Sender sender_;
     mutable std::mutex mutex_;
     std::condition_variable cv_;
     bool stopping_ = false;

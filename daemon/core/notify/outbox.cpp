@@ -1,6 +1,10 @@
 #include "notify/outbox.hpp"
 
-#include "notify/notify_format.hpp"
+#include "notify/email.hpp"
+#include "notify/webhook_dingtalk.hpp"
+#include "notify/webhook_feishu.hpp"
+#include "notify/webhook_generic.hpp"
+#include "notify/webhook_wecom.hpp"
 #include "util/digest.hpp"
 
 namespace indicatord {

@@ -1,0 +1,255 @@
+#include "notify/email.hpp"
+
+#include <date/date.h>
+
+#include <algorithm>
+#include <cctype>
+#include <locale>
+
+#include "notify/text.hpp"
+#include "util/digest.hpp"
+#include "util/utf8.hpp"
+
+namespace indicatord {
+
+using namespace text;
+
+namespace {
+
+std::string html_escape(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out.push_back(c);
+        }
+    }
+    return out;
+}
+
+std::string without_crlf(std::string_view s) {
+    std::string out;
+    for (char c : s)
+        if (c != '\r' && c != '\n') out.push_back(c);
+    return out;
+}
+
+bool is_ascii(std::string_view s) {
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+std::vector<std::string_view> split_lines(std::string_view s) {
+    std::vector<std::string_view> out;
+    while (!s.empty()) {
+        const auto nl = s.find('\n');
+        auto line = s.substr(0, nl);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        out.push_back(line);
+        if (nl == std::string_view::npos) break;
+        s.remove_prefix(nl + 1);
+    }
+    return out;
+}
+
+constexpr std::size_t kLineLimit = 76;
+
+/// RFC 2047 encoded-words of `text`, each holding whole UTF-8 characters and at most `max_bytes`.
+std::vector<std::string> encoded_words(std::string_view text, std::size_t first_bytes,
+                                       std::size_t max_bytes) {
+    std::vector<std::string> words;
+    std::size_t budget = first_bytes;
+    while (!text.empty()) {
+        auto chunk = utf8_prefix(text, budget);
+        if (chunk.empty())
+            chunk = text.substr(0, 1);  // a malformed sequence longer than the budget
+        words.push_back("=?UTF-8?B?" + base64(chunk) + "?=");
+        text.remove_prefix(chunk.size());
+        budget = max_bytes;
+    }
+    return words;
+}
+
+/// "Name: token token ..." folded before a token whenever a line would pass 76 characters
+/// (also right after the colon when the first token is long). A single token longer than a line
+/// stays whole.
+std::string fold_header(std::string_view name, const std::vector<std::string>& tokens) {
+    std::string out(name);
+    out += ':';
+    std::size_t line = out.size();
+    for (const auto& t : tokens) {
+        if (line + 1 + t.size() > kLineLimit && line > 0) {
+            out += "\r\n";
+            line = 0;
+        }
+        out += ' ';
+        out += t;
+        line += 1 + t.size();
+    }
+    out += "\r\n";
+    return out;
+}
+
+std::vector<std::string> split_spaces(std::string_view s) {
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto j = s.find(' ', i);
+        if (j != i) out.emplace_back(s.substr(i, j == std::string_view::npos ? s.npos : j - i));
+        if (j == std::string_view::npos) break;
+        i = j + 1;
+    }
+    return out;
+}
+
+/// "addr" or "Name <addr>" as header tokens; a non-ASCII name becomes encoded-words.
+std::vector<std::string> address_tokens(std::string_view address) {
+    const auto a = without_crlf(address);
+    const auto lt = a.rfind('<');
+    if (is_ascii(a) || lt == std::string::npos) return split_spaces(a);
+    std::string_view name(a.data(), lt);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    if (name.size() >= 2 && name.front() == '"' && name.back() == '"')
+        name = name.substr(1, name.size() - 2);
+    auto tokens = encoded_words(name, 39, 39);
+    tokens.emplace_back(a.substr(lt));
+    return tokens;
+}
+
+bool is_dot_atom(std::string_view s) {
+    static constexpr std::string_view special = "!#$%&'*+-/=?^_`{|}~";
+    if (s.empty() || s.front() == '.' || s.back() == '.' || s.find("..") != s.npos) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x80 && (std::isalnum(u) || c == '.' || special.find(c) != special.npos);
+    });
+}
+
+/// "Thu, 05 Oct 2023 08:30:00 +0000": English day and month names whatever the global locale.
+std::string rfc5322_date(TimePoint t) {
+    return date::format(std::locale::classic(), "%a, %d %b %Y %T %z",
+                        std::chrono::floor<std::chrono::seconds>(t));
+}
+
+/// `text` with CRLF line ends, base64 in lines of 76, each ending in CRLF.
+std::string base64_body(std::string_view text) {
+    std::string canonical;
+    for (auto line : split_lines(text)) {
+        canonical.append(line);
+        canonical += "\r\n";
+    }
+    const auto encoded = base64(canonical);
+    std::string out;
+    for (std::size_t i = 0; i < encoded.size(); i += kLineLimit) {
+        out.append(encoded, i, kLineLimit);
+        out += "\r\n";
+    }
+    return out;
+}
+
+}  // namespace
+
+EmailMessage render_email(const Digest& d, const std::string& from,
+                          const std::vector<std::string>& to) {
+    Scope scope(d.templates.get());
+    EmailMessage m;
+    m.subject = digest_subject(d);
+    const auto items = render_items(d);
+    const auto vars = digest_vars(d);
+    const auto greeting = required(&MessageTemplates::email_greeting, vars);
+    const auto intro = d.plan_name.empty() ? required(&MessageTemplates::email_intro_fallback, vars)
+                                           : required(&MessageTemplates::email_intro, vars);
+    const auto footer = required(&MessageTemplates::email_footer, vars);
+
+    // text/plain
+    m.text = greeting + "\n\n" + intro + "\n\n";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const auto& it = items[i];
+        m.text += std::to_string(i + 1) + ". " + it.line() + "\n";
+        if (const auto* desc = find_in(it.alert->annotations, "description"))
+            for (auto line : split_lines(*desc)) m.text += "   " + std::string(line) + "\n";
+        if (auto task = expand(templates().email_task, {}, it.alert))
+            m.text += "   " + *task + "\n";
+        if (!it.link.empty())
+            m.text += "   " + required(&MessageTemplates::email_link, {{"link", it.link}}) + "\n";
+        m.text += "\n";
+    }
+    m.text += footer + "\n";
+
+    // text/html
+    m.html = "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head><meta charset=\"UTF-8\"><title>" +
+             html_escape(m.subject) + "</title></head>\n<body>\n<p>" + html_escape(greeting) +
+             "</p>\n<p>" + html_escape(intro) + "</p>\n<ol>\n";
+    for (const auto& it : items) {
+        const char* color = it.alert->firing ? "#c0392b" : "#27ae60";
+        m.html += "<li><strong style=\"color:" + std::string(color) + "\">" + html_escape(it.head) +
+                  "</strong>" + html_escape(it.text);
+        if (const auto* desc = find_in(it.alert->annotations, "description"))
+            for (auto line : split_lines(*desc)) m.html += "<br>\n" + html_escape(line);
+        if (auto task = expand(templates().email_task, {}, it.alert))
+            m.html += "<br>\n" + html_escape(*task);
+        if (!it.link.empty())
+            m.html += "<br>\n<a href=\"" + html_escape(it.link) + "\">" +
+                      html_escape(templates().link_text) + "</a>";
+        m.html += "</li>\n";
+    }
+    m.html +=
+        "</ol>\n<p style=\"color:#888888\">" + html_escape(footer) + "</p>\n</body>\n</html>\n";
+
+    // RFC 5322 message
+    const std::string key = without_crlf(d.idempotency_key);
+    // Kept readable when it can be: a dot-atom of at most 60 characters keeps the line under 76.
+    const std::string message_id =
+        "<" + (is_dot_atom(key) && key.size() <= 60 ? key : sha256_hex(key).substr(0, 32)) +
+        "@indicatord>";
+    const std::string boundary =
+        "=_indicatord_" + sha256_hex(key + "\n" + format_instant(d.created_at)).substr(0, 32);
+
+    std::vector<std::string> to_tokens;
+    for (std::size_t i = 0; i < to.size(); ++i) {
+        auto tokens = address_tokens(to[i]);
+        if (tokens.empty()) continue;
+        if (!to_tokens.empty()) to_tokens.back() += ",";
+        to_tokens.insert(to_tokens.end(), tokens.begin(), tokens.end());
+    }
+    if (to_tokens.empty()) to_tokens.emplace_back("undisclosed-recipients:;");
+
+    std::string& mime = m.mime;
+    mime += fold_header("From", address_tokens(from));
+    mime += fold_header("To", to_tokens);
+    mime += fold_header("Subject", encoded_words(m.subject, 39, 45));
+    mime += fold_header("Date", {rfc5322_date(d.created_at)});
+    mime += fold_header("Message-ID", {message_id});
+    mime += fold_header(kIdempotencyHeader, {key});
+    mime += "MIME-Version: 1.0\r\n";
+    mime += "Content-Type: multipart/alternative;\r\n boundary=\"" + boundary + "\"\r\n";
+    mime += "\r\n";
+    const auto part = [&](std::string_view type, std::string_view body) {
+        mime += "--" + boundary + "\r\n";
+        mime += "Content-Type: " + std::string(type) + "; charset=UTF-8\r\n";
+        mime += "Content-Transfer-Encoding: base64\r\n\r\n";
+        mime += base64_body(body);
+    };
+    part("text/plain", m.text);
+    part("text/html", m.html);
+    mime += "--" + boundary + "--\r\n";
+    return m;
+}
+
+}  // namespace indicatord
