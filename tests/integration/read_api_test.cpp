@@ -273,7 +273,7 @@ TEST_CASE("read scope settings are checked with their place in the config",
     CHECK(code == 0);
 }
 
-TEST_CASE("the installed config closes the read API with the unit scope; the office reads all",
+TEST_CASE("the installed config closes the read API with the unit scope, the office reads all",
           "[api][auth][read_scope]") {
     std::ifstream in(it::kData + "/../../systemd/indicatord.yaml.in");
     const std::string text((std::istreambuf_iterator<char>(in)), {});

@@ -301,7 +301,7 @@ TEST_CASE(
     CHECK_THAT(error_of(replaced), Catch::Contains("was replaced by another file"));
 }
 
-TEST_CASE("a second daemon on the same database refuses to start; the first keeps working",
+TEST_CASE("a second daemon on the same database refuses to start, the first keeps working",
           "[storage]") {
     it::TempDir dir;
     it::Daemon first(dir.path());
@@ -403,7 +403,7 @@ TEST_CASE(
             .status == 200);
 }
 
-TEST_CASE("indicatorctl backup --force replaces a file; a missing database is named",
+TEST_CASE("indicatorctl backup --force replaces a file, a missing database is named",
           "[storage][ctl]") {
     it::TempDir dir;
     const auto ctl = it::kCtl + " ";
