@@ -32,6 +32,7 @@
 #include "config/auth.hpp"
 #include "eval/engine.hpp"
 #include "fuzz_util.hpp"
+#include "http/admin_actions.hpp"
 #include "http/http_types.hpp"
 #include "http/metrics.hpp"
 #include "http/service.hpp"
@@ -58,9 +59,9 @@ TimePoint start_time() {
     return *parse_instant("2023-07-15T09:00:00+08:00");
 }
 
-/// The daemon's state behind the HTTP API, as App holds it; App's AlertActions in memory (no
-/// persistence of acknowledgements and silences).
-struct World final : AlertActions {
+/// The daemon's state behind the HTTP API, as App holds it; App's AlertActions and AdminActions in
+/// memory (no persistence of acknowledgements and silences).
+struct World final : AlertActions, AdminActions {
     ManualClock clock{start_time()};
     SelfMetrics metrics{"fuzz"};
     std::shared_ptr<const Plan> plan = std::make_shared<const Plan>(fuzz::minimal_plan());
@@ -104,6 +105,7 @@ struct World final : AlertActions {
             .alerts = [this]() -> AlertActions& { return *this; },
             .engine_snapshot = [this]() -> std::shared_ptr<const Engine> { return engine; },
             .storage_problem = [this] { return store->file_problem(); },
+            .admin = [this]() -> AdminActions& { return *this; },
         });
     }
     ~World() override { committer->stop(); }

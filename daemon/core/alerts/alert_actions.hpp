@@ -11,9 +11,10 @@ namespace indicatord {
 class Alerter;
 struct Silence;
 
-/// What the HTTP API may do to alerts: read them, acknowledge, silence. Implemented by the App,
-/// which stores each change (awaiting the writer thread, never blocking on it) before it shows
-/// in alerter(); a change that cannot be stored throws StorageError naming the cause. Event loop
+/// What the HTTP API may do to alerts: read them, acknowledge, silence (nothing else: reloading
+/// and the test clock are AdminActions, http/admin_actions.hpp). Implemented by the App, which
+/// stores each change (awaiting the writer thread, never blocking on it) before it shows in
+/// alerter(); a change that cannot be stored throws StorageError naming the cause. Event loop
 /// thread only.
 class AlertActions {
   public:
@@ -24,10 +25,6 @@ class AlertActions {
                                                      std::string comment) = 0;
     virtual boost::asio::awaitable<std::int64_t> add_silence(Silence silence) = 0;
     virtual boost::asio::awaitable<bool> expire_silence(std::int64_t id) = 0;
-    /// Moves a test clock (indicatord --test-clock) and runs a tick at once; false otherwise.
-    virtual boost::asio::awaitable<bool> set_clock(TimePoint now) = 0;
-    /// Re-reads rules, calendars and tokens like SIGHUP; returns the error, empty on success.
-    virtual boost::asio::awaitable<std::string> reload() = 0;
 };
 
 }  // namespace indicatord

@@ -11,6 +11,7 @@
 
 #include "alerts/alert_actions.hpp"
 #include "config/config.hpp"
+#include "http/admin_actions.hpp"
 #include "model/clock.hpp"
 
 namespace indicatord {
@@ -38,7 +39,7 @@ inline constexpr std::string_view kVersion = "0.1.0";
 /// Committer's writer thread, which owns the Store's write connection and the AlertStore, and
 /// the Deliverer's thread, which has a connection of its own. The loop reads through the Store's
 /// read connection and awaits the writer for every write; it never blocks on it once it runs.
-class App final : public AlertActions {
+class App final : public AlertActions, public AdminActions {
   public:
     /// `manual`: the clock itself when tests drive it (POST /-/clock), else null.
     App(DaemonConfig config, std::unique_ptr<Clock> clock, ManualClock* manual = nullptr);
@@ -57,6 +58,7 @@ class App final : public AlertActions {
                                              std::string comment) override;
     boost::asio::awaitable<std::int64_t> add_silence(Silence silence) override;
     boost::asio::awaitable<bool> expire_silence(std::int64_t id) override;
+    // AdminActions, for POST /-/clock and POST /-/reload (event loop thread).
     boost::asio::awaitable<bool> set_clock(TimePoint now) override;
     boost::asio::awaitable<std::string> reload() override;
 

@@ -92,12 +92,8 @@ std::pair<std::string, TokenStore::Entry> TokenStore::create(std::string_view id
     unsigned char bytes[24];
     if (RAND_bytes(bytes, sizeof bytes) != 1)
         throw std::runtime_error("no randomness available for a token");
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string secret;
-    for (unsigned char b : bytes) {
-        secret.push_back(hex[b >> 4]);
-        secret.push_back(hex[b & 15]);
-    }
+    const std::string secret =
+        to_hex(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
     const std::string token = "idt_" + std::string(id) + "_" + secret;
     Entry e{std::string(id), std::string(unit), admin, sha256_hex(token), {}};
     return {token, e};

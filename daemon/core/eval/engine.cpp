@@ -6,22 +6,6 @@
 
 namespace indicatord {
 
-std::string escape_label(std::string_view v) {
-    std::string out;
-    out.reserve(v.size());
-    for (char c : v) {
-        if (c == '\\')
-            out += "\\\\";
-        else if (c == '"')
-            out += "\\\"";
-        else if (c == '\n')
-            out += "\\n";
-        else
-            out += c;
-    }
-    return out;
-}
-
 Engine::Engine(std::shared_ptr<const Plan> plan, std::shared_ptr<const WorkCalendar> calendar)
     : plan_(std::move(plan)), calendar_(std::move(calendar)) {
     try {
@@ -34,14 +18,9 @@ Engine::Engine(std::shared_ptr<const Plan> plan, std::shared_ptr<const WorkCalen
     programs_.resize(n);
     series_.resize(n);
     evaluations_.resize(n);
-    labels_.reserve(n);
     dependents_.resize(n);
-    const auto plan_label = escape_label(plan_->id);
     for (std::size_t i = 0; i < n; ++i) {
         const auto& ind = plan_->indicators[i];
-        labels_.push_back("{plan=\"" + plan_label + "\",task=\"" + std::to_string(ind.task) +
-                          "\",indicator=\"" + escape_label(ind.key) + "\",lead_unit=\"" +
-                          escape_label(ind.lead_unit) + "\"");
         if (const auto* e = std::get_if<rule::Expression>(&ind.rule)) {
             for (const auto& in : e->inputs)
                 dependents_[plan_->indicator_index.at(in)].push_back(i);

@@ -39,8 +39,6 @@ class Engine {
 
     const Series& series(std::size_t i) const { return series_[i]; }
     const Evaluation& evaluation(std::size_t i) const { return evaluations_[i]; }
-    /// Label set `{plan="…",task="…",indicator="…",lead_unit="…"` (no closing brace) per indicator.
-    const std::string& labels(std::size_t i) const { return labels_[i]; }
 
   private:
     EvalContext context(TimePoint now) const;
@@ -53,11 +51,7 @@ class Engine {
         programs_;  ///< per indicator; null if not an expression
     std::vector<Series> series_;
     std::vector<Evaluation> evaluations_;
-    std::vector<std::string> labels_;
     std::vector<std::vector<std::size_t>> dependents_;  ///< input -> expressions naming it
 };
-
-/// Escapes a Prometheus label value (\\, \", \n).
-std::string escape_label(std::string_view value);
 
 }  // namespace indicatord

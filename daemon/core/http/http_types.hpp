@@ -2,8 +2,13 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
+
+namespace boost::json {
+class value;
+}
 
 namespace indicatord {
 
@@ -28,5 +33,7 @@ struct HttpResponse {
 
 /// {"error": message} with the status.
 HttpResponse json_error(unsigned status, std::string_view message);
+/// `v` as JSON (one line and a newline) with the status.
+HttpResponse json_ok(const boost::json::value& v, unsigned status = 200);
 
 }  // namespace indicatord

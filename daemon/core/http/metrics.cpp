@@ -10,6 +10,31 @@
 
 namespace indicatord {
 
+std::string escape_label(std::string_view v) {
+    std::string out;
+    out.reserve(v.size());
+    for (char c : v) {
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
+    }
+    return out;
+}
+
+IndicatorLabels::IndicatorLabels(std::shared_ptr<const Plan> plan) : plan_(std::move(plan)) {
+    const auto plan_label = escape_label(plan_->id);
+    labels_.reserve(plan_->indicators.size());
+    for (const auto& ind : plan_->indicators)
+        labels_.push_back("{plan=\"" + plan_label + "\",task=\"" + std::to_string(ind.task) +
+                          "\",indicator=\"" + escape_label(ind.key) + "\",lead_unit=\"" +
+                          escape_label(ind.lead_unit) + "\"");
+}
+
 SelfMetrics::SelfMetrics(std::string_view version)
     : values_accepted(prometheus::BuildCounter()
                           .Name("indicatord_values_ingested_total")
@@ -132,13 +157,13 @@ void header(std::string& out, std::string_view name, std::string_view help) {
 
 // Lines of one per-indicator family for indicators [from, to); the header comes with from == 0.
 template <typename Get>
-void family(std::string& out, const Engine& e, std::string_view name, std::string_view help,
-            std::size_t from, std::size_t to, Get get) {
+void family(std::string& out, const IndicatorLabels& labels, std::string_view name,
+            std::string_view help, std::size_t from, std::size_t to, Get get) {
     if (from == 0) header(out, name, help);
     for (std::size_t i = from; i < to; ++i) {
         const std::optional<double> v = get(i);
         if (!v) continue;
-        out.append(name).append(e.labels(i)).append("} ");
+        out.append(name).append(labels[i]).append("} ");
         append_number(out, *v);
         out.push_back('\n');
     }
@@ -152,7 +177,8 @@ double seconds(TimePoint t) {
 
 namespace {
 
-using FamilyWriter = void (*)(std::string&, const Engine&, TimePoint, std::size_t, std::size_t);
+using FamilyWriter = void (*)(std::string&, const Engine&, const IndicatorLabels&, TimePoint,
+                              std::size_t, std::size_t);
 
 double overdue_seconds(const Engine& e, std::size_t i, TimePoint now) {
     const auto& ev = e.evaluation(i);
@@ -163,21 +189,25 @@ double overdue_seconds(const Engine& e, std::size_t i, TimePoint now) {
 
 // The per-indicator families, in exposition order.
 constexpr FamilyWriter kFamilies[] = {
-    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
-        family(out, e, "indicator_value",
+    [](std::string& out, const Engine& e, const IndicatorLabels& l, TimePoint, std::size_t a,
+       std::size_t b) {
+        family(out, l, "indicator_value",
                "Latest reported value (newest revision of the latest period) of the indicator.", a,
                b, [&](std::size_t i) { return e.evaluation(i).value; });
     },
-    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
-        family(out, e, "indicator_target", "Target the latest value is held against.", a, b,
+    [](std::string& out, const Engine& e, const IndicatorLabels& l, TimePoint, std::size_t a,
+       std::size_t b) {
+        family(out, l, "indicator_target", "Target the latest value is held against.", a, b,
                [&](std::size_t i) { return e.evaluation(i).target; });
     },
-    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
-        family(out, e, "indicator_expected",
+    [](std::string& out, const Engine& e, const IndicatorLabels& l, TimePoint, std::size_t a,
+       std::size_t b) {
+        family(out, l, "indicator_expected",
                "Expected-to-date value on the indicator's trajectory.", a, b,
                [&](std::size_t i) { return e.evaluation(i).expected; });
     },
-    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
+    [](std::string& out, const Engine& e, const IndicatorLabels& l, TimePoint, std::size_t a,
+       std::size_t b) {
         if (a == 0)
             header(out, "indicator_status",
                    "Current status of the indicator: 1 for the status it has, 0 for the others.");
@@ -185,38 +215,42 @@ constexpr FamilyWriter kFamilies[] = {
             const auto current = e.evaluation(i).status;
             for (auto s : kAllStatuses) {
                 out.append("indicator_status")
-                    .append(e.labels(i))
+                    .append(l[i])
                     .append(",status=\"")
                     .append(to_string(s));
                 out.append(s == current ? "\"} 1\n" : "\"} 0\n");
             }
         }
     },
-    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
-        family(out, e, "indicator_last_report_timestamp_seconds",
+    [](std::string& out, const Engine& e, const IndicatorLabels& l, TimePoint, std::size_t a,
+       std::size_t b) {
+        family(out, l, "indicator_last_report_timestamp_seconds",
                "When the latest counted value was reported (Unix time).", a, b,
                [&](std::size_t i) -> std::optional<double> {
                    const auto* last = e.series(i).latest();
                    return last ? std::optional<double>(seconds(last->reported_at)) : std::nullopt;
                });
     },
-    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
-        family(out, e, "indicator_next_due_timestamp_seconds",
+    [](std::string& out, const Engine& e, const IndicatorLabels& l, TimePoint, std::size_t a,
+       std::size_t b) {
+        family(out, l, "indicator_next_due_timestamp_seconds",
                "When the next report of the indicator is due (Unix time).", a, b,
                [&](std::size_t i) -> std::optional<double> {
                    const auto& d = e.evaluation(i).next_due;
                    return d ? std::optional<double>(seconds(*d)) : std::nullopt;
                });
     },
-    [](std::string& out, const Engine& e, TimePoint, std::size_t a, std::size_t b) {
-        family(out, e, "indicator_overdue",
+    [](std::string& out, const Engine& e, const IndicatorLabels& l, TimePoint, std::size_t a,
+       std::size_t b) {
+        family(out, l, "indicator_overdue",
                "1 if a report of the indicator is past its due date plus grace.", a, b,
                [&](std::size_t i) -> std::optional<double> {
                    return e.evaluation(i).status == Status::overdue ? 1.0 : 0.0;
                });
     },
-    [](std::string& out, const Engine& e, TimePoint now, std::size_t a, std::size_t b) {
-        family(out, e, "indicator_overdue_seconds",
+    [](std::string& out, const Engine& e, const IndicatorLabels& l, TimePoint now, std::size_t a,
+       std::size_t b) {
+        family(out, l, "indicator_overdue_seconds",
                "How long the overdue report has been past its due date (0 if none is overdue).", a,
                b,
                [&](std::size_t i) -> std::optional<double> { return overdue_seconds(e, i, now); });
@@ -228,7 +262,13 @@ void write_unit_families(std::string& out, const Engine& e);
 }  // namespace
 
 IndicatorMetricsWriter::IndicatorMetricsWriter(std::shared_ptr<const Engine> engine, TimePoint now)
-    : engine_(std::move(engine)), now_(now) {}
+    : IndicatorMetricsWriter(engine, std::make_shared<const IndicatorLabels>(engine->plan_ptr()),
+                             now) {}
+
+IndicatorMetricsWriter::IndicatorMetricsWriter(std::shared_ptr<const Engine> engine,
+                                               std::shared_ptr<const IndicatorLabels> labels,
+                                               TimePoint now)
+    : engine_(std::move(engine)), labels_(std::move(labels)), now_(now) {}
 
 bool IndicatorMetricsWriter::next(std::string& out, std::size_t budget) {
     const Engine& e = *engine_;
@@ -238,7 +278,7 @@ bool IndicatorMetricsWriter::next(std::string& out, std::size_t budget) {
     while (family_ < std::size(kFamilies)) {
         if (out.size() - start >= budget) return true;
         const auto to = std::min(n, index_ + kStep);
-        kFamilies[family_](out, e, now_, index_, to);
+        kFamilies[family_](out, e, *labels_, now_, index_, to);
         index_ = to;
         if (index_ >= n) {
             ++family_;

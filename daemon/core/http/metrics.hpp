@@ -8,12 +8,33 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "model/clock.hpp"
 
 namespace indicatord {
 
 class Engine;
+struct Plan;
+
+/// Escapes a Prometheus label value (\\, \", \n).
+std::string escape_label(std::string_view value);
+
+/// The Prometheus label set of each indicator of one plan,
+/// `{plan="…",task="…",indicator="…",lead_unit="…"` (no closing brace: a family may add labels),
+/// built once per plan and shared by the scrapes of that plan. Immutable.
+class IndicatorLabels {
+  public:
+    explicit IndicatorLabels(std::shared_ptr<const Plan> plan);
+    /// The plan the labels were built from (held, so that its address identifies it).
+    const Plan* plan() const { return plan_.get(); }
+    const std::string& operator[](std::size_t indicator) const { return labels_[indicator]; }
+
+  private:
+    std::shared_ptr<const Plan> plan_;
+    std::vector<std::string> labels_;
+};
 
 /// The daemon's own metrics (indicatord_*), kept in a prometheus-cpp registry.
 /// prometheus-cpp metrics are thread-safe.
@@ -61,13 +82,18 @@ void write_indicator_metrics(std::string& out, const Engine& engine, TimePoint n
 /// held whole in memory. Holds the engine it writes from until it is done.
 class IndicatorMetricsWriter {
   public:
+    /// Builds the engine's plan's labels itself.
     IndicatorMetricsWriter(std::shared_ptr<const Engine> engine, TimePoint now);
+    /// `labels` must be those of the engine's plan.
+    IndicatorMetricsWriter(std::shared_ptr<const Engine> engine,
+                           std::shared_ptr<const IndicatorLabels> labels, TimePoint now);
     /// Appends the next part (at least about `budget` bytes unless it is the last); false once
     /// everything has been written.
     bool next(std::string& out, std::size_t budget);
 
   private:
     std::shared_ptr<const Engine> engine_;
+    std::shared_ptr<const IndicatorLabels> labels_;
     TimePoint now_;
     std::size_t family_ = 0;
     std::size_t index_ = 0;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/auth.hpp"
+#include "config/config.hpp"
 #include "http/http_types.hpp"
 
 namespace indicatord {
@@ -21,10 +22,17 @@ class SelfMetrics;
 class Clock;
 class TokenStore;
 class AlertActions;
+class AdminActions;
+class IndicatorLabels;
 
-/// The HTTP API as a function from request to response. It never touches a socket; it runs on
-/// the event loop's thread and suspends (never blocks) while the writer thread commits a batch,
-/// an alert change or a reload's registrations.
+/// The HTTP API as a function from request to response (like the `handle_request` of Beast's
+/// examples). It never touches a socket: HttpServer reads the request and writes what this
+/// returns, and tests call handle() with a request they built (`handle_request` below). It runs
+/// on the event loop's thread and suspends (never blocks) while the writer thread commits a
+/// batch, an alert change or a reload's registrations.
+///
+/// Files: the router and the token checks in service.cpp; the handlers one file per group of
+/// endpoints, routes_<group>.cpp (health, metrics, values, indicators, alerts, silences, admin).
 class Service {
   public:
     struct Deps {
@@ -46,10 +54,20 @@ class Service {
         /// Why the database cannot take writes (Store::file_problem), empty when it can; unset:
         /// never.
         std::function<std::string()> storage_problem;
+        /// Reload and the test clock (POST /-/reload, POST /-/clock); unset: both answer 404.
+        std::function<AdminActions&()> admin;
+        /// `http.body_limit_bytes`: a larger body gets 413. HttpServer stops reading at the same
+        /// limit; handle() checks it too, for requests that do not come through the server.
+        std::size_t body_limit = HttpLimits{}.body_bytes;
     };
 
-    explicit Service(Deps deps) : d_(std::move(deps)) {}
+    explicit Service(Deps deps);
+    ~Service();
+    Service(const Service&) = delete;
+    Service& operator=(const Service&) = delete;
 
+    /// The response to one whole request. Never throws for bad input (4xx); a response with
+    /// `chunks` is the rest of its body in parts (GET /metrics).
     boost::asio::awaitable<HttpResponse> handle(HttpRequest request);
 
     /// The refusal (401/403) a request gets from its head alone (method, target, Authorization;
@@ -63,6 +81,8 @@ class Service {
 
   private:
     using Query = std::vector<std::pair<std::string, std::string>>;
+
+    // service.cpp: the token checks.
     /// The token checks of one request; sets `who` for a valid token.
     std::optional<HttpResponse> authorize(std::string_view method, std::string_view path,
                                           std::string_view authorization,
@@ -71,20 +91,42 @@ class Service {
     bool reads_all(const Principal* who) const;
     /// nullopt if `who` may read indicator `i` of the current plan, else the 403.
     std::optional<HttpResponse> refuse_read(const Principal* who, std::size_t i) const;
+
+    // routes_health.cpp: GET /healthz, GET /readyz.
+    HttpResponse get_health() const;
+    HttpResponse get_ready() const;
+    // routes_metrics.cpp: GET /metrics.
+    HttpResponse get_metrics() const;
+    // routes_values.cpp: POST /api/v1/values.
     boost::asio::awaitable<HttpResponse> post_values(const HttpRequest& request,
                                                      const Principal* who);
+    // routes_indicators.cpp: GET /api/v1/indicators, /api/v1/indicators/{key},
+    // /api/v1/indicators/{key}/values.
     HttpResponse list_indicators(const Query& query, const Principal* who) const;
     HttpResponse get_indicator(std::string_view key, const Principal* who) const;
     HttpResponse get_values(std::string_view key, const Query& query, const Principal* who) const;
-    HttpResponse get_metrics() const;
+    // routes_alerts.cpp: GET /api/v1/alerts, POST /api/v1/alerts/{fingerprint}/ack.
     HttpResponse list_alerts(const Query& query, const Principal* who) const;
     boost::asio::awaitable<HttpResponse> acknowledge(std::string_view fingerprint,
                                                      const HttpRequest& req, const Principal* who);
+    // routes_silences.cpp: GET and POST /api/v1/silences, DELETE /api/v1/silences/{id}.
     HttpResponse list_silences(const Principal* who) const;
     boost::asio::awaitable<HttpResponse> add_silence(const HttpRequest& req, const Principal* who);
     boost::asio::awaitable<HttpResponse> expire_silence(std::string_view id, const Principal* who);
+    // routes_admin.cpp: POST /-/reload, POST /-/clock.
+    boost::asio::awaitable<HttpResponse> reload();
+    boost::asio::awaitable<HttpResponse> set_clock(const HttpRequest& req);
 
     Deps d_;
+    /// The Prometheus label text of the plan last scraped (routes_metrics.cpp), rebuilt when a
+    /// reload brings another plan.
+    mutable std::shared_ptr<const IndicatorLabels> labels_;
 };
+
+/// Runs `service.handle(request)` to completion on an io_context of its own and returns the
+/// response, its `chunks` (if any) appended to the body: for tests and tools without a server.
+/// The Deps' actions must not need another event loop (the App's do: it serves through
+/// HttpServer).
+HttpResponse handle_request(Service& service, HttpRequest request);
 
 }  // namespace indicatord

@@ -5,6 +5,8 @@
 
 namespace indicatord {
 
+/// Lower-case hex of `bytes`, two digits per byte: token secrets, page cursors.
+std::string to_hex(std::string_view bytes);
 /// Lower-case hex SHA-256 (OpenSSL EVP): token hashes, fingerprints, idempotency keys.
 std::string sha256_hex(std::string_view data);
 /// Raw HMAC-SHA256 of `message` under `key` (the robots' signed URLs).
