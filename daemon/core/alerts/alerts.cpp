@@ -2,6 +2,7 @@
 
 #include <unordered_set>
 
+#include "eval/kinds/registry.hpp"
 #include "util/digest.hpp"
 
 namespace indicatord {
@@ -196,13 +197,9 @@ AlertItem Alerter::item(const Engine& engine, const AlertState& a, TimePoint now
     }
     if (ev.value) an["value"] = fmt(*ev.value) + ind.measure;
     if (ev.target) {
-        std::string op = ">=";
-        if (const auto* t = std::get_if<rule::Threshold>(&ind.rule))
-            op = std::string(to_string(t->op));
-        else if (const auto* b = std::get_if<rule::Baseline>(&ind.rule))
-            op = std::string(to_string(b->op));
-        else if (const auto* r = std::get_if<rule::Rank>(&ind.rule))
-            op = std::string(to_string(r->op));
+        const auto& kind = kinds::of(ind.rule);
+        const auto held = kind.target_op ? kind.target_op(ind.rule) : std::nullopt;
+        std::string op(to_string(held.value_or(Op::ge)));
         if (op == ">=")
             op = "≥";
         else if (op == "<=")

@@ -1,14 +1,13 @@
-// Loads a rules directory (plan, units, tasks) into a validated Plan in one pass.
-#include <muParser.h>
+// Loads a rules directory (plan, units, tasks) into a validated Plan in one pass; each rule
+// kind reads its own keys (eval/kinds/).
+#include "config/plan_loader.hpp"
 
 #include <algorithm>
 #include <boost/url/parse.hpp>
-#include <deque>
 #include <map>
 #include <regex>
 #include <set>
 
-#include "model/plan.hpp"
 #include "util/errors.hpp"
 #include "util/redact.hpp"
 #include "util/yaml_util.hpp"
@@ -18,103 +17,6 @@ namespace indicatord {
 namespace fs = std::filesystem;
 using yaml::check_map;
 using yaml::fail;
-
-std::string DayOffset::text() const {
-    return std::to_string(days) + (working_days ? "wd" : "d");
-}
-
-std::string_view to_string(UnitKind kind) {
-    switch (kind) {
-        case UnitKind::department:
-            return "department";
-        case UnitKind::county:
-            return "county";
-        case UnitKind::zone:
-            return "zone";
-        case UnitKind::company:
-            return "company";
-        case UnitKind::agency:
-            return "agency";
-        case UnitKind::group:
-            return "group";
-        case UnitKind::other:
-            return "other";
-    }
-    return "other";
-}
-
-std::optional<Op> parse_op(std::string_view t) {
-    if (t == ">=") return Op::ge;
-    if (t == "<=") return Op::le;
-    if (t == ">") return Op::gt;
-    if (t == "<") return Op::lt;
-    if (t == "==") return Op::eq;
-    if (t == "between") return Op::between;
-    return std::nullopt;
-}
-
-std::string_view to_string(Op op) {
-    switch (op) {
-        case Op::ge:
-            return ">=";
-        case Op::le:
-            return "<=";
-        case Op::gt:
-            return ">";
-        case Op::lt:
-            return "<";
-        case Op::eq:
-            return "==";
-        case Op::between:
-            return "between";
-    }
-    return "?";
-}
-
-bool compare(Op op, double v, double t, double high) {
-    switch (op) {
-        case Op::ge:
-            return v >= t;
-        case Op::le:
-            return v <= t;
-        case Op::gt:
-            return v > t;
-        case Op::lt:
-            return v < t;
-        case Op::eq:
-            return v == t;
-        case Op::between:
-            return v >= t && v <= high;
-    }
-    return false;
-}
-
-std::string_view kind_name(const Rule& rule) {
-    static constexpr std::string_view names[] = {"threshold",  "cumulative",  "milestones",
-                                                 "expression", "achievement", "baseline",
-                                                 "rank",       "report",      "value"};
-    return names[rule.index()];
-}
-
-const Indicator* Plan::find_indicator(std::string_view key) const {
-    auto it = indicator_index.find(std::string(key));
-    return it == indicator_index.end() ? nullptr : &indicators[it->second];
-}
-
-long Plan::index_of(std::string_view key) const {
-    auto it = indicator_index.find(std::string(key));
-    return it == indicator_index.end() ? -1 : static_cast<long>(it->second);
-}
-
-const Unit* Plan::find_unit(std::string_view unit_id) const {
-    auto it = unit_index.find(std::string(unit_id));
-    return it == unit_index.end() ? nullptr : &units[it->second];
-}
-
-const Task* Plan::find_task(int number) const {
-    auto it = task_index.find(number);
-    return it == task_index.end() ? nullptr : &tasks[it->second];
-}
 
 namespace {
 
@@ -128,6 +30,8 @@ struct Source {
 
 class Loader {
   public:
+    explicit Loader(std::span<const RuleSyntax* const> kinds) : kinds_(kinds) {}
+
     Plan load(const std::vector<fs::path>& paths) {
         for (const auto& p : paths) collect(p);
         if (sources_.empty()) throw ConfigError("rules: no .yaml files found");
@@ -140,7 +44,7 @@ class Loader {
             if (auto n = s.root["units"]) load_units(s.file, n);
         for (auto& s : sources_)
             if (auto n = s.root["tasks"]) load_tasks(s.file, n);
-        check_expressions();
+        resolve_rules();
         std::sort(plan_.tasks.begin(), plan_.tasks.end(),
                   [](const Task& a, const Task& b) { return a.number < b.number; });
         plan_.task_index.clear();
@@ -504,20 +408,12 @@ class Loader {
         plan_.indicators.push_back(std::move(ind));
     }
 
-    Op op_of(const fs::path& f, const YAML::Node& n, Op fallback) {
-        if (!n) return fallback;
-        auto op = parse_op(yaml::scalar(f, n, "op"));
-        if (!op)
-            fail(f, n, "op must be one of >=, <=, >, <, ==, between, got '" + n.Scalar() + "'");
-        return *op;
-    }
-
-    date::year_month_day date_of(const fs::path& f, const YAML::Node& n, std::string_view what) {
-        auto d = parse_date(yaml::scalar(f, n, what));
-        if (!d)
-            fail(f, n,
-                 std::string(what) + " must be a date like 2023-12-31, got '" + n.Scalar() + "'");
-        return *d;
+    const RuleSyntax& syntax_of(const fs::path& f, const YAML::Node& at, const std::string& kind) {
+        for (const auto* k : kinds_)
+            if (k->name == kind) return *k;
+        std::string names;
+        for (const auto* k : kinds_) names += (names.empty() ? "" : ", ") + std::string(k->name);
+        fail(f, at, "unknown indicator kind '" + kind + "' (one of " + names + ")");
     }
 
     Indicator load_indicator(const fs::path& f, const YAML::Node& n, const Task& t,
@@ -527,39 +423,14 @@ class Loader {
         std::vector<std::string_view> allowed = {
             "key",   "name",   "kind", "measure",   "cadence", "ytd", "due",
             "grace", "remind", "lead", "notify_co", "writers", "note"};
-        std::vector<std::string_view> extra;
-        if (kind == "threshold")
-            extra = {"op", "target"};
-        else if (kind == "cumulative")
-            extra = {"target", "trajectory", "tolerance"};
-        else if (kind == "milestones")
-            extra = {"milestones"};
-        else if (kind == "expression")
-            extra = {"expr"};
-        else if (kind == "achievement")
-            extra = {"deadline"};
-        else if (kind == "baseline")
-            extra = {"op", "baseline"};
-        else if (kind == "rank")
-            extra = {"op", "target", "peers"};
-        else if (kind == "report" || kind == "value")
-            extra = {};
-        else
-            fail(f, n["kind"],
-                 "unknown indicator kind '" + kind +
-                     "' (one of threshold, cumulative, milestones, expression, achievement, "
-                     "baseline, rank, report, value)");
-        allowed.insert(allowed.end(), extra.begin(), extra.end());
+        const RuleSyntax& syntax = syntax_of(f, n["kind"], kind);
+        allowed.insert(allowed.end(), syntax.keys.begin(), syntax.keys.end());
         for (const auto& kv : n) {
             const auto k = kv.first.Scalar();
             if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
                 fail(f, kv.first, "unknown key '" + k + "' in " + kind + " indicator");
         }
-        check_map(f, n, "indicator",
-                  {"key",  "name",     "kind",     "measure",    "cadence",   "ytd",
-                   "due",  "grace",    "remind",   "lead",       "notify_co", "writers",
-                   "note", "op",       "target",   "trajectory", "tolerance", "milestones",
-                   "expr", "deadline", "baseline", "peers"});
+        check_map(f, n, "indicator", allowed);
 
         Indicator ind;
         ind.defined_at = yaml::where(f, n);
@@ -570,7 +441,7 @@ class Loader {
         ind.name = n["name"] ? yaml::scalar(f, n["name"], "name") : ind.key;
         if (n["measure"]) ind.measure = yaml::scalar(f, n["measure"], "measure");
         ind.task = t.number;
-        ind.schedule = kind == "report" ? plan_.report_defaults : plan_.defaults;
+        ind.schedule = syntax.report_schedule ? plan_.report_defaults : plan_.defaults;
         schedule_keys(f, n, ind.schedule);
         if (n["cadence"] || n["due"] || n["grace"]) check_schedule(f, n, ind.schedule);
         if (n["ytd"]) ind.ytd = yaml::boolean(f, n["ytd"], "ytd");
@@ -591,138 +462,15 @@ class Loader {
             ind.lead_unit);
         (void)task_node;
 
-        if (kind == "threshold") {
-            rule::Threshold r;
-            r.op = op_of(f, yaml::required(f, n, "op", "threshold indicator"), Op::ge);
-            auto tn = yaml::required(f, n, "target", "threshold indicator");
-            if (r.op == Op::between) {
-                if (!tn.IsSequence() || tn.size() != 2)
-                    fail(f, tn, "target of 'between' must be [low, high]");
-                r.target = yaml::number(f, tn[0], "target");
-                r.high = yaml::number(f, tn[1], "target");
-                if (r.target > r.high)
-                    fail(f, tn, "target of 'between' must be [low, high] with low <= high");
-            } else {
-                r.target = yaml::number(f, tn, "target");
-            }
-            ind.rule = r;
-        } else if (kind == "cumulative") {
-            rule::Cumulative r;
-            r.target =
-                yaml::number(f, yaml::required(f, n, "target", "cumulative indicator"), "target");
-            if (auto tr = n["trajectory"]) {
-                if (tr.IsScalar() && tr.Scalar() == "linear") {
-                } else if (tr.IsMap()) {
-                    for (const auto& kv : tr) {
-                        auto p = parse_period(kv.first.Scalar());
-                        if (!p || !p->fits(ind.schedule.cadence))
-                            fail(f, kv.first,
-                                 "trajectory period '" + kv.first.Scalar() + "' is not a " +
-                                     std::string(to_string(ind.schedule.cadence)) + " period");
-                        if (!r.trajectory.empty() && !(r.trajectory.back().first < *p))
-                            fail(f, kv.first, "trajectory periods must be in increasing order");
-                        r.trajectory.emplace_back(*p,
-                                                  yaml::number(f, kv.second, "trajectory value"));
-                    }
-                } else {
-                    fail(f, tr,
-                         "trajectory must be 'linear' or a mapping of period to expected value");
-                }
-            }
-            if (n["tolerance"]) {
-                r.tolerance = yaml::number(f, n["tolerance"], "tolerance");
-                if (r.tolerance < 0 || r.tolerance > 100)
-                    fail(f, n["tolerance"], "tolerance must be a percentage 0..100");
-            }
-            ind.rule = r;
-        } else if (kind == "milestones") {
-            rule::Milestones r;
-            auto ms = yaml::required(f, n, "milestones", "milestones indicator");
-            if (!ms.IsSequence() || ms.size() == 0)
-                fail(f, ms, "milestones must be a non-empty list");
-            for (const auto& m : ms) {
-                check_map(f, m, "milestone", {"by", "op", "value"});
-                rule::Milestone x;
-                x.by = date_of(f, yaml::required(f, m, "by", "milestone"), "milestone 'by'");
-                x.op = op_of(f, m["op"], Op::ge);
-                if (x.op == Op::between) fail(f, m["op"], "a milestone cannot use 'between'");
-                x.value =
-                    yaml::number(f, yaml::required(f, m, "value", "milestone"), "milestone value");
-                if (!r.milestones.empty() &&
-                    !(date::sys_days{r.milestones.back().by} < date::sys_days{x.by}))
-                    fail(f, m["by"], "milestones must be in increasing date order");
-                r.milestones.push_back(x);
-            }
-            ind.rule = r;
-        } else if (kind == "expression") {
-            rule::Expression r;
-            r.expr = yaml::scalar(f, yaml::required(f, n, "expr", "expression indicator"), "expr");
-            ind.rule = r;
-            expr_nodes_.push_back({f, n["expr"], ind.key});
-        } else if (kind == "achievement") {
-            ind.rule = rule::Achievement{
-                date_of(f, yaml::required(f, n, "deadline", "achievement indicator"), "deadline")};
-        } else if (kind == "baseline") {
-            rule::Baseline r;
-            r.op = op_of(f, yaml::required(f, n, "op", "baseline indicator"), Op::lt);
-            if (r.op == Op::between || r.op == Op::eq)
-                fail(f, n["op"], "baseline op must be <, <=, > or >=");
-            auto b = yaml::required(f, n, "baseline", "baseline indicator");
-            if (!(b.IsScalar() && b.Scalar() == "previous_year"))
-                r.baseline = yaml::number(f, b, "baseline");
-            ind.rule = r;
-        } else if (kind == "rank") {
-            rule::Rank r;
-            r.op = op_of(f, n["op"], Op::le);
-            r.target = yaml::number(f, yaml::required(f, n, "target", "rank indicator"), "target");
-            if (n["peers"]) r.peers = static_cast<int>(yaml::integer(f, n["peers"], "peers"));
-            if (r.peers > 0 && r.target > r.peers)
-                fail(f, n["target"], "rank target is larger than the peer group");
-            ind.rule = r;
-        } else if (kind == "report") {
-            ind.rule = rule::Report{};
-            if (ind.measure.empty()) ind.measure = "%";
-        } else {
-            ind.rule = rule::Value{};
-        }
+        syntax.parse(f, n, ind);
+        if (syntax.resolve) resolve_nodes_.push_back({f, n, plan_.indicators.size(), &syntax});
         return ind;
     }
 
-    // Parses each expression with muparser and requires every name in it to be an indicator.
-    void check_expressions() {
-        for (auto& [f, node, key] : expr_nodes_) {
-            auto& ind = plan_.indicators[plan_.indicator_index.at(key)];
-            auto& r = std::get<rule::Expression>(ind.rule);
-            std::deque<double> storage;
-            mu::Parser p;
-            p.SetVarFactory(
-                [](const mu::char_type*, void* user) -> double* {
-                    auto* s = static_cast<std::deque<double>*>(user);
-                    s->push_back(0);
-                    return &s->back();
-                },
-                &storage);
-            try {
-                p.SetExpr(r.expr);
-                p.Eval();
-            } catch (const mu::Parser::exception_type& e) {
-                fail(f, node, "expression '" + r.expr + "' does not parse: " + e.GetMsg());
-            }
-            for (const auto& [name, ptr] : p.GetUsedVar()) {
-                (void)ptr;
-                const auto* in = plan_.find_indicator(name);
-                if (!in) fail(f, node, "expression names unknown indicator '" + name + "'");
-                if (in->key == key)
-                    fail(f, node, "expression names its own indicator '" + name + "'");
-                if (in->derived())
-                    fail(f, node,
-                         "expression names derived indicator '" + name +
-                             "' (only reported indicators may be inputs)");
-                r.inputs.push_back(name);
-            }
-            if (r.inputs.empty()) fail(f, node, "expression names no indicator");
-            std::sort(r.inputs.begin(), r.inputs.end());
-        }
+    // Checks of the rules that need the whole plan (an expression's inputs).
+    void resolve_rules() {
+        for (auto& [f, node, index, syntax] : resolve_nodes_)
+            syntax->resolve(f, node, plan_.indicators[index], plan_);
     }
 
     struct MemberNode {
@@ -730,12 +478,14 @@ class Loader {
         YAML::Node node;
         std::size_t unit;
     };
-    struct ExprNode {
+    struct ResolveNode {
         fs::path file;
         YAML::Node node;
-        std::string key;
+        std::size_t indicator;  ///< index into plan_.indicators
+        const RuleSyntax* syntax;
     };
 
+    std::span<const RuleSyntax* const> kinds_;
     std::vector<Source> sources_;
     Plan plan_;
     std::map<std::string, std::pair<std::size_t, std::string>> names_;
@@ -743,14 +493,28 @@ class Loader {
     std::map<std::string, std::string> key_at_;
     std::map<int, std::string> task_at_;
     std::vector<MemberNode> member_nodes_;
-    std::vector<ExprNode> expr_nodes_;
+    std::vector<ResolveNode> resolve_nodes_;
     bool members_checked_ = false;
 };
 
 }  // namespace
 
-Plan load_plan(const std::vector<fs::path>& paths) {
-    return Loader{}.load(paths);
+Plan load_plan(const std::vector<fs::path>& paths, std::span<const RuleSyntax* const> kinds) {
+    return Loader{kinds}.load(paths);
+}
+
+Op yaml_op(const fs::path& f, const YAML::Node& n, Op fallback) {
+    if (!n) return fallback;
+    auto op = parse_op(yaml::scalar(f, n, "op"));
+    if (!op) fail(f, n, "op must be one of >=, <=, >, <, ==, between, got '" + n.Scalar() + "'");
+    return *op;
+}
+
+date::year_month_day yaml_date(const fs::path& f, const YAML::Node& n, std::string_view what) {
+    auto d = parse_date(yaml::scalar(f, n, what));
+    if (!d)
+        fail(f, n, std::string(what) + " must be a date like 2023-12-31, got '" + n.Scalar() + "'");
+    return *d;
 }
 
 }  // namespace indicatord

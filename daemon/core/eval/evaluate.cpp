@@ -1,10 +1,8 @@
 #include "eval/evaluate.hpp"
 
-#include <muParser.h>
-
 #include <algorithm>
-#include <cmath>
-#include <deque>
+
+#include "eval/kinds/registry.hpp"
 
 namespace indicatord {
 
@@ -101,25 +99,6 @@ TimePoint DueDates::remind(const Period& p, const ReportSchedule& s) const {
     return end_of(add(day, back) - days(1));
 }
 
-// --- expressions -----------------------------------------------------------------------------
-
-struct ExpressionProgram::Impl {
-    mu::Parser parser;
-    std::vector<double> vars;
-};
-
-ExpressionProgram::ExpressionProgram(const rule::Expression& r) : impl_(std::make_shared<Impl>()) {
-    impl_->vars.resize(r.inputs.size());
-    for (std::size_t i = 0; i < r.inputs.size(); ++i)
-        impl_->parser.DefineVar(r.inputs[i], &impl_->vars[i]);
-    impl_->parser.SetExpr(r.expr);
-}
-
-double ExpressionProgram::eval(std::span<const double> inputs) const {
-    std::copy(inputs.begin(), inputs.end(), impl_->vars.begin());
-    return impl_->parser.Eval();
-}
-
 // --- evaluation ------------------------------------------------------------------------------
 
 namespace {
@@ -140,30 +119,6 @@ int periods_in_year(Cadence c) {
 Period nth_period(Cadence c, int year, int i) {
     if (c == Cadence::year || c == Cadence::once) return Period{Cadence::year, year, 0};
     return Period{c, year, i};
-}
-
-Period period_containing(const date::year_month_day& d, Cadence c) {
-    const int y = static_cast<int>(d.year());
-    const auto m = static_cast<int>(static_cast<unsigned>(d.month()));
-    switch (c) {
-        case Cadence::month:
-            return Period{c, y, m};
-        case Cadence::quarter:
-            return Period{c, y, (m - 1) / 3 + 1};
-        case Cadence::half:
-            return Period{c, y, (m - 1) / 6 + 1};
-        default:
-            return Period{Cadence::year, y, 0};
-    }
-}
-
-bool final_period(const Period& p) {
-    return p.cadence == Cadence::year || p.last_day().month() == date::December;
-}
-
-TimePoint end_of_day(const EvalContext& ctx, const date::year_month_day& d) {
-    if (ctx.dues) return ctx.dues->end_of(sys_days{d});
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(sys_days{d} + days(1));
 }
 
 // The earliest period of the plan year whose report is past due plus grace with no value.
@@ -190,173 +145,18 @@ std::optional<TimePoint> next_due(const Indicator& ind, const Series& s, const E
     return std::nullopt;
 }
 
-void verdict(Evaluation& e, bool met, bool final) {
-    if (met)
-        e.status = final ? Status::achieved : Status::on_track;
-    else
-        e.status = final ? Status::missed : Status::at_risk;
-    e.reason = met ? Reason::meets : Reason::misses;
-}
-
-struct KindEvaluator {
-    const Series& s;
-    const EvalContext& ctx;
-    Evaluation& e;
-    const Observation* last;
-
-    void operator()(const rule::Threshold& r) {
-        e.target = r.target;
-        verdict(e, compare(r.op, last->value, r.target, r.high), final_period(last->period));
-    }
-    void operator()(const rule::Cumulative& r) {
-        e.target = r.target;
-        double expected = 0;
-        if (!r.trajectory.empty()) {
-            for (const auto& [p, v] : r.trajectory)
-                if (!(last->period < p)) expected = v;
-        } else {
-            const auto month = static_cast<unsigned>(last->period.last_day().month());
-            expected = r.target * month / 12.0;
-        }
-        e.expected = expected;
-        if (last->value >= r.target) {
-            e.status = Status::achieved;
-            e.reason = Reason::reached_total;
-        } else if (final_period(last->period)) {
-            e.status = Status::missed;
-            e.reason = Reason::short_of_total;
-        } else if (last->value >= expected * (1 - r.tolerance / 100.0)) {
-            e.status = Status::on_track;
-            e.reason = Reason::on_trajectory;
-        } else {
-            e.status = Status::at_risk;
-            e.reason = Reason::behind_trajectory;
-        }
-    }
-    void operator()(const rule::Milestones& r) {
-        // A milestone is decided once the period containing its date has a value; the latest
-        // decided milestone sets the status. Before any is decided, the latest value is held
-        // against the first milestone.
-        const rule::Milestone* decided = nullptr;
-        const Observation* value = nullptr;
-        for (const auto& m : r.milestones) {
-            if (const auto* v = s.at(period_containing(m.by, last->period.cadence))) {
-                decided = &m;
-                value = v;
-            }
-        }
-        const rule::Milestone* next = nullptr;
-        for (const auto& m : r.milestones)
-            if (!decided || sys_days{decided->by} < sys_days{m.by}) {
-                next = &m;
-                break;
-            }
-        if (decided) {
-            e.target = decided->value;
-            e.value = value->value;
-            e.period = value->period;
-            e.milestone_by = decided->by;
-            const bool met = compare(decided->op, value->value, decided->value);
-            e.status = !met ? Status::missed : (next ? Status::on_track : Status::achieved);
-            e.reason = met ? Reason::milestone_met : Reason::milestone_missed;
-            return;
-        }
-        e.target = next->value;
-        e.milestone_by = next->by;
-        e.status = compare(next->op, last->value, next->value) ? Status::on_track : Status::at_risk;
-        e.reason = Reason::toward_milestone;
-    }
-    void operator()(const rule::Expression&) {}
-    void operator()(const rule::Achievement& r) {
-        e.target = 1;
-        const bool done = last->value >= 1;
-        const bool past = end_of_day(ctx, r.deadline) <= ctx.now;
-        e.status = done ? Status::achieved : (past ? Status::missed : Status::on_track);
-        e.reason = done ? Reason::achieved
-                        : (past ? Reason::not_achieved_past_deadline : Reason::not_yet_achieved);
-    }
-    void operator()(const rule::Baseline& r) {
-        std::optional<double> base = r.baseline;
-        if (!base) {
-            Period prev = last->period;
-            prev.year -= 1;
-            if (prev.year < ctx.plan_year - 1) return;  // a previous-year value was reported last
-            if (const auto* o = s.at(prev)) base = o->value;
-        }
-        if (!base) {
-            e.status = Status::no_data;
-            e.reason = Reason::no_baseline;
-            return;
-        }
-        e.target = *base;
-        verdict(e, compare(r.op, last->value, *base), final_period(last->period));
-    }
-    void operator()(const rule::Rank& r) {
-        e.target = r.target;
-        verdict(e, compare(r.op, last->value, r.target), final_period(last->period));
-    }
-    void operator()(const rule::Report&) {
-        e.target = 100;
-        e.status = last->value >= 100 ? Status::achieved : Status::on_track;
-        e.reason = Reason::progress_reported;
-    }
-    void operator()(const rule::Value&) {
-        e.status = Status::on_track;
-        e.reason = Reason::reported;
-    }
-};
-
-Evaluation evaluate_expression(const Indicator& ind, const rule::Expression& r,
-                               const EvalContext& ctx) {
-    Evaluation e;
-    double values[16];
-    std::vector<double> more;
-    double* v = values;
-    if (r.inputs.size() > std::size(values)) {
-        more.resize(r.inputs.size());
-        v = more.data();
-    }
-    std::optional<Period> common;
-    for (std::size_t i = 0; i < r.inputs.size(); ++i) {
-        const Series* in = ctx.series_of ? ctx.series_of(r.inputs[i]) : nullptr;
-        if (!in || !in->latest()) {
-            e.status = Status::no_data;
-            e.reason = Reason::expression_no_input;
-            e.input = i;
-            return e;
-        }
-        v[i] = in->latest()->value;
-        if (!common || in->latest()->period < *common) common = in->latest()->period;
-    }
-    const ExpressionProgram* program = ctx.program_of ? ctx.program_of(ind) : nullptr;
-    std::optional<ExpressionProgram> local;
-    if (!program) program = &local.emplace(r);
-    const double result = program->eval({v, r.inputs.size()});
-    e.value = result;
-    e.period = common;
-    verdict(e, result != 0, common && final_period(*common));
-    e.reason = result != 0 ? Reason::expression_holds : Reason::expression_fails;
-    return e;
-}
-
-std::string fmt(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", v);
-    return buf;
-}
-
 }  // namespace
 
 Evaluation evaluate(const Indicator& ind, const Series& s, const EvalContext& ctx) {
-    if (const auto* r = std::get_if<rule::Expression>(&ind.rule))
-        return evaluate_expression(ind, *r, ctx);
+    const auto& kind = kinds::of(ind.rule);
+    if (kind.derive) return kind.derive(ind, ctx);
     Evaluation e;
     e.next_due = next_due(ind, s, ctx);
     const Observation* last = s.latest();
     if (last) {
         e.value = last->value;
         e.period = last->period;
-        std::visit(KindEvaluator{s, ctx, e, last}, ind.rule);
+        kind.judge(ind.rule, s, *last, ctx, e);
     }
     if (e.status == Status::achieved || e.status == Status::missed) return e;
     if (auto p = overdue_period(ind, s, ctx)) {
@@ -372,22 +172,8 @@ Evaluation evaluate(const Indicator& ind, const Series& s, const EvalContext& ct
     return e;
 }
 
+// The reasons every reported kind may give; the rest are the kind's own (eval/kinds/).
 std::string describe(const Indicator& ind, const Evaluation& e) {
-    const std::string value = e.value ? fmt(*e.value) : "?";
-    const std::string period = e.period ? e.period->label() : "?";
-    const std::string target = e.target ? fmt(*e.target) : "?";
-    const std::string by = e.milestone_by ? date::format("%F", sys_days{*e.milestone_by}) : "?";
-    auto op_text = [&]() -> std::string {
-        if (const auto* t = std::get_if<rule::Threshold>(&ind.rule)) {
-            if (t->op == Op::between) return "between " + fmt(t->target) + " and " + fmt(t->high);
-            return std::string(to_string(t->op)) + " " + fmt(t->target);
-        }
-        if (const auto* b = std::get_if<rule::Baseline>(&ind.rule))
-            return std::string(to_string(b->op)) + " the baseline " + target;
-        if (const auto* r = std::get_if<rule::Rank>(&ind.rule))
-            return "rank " + std::string(to_string(r->op)) + " " + target;
-        return "the target " + target;
-    };
     switch (e.reason) {
         case Reason::nothing_due:
             return "nothing due yet";
@@ -395,49 +181,9 @@ std::string describe(const Indicator& ind, const Evaluation& e) {
             return "the report for " +
                    (e.overdue_period ? e.overdue_period->label() : std::string("?")) +
                    " is past its due date plus grace";
-        case Reason::meets:
-            return value + " meets " + op_text() + " for " + period;
-        case Reason::misses:
-            return value + " does not meet " + op_text() + " for " + period;
-        case Reason::reached_total:
-            return value + " reached the annual target " + target;
-        case Reason::short_of_total:
-            return value + " is short of the annual target " + target;
-        case Reason::on_trajectory:
-        case Reason::behind_trajectory:
-            return value + " against " + (e.expected ? fmt(*e.expected) : "?") + " expected by " +
-                   period +
-                   (e.reason == Reason::on_trajectory ? " (within tolerance)" : " (behind)");
-        case Reason::milestone_met:
-            return value + " meets the milestone " + target + " due " + by;
-        case Reason::milestone_missed:
-            return value + " misses the milestone " + target + " due " + by;
-        case Reason::toward_milestone:
-            return value + " against the next milestone " + target + " due " + by;
-        case Reason::achieved:
-            return "achieved";
-        case Reason::not_achieved_past_deadline:
-            return "not achieved by the deadline";
-        case Reason::not_yet_achieved:
-            return "not yet achieved";
-        case Reason::no_baseline:
-            return "no previous-year value to compare with";
-        case Reason::progress_reported:
-            return "progress " + value + "% reported for " + period;
-        case Reason::reported:
-            return "reported for " + period;
-        case Reason::expression_holds:
-        case Reason::expression_fails: {
-            const auto& x = std::get<rule::Expression>(ind.rule);
-            return x.expr + (e.reason == Reason::expression_holds ? " holds" : " does not hold");
-        }
-        case Reason::expression_no_input: {
-            const auto& x = std::get<rule::Expression>(ind.rule);
-            return "no value yet for input '" +
-                   (e.input < x.inputs.size() ? x.inputs[e.input] : std::string("?")) + "'";
-        }
+        default:
+            return kinds::of(ind.rule).reason(ind, e);
     }
-    return "";
 }
 
 }  // namespace indicatord

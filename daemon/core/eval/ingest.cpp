@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <cmath>
 
+#include "eval/kinds/registry.hpp"
 #include "util/json_parse.hpp"
 
 namespace indicatord {
@@ -10,9 +11,7 @@ namespace indicatord {
 namespace json = boost::json;
 
 bool may_report_early(const Rule& rule) {
-    return std::holds_alternative<rule::Report>(rule) ||
-           std::holds_alternative<rule::Achievement>(rule) ||
-           std::holds_alternative<rule::Milestones>(rule);
+    return !kinds::of(rule).statistic;
 }
 
 TimePoint period_end(const Period& period, const date::time_zone* zone) {
@@ -76,20 +75,14 @@ std::string check_value(const Plan& plan, std::string_view key, std::string_view
                (ind.schedule.cadence == Cadence::once
                     ? " (use the year, e.g. " + std::to_string(plan.year) + ")"
                     : "");
-    int first_year = plan.year;
-    if (const auto* b = std::get_if<rule::Baseline>(&ind.rule); b && !b->baseline)
-        first_year = plan.year - 1;
+    const auto& kind = kinds::of(ind.rule);
+    const int first_year = kind.first_year ? kind.first_year(ind.rule, plan.year) : plan.year;
     if (period->year < first_year || period->year > plan.year)
         return "period '" + std::string(period_text) + "' is outside plan " + plan.id + " (" +
                std::to_string(plan.year) + ")";
     if (!std::isfinite(value)) return "value must be a finite number";
-    if (std::holds_alternative<rule::Report>(ind.rule) && (value < 0 || value > 100))
-        return "value of report indicator '" + ind.key + "' is percent complete: 0 to 100";
-    if (std::holds_alternative<rule::Achievement>(ind.rule) && value != 0 && value != 1)
-        return "value of achievement indicator '" + ind.key +
-               "' must be 1 (achieved) or 0 (not yet)";
-    if (std::holds_alternative<rule::Rank>(ind.rule) && (value < 1 || value != std::floor(value)))
-        return "value of rank indicator '" + ind.key + "' must be a whole number >= 1";
+    if (kind.check_value)
+        if (auto reason = kind.check_value(ind, value); !reason.empty()) return reason;
     out.indicator = static_cast<std::size_t>(idx);
     out.period = *period;
     out.value = value;

@@ -2,19 +2,13 @@
 
 #include <boost/json.hpp>
 
+#include "eval/kinds/registry.hpp"
+
 namespace indicatord {
 
 namespace json = boost::json;
 
 namespace {
-
-std::string iso(const date::year_month_day& d) {
-    return date::format("%F", date::sys_days{d});
-}
-
-json::object target(Op op, double value) {
-    return json::object{{"op", to_string(op)}, {"value", value}};
-}
 
 json::array strings(const std::vector<std::string>& v) {
     json::array a;
@@ -28,51 +22,7 @@ json::object rule_to_json(const Indicator& ind) {
     json::object r;
     r["kind"] = kind_name(ind.rule);
     json::array targets;
-    std::visit(
-        [&](const auto& x) {
-            using T = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<T, rule::Threshold>) {
-                if (x.op == Op::between) {
-                    targets.push_back(target(Op::ge, x.target));
-                    targets.push_back(target(Op::le, x.high));
-                } else {
-                    targets.push_back(target(x.op, x.target));
-                }
-            } else if constexpr (std::is_same_v<T, rule::Cumulative>) {
-                targets.push_back(target(Op::ge, x.target));
-                r["tolerance"] = x.tolerance;
-                if (x.trajectory.empty()) {
-                    r["trajectory"] = "linear";
-                } else {
-                    json::object t;
-                    for (const auto& [p, v] : x.trajectory) t[p.label()] = v;
-                    r["trajectory"] = std::move(t);
-                }
-            } else if constexpr (std::is_same_v<T, rule::Milestones>) {
-                for (const auto& m : x.milestones) {
-                    auto t = target(m.op, m.value);
-                    t["by"] = iso(m.by);
-                    targets.push_back(std::move(t));
-                }
-            } else if constexpr (std::is_same_v<T, rule::Expression>) {
-                r["expr"] = x.expr;
-                r["inputs"] = strings(x.inputs);
-            } else if constexpr (std::is_same_v<T, rule::Achievement>) {
-                auto t = target(Op::eq, 1);
-                t["by"] = iso(x.deadline);
-                targets.push_back(std::move(t));
-            } else if constexpr (std::is_same_v<T, rule::Baseline>) {
-                if (x.baseline)
-                    targets.push_back(target(x.op, *x.baseline));
-                else
-                    r["baseline"] = "previous_year";
-                r["op"] = to_string(x.op);
-            } else if constexpr (std::is_same_v<T, rule::Rank>) {
-                targets.push_back(target(x.op, x.target));
-                if (x.peers) r["peers"] = x.peers;
-            }
-        },
-        ind.rule);
+    kinds::of(ind.rule).to_json(ind.rule, r, targets);
     r["targets"] = std::move(targets);
     return r;
 }

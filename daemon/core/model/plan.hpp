@@ -99,7 +99,8 @@ struct Value {};
 using Rule = std::variant<rule::Threshold, rule::Cumulative, rule::Milestones, rule::Expression,
                           rule::Achievement, rule::Baseline, rule::Rank, rule::Report, rule::Value>;
 
-/// The kind names used in YAML, in the order of the Rule alternatives.
+/// The kind's name in YAML. Defined with the table of kinds (eval/kinds/registry.cpp), which
+/// lists each kind's parsing, evaluation, reason text, JSON and ingest checks.
 std::string_view kind_name(const Rule& rule);
 
 /// One measured target (or report obligation) of a task.
@@ -160,7 +161,8 @@ struct Plan {
 };
 
 /// Loads every *.yaml file under each path (a file or a directory, sorted by name) into one
-/// validated plan. Throws ConfigError "file:line:col: message".
+/// validated plan. Throws ConfigError "file:line:col: message". Defined with the table of kinds
+/// (eval/kinds/registry.cpp): the loader of config/plan_loader.hpp with every rule kind.
 Plan load_plan(const std::vector<std::filesystem::path>& paths);
 
 }  // namespace indicatord

@@ -52,6 +52,11 @@ YAML::Node load_file(const std::filesystem::path& file) {
 
 void check_map(const std::filesystem::path& file, const YAML::Node& node, std::string_view what,
                std::initializer_list<std::string_view> allowed) {
+    check_map(file, node, what, std::span<const std::string_view>(allowed.begin(), allowed.size()));
+}
+
+void check_map(const std::filesystem::path& file, const YAML::Node& node, std::string_view what,
+               std::span<const std::string_view> allowed) {
     if (!node.IsMap()) fail(file, node, std::string(what) + " must be a mapping");
     std::map<std::string, YAML::Mark, std::less<>> seen;
     for (const auto& kv : node) {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,8 @@ YAML::Node load_file(const std::filesystem::path& file);
 
 /// Requires a mapping whose keys are all in `allowed` and unique; names both places of a
 /// duplicate and the allowed keys for an unknown one.
+void check_map(const std::filesystem::path& file, const YAML::Node& node, std::string_view what,
+               std::span<const std::string_view> allowed);
 void check_map(const std::filesystem::path& file, const YAML::Node& node, std::string_view what,
                std::initializer_list<std::string_view> allowed);
 

@@ -1,0 +1,65 @@
+// achievement: done (1) or not yet (0), by a deadline.
+#include "eval/kinds/common.hpp"
+#include "eval/kinds/registry.hpp"
+#include "util/yaml_util.hpp"
+
+namespace indicatord::kinds {
+
+namespace {
+
+constexpr std::string_view keys[] = {"deadline"};
+
+void parse(const std::filesystem::path& f, const YAML::Node& n, Indicator& ind) {
+    ind.rule = rule::Achievement{
+        yaml_date(f, yaml::required(f, n, "deadline", "achievement indicator"), "deadline")};
+}
+
+void judge(const Rule& rule, const Series&, const Observation& last, const EvalContext& ctx,
+           Evaluation& e) {
+    const auto& r = std::get<rule::Achievement>(rule);
+    e.target = 1;
+    const bool done = last.value >= 1;
+    const bool past = end_of_day(ctx, r.deadline) <= ctx.now;
+    e.status = done ? Status::achieved : (past ? Status::missed : Status::on_track);
+    e.reason = done ? Reason::achieved
+                    : (past ? Reason::not_achieved_past_deadline : Reason::not_yet_achieved);
+}
+
+std::string reason(const Indicator&, const Evaluation& e) {
+    switch (e.reason) {
+        case Reason::achieved:
+            return "achieved";
+        case Reason::not_achieved_past_deadline:
+            return "not achieved by the deadline";
+        case Reason::not_yet_achieved:
+            return "not yet achieved";
+        default:
+            return {};
+    }
+}
+
+void to_json(const Rule& rule, boost::json::object&, boost::json::array& targets) {
+    auto t = json_target(Op::eq, 1);
+    t["by"] = iso(std::get<rule::Achievement>(rule).deadline);
+    targets.push_back(std::move(t));
+}
+
+std::string check_value(const Indicator& ind, double value) {
+    if (value != 0 && value != 1)
+        return "value of achievement indicator '" + ind.key +
+               "' must be 1 (achieved) or 0 (not yet)";
+    return {};
+}
+
+}  // namespace
+
+constinit const Kind achievement{
+    .syntax = {.name = "achievement", .keys = keys, .parse = parse},
+    .judge = judge,
+    .reason = reason,
+    .to_json = to_json,
+    .statistic = false,  // achieved when it is: may come early
+    .check_value = check_value,
+};
+
+}  // namespace indicatord::kinds

@@ -1,0 +1,64 @@
+// rank: a place among peers (1 = first) against a target place.
+#include <cmath>
+
+#include "eval/kinds/common.hpp"
+#include "eval/kinds/registry.hpp"
+#include "util/yaml_util.hpp"
+
+namespace indicatord::kinds {
+
+namespace {
+
+constexpr std::string_view keys[] = {"op", "target", "peers"};
+
+void parse(const std::filesystem::path& f, const YAML::Node& n, Indicator& ind) {
+    rule::Rank r;
+    r.op = yaml_op(f, n["op"], Op::le);
+    r.target = yaml::number(f, yaml::required(f, n, "target", "rank indicator"), "target");
+    if (n["peers"]) r.peers = static_cast<int>(yaml::integer(f, n["peers"], "peers"));
+    if (r.peers > 0 && r.target > r.peers)
+        yaml::fail(f, n["target"], "rank target is larger than the peer group");
+    ind.rule = r;
+}
+
+void judge(const Rule& rule, const Series&, const Observation& last, const EvalContext&,
+           Evaluation& e) {
+    const auto& r = std::get<rule::Rank>(rule);
+    e.target = r.target;
+    verdict(e, compare(r.op, last.value, r.target), final_period(last.period));
+}
+
+std::string reason(const Indicator& ind, const Evaluation& e) {
+    const auto& r = std::get<rule::Rank>(ind.rule);
+    return verdict_text(e, "rank " + std::string(to_string(r.op)) + " " + target_text(e));
+}
+
+void to_json(const Rule& rule, boost::json::object& out, boost::json::array& targets) {
+    const auto& r = std::get<rule::Rank>(rule);
+    targets.push_back(json_target(r.op, r.target));
+    if (r.peers) out["peers"] = r.peers;
+}
+
+std::string check_value(const Indicator& ind, double value) {
+    if (value < 1 || value != std::floor(value))
+        return "value of rank indicator '" + ind.key + "' must be a whole number >= 1";
+    return {};
+}
+
+std::optional<Op> target_op(const Rule& rule) {
+    return std::get<rule::Rank>(rule).op;
+}
+
+}  // namespace
+
+constinit const Kind rank{
+    .syntax = {.name = "rank", .keys = keys, .parse = parse},
+    .judge = judge,
+    .reason = reason,
+    .to_json = to_json,
+    .statistic = true,
+    .check_value = check_value,
+    .target_op = target_op,
+};
+
+}  // namespace indicatord::kinds
