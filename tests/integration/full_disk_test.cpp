@@ -58,48 +58,6 @@ std::multiset<std::pair<std::string, long long>> stored_values(const it::Daemon&
 
 namespace {
 
-/// A small file system of its own mounted at `dir`: a 2 MiB tmpfs, else an 8 MiB ext4 image on a
-/// loop device. Root is needed, and a sandbox may forbid both; `error()` then says what failed.
-class SmallFilesystem {
-  public:
-    explicit SmallFilesystem(const fs::path& dir) : dir_(dir) {
-        fs::create_directories(dir);
-        auto tmpfs = it::run("mount -t tmpfs -o size=2m,mode=0700 tmpfs '" + dir.string() + "'");
-        if (tmpfs.first == 0) {
-            mounted_ = true;
-            return;
-        }
-        const auto image = dir.parent_path() / "small.img";
-        auto loop = it::run("truncate -s 8M '" + image.string() + "' && mkfs.ext4 -q -F -m 0 '" +
-                            image.string() + "' && mount -o loop '" + image.string() + "' '" +
-                            dir.string() + "'");
-        if (loop.first == 0) {
-            mounted_ = true;
-            return;
-        }
-        auto one_line = [](std::string s) {
-            std::replace(s.begin(), s.end(), '\n', ' ');
-            return s;
-        };
-        error_ = "mount -t tmpfs: " + one_line(tmpfs.second) +
-                 "; mount -o loop of an ext4 image: " + one_line(loop.second);
-    }
-    ~SmallFilesystem() {
-        if (mounted_ && it::run("umount '" + dir_.string() + "'").first != 0)
-            it::run("umount -l '" + dir_.string() + "'");
-    }
-    SmallFilesystem(const SmallFilesystem&) = delete;
-    SmallFilesystem& operator=(const SmallFilesystem&) = delete;
-
-    bool mounted() const { return mounted_; }
-    const std::string& error() const { return error_; }
-
-  private:
-    fs::path dir_;
-    bool mounted_ = false;
-    std::string error_;
-};
-
 /// Writes `file` until the file system is full (ENOSPC), down to the last byte; returns its size.
 std::size_t fill(const fs::path& file) {
     const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -128,7 +86,7 @@ TEST_CASE(
     "[robustness][storage]") {
     it::TempDir dir;
     const auto small = dir.path() / "small";
-    SmallFilesystem mount(small);
+    it::SmallFilesystem mount(small);
     if (!mount.mounted()) {
         WARN(
             "SKIPPED: cannot mount a small file system for the database (needs root and mount "

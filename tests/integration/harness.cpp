@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/json.hpp>
 #include <cerrno>
@@ -332,6 +333,33 @@ std::string header_of(const std::string& response, const std::string& name) {
         response.substr(at + key.size(), lower.find("\r\n", at + key.size()) - at - key.size());
     value.erase(0, value.find_first_not_of(' '));
     return value;
+}
+
+SmallFilesystem::SmallFilesystem(const fs::path& dir) : dir_(dir) {
+    fs::create_directories(dir);
+    auto tmpfs = run("mount -t tmpfs -o size=2m,mode=0700 tmpfs '" + dir.string() + "'");
+    if (tmpfs.first == 0) {
+        mounted_ = true;
+        return;
+    }
+    const auto image = dir.parent_path() / "small.img";
+    auto loop =
+        run("truncate -s 8M '" + image.string() + "' && mkfs.ext4 -q -F -m 0 '" + image.string() +
+            "' && mount -o loop '" + image.string() + "' '" + dir.string() + "'");
+    if (loop.first == 0) {
+        mounted_ = true;
+        return;
+    }
+    auto one_line = [](std::string s) {
+        std::replace(s.begin(), s.end(), '\n', ' ');
+        return s;
+    };
+    error_ = "mount -t tmpfs: " + one_line(tmpfs.second) +
+             "; mount -o loop of an ext4 image: " + one_line(loop.second);
+}
+SmallFilesystem::~SmallFilesystem() {
+    if (mounted_ && run("umount '" + dir_.string() + "'").first != 0)
+        run("umount -l '" + dir_.string() + "'");
 }
 
 std::string one_value(const std::string& indicator, const std::string& period, double value) {

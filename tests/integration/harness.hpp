@@ -132,6 +132,25 @@ int status_of(const std::string& response);
 std::string body_of(const std::string& response);
 std::string header_of(const std::string& response, const std::string& name);
 
+/// A small file system of its own mounted at `dir`: a 2 MiB tmpfs, else an 8 MiB ext4 image on a
+/// loop device (unmounted when the object goes). Root is needed, and a sandbox may forbid both;
+/// `error()` then says what failed.
+class SmallFilesystem {
+  public:
+    explicit SmallFilesystem(const std::filesystem::path& dir);
+    ~SmallFilesystem();
+    SmallFilesystem(const SmallFilesystem&) = delete;
+    SmallFilesystem& operator=(const SmallFilesystem&) = delete;
+
+    bool mounted() const { return mounted_; }
+    const std::string& error() const { return error_; }
+
+  private:
+    std::filesystem::path dir_;
+    bool mounted_ = false;
+    std::string error_;
+};
+
 /// The JSON body of POST /api/v1/values with one value.
 std::string one_value(const std::string& indicator, const std::string& period, double value);
 

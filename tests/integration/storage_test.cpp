@@ -182,30 +182,6 @@ TEST_CASE("silences on a locked database: 503 naming the cause, nothing shown, n
 
 namespace {
 
-/// A 2 MiB tmpfs at `dir` (root needed); `error()` says why not.
-class SmallTmpfs {
-  public:
-    explicit SmallTmpfs(const fs::path& dir) : dir_(dir) {
-        fs::create_directories(dir);
-        auto r = it::run("mount -t tmpfs -o size=2m,mode=0700 tmpfs '" + dir.string() + "'");
-        mounted_ = r.first == 0;
-        if (!mounted_) error_ = r.second;
-    }
-    ~SmallTmpfs() {
-        if (mounted_ && it::run("umount '" + dir_.string() + "'").first != 0)
-            it::run("umount -l '" + dir_.string() + "'");
-    }
-    SmallTmpfs(const SmallTmpfs&) = delete;
-    SmallTmpfs& operator=(const SmallTmpfs&) = delete;
-    bool mounted() const { return mounted_; }
-    const std::string& error() const { return error_; }
-
-  private:
-    fs::path dir_;
-    bool mounted_ = false;
-    std::string error_;
-};
-
 /// Writes `file` until the file system has no byte left.
 void fill(const fs::path& file) {
     const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -225,7 +201,7 @@ TEST_CASE(
     "[storage][alerts]") {
     it::TempDir dir;
     const auto small = dir.path() / "small";
-    SmallTmpfs mount(small);
+    it::SmallFilesystem mount(small);
     if (!mount.mounted()) {
         WARN("SKIPPED: cannot mount a tmpfs for the database (needs root): " << mount.error());
         return;

@@ -13,17 +13,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-TimePoint at(const std::string& text) {
-    const auto t = parse_instant(text);
-    REQUIRE(t);
-    return *t;
-}
-
-std::shared_ptr<const Plan> lifecycle_plan() {
-    static const auto plan = std::make_shared<const Plan>(load_plan({test::kData + "/lifecycle"}));
-    return plan;
-}
-
 AlertingConfig alerting() {
     AlertingConfig c;
     c.group_interval = 1min;
@@ -37,15 +26,15 @@ AlertingConfig alerting() {
 
 /// An Alerter over an Engine, both driven by one ManualClock.
 struct World {
-    std::shared_ptr<const Plan> plan = lifecycle_plan();
+    std::shared_ptr<const Plan> plan = test::lifecycle_plan();
     Engine engine{plan, nullptr};  // Monday-Friday working days
-    ManualClock clock{at("2023-04-01T09:00:00+08:00")};
+    ManualClock clock{test::at("2023-04-01T09:00:00+08:00")};
     Alerter alerter;
 
     explicit World(AlertingConfig config = alerting()) : alerter(std::move(config)) {}
 
     Alerter::Step step_at(const std::string& now) {
-        clock.set(at(now));
+        clock.set(test::at(now));
         return step();
     }
     Alerter::Step step() {
@@ -99,7 +88,7 @@ TEST_CASE(
     "routing: every receiver of the lead unit, co-units only where asked, the office on "
     "escalation",
     "[alerts][routing]") {
-    const auto plan = lifecycle_plan();
+    const auto plan = test::lifecycle_plan();
     auto config = alerting();
     // gdp_growth has notify_co: its co-units' receivers too; 莲都区政府 has none
     CHECK(routed(*plan, "gdp_growth", config, false) ==
@@ -213,8 +202,8 @@ TEST_CASE("a silence holds back firing and resolved messages while it lasts", "[
     Silence quiet;
     quiet.id = 1;
     quiet.matchers = {{"indicator", "industry_growth"}};
-    quiet.starts_at = at("2023-04-01T00:00:00+08:00");
-    quiet.ends_at = at("2023-04-28T00:00:00+08:00");
+    quiet.starts_at = test::at("2023-04-01T00:00:00+08:00");
+    quiet.ends_at = test::at("2023-04-28T00:00:00+08:00");
     w.alerter.add_silence(quiet);
 
     auto s = w.step_at("2023-04-26T09:00:00+08:00");

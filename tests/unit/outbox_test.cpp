@@ -28,21 +28,10 @@ namespace json = boost::json;
 
 namespace {
 
-TimePoint at(const std::string& text) {
-    const auto t = parse_instant(text);
-    REQUIRE(t);
-    return *t;
-}
-
-std::shared_ptr<const Plan> lifecycle_plan() {
-    static const auto plan = std::make_shared<const Plan>(load_plan({test::kData + "/lifecycle"}));
-    return plan;
-}
-
 /// The digests of the plan of tests/data/lifecycle at `now` (both indicators overdue from
 /// 2023-04-26; escalated to the office on 2023-05-01).
 struct Alerts {
-    Engine engine{lifecycle_plan(), nullptr};
+    Engine engine{test::lifecycle_plan(), nullptr};
     Alerter alerter{config()};
 
     static AlertingConfig config() {
@@ -55,8 +44,8 @@ struct Alerts {
         return c;
     }
     Alerter::Step step(const std::string& now) {
-        engine.evaluate_all(at(now));
-        return alerter.step(engine, at(now));
+        engine.evaluate_all(test::at(now));
+        return alerter.step(engine, test::at(now));
     }
 };
 
@@ -168,7 +157,7 @@ class Delivery {
     }
     std::filesystem::path file() const { return dir_.path() / "outbox.db"; }
 
-    ManualClock clock{at("2023-04-26T09:00:00+08:00")};
+    ManualClock clock{test::at("2023-04-26T09:00:00+08:00")};
 
   private:
     test::TempDir dir_;
@@ -195,7 +184,7 @@ TEST_CASE("each receiver's digest becomes one outbox entry in its channel's form
     Alerts alerts;
     const auto step = alerts.step("2023-04-26T09:00:00+08:00");
     const auto entries =
-        to_outbox(*lifecycle_plan(), step.receivers, step.digests, "indicatord@example.org");
+        to_outbox(*test::lifecycle_plan(), step.receivers, step.digests, "indicatord@example.org");
     REQUIRE(entries.size() == step.digests.size());
     auto e = by_receiver(entries);
     REQUIRE(e.size() == 4);
@@ -245,7 +234,8 @@ TEST_CASE("the escalation to the office and the resolution render as their own m
     Alerts alerts;
     alerts.step("2023-04-26T09:00:00+08:00");
     auto step = alerts.step("2023-05-01T09:00:00+08:00");
-    auto e = by_receiver(to_outbox(*lifecycle_plan(), step.receivers, step.digests, "a@b.org"));
+    auto e =
+        by_receiver(to_outbox(*test::lifecycle_plan(), step.receivers, step.digests, "a@b.org"));
     REQUIRE(e.size() == 1);
     const auto& office = e.at("dcs/0");
     CHECK(office.channel == "generic");  // a webhook without a format
@@ -255,9 +245,9 @@ TEST_CASE("the escalation to the office and the resolution render as their own m
     CHECK(payload.at("status") == "firing");
     CHECK(payload.at("alerts").as_array().size() == 2);
 
-    alerts.engine.restore("gdp_growth", "2023-Q1", 6.5, 1, at("2023-05-02T09:00:00+08:00"));
+    alerts.engine.restore("gdp_growth", "2023-Q1", 6.5, 1, test::at("2023-05-02T09:00:00+08:00"));
     step = alerts.step("2023-05-02T09:00:00+08:00");
-    e = by_receiver(to_outbox(*lifecycle_plan(), step.receivers, step.digests, "a@b.org"));
+    e = by_receiver(to_outbox(*test::lifecycle_plan(), step.receivers, step.digests, "a@b.org"));
     REQUIRE(e.count("dcs/0"));
     const auto resolved = json::parse(e.at("dcs/0").payload).as_object();
     CHECK(resolved.at("status") == "resolved");
@@ -270,20 +260,20 @@ TEST_CASE("without SMTP, email receivers get no entry, and unknown receivers are
           "[outbox][render]") {
     Alerts alerts;
     auto step = alerts.step("2023-04-26T09:00:00+08:00");
-    auto e = by_receiver(to_outbox(*lifecycle_plan(), step.receivers, step.digests, ""));
+    auto e = by_receiver(to_outbox(*test::lifecycle_plan(), step.receivers, step.digests, ""));
     CHECK(e.size() == 3);
     CHECK_FALSE(e.count("fgw/0"));
     // a receiver a reload removed from the plan
     step.receivers[0] = ReceiverRef{"gone", 0};
-    CHECK(to_outbox(*lifecycle_plan(), step.receivers, step.digests, "a@b.org").size() == 3);
+    CHECK(to_outbox(*test::lifecycle_plan(), step.receivers, step.digests, "a@b.org").size() == 3);
 }
 
 TEST_CASE("the same digests render to the same bytes (a retry sends what was queued)",
           "[outbox][render]") {
     Alerts alerts;
     const auto step = alerts.step("2023-04-26T09:00:00+08:00");
-    const auto a = to_outbox(*lifecycle_plan(), step.receivers, step.digests, "a@b.org");
-    const auto b = to_outbox(*lifecycle_plan(), step.receivers, step.digests, "a@b.org");
+    const auto a = to_outbox(*test::lifecycle_plan(), step.receivers, step.digests, "a@b.org");
+    const auto b = to_outbox(*test::lifecycle_plan(), step.receivers, step.digests, "a@b.org");
     REQUIRE(a.size() == b.size());
     for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i].payload == b[i].payload);
 }

@@ -3,8 +3,12 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <string>
+
+#include "model/clock.hpp"
+#include "model/plan.hpp"
 
 namespace test {
 
@@ -44,5 +48,19 @@ class TempDir {
   private:
     std::filesystem::path path_;
 };
+
+/// An instant written as ISO 8601 with its offset ("2023-04-26T09:00:00+08:00").
+inline indicatord::TimePoint at(const std::string& text) {
+    const auto t = indicatord::parse_instant(text);
+    REQUIRE(t);
+    return *t;
+}
+
+/// tests/data/lifecycle: the plan of the alert lifecycle and outbox tests, loaded once.
+inline std::shared_ptr<const indicatord::Plan> lifecycle_plan() {
+    static const auto plan =
+        std::make_shared<const indicatord::Plan>(indicatord::load_plan({kData + "/lifecycle"}));
+    return plan;
+}
 
 }  // namespace test
