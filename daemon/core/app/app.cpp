@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdio>
 #include <fstream>
@@ -49,6 +50,20 @@ void rethrow(std::exception_ptr e) {
 double unix_now() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
         .count();
+}
+
+// Loading a large plan (yaml-cpp's node trees) leaves hundreds of MB of freed heap that glibc
+// keeps; malloc_trim hands it back, but takes seconds for that much (madvise and the TLB flushes
+// after it). Runs on the loader thread, only when there is a lot to hand back.
+void trim_freed_heap() {
+    constexpr std::size_t kWorthTrimming = 64u << 20;
+    const auto before = ::mallinfo2();
+    if (before.fordblks < kWorthTrimming) return;
+    const auto start = std::chrono::steady_clock::now();
+    ::malloc_trim(0);
+    spdlog::info("returned freed heap to the system ({} MB free in the heap) in {:.2f} s",
+                 before.fordblks >> 20,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
 }  // namespace
@@ -136,12 +151,14 @@ int App::run() {
     start_signals();
     schedule_tick();
     if (auto wd = systemd::watchdog_interval()) schedule_watchdog(*wd / 2);
-    // Loading a large plan (the YAML node trees) leaves freed heap that glibc keeps: hand it back.
-    ::malloc_trim(0);
     systemd::notify("READY=1\nSTATUS=serving");
+    // After READY and off the loop: trimming 800 MB took 4-6 s (docs/benchmarks.md).
+    asio::post(loader_, trim_freed_heap);
 
     // 4. Run until stopped, then drain.
     io_.run();
+    loader_.stop();  // a reload still parsing finishes; one not begun is dropped
+    loader_.join();
     deliverer_->stop();
     committer_->stop();
     spdlog::info("stopped");
@@ -205,14 +222,27 @@ asio::awaitable<std::string> App::reload() {
     spdlog::info("reloading rules");
     systemd::notify("RELOADING=1");
     try {
-        auto rules = load_rules(config_);
+        // Parsing the rules and building the engine take seconds for a large plan: they run on
+        // the loader thread while the loop goes on serving with the running engine.
+        struct Loaded {
+            RuleSet rules;
+            std::shared_ptr<Engine> engine;
+        };
+        auto load = [this]() -> asio::awaitable<Loaded> {
+            Loaded l{load_rules(config_), nullptr};
+            l.engine = std::make_shared<Engine>(l.rules.plan, l.rules.calendar);
+            co_return l;
+        };
+        auto [rules, engine] =
+            co_await asio::co_spawn(loader_, std::move(load), asio::use_awaitable);
         const auto plan = rules.plan;
-        auto engine = std::make_shared<Engine>(rules.plan, rules.calendar);
         // New indicators must exist in the database before values for them are written;
         // the writer thread owns the write connection, so registration goes through it.
         const auto keys = keys_of(*plan);
         std::function<void(Store&)> work = [keys](Store& s) { s.register_indicators(keys); };
         co_await write(std::move(work));
+        // On the loop, from here to the swap without a co_await: no value committed meanwhile
+        // can reach the old engine only.
         load_latest(*store_, *engine);
         engine_ = std::move(engine);
         tokens_ = rules.tokens;
@@ -224,7 +254,7 @@ asio::awaitable<std::string> App::reload() {
         metrics_->reload_success.Set(1);
         metrics_->reload_time.Set(unix_now());
         spdlog::info("reloaded plan {} ({} indicators)", plan->id, plan->indicators.size());
-        ::malloc_trim(0);
+        asio::post(loader_, trim_freed_heap);
     } catch (const std::exception& e) {
         metrics_->reload_success.Set(0);
         spdlog::error("reload failed, keeping the running configuration: {}", e.what());
