@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -54,7 +55,8 @@ double unix_now() {
 
 // Loading a large plan (yaml-cpp's node trees) leaves hundreds of MB of freed heap that glibc
 // keeps; malloc_trim hands it back, but takes seconds for that much (madvise and the TLB flushes
-// after it). Runs on the loader thread, only when there is a lot to hand back.
+// after it), holding each arena's lock meanwhile. Runs on the loader thread, whose arena holds
+// the freed trees, only when there is a lot to hand back.
 void trim_freed_heap() {
     constexpr std::size_t kWorthTrimming = 64u << 20;
     const auto before = ::mallinfo2();
@@ -64,6 +66,20 @@ void trim_freed_heap() {
     spdlog::info("returned freed heap to the system ({} MB free in the heap) in {:.2f} s",
                  before.fordblks >> 20,
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+// The reloadable configuration and the engine built on it: parsed and built on the loader thread,
+// at start-up too, so that yaml-cpp's node trees are allocated in that thread's malloc arena and
+// trim_freed_heap() does not hold the arena the event loop allocates from.
+struct Loaded {
+    RuleSet rules;
+    std::shared_ptr<Engine> engine;
+};
+
+Loaded load(const DaemonConfig& config) {
+    Loaded l{load_rules(config), nullptr};
+    l.engine = std::make_shared<Engine>(l.rules.plan, l.rules.calendar);
+    return l;
 }
 
 }  // namespace
@@ -77,10 +93,11 @@ App::App(DaemonConfig config, std::unique_ptr<Clock> clock, ManualClock* manual)
 App::~App() = default;
 
 int App::run() {
-    // 1. Rules: validated in full before anything is opened.
-    auto rules = load_rules(config_);
+    // 1. Rules: validated in full before anything is opened (on the loader thread, see load()).
+    auto parse = [this]() -> asio::awaitable<Loaded> { co_return load(config_); };
+    auto [rules, engine] = asio::co_spawn(loader_, std::move(parse), asio::use_future).get();
     const auto plan = rules.plan;
-    engine_ = std::make_shared<Engine>(rules.plan, rules.calendar);
+    engine_ = std::move(engine);
     tokens_ = rules.tokens;
     warn_if_open();
     spdlog::info("loaded plan {} ({} tasks, {} indicators, {} units)", plan->id, plan->tasks.size(),
@@ -224,17 +241,9 @@ asio::awaitable<std::string> App::reload() {
     try {
         // Parsing the rules and building the engine take seconds for a large plan: they run on
         // the loader thread while the loop goes on serving with the running engine.
-        struct Loaded {
-            RuleSet rules;
-            std::shared_ptr<Engine> engine;
-        };
-        auto load = [this]() -> asio::awaitable<Loaded> {
-            Loaded l{load_rules(config_), nullptr};
-            l.engine = std::make_shared<Engine>(l.rules.plan, l.rules.calendar);
-            co_return l;
-        };
+        auto parse = [this]() -> asio::awaitable<Loaded> { co_return load(config_); };
         auto [rules, engine] =
-            co_await asio::co_spawn(loader_, std::move(load), asio::use_awaitable);
+            co_await asio::co_spawn(loader_, std::move(parse), asio::use_awaitable);
         const auto plan = rules.plan;
         // New indicators must exist in the database before values for them are written;
         // the writer thread owns the write connection, so registration goes through it.
