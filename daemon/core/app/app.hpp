@@ -38,9 +38,9 @@ inline constexpr std::string_view kVersion = "0.1.0";
 /// Threads: everything runs on the io_context's single thread (the event loop) except the
 /// Committer's writer thread, which owns the Store's write connection and the AlertStore, the
 /// Deliverer's thread, which has a connection of its own, and the loader thread, which parses
-/// the rules and builds the new Engine on reload (and hands freed heap back to the kernel) while
-/// the loop goes on serving. The loop reads through the Store's read connection and awaits the
-/// writer and the loader; it never blocks on them once it runs.
+/// the rules and builds the Engine at start-up and on reload (and hands freed heap back to the
+/// kernel) while the loop goes on serving. The loop reads through the Store's read connection and
+/// awaits the writer and the loader; it never blocks on them once it runs.
 class App final : public AlertActions {
   public:
     /// `manual`: the clock itself when tests drive it (POST /-/clock), else null.
