@@ -2,18 +2,21 @@
 //
 // One process, one connection, no HTTP, no JSON: inserts N rows into a fresh database with
 // the daemon's schema (daemon/core/store.cpp, schema version 1), the daemon's pragmas
-// (journal_mode=WAL, synchronous=FULL, foreign_keys=ON) and the daemon's INSERT statement
-// (which computes the next revision of the indicator's period), B rows per transaction
+// (journal_mode=WAL, synchronous=FULL, foreign_keys=ON, temp_store=MEMORY) and the daemon's
+// statements (Store::append: the next revision of the indicator's period, then a plain INSERT
+// of the row), B rows per transaction
 // (BEGIN IMMEDIATE ... COMMIT, so one WAL fsync per transaction). The rows are the ones
 // bench/loadgen sends (indicator bench_NNNNN, quarter, value). Stops early, at a transaction
 // boundary, after --max-seconds (1 row per transaction is fsync-bound). Prints KEY=VALUE lines.
 //
 // Diagnostics (not used by run.sh): --savepoint wraps the rows of each transaction in
 // SAVEPOINT/RELEASE as the daemon's Committer does per request; --pragma SQL runs SQL after
-// the daemon's pragmas (e.g. "PRAGMA temp_store=MEMORY").
+// the daemon's pragmas (e.g. "PRAGMA temp_store=FILE"); --returning uses the daemon's statement
+// until 2026-11-30 instead, one INSERT ... SELECT MAX(revision) + 1 ... RETURNING revision.
 //
 // Usage: sqlite_baseline --db PATH --rows N [--batch 1000] [--indicators 10000]
-//                        [--max-seconds 20] [--savepoint] [--pragma SQL] [--prefix X_]
+//                        [--max-seconds 20] [--savepoint] [--returning] [--pragma SQL]
+//                        [--prefix X_]
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -77,7 +80,7 @@ PRAGMA user_version=1;
 
 int main(int argc, char** argv) {
     std::string path, prefix, pragma;
-    bool savepoint = false;
+    bool savepoint = false, returning = false;
     long long rows = -1, batch = 1000, indicators = 10000;
     double max_seconds = 20;
     for (int i = 1; i < argc; ++i) {
@@ -100,6 +103,8 @@ int main(int argc, char** argv) {
             prefix = next();
         else if (a == "--savepoint")
             savepoint = true;
+        else if (a == "--returning")
+            returning = true;
         else if (a == "--pragma")
             pragma = next();
         else
@@ -113,7 +118,9 @@ int main(int argc, char** argv) {
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         nullptr) != SQLITE_OK)
         die("open " + path);
-    exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+    exec(db,
+         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+         "PRAGMA temp_store=MEMORY;");
     if (!pragma.empty()) exec(db, pragma.c_str());
     exec(db, "BEGIN IMMEDIATE");
     exec(db, kSchema);
@@ -129,12 +136,17 @@ int main(int argc, char** argv) {
     }
     exec(db, "COMMIT");
 
-    // The daemon's statement (Store::append).
+    // The daemon's statements (Store::append), or its old single statement (--returning).
+    sqlite3_stmt* next_revision = prepare(db,
+                                          "SELECT COALESCE(MAX(revision), 0) + 1 FROM observation "
+                                          "WHERE indicator = ?1 AND period = ?2");
     sqlite3_stmt* insert = prepare(
-        db,
-        "INSERT INTO observation (indicator, period, revision, value, note, reported_at, reporter) "
-        "SELECT ?1, ?2, COALESCE(MAX(revision), 0) + 1, ?3, ?4, ?5, ?6 FROM observation "
-        "WHERE indicator = ?1 AND period = ?2 RETURNING revision");
+        db, returning
+                ? "INSERT INTO observation (indicator, period, revision, value, note, reported_at, "
+                  "reporter) SELECT ?1, ?2, COALESCE(MAX(revision), 0) + 1, ?3, ?4, ?5, ?6 FROM "
+                  "observation WHERE indicator = ?1 AND period = ?2 RETURNING revision"
+                : "INSERT INTO observation (indicator, period, value, note, reported_at, reporter, "
+                  "revision) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     sqlite3_stmt* begin = prepare(db, "BEGIN IMMEDIATE");
     sqlite3_stmt* commit = prepare(db, "COMMIT");
     sqlite3_stmt* sp = prepare(db, "SAVEPOINT batch");
@@ -163,6 +175,14 @@ int main(int argc, char** argv) {
             std::snprintf(key, sizeof key, "bench_%05lld", seq % indicators);
             std::snprintf(period, sizeof period, "2023-Q%d",
                           static_cast<int>((seq / indicators) % 4) + 1);
+            if (!returning) {
+                sqlite3_bind_text(next_revision, 1, key, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(next_revision, 2, period, -1, SQLITE_TRANSIENT);
+                if (sqlite3_step(next_revision) != SQLITE_ROW)
+                    die(std::string("next revision: ") + sqlite3_errmsg(db));
+                sqlite3_bind_int64(insert, 7, sqlite3_column_int64(next_revision, 0));
+                sqlite3_reset(next_revision);
+            }
             sqlite3_bind_text(insert, 1, key, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(insert, 2, period, -1, SQLITE_TRANSIENT);
             sqlite3_bind_double(insert, 3, static_cast<double>(seq % 1000) / 10.0);
@@ -177,6 +197,7 @@ int main(int argc, char** argv) {
         ++txns;
     }
     const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+    sqlite3_finalize(next_revision);
     sqlite3_finalize(insert);
     sqlite3_finalize(begin);
     sqlite3_finalize(commit);

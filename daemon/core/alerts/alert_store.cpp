@@ -1,5 +1,6 @@
 #include "alerts/alert_store.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "util/errors.hpp"
@@ -99,9 +100,19 @@ std::vector<Silence> AlertStore::load_silences() {
 void AlertStore::save(const std::vector<AlertState>& changed,
                       const std::vector<OutboxEntry>& outbox, TimePoint now) {
     if (changed.empty() && outbox.empty()) return;
+    // In key order: 100,000 upserts at random places of the table's B-tree (a start that raises
+    // an alert for every indicator) touch far fewer pages in order. Stable: of two changes of one
+    // alert the later is written last.
+    std::vector<const AlertState*> by_key;
+    by_key.reserve(changed.size());
+    for (const auto& a : changed) by_key.push_back(&a);
+    std::stable_sort(by_key.begin(), by_key.end(), [](const AlertState* x, const AlertState* y) {
+        return x->fingerprint < y->fingerprint;
+    });
     db_.exec("BEGIN IMMEDIATE");
     try {
-        for (const auto& a : changed) {
+        for (const auto* p : by_key) {
+            const auto& a = *p;
             sqlite::Reset r(upsert_alert_);
             upsert_alert_.bind(1, a.fingerprint)
                 .bind(2, a.indicator)

@@ -1,5 +1,6 @@
 #include "alerts/alerts.hpp"
 
+#include <unordered_map>
 #include <unordered_set>
 
 #include "eval/kinds/registry.hpp"
@@ -164,6 +165,22 @@ std::optional<Period> reminder_period(const Engine& e, const Indicator& ind, con
     return std::nullopt;
 }
 
+// An alert raised (or resolved) and then notified in the same step is in `changed` twice: only
+// its later state needs storing (100,000 rows fewer at a start that raises 100,000 alerts).
+void keep_last_change(std::vector<AlertState>& changed) {
+    std::unordered_map<std::string, std::size_t> last;
+    last.reserve(changed.size());
+    for (std::size_t i = 0; i < changed.size(); ++i) last[changed[i].fingerprint] = i;
+    if (last.size() == changed.size()) return;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < changed.size(); ++i)
+        if (last[changed[i].fingerprint] == i) {
+            if (kept != i) changed[kept] = std::move(changed[i]);
+            ++kept;
+        }
+    changed.resize(kept);
+}
+
 }  // namespace
 
 AlertItem Alerter::item(const Engine& engine, const AlertState& a, TimePoint now) const {
@@ -300,17 +317,20 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
     for (auto& [fp, a] : alerts_) {
         const Indicator* ind = plan.find_indicator(a.indicator);
         if (!ind) continue;  // removed from the plan by a reload
-        const auto lbl = labels(plan, *ind, a.kind);
-        const bool quiet = silenced(lbl, now);
+        // Labels, and the items' texts below, only when something needs them: at start-up with
+        // 100,000 new alerts of units without receivers this loop built them all for nothing.
+        const bool quiet = !silences_.empty() && silenced(labels(plan, *ind, a.kind), now);
         bool changed = false;
         if (a.phase == AlertState::Phase::firing && !quiet) {
             const bool first = !a.last_notified_at;
             const bool repeat =
                 !first && !a.acked_at && now - *a.last_notified_at >= config_.repeat_interval;
             if (first || repeat) {
-                auto base = item(engine, a, now);
-                base.repeat = repeat;
-                for (auto& [r, why] : route(plan, *ind, config_, false)) add(r, base);
+                if (auto to = route(plan, *ind, config_, false); !to.empty()) {
+                    auto base = item(engine, a, now);
+                    base.repeat = repeat;
+                    for (auto& [r, why] : to) add(r, base);
+                }
                 a.last_notified_at = now;
                 changed = true;
             }
@@ -327,9 +347,11 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
                 else
                     day += date::days(step.days);
                 if (now >= engine.dues().end_of(day - date::days(1))) {
-                    auto esc = item(engine, a, now);
-                    esc.escalation = true;
-                    for (auto& [r, why] : route(plan, *ind, config_, true)) add(r, esc);
+                    if (auto to = route(plan, *ind, config_, true); !to.empty()) {
+                        auto esc = item(engine, a, now);
+                        esc.escalation = true;
+                        for (auto& [r, why] : to) add(r, esc);
+                    }
                     ++a.escalation_level;
                     changed = true;
                 }
@@ -338,14 +360,18 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
             a.resolved_notified = true;
             changed = true;
             if (a.last_notified_at && config_.send_resolved && !quiet) {
-                auto done = item(engine, a, now);
-                for (auto& [r, why] : route(plan, *ind, config_, false)) add(r, done);
+                auto to = route(plan, *ind, config_, false);
                 if (a.escalation_level > 0)
-                    for (auto& [r, why] : route(plan, *ind, config_, true)) add(r, done);
+                    for (auto& routed : route(plan, *ind, config_, true)) to.push_back(routed);
+                if (!to.empty()) {
+                    auto done = item(engine, a, now);
+                    for (auto& [r, why] : to) add(r, done);
+                }
             }
         }
         if (changed) out.changed.push_back(a);
     }
+    keep_last_change(out.changed);
     for (auto& [r, d] : digests) {
         const Unit* u = plan.find_unit(r.unit);
         d.receiver = r.key();

@@ -4,7 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -51,6 +53,35 @@ double unix_now() {
         .count();
 }
 
+// Loading a large plan (yaml-cpp's node trees) leaves hundreds of MB of freed heap that glibc
+// keeps; malloc_trim hands it back, but takes seconds for that much (madvise and the TLB flushes
+// after it), holding each arena's lock meanwhile. Runs on the loader thread, whose arena holds
+// the freed trees, only when there is a lot to hand back.
+void trim_freed_heap() {
+    constexpr std::size_t kWorthTrimming = 64u << 20;
+    const auto before = ::mallinfo2();
+    if (before.fordblks < kWorthTrimming) return;
+    const auto start = std::chrono::steady_clock::now();
+    ::malloc_trim(0);
+    spdlog::info("returned freed heap to the system ({} MB free in the heap) in {:.2f} s",
+                 before.fordblks >> 20,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+// The reloadable configuration and the engine built on it: parsed and built on the loader thread,
+// at start-up too, so that yaml-cpp's node trees are allocated in that thread's malloc arena and
+// trim_freed_heap() does not hold the arena the event loop allocates from.
+struct Loaded {
+    RuleSet rules;
+    std::shared_ptr<Engine> engine;
+};
+
+Loaded load(const DaemonConfig& config) {
+    Loaded l{load_rules(config), nullptr};
+    l.engine = std::make_shared<Engine>(l.rules.plan, l.rules.calendar);
+    return l;
+}
+
 }  // namespace
 
 App::App(DaemonConfig config, std::unique_ptr<Clock> clock, ManualClock* manual)
@@ -62,10 +93,11 @@ App::App(DaemonConfig config, std::unique_ptr<Clock> clock, ManualClock* manual)
 App::~App() = default;
 
 int App::run() {
-    // 1. Rules: validated in full before anything is opened.
-    auto rules = load_rules(config_);
+    // 1. Rules: validated in full before anything is opened (on the loader thread, see load()).
+    auto parse = [this]() -> asio::awaitable<Loaded> { co_return load(config_); };
+    auto [rules, engine] = asio::co_spawn(loader_, std::move(parse), asio::use_future).get();
     const auto plan = rules.plan;
-    engine_ = std::make_shared<Engine>(rules.plan, rules.calendar);
+    engine_ = std::move(engine);
     tokens_ = rules.tokens;
     warn_if_open();
     spdlog::info("loaded plan {} ({} tasks, {} indicators, {} units)", plan->id, plan->tasks.size(),
@@ -137,12 +169,14 @@ int App::run() {
     start_signals();
     schedule_tick();
     if (auto wd = systemd::watchdog_interval()) schedule_watchdog(*wd / 2);
-    // Loading a large plan (the YAML node trees) leaves freed heap that glibc keeps: hand it back.
-    ::malloc_trim(0);
     systemd::notify("READY=1\nSTATUS=serving");
+    // After READY and off the loop: trimming 800 MB took 4-6 s (docs/benchmarks.md).
+    asio::post(loader_, trim_freed_heap);
 
     // 4. Run until stopped, then drain.
     io_.run();
+    loader_.stop();  // a reload still parsing finishes; one not begun is dropped
+    loader_.join();
     deliverer_->stop();
     committer_->stop();
     spdlog::info("stopped");
@@ -206,14 +240,19 @@ asio::awaitable<std::string> App::reload() {
     spdlog::info("reloading rules");
     systemd::notify("RELOADING=1");
     try {
-        auto rules = load_rules(config_);
+        // Parsing the rules and building the engine take seconds for a large plan: they run on
+        // the loader thread while the loop goes on serving with the running engine.
+        auto parse = [this]() -> asio::awaitable<Loaded> { co_return load(config_); };
+        auto [rules, engine] =
+            co_await asio::co_spawn(loader_, std::move(parse), asio::use_awaitable);
         const auto plan = rules.plan;
-        auto engine = std::make_shared<Engine>(rules.plan, rules.calendar);
         // New indicators must exist in the database before values for them are written;
         // the writer thread owns the write connection, so registration goes through it.
         const auto keys = keys_of(*plan);
         std::function<void(Store&)> work = [keys](Store& s) { s.register_indicators(keys); };
         co_await write(std::move(work));
+        // On the loop, from here to the swap without a co_await: no value committed meanwhile
+        // can reach the old engine only.
         load_latest(*store_, *engine);
         engine_ = std::move(engine);
         tokens_ = rules.tokens;
@@ -225,7 +264,7 @@ asio::awaitable<std::string> App::reload() {
         metrics_->reload_success.Set(1);
         metrics_->reload_time.Set(unix_now());
         spdlog::info("reloaded plan {} ({} indicators)", plan->id, plan->indicators.size());
-        ::malloc_trim(0);
+        asio::post(loader_, trim_freed_heap);
     } catch (const std::exception& e) {
         metrics_->reload_success.Set(0);
         spdlog::error("reload failed, keeping the running configuration: {}", e.what());

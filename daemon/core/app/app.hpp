@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <memory>
 #include <utility>
@@ -36,9 +37,11 @@ inline constexpr std::string_view kVersion = "0.1.0";
 /// (load rules, open storage, bind, READY=1, run, drain, STOPPING=1).
 ///
 /// Threads: everything runs on the io_context's single thread (the event loop) except the
-/// Committer's writer thread, which owns the Store's write connection and the AlertStore, and
-/// the Deliverer's thread, which has a connection of its own. The loop reads through the Store's
-/// read connection and awaits the writer for every write; it never blocks on it once it runs.
+/// Committer's writer thread, which owns the Store's write connection and the AlertStore, the
+/// Deliverer's thread, which has a connection of its own, and the loader thread, which parses
+/// the rules and builds the Engine at start-up and on reload (and hands freed heap back to the
+/// kernel) while the loop goes on serving. The loop reads through the Store's read connection and
+/// awaits the writer and the loader; it never blocks on them once it runs.
 class App final : public AlertActions, public AdminActions {
   public:
     /// `manual`: the clock itself when tests drive it (POST /-/clock), else null.
@@ -99,10 +102,14 @@ class App final : public AlertActions, public AdminActions {
     std::unique_ptr<Service> service_;
     std::unique_ptr<HttpServer> server_;
     bool stopping_ = false;
-    /// One slot: sending takes the alerts lock, receiving gives it back. Last member, so it goes
-    /// first; a guard in a coroutine frame destroyed with the io_context then finds it gone.
+    /// One slot: sending takes the alerts lock, receiving gives it back. After the io_context, so
+    /// it goes before it; a guard in a coroutine frame destroyed with the io_context then finds it
+    /// gone.
     using Lock = boost::asio::experimental::channel<void(boost::system::error_code)>;
     std::shared_ptr<Lock> alerts_lock_ = std::make_shared<Lock>(io_, 1);
+    /// The loader thread (see Threads above). Declared after everything its work reads, so it is
+    /// joined before they go.
+    boost::asio::thread_pool loader_{1};
 };
 
 struct App::AlertsGuard {

@@ -47,6 +47,64 @@ void Committer::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
+void Committer::rollback() {
+    try {
+        store_.rollback();
+    } catch (const std::exception& e) {
+        spdlog::error("rollback failed: {}", e.what());
+    }
+}
+
+void Committer::committed() {
+    {
+        std::lock_guard lock(mutex_);
+        ++transactions_;
+    }
+    if (on_commit_) on_commit_();
+}
+
+// The fast path: every batch in one transaction, no savepoints (a savepoint makes each INSERT
+// journal the pages it changes; docs/benchmarks.md). Returns false, with nothing written, when a
+// batch failed: the caller then redoes each batch in a transaction of its own.
+bool Committer::write_group(std::vector<Item>& items, std::vector<CommitResult>& results) {
+    store_.begin();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        results[i].revisions.reserve(items[i].batch.size());
+        try {
+            for (const auto& obs : items[i].batch)
+                results[i].revisions.push_back(store_.append(obs));
+        } catch (const StorageError& e) {
+            // SQLite ends the whole transaction itself on some errors (a full disk): then the
+            // error is every batch's, and redoing each one would only repeat it.
+            if (!store_.in_transaction()) throw;
+            rollback();
+            for (auto& r : results) r.revisions.clear();
+            return false;
+        }
+    }
+    store_.commit();
+    committed();
+    return true;
+}
+
+// The failure path: one transaction per batch, so that a failing batch changes nothing and the
+// others are stored as if it had not been sent.
+void Committer::write_alone(std::vector<Item>& items, std::vector<CommitResult>& results) {
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        try {
+            store_.begin();
+            for (const auto& obs : items[i].batch)
+                results[i].revisions.push_back(store_.append(obs));
+            store_.commit();
+            committed();
+        } catch (const std::exception& e) {
+            // Per request: the ones before it are committed and must be reported as such.
+            rollback();
+            results[i] = CommitResult{e.what(), {}};
+        }
+    }
+}
+
 std::uint64_t Committer::transactions() const {
     std::lock_guard lock(mutex_);
     return transactions_;
@@ -90,35 +148,10 @@ void Committer::write(std::vector<Item>& items) {
     if (items.empty()) return;
     std::vector<CommitResult> results(items.size());
     try {
-        store_.begin();
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            store_.savepoint();
-            try {
-                results[i].revisions.reserve(items[i].batch.size());
-                for (const auto& obs : items[i].batch)
-                    results[i].revisions.push_back(store_.append(obs));
-                store_.release_savepoint();
-            } catch (const StorageError& e) {
-                // SQLite rolls the whole transaction back on some errors (a full disk): then this
-                // error is every batch's, and ROLLBACK TO would only hide it.
-                if (!store_.in_transaction()) throw;
-                store_.rollback_to_savepoint();
-                results[i] = CommitResult{e.what(), {}};
-            }
-        }
-        store_.commit();
-        {
-            std::lock_guard lock(mutex_);
-            ++transactions_;
-        }
-        if (on_commit_) on_commit_();
+        if (!write_group(items, results)) write_alone(items, results);
     } catch (const std::exception& e) {
         spdlog::error("commit failed: {}", e.what());
-        try {
-            store_.rollback();
-        } catch (const std::exception& e2) {
-            spdlog::error("rollback failed: {}", e2.what());
-        }
+        rollback();
         for (auto& r : results) r = CommitResult{e.what(), {}};
     }
     for (std::size_t i = 0; i < items.size(); ++i) items[i].done(std::move(results[i]));

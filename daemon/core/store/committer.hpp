@@ -26,9 +26,10 @@ struct CommitResult {
 };
 
 /// Group commit: one writer thread takes every batch queued since its last commit and writes
-/// them in one transaction (one fsync), each batch in its own savepoint so a failing batch
-/// leaves the others intact. A batch's callback runs on the writer thread after COMMIT
-/// returned, i.e. once its values are durable.
+/// them in one transaction (one fsync). When a batch fails (an error SQLite reports on its
+/// statement), that transaction is rolled back and each batch is redone in a transaction of its
+/// own, so a failing batch changes nothing and leaves the others intact. A batch's callback runs
+/// on the writer thread after COMMIT returned, i.e. once its values are durable.
 ///
 /// Threads: the writer thread owns the Store's write connection (and every statement prepared
 /// on it, AlertStore's too) from construction to stop(). submit() and post() may be called from
@@ -64,6 +65,10 @@ class Committer {
     };
     void run();
     void write(std::vector<Item>& items);
+    bool write_group(std::vector<Item>& items, std::vector<CommitResult>& results);
+    void write_alone(std::vector<Item>& items, std::vector<CommitResult>& results);
+    void committed();
+    void rollback();
 
     Store& store_;
     std::function<void()> on_commit_;

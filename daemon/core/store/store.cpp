@@ -89,9 +89,8 @@ sqlite::Database open_writer(const std::filesystem::path& file) {
     sqlite::Database db(file, open_flags());
     // WAL with synchronous=FULL: a committed transaction is on disk (the WAL is fsynced at
     // each commit) and survives kill -9 and power loss; group commit pays for the fsync.
-    // temp_store=MEMORY keeps the per-request savepoints' statement journals off disk
-    // (bench/run.sh:
-    // ~+22% batched ingest).
+    // temp_store=MEMORY keeps statement journals (an INSERT checking a foreign key has one)
+    // off disk.
     db.exec(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA "
         "temp_store=MEMORY;");
@@ -134,22 +133,27 @@ Store::Store(const std::filesystem::path& file)
     : file_(file),
       writer_(open_writer(file)),
       reader_((migrated(writer_), open_reader(file))),
+      // Two plain statements, not one INSERT ... SELECT ... RETURNING: a RETURNING statement
+      // gets a statement journal of every page it touches (docs/benchmarks.md).
+      next_revision_(writer_,
+                     "SELECT COALESCE(MAX(revision), 0) + 1 FROM observation "
+                     "WHERE indicator = ?1 AND period = ?2"),
       insert_(writer_,
               "INSERT INTO observation (indicator, period, revision, value, note, reported_at, "
-              "reporter) "
-              "SELECT ?1, ?2, COALESCE(MAX(revision), 0) + 1, ?3, ?4, ?5, ?6 FROM observation "
-              "WHERE indicator = ?1 AND period = ?2 RETURNING revision"),
+              "reporter) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
       register_(writer_, "INSERT OR IGNORE INTO indicator (key) VALUES (?)"),
       begin_(writer_, "BEGIN IMMEDIATE"),
       commit_(writer_, "COMMIT"),
       rollback_(writer_, "ROLLBACK"),
-      savepoint_(writer_, "SAVEPOINT batch"),
-      release_(writer_, "RELEASE batch"),
-      rollback_to_(writer_, "ROLLBACK TO batch"),
-      latest_(reader_,
-              "SELECT indicator, period, value, revision, reported_at FROM observation o "
-              "WHERE revision = (SELECT MAX(revision) FROM observation p "
-              "WHERE p.indicator = o.indicator AND p.period = o.period)"),
+      // The newest revision of each (indicator, period), walking the UNIQUE index backwards one
+      // key at a time: a seek per stored period, not a visit of every stored revision.
+      last_latest_(reader_,
+                   "SELECT indicator, period, value, revision, reported_at FROM observation "
+                   "ORDER BY indicator DESC, period DESC, revision DESC LIMIT 1"),
+      latest_before_(reader_,
+                     "SELECT indicator, period, value, revision, reported_at FROM observation "
+                     "WHERE (indicator, period) < (?1, ?2) "
+                     "ORDER BY indicator DESC, period DESC, revision DESC LIMIT 1"),
       history_(reader_,
                "SELECT period, revision, value, note, reported_at, reporter FROM observation "
                "WHERE indicator = ?1 AND (period, revision) > (?2, ?3) ORDER BY period, revision "
@@ -216,35 +220,47 @@ void Store::commit() {
 void Store::rollback() {
     if (!sqlite3_get_autocommit(writer_.get())) run(rollback_);
 }
-void Store::savepoint() {
-    run(savepoint_);
-}
-void Store::release_savepoint() {
-    run(release_);
-}
-void Store::rollback_to_savepoint() {
-    run(rollback_to_);
-    run(release_);
-}
 
 int Store::append(const NewObservation& o) {
+    std::int64_t revision = 0;
+    {
+        sqlite::Reset r(next_revision_);
+        next_revision_.bind(1, o.indicator).bind(2, o.period);
+        if (!next_revision_.step()) throw StorageError("database: no next revision");
+        revision = next_revision_.int64(0);
+    }
     sqlite::Reset r(insert_);
     insert_.bind(1, o.indicator)
         .bind(2, o.period)
-        .bind(3, o.value)
-        .bind(4, o.note)
-        .bind(5, static_cast<std::int64_t>(o.reported_at.time_since_epoch().count()))
-        .bind(6, o.reporter);
-    if (!insert_.step()) throw StorageError("database: insert returned no revision");
-    return static_cast<int>(insert_.int64(0));
+        .bind(3, revision)
+        .bind(4, o.value)
+        .bind(5, o.note)
+        .bind(6, static_cast<std::int64_t>(o.reported_at.time_since_epoch().count()))
+        .bind(7, o.reporter);
+    insert_.step();
+    return static_cast<int>(revision);
 }
 
 void Store::for_each_latest(
     const std::function<void(std::string_view, std::string_view, double, int, TimePoint)>& fn) {
-    sqlite::Reset r(latest_);
-    while (latest_.step())
-        fn(latest_.text(0), latest_.text(1), latest_.real(2), static_cast<int>(latest_.int64(3)),
-           TimePoint(std::chrono::milliseconds(latest_.int64(4))));
+    std::string key, period;
+    auto emit = [&](sqlite::Statement& s) {
+        key = s.text(0);
+        period = s.text(1);
+        fn(key, period, s.real(2), static_cast<int>(s.int64(3)),
+           TimePoint(std::chrono::milliseconds(s.int64(4))));
+    };
+    {
+        sqlite::Reset r(last_latest_);
+        if (!last_latest_.step()) return;
+        emit(last_latest_);
+    }
+    for (;;) {
+        sqlite::Reset r(latest_before_);
+        latest_before_.bind(1, key).bind(2, period);
+        if (!latest_before_.step()) return;
+        emit(latest_before_);
+    }
 }
 
 std::vector<StoredRevision> Store::history(std::string_view key, std::string_view after_period,

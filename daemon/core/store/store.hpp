@@ -63,9 +63,6 @@ class Store {
     void begin();
     void commit();
     void rollback();
-    void savepoint();
-    void release_savepoint();
-    void rollback_to_savepoint();
     /// Whether the write connection is inside a transaction (SQLite ends one itself on some
     /// errors).
     bool in_transaction() const { return !sqlite3_get_autocommit(writer_.get()); }
@@ -93,10 +90,11 @@ class Store {
     mutable std::atomic<bool> problem_logged_{false};
     sqlite::Database writer_;
     sqlite::Database reader_;
+    sqlite::Statement next_revision_;
     sqlite::Statement insert_;
     sqlite::Statement register_;
-    sqlite::Statement begin_, commit_, rollback_, savepoint_, release_, rollback_to_;
-    sqlite::Statement latest_;
+    sqlite::Statement begin_, commit_, rollback_;
+    sqlite::Statement last_latest_, latest_before_;
     sqlite::Statement history_;
 };
 
