@@ -59,7 +59,7 @@ TEST_CASE("a group of good batches is one transaction", "[writer]") {
 }
 
 TEST_CASE(
-    "a failing batch of a group changes nothing; the others are stored as if it were not sent",
+    "a failing batch of a group changes nothing, the others are stored as if it were not sent",
     "[writer]") {
     test::TempDir dir;
     Store s(dir.path() / "a.db");
