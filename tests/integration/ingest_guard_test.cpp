@@ -451,3 +451,29 @@ TEST_CASE(
     CHECK(post_values(d, gdp, fgw).status == 200);
     CHECK(post_values(d, gdp, "idt_fgw-1_" + std::string(48, '0')).status == 401);
 }
+
+TEST_CASE("a tokens file that is gone at a reload fails the reload and the running tokens stay",
+          "[auth][reload][tokens]") {
+    it::TempDir dir;
+    const auto config = minimal_config(dir.path(), true);
+    const auto tokens = dir.path() / "tokens.yaml";
+    const auto fgw = create_token(config, "--unit fgw --id fgw-1");
+    const auto admin = create_token(config, "--admin --id ops");
+    it::Daemon d(dir.path(), config.string());
+    const auto gdp = it::one_value("gdp_growth", "2023-Q1", 4.9);
+    REQUIRE(post_values(d, gdp, fgw).status == 200);
+
+    fs::rename(tokens, dir.path() / "tokens.moved");
+    auto r = it::http("POST", d.url("/-/reload"), "", "application/json", bearer(admin));
+    CHECK(r.status == 422);
+    CHECK(error_of(r) == "reload failed, the running configuration stays: " + tokens.string() +
+                             ": the tokens file is gone; the running tokens stay (restore it, or "
+                             "create tokens with indicatorctl token create)");
+    CHECK(post_values(d, gdp, fgw).status == 200);  // not locked out
+
+    // Revoking every token is said in the file, not by deleting it.
+    std::ofstream(tokens) << "tokens: []\n";
+    CHECK(it::http("POST", d.url("/-/reload"), "", "application/json", bearer(admin)).status ==
+          200);
+    CHECK(post_values(d, gdp, fgw).status == 401);
+}

@@ -8,8 +8,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <stdexcept>
 
 #include "alerts/alert_store.hpp"
 #include "alerts/alerts.hpp"
@@ -246,6 +248,14 @@ asio::awaitable<std::string> App::reload() {
         auto [rules, engine] =
             co_await asio::co_spawn(loader_, std::move(parse), asio::use_awaitable);
         const auto plan = rules.plan;
+        // A missing tokens file means "none created yet" at start-up (nobody may write until
+        // `indicatorctl token create`); at a reload, a file that held tokens and is gone is a
+        // mistake (an editor's rename, a wrong path), not an order to lock everyone out.
+        if (config_.auth.tokens_file && tokens_ && !tokens_->empty() &&
+            !std::filesystem::exists(*config_.auth.tokens_file))
+            throw std::runtime_error(config_.auth.tokens_file->string() +
+                                     ": the tokens file is gone; the running tokens stay (restore "
+                                     "it, or create tokens with indicatorctl token create)");
         // New indicators must exist in the database before values for them are written;
         // the writer thread owns the write connection, so registration goes through it.
         const auto keys = keys_of(*plan);
