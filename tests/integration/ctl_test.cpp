@@ -31,6 +31,12 @@ TEST_CASE("a failing rule test exits 1 with a readable diff", "[ctl][rules]") {
               file + ": 1/2 expectations met\n");
 }
 
+namespace {
+std::int64_t doc_count(const std::string& text, const char* key) {
+    return json::parse(text).as_object().at(key).to_number<std::int64_t>();
+}
+}  // namespace
+
 TEST_CASE("replay prints the year's status changes, as text and JSON", "[ctl][replay]") {
     const auto cmd = it::kCtl + " replay " + kRoot + "/config/indicatord.yaml --values " + kRoot +
                      "/rules/tests/lishui-2023-values.csv";
@@ -41,8 +47,25 @@ TEST_CASE("replay prints the year's status changes, as text and JSON", "[ctl][re
     CHECK_THAT(out,
                Catch::Contains("pending  -> missed    28 misses the milestone 30 due 2023-03-31"));
 
-    auto [jcode, jout] = it::run(cmd + " --json --from 2023-04-01 --to 2023-08-01");
+    // --json: one document on stdout; what fell outside the window is said on stderr.
+    it::TempDir dir;
+    const auto err = dir.path() / "err.txt";
+    auto [jcode, jout] =
+        it::run("{ " + cmd + " --json --from 2023-04-01 --to 2023-08-01 2>" + err.string() + "; }");
     REQUIRE(jcode == 0);
+    std::ifstream err_in(err);
+    const std::string err_text((std::istreambuf_iterator<char>(err_in)),
+                               std::istreambuf_iterator<char>());
+    CHECK(err_text ==
+          "warning: 6 value(s) reported after --to 2023-08-01 00:00 +08:00 are not "
+          "replayed (widen --to to include them)\n");
+    CHECK(doc_count(jout, "values_before_from") == 0);
+    CHECK(doc_count(jout, "values_after_to") == 6);
+    // A later start: the values before it are the starting state, and said so.
+    auto [lcode, lout] = it::run(cmd + " --from 2023-04-11 --no-alerts");
+    CHECK(lcode == 0);
+    CHECK_THAT(lout, Catch::Contains("value(s) reported at or before --from 2023-04-11 00:00 "
+                                     "+08:00 are the starting state, not replayed one by one"));
     auto doc = json::parse(jout).as_object();
     auto changes = doc.at("changes").as_array();
     // the bundled alerting config: notifications to the units, e.g. 市发改委 for task 25's miss
@@ -54,13 +77,15 @@ TEST_CASE("replay prints the year's status changes, as text and JSON", "[ctl][re
                 a.at("kind").as_string() == "missed" && a.at("status").as_string() == "firing")
                 sent.emplace_back(n.at("receiver").as_string(), n.at("at").as_string());
     REQUIRE(sent.size() >= 2);
-    CHECK(sent[0] == std::make_pair(std::string("fgw/0"), std::string("2023-04-10T01:00:00.000Z")));
+    CHECK(sent[0] ==
+          std::make_pair(std::string("fgw/0"), std::string("2023-04-10T09:00:00+08:00")));
     // escalated to 市政府督查室 three working days later: 04-11, 04-12, 04-13 -> from 04-13 00:00
-    CHECK(sent[1] == std::make_pair(std::string("dcs/0"), std::string("2023-04-12T16:00:00.000Z")));
+    CHECK(sent[1] ==
+          std::make_pair(std::string("dcs/0"), std::string("2023-04-13T00:00:00+08:00")));
     bool saw_q2 = false;
     for (const auto& c : changes) {
-        CHECK(c.at("at").as_string() >= "2023-03-31T16:00:00.000Z");
-        CHECK(c.at("at").as_string() <= "2023-07-31T16:00:00.000Z");
+        CHECK(c.at("at").as_string() >= "2023-04-01T00:00:00+08:00");
+        CHECK(c.at("at").as_string() <= "2023-08-01T00:00:00+08:00");
         if (c.at("indicator").as_string() == "new_project_start_rate" &&
             c.at("to").as_string() == "on_track") {
             saw_q2 = true;

@@ -242,7 +242,7 @@ TEST_CASE("indicatorctl check validates the same way", "[ctl]") {
     CHECK(ok.first == 0);
     CHECK(ok.second ==
           "ok: plan test-2023: 4 tasks, 5 indicators (cumulative 1, report 2, threshold 2), 5 "
-          "units; calendars 2023 2024\n");
+          "units; calendars 2023 2024 2025 2026\n");
     auto bad = it::run(it::kCtl + " check " + it::kData + "/config/unknown_key.yaml");
     CHECK(bad.first == 1);
     auto usage = it::run(it::kCtl + " frobnicate");

@@ -37,14 +37,15 @@ sys_days naive_add(const WorkCalendar& c, sys_days d, int n) {
 
 }  // namespace
 
-TEST_CASE("the shipped 2023 and 2024 calendars load", "[calendar]") {
+TEST_CASE("the shipped 2023 to 2026 calendars load", "[calendar]") {
     const auto& c = shipped();
-    CHECK(c.years() == std::vector<int>{2023, 2024});
+    CHECK(c.years() == std::vector<int>{2023, 2024, 2025, 2026});
     CHECK(c.covers(2023));
     CHECK(c.covers(2024));
     CHECK_FALSE(c.covers(2022));
-    CHECK_FALSE(c.covers(2025));
-    CHECK(c.holidays().size() == 13);
+    CHECK_FALSE(c.covers(2027));
+    CHECK(c.holidays().size() == 13 + 6 + 7);
+    CHECK(c.weekends_only_years().empty());
 
     // Each file alone loads too.
     CHECK(WorkCalendar::load({kShipped + "/cn-2023.yaml"}).years() == std::vector<int>{2023});
@@ -112,10 +113,10 @@ TEST_CASE("across New Year 2023/2024 and through 2024", "[calendar]") {
 
 TEST_CASE("days outside the loaded years fall back to Monday-Friday", "[calendar]") {
     const auto& c = shipped();
-    CHECK(c.is_working_day(day(2025_y / 1 / 1)));        // 元旦 2025, but no 2025 file
+    CHECK(c.is_working_day(day(2027_y / 1 / 1)));        // 元旦 2027 (Friday), but no 2027 file
     CHECK(c.is_working_day(day(2022_y / 10 / 3)));       // 国庆 2022, but no 2022 file
-    CHECK_FALSE(c.is_working_day(day(2025_y / 1 / 4)));  // Saturday
-    CHECK(c.next_working_day(day(2025_y / 1 / 4)) == day(2025_y / 1 / 6));
+    CHECK_FALSE(c.is_working_day(day(2027_y / 1 / 2)));  // Saturday
+    CHECK(c.next_working_day(day(2027_y / 1 / 2)) == day(2027_y / 1 / 4));
 
     const WorkCalendar plain;  // no files at all
     CHECK(plain.years().empty());
@@ -151,7 +152,7 @@ TEST_CASE("each bad calendar file gives its exact file:line:col error", "[calend
     for (const auto& e : std::filesystem::directory_iterator(kData + "/calendars"))
         if (e.is_regular_file() && e.path().extension() == ".yaml") files.push_back(e.path());
     std::sort(files.begin(), files.end());
-    CHECK(files.size() >= 14);
+    CHECK(files.size() >= 16);
     for (const auto& path : files) {
         INFO(path);
         try {

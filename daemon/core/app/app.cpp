@@ -102,6 +102,7 @@ int App::run() {
     engine_ = std::move(engine);
     tokens_ = rules.tokens;
     warn_if_open();
+    note_warnings(rules);
     spdlog::info("loaded plan {} ({} tasks, {} indicators, {} units)", plan->id, plan->tasks.size(),
                  plan->indicators.size(), plan->units.size());
     metrics_->indicators.Set(static_cast<double>(plan->indicators.size()));
@@ -183,6 +184,13 @@ int App::run() {
     committer_->stop();
     spdlog::info("stopped");
     return 0;
+}
+
+void App::note_warnings(const RuleSet& rules) const {
+    for (const auto& w : rules.warnings) spdlog::warn("{}", w);
+    std::vector<int> years;
+    if (rules.calendar->weekends_only(rules.plan->year)) years.push_back(rules.plan->year);
+    metrics_->set_weekends_only_years(years);
 }
 
 void App::warn_if_open() const {
@@ -269,6 +277,7 @@ asio::awaitable<std::string> App::reload() {
         alerter_->set_config(config_.alerting);
         alerter_->set_templates(rules.templates);
         warn_if_open();
+        note_warnings(rules);
         evaluate_all();
         metrics_->indicators.Set(static_cast<double>(plan->indicators.size()));
         metrics_->reload_success.Set(1);

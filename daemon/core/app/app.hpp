@@ -17,6 +17,7 @@
 
 namespace indicatord {
 
+struct RuleSet;
 class Engine;
 class Store;
 class DatabaseLock;
@@ -81,6 +82,8 @@ class App final : public AlertActions, public AdminActions {
     void update_alert_metrics();
     static DeliverySettings delivery_settings(const AlertingConfig& alerting);
     void warn_if_open() const;
+    /// Logs the rules' warnings and sets the metrics that mirror them.
+    void note_warnings(const RuleSet& rules) const;
 
     DaemonConfig config_;
     std::unique_ptr<Clock> clock_;

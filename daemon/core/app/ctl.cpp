@@ -79,6 +79,7 @@ int check(const std::string& config_path, std::ostream& out) {
     out << "\n";
     if (rules.tokens)
         for (const auto& w : rules.tokens->warnings()) out << "warning: " << w << "\n";
+    for (const auto& w : rules.warnings) out << "warning: " << w << "\n";
     return 0;
 }
 
@@ -238,6 +239,14 @@ int replay_command(const std::vector<std::string>& args, std::ostream& out, std:
     const auto result = replay(engine, std::move(values), from, to,
                                o.flags.count("--no-alerts") ? nullptr : &alerter);
     const auto& changes = result.changes;
+    // Rows outside the window: the earlier ones are the starting state, the later ones are not
+    // replayed. Said on stderr so that --json output stays one document.
+    if (result.before_window > 0)
+        err << "note: " << result.before_window << " value(s) reported at or before --from "
+            << local_time(engine, from) << " are the starting state, not replayed one by one\n";
+    if (result.after_window > 0)
+        err << "warning: " << result.after_window << " value(s) reported after --to "
+            << local_time(engine, to) << " are not replayed (widen --to to include them)\n";
     if (o.flags.count("--json")) {
         out << timeline_json(engine, result) << "\n";
     } else {

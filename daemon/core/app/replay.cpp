@@ -19,12 +19,18 @@ TimePoint next_midnight(const Engine& engine, TimePoint t) {
         zone->to_sys(day, date::choose::earliest));
 }
 
-std::string local_time(const Engine& engine, TimePoint t) {
-    return date::format("%F %R %Ez",
+// RFC 3339 in the plan's time zone, as the text output shows it: 2023-04-21T00:00:00+08:00.
+std::string local_instant(const Engine& engine, TimePoint t) {
+    return date::format("%FT%T%Ez",
                         date::make_zoned(engine.zone(), date::floor<std::chrono::seconds>(t)));
 }
 
 }  // namespace
+
+std::string local_time(const Engine& engine, TimePoint t) {
+    return date::format("%F %R %Ez",
+                        date::make_zoned(engine.zone(), date::floor<std::chrono::seconds>(t)));
+}
 
 ReplayResult replay(Engine& engine, std::vector<TimedValue> values, TimePoint from, TimePoint to,
                     Alerter* alerter) {
@@ -43,6 +49,10 @@ ReplayResult replay(Engine& engine, std::vector<TimedValue> values, TimePoint fr
     for (std::size_t i = 0; i < current.size(); ++i) current[i] = engine.evaluation(i).status;
 
     ReplayResult result;
+    result.before_window = next;
+    result.after_window = static_cast<std::size_t>(
+        std::count_if(values.begin() + static_cast<std::ptrdiff_t>(next), values.end(),
+                      [&](const TimedValue& v) { return v.reported_at > to; }));
     auto& changes = result.changes;
     auto notify = [&](TimePoint at) {
         if (!alerter) return;
@@ -99,7 +109,7 @@ std::string timeline_json(const Engine& engine, const ReplayResult& result) {
     boost::json::array a;
     for (const auto& c : result.changes) {
         const auto& ind = engine.plan().indicators[c.indicator];
-        a.push_back(boost::json::object{{"at", format_instant(c.at)},
+        a.push_back(boost::json::object{{"at", local_instant(engine, c.at)},
                                         {"indicator", ind.key},
                                         {"task", ind.task},
                                         {"lead_unit", ind.lead_unit},
@@ -119,14 +129,17 @@ std::string timeline_json(const Engine& engine, const ReplayResult& result) {
                 {"escalation", al.escalation},
                 {"repeat", al.repeat},
                 {"line", alert_line(al, x.digest.templates.get())}});
-        n.push_back(boost::json::object{{"at", format_instant(x.at)},
+        n.push_back(boost::json::object{{"at", local_instant(engine, x.at)},
                                         {"receiver", x.digest.receiver},
                                         {"receiver_name", x.digest.receiver_name},
                                         {"subject", digest_subject(x.digest)},
                                         {"alerts", std::move(alerts)}});
     }
-    return json_text(
-        boost::json::object{{"changes", std::move(a)}, {"notifications", std::move(n)}}, true);
+    return json_text(boost::json::object{{"changes", std::move(a)},
+                                         {"notifications", std::move(n)},
+                                         {"values_before_from", result.before_window},
+                                         {"values_after_to", result.after_window}},
+                     true);
 }
 
 }  // namespace indicatord

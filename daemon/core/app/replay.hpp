@@ -36,7 +36,12 @@ struct ReplayNotification {
 struct ReplayResult {
     std::vector<StatusChange> changes;
     std::vector<ReplayNotification> notifications;  ///< empty without an alerter
+    std::size_t before_window = 0;  ///< values reported at or before `from`: the starting state
+    std::size_t after_window = 0;   ///< values reported after `to`: not replayed
 };
+
+/// `t` in the plan's time zone as the text timeline shows it: 2023-04-21 00:00 +08:00.
+std::string local_time(const Engine& engine, TimePoint t);
 
 /// Runs the engine over [from, to] on a simulated clock: values arrive at their report times,
 /// and every indicator is evaluated at each arrival and at each local midnight (when due dates

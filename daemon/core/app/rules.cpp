@@ -17,7 +17,14 @@ RuleSet load_rules(const DaemonConfig& config) {
         throw ConfigError(config.file.string() + ": plan " + r.plan->id + " is for " +
                           std::to_string(r.plan->year) + " but no working-day calendar covers " +
                           std::to_string(r.plan->year) +
-                          ": add that year's file to the 'calendars' folder");
+                          ": add that year's file to the 'calendars' folder (see "
+                          "config/calendars/README.md; 'weekends_only: true' if the State "
+                          "Council's notice is not out yet)");
+    if (r.calendar->weekends_only(r.plan->year))
+        r.warnings.push_back("plan " + r.plan->id + " is for " + std::to_string(r.plan->year) +
+                             ", whose working-day calendar is weekends_only: every Monday to "
+                             "Friday counts as a working day and no holiday is known; add the "
+                             "year's file from the State Council's notice when it is published");
     if (!config.alerting.escalation_unit.empty() &&
         !r.plan->find_unit(config.alerting.escalation_unit))
         throw ConfigError(config.file.string() + ": alerting.escalation.unit '" +

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "config/auth.hpp"
 #include "config/config.hpp"
@@ -16,6 +18,8 @@ struct RuleSet {
     std::shared_ptr<const WorkCalendar> calendar;
     std::shared_ptr<const TokenStore> tokens;           ///< null: auth not configured
     std::shared_ptr<const MessageTemplates> templates;  ///< null: the default message texts
+    /// What loads but an operator should hear about at every load (a weekends_only calendar).
+    std::vector<std::string> warnings;
 };
 
 /// The one configure path of startup, --check, SIGHUP and `indicatorctl check`: loads the

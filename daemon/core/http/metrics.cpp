@@ -103,13 +103,29 @@ SelfMetrics::SelfMetrics(std::string_view version)
                   .Name("indicatord_alerts")
                   .Help("Alerts by state (pending, firing, resolved) and kind (reminder, overdue, "
                         "at_risk, missed).")
-                  .Register(*registry_)) {
+                  .Register(*registry_)),
+      weekends_only_(
+          prometheus::BuildGauge()
+              .Name("indicatord_calendar_weekends_only")
+              .Help("1 for the plan year when its working-day calendar is weekends_only (the "
+                    "State Council's notice is not out yet: Monday to Friday, no holidays).")
+              .Register(*registry_)) {
     prometheus::BuildGauge()
         .Name("indicatord_build_info")
         .Help("Build information; the value is always 1.")
         .Register(*registry_)
         .Add({{"version", std::string(version)}})
         .Set(1);
+}
+
+void SelfMetrics::set_weekends_only_years(const std::vector<int>& years) {
+    for (auto* g : weekends_only_years_) weekends_only_.Remove(g);
+    weekends_only_years_.clear();
+    for (int y : years) {
+        auto& g = weekends_only_.Add({{"year", std::to_string(y)}});
+        g.Set(1);
+        weekends_only_years_.push_back(&g);
+    }
 }
 
 void SelfMetrics::count_response(unsigned status) {

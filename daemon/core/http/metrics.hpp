@@ -61,6 +61,9 @@ class SelfMetrics {
     void count_notification(const std::string& channel, int outcome);
     /// Sets indicatord_alerts{state,kind} from counts keyed by (state, kind).
     void set_alert_counts(const std::map<std::pair<std::string, std::string>, int>& counts);
+    /// Sets indicatord_calendar_weekends_only{year} to 1 for exactly these years (the loaded
+    /// plan's year, when its calendar file says weekends_only), dropping the others.
+    void set_weekends_only_years(const std::vector<int>& years);
 
     /// Counts one HTTP response by status code.
     void count_response(unsigned status);
@@ -72,6 +75,8 @@ class SelfMetrics {
     prometheus::Family<prometheus::Counter>& http_requests_;
     prometheus::Family<prometheus::Counter>& notifications_;
     prometheus::Family<prometheus::Gauge>& alerts_;
+    prometheus::Family<prometheus::Gauge>& weekends_only_;
+    std::vector<prometheus::Gauge*> weekends_only_years_;
 };
 
 /// Appends the per-indicator families (indicator_*) in the Prometheus text format, written

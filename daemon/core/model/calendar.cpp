@@ -51,6 +51,7 @@ struct MakeUpEntry {
 
 struct Loaded {
     std::vector<int> years;
+    std::vector<int> weekends_only;
     std::vector<Holiday> holidays;
     std::vector<sys_days> flipped;
 };
@@ -74,7 +75,8 @@ class Loader {
         const auto root = yaml::load_file(file);
         check_map(file, root, "calendar file", {"calendar"});
         const auto cal = required(file, root, "calendar", "calendar file");
-        check_map(file, cal, "calendar", {"year", "source", "holidays", "workdays"});
+        check_map(file, cal, "calendar",
+                  {"year", "source", "holidays", "workdays", "weekends_only"});
 
         const auto year_node = required(file, cal, "year", "calendar");
         const auto year = yaml::integer(file, year_node, "year");
@@ -89,6 +91,18 @@ class Loader {
         const auto source = required(file, cal, "source", "calendar");
         if (yaml::scalar(file, source, "source").empty())
             fail(file, source, "source must name the notice the calendar comes from");
+
+        if (const auto w = cal["weekends_only"]) {
+            if (!yaml::boolean(file, w, "weekends_only"))
+                fail(file, w, "weekends_only must be true or left out");
+            for (const char* key : {"holidays", "workdays"})
+                if (const auto n = cal[key])
+                    fail(file, n,
+                         std::string("a weekends_only calendar lists no ") + key +
+                             ": remove them, or remove weekends_only once the notice is out");
+            weekends_only_.push_back(y);
+            return;
+        }
 
         // Holidays and make-up days must lie in [year-1-12-01, year+1-01-31].
         const sys_days first = date::year{y - 1} / date::December / 1;
@@ -189,6 +203,8 @@ class Loader {
 
         Loaded out;
         for (const auto& [year, at] : years_) out.years.push_back(year);
+        out.weekends_only = weekends_only_;
+        std::sort(out.weekends_only.begin(), out.weekends_only.end());
         for (auto& h : holidays_) {
             for (auto d = h.holiday.from; d <= h.holiday.to; d += days{1})
                 if (monday_to_friday(d)) out.flipped.push_back(d);
@@ -211,6 +227,7 @@ class Loader {
     }
 
     std::map<int, std::string> years_;  // year -> where its `year:` is
+    std::vector<int> weekends_only_;    // years declared Monday-Friday, notice not out
     std::vector<HolidayEntry> holidays_;
     std::vector<MakeUpEntry> makeups_;
 };
@@ -223,9 +240,14 @@ WorkCalendar WorkCalendar::load(const std::vector<fs::path>& paths) {
     auto r = loader.finish();
     WorkCalendar c;
     c.years_ = std::move(r.years);
+    c.weekends_only_ = std::move(r.weekends_only);
     c.holidays_ = std::move(r.holidays);
     c.flipped_ = std::move(r.flipped);
     return c;
+}
+
+bool WorkCalendar::weekends_only(int year) const {
+    return std::binary_search(weekends_only_.begin(), weekends_only_.end(), year);
 }
 
 bool WorkCalendar::covers(int year) const {

@@ -32,15 +32,21 @@ class WorkCalendar {
     WorkCalendar() = default;
 
     /// Loads calendar files (each a path to a .yaml file, or a directory whose *.yaml files are
-    /// all loaded, sorted by name). Throws ConfigError "file:line:col: message" for: unknown
-    /// keys, a missing key, a bad date, from > to, a holiday or make-up day outside
-    /// [year-1-12-01, year+1-01-31], a make-up day that is not a Saturday/Sunday, a make-up day
-    /// for a holiday the file does not list, a make-up day given twice or inside a holiday, two
+    /// all loaded, sorted by name). A file may instead say `weekends_only: true` (with no holidays
+    /// or make-up days) for a year whose notice is not out yet. Throws ConfigError "file:line:col:
+    /// message" for: unknown keys, a missing key, a bad date, from > to, a holiday or make-up day
+    /// outside [year-1-12-01, year+1-01-31], a make-up day that is not a Saturday/Sunday, a make-up
+    /// day for a holiday the file does not list, a make-up day given twice or inside a holiday, two
     /// files for the same year and overlapping holidays (the last three naming both places).
     static WorkCalendar load(const std::vector<std::filesystem::path>& paths);
 
-    /// A file for that year was loaded.
+    /// A file for that year was loaded (a weekends_only file counts: it is an explicit choice).
     bool covers(int year) const;
+    /// The year's file says `weekends_only: true`: its notice is not out yet, so the year is
+    /// Monday-Friday with no holidays until the real file replaces it.
+    bool weekends_only(int year) const;
+    /// The years loaded as weekends_only, ascending.
+    const std::vector<int>& weekends_only_years() const { return weekends_only_; }
     /// The years loaded, ascending.
     std::vector<int> years() const { return years_; }
     /// All holidays loaded, ordered by their first day.
@@ -56,8 +62,9 @@ class WorkCalendar {
     const Holiday* holiday_on(date::sys_days day) const;
 
   private:
-    std::vector<int> years_;         // ascending
-    std::vector<Holiday> holidays_;  // by `from`, non-overlapping
+    std::vector<int> years_;          // ascending
+    std::vector<int> weekends_only_;  // ascending, a subset of years_
+    std::vector<Holiday> holidays_;   // by `from`, non-overlapping
     // Days whose status differs from Monday-Friday, ascending: weekdays inside a holiday and
     // make-up days (which are weekend days).
     std::vector<date::sys_days> flipped_;
