@@ -7,7 +7,7 @@ set -euo pipefail
 build_pkgs=(
   g++ cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev sqlite3 libyaml-cpp-dev libspdlog-dev prometheus-cpp-dev
+  libsqlite3-dev sqlite3 libyaml-cpp-dev libyaml-dev libspdlog-dev prometheus-cpp-dev
   catch2 libcurl4-openssl-dev libsystemd-dev libhowardhinnant-date-dev
   libmuparser-dev libcsv-dev libssl-dev
 )

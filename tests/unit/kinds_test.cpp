@@ -9,6 +9,7 @@
 #include "eval/kinds/registry.hpp"
 #include "test_util.hpp"
 #include "util/errors.hpp"
+#include "util/yaml_util.hpp"
 
 using namespace indicatord;
 
@@ -42,7 +43,7 @@ Indicator parse(std::string_view name, const std::string& key, const std::string
     REQUIRE(kind);
     Indicator ind;
     ind.key = key;
-    kind->syntax.parse("kinds.yaml", YAML::Load(yaml), ind);
+    kind->syntax.parse("kinds.yaml", yaml::parse("kinds.yaml", yaml), ind);
     return ind;
 }
 
@@ -143,7 +144,7 @@ TEST_CASE("an expression is read, resolved against the plan and derived through 
         plan.indicator_index[key] = plan.indicators.size();
         plan.indicators.push_back(in);
     }
-    const auto node = YAML::Load("{expr: b + a > 10}");
+    const auto node = yaml::parse("kinds.yaml", "{expr: b + a > 10}");
     auto ind = parse("expression", "total", "{expr: b + a > 10}");
     const auto& kind = kinds::of(ind.rule);
     REQUIRE(kind.syntax.resolve);
@@ -172,9 +173,9 @@ TEST_CASE("an expression is read, resolved against the plan and derived through 
     // its own name is refused with the place of `expr:`
     auto self = parse("expression", "a", "{expr: a > 1}");
     plan.indicators[0] = self;
-    CHECK_THROWS_WITH(
-        kind.syntax.resolve("kinds.yaml", YAML::Load("{expr: a > 1}"), plan.indicators[0], plan),
-        "kinds.yaml:1:8: expression names its own indicator 'a'");
+    CHECK_THROWS_WITH(kind.syntax.resolve("kinds.yaml", yaml::parse("kinds.yaml", "{expr: a > 1}"),
+                                          plan.indicators[0], plan),
+                      "kinds.yaml:1:8: expression names its own indicator 'a'");
 }
 
 TEST_CASE("an unknown kind name gives the loader's precise error, naming every kind", "[kinds]") {

@@ -28,7 +28,7 @@ struct Expectation {
     std::string where;
 };
 
-TimePoint instant(const fs::path& f, const YAML::Node& n) {
+TimePoint instant(const fs::path& f, const yaml::Node& n) {
     auto t = parse_instant(yaml::scalar(f, n, "at"));
     if (!t)
         yaml::fail(f, n,

@@ -63,7 +63,7 @@ bool valid_log_level(std::string_view l) {
 
 namespace {
 
-std::chrono::seconds duration_at(const fs::path& f, const YAML::Node& n, std::string_view what) {
+std::chrono::seconds duration_at(const fs::path& f, const yaml::Node& n, std::string_view what) {
     auto d = parse_duration(yaml::scalar(f, n, what));
     if (!d || d->count() == 0)
         yaml::fail(f, n,
@@ -72,7 +72,7 @@ std::chrono::seconds duration_at(const fs::path& f, const YAML::Node& n, std::st
     return *d;
 }
 
-std::size_t positive(const fs::path& f, const YAML::Node& n, std::string_view what) {
+std::size_t positive(const fs::path& f, const yaml::Node& n, std::string_view what) {
     auto v = yaml::integer(f, n, what);
     if (v <= 0) yaml::fail(f, n, std::string(what) + " must be a positive integer");
     return static_cast<std::size_t>(v);
@@ -92,7 +92,7 @@ std::optional<DayOffset> parse_day_offset(std::string_view text) {
 }
 
 template <typename Resolve>
-void load_alerting(const fs::path& file, const YAML::Node& a, AlertingConfig& c, Resolve resolve) {
+void load_alerting(const fs::path& file, const yaml::Node& a, AlertingConfig& c, Resolve resolve) {
     yaml::check_map(file, a, "alerting",
                     {"external_url", "group_interval", "repeat_interval", "for", "send_resolved",
                      "reminders", "escalation", "smtp", "delivery", "templates"});
@@ -176,7 +176,7 @@ DaemonConfig load_config(const fs::path& file) {
         c.database = resolve(yaml::scalar(file, n, "database"));
     else
         c.database = resolve(c.database.string());
-    auto paths = [&](const YAML::Node& n, std::string_view what) {
+    auto paths = [&](const yaml::Node& n, std::string_view what) {
         std::vector<fs::path> out;
         if (n.IsScalar()) {
             out.push_back(resolve(n.Scalar()));

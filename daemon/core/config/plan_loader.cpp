@@ -7,6 +7,7 @@
 #include <map>
 #include <regex>
 #include <set>
+#include <unordered_map>
 
 #include "util/errors.hpp"
 #include "util/redact.hpp"
@@ -25,7 +26,7 @@ const std::regex kPlanIdPattern("[a-z0-9][a-z0-9-]*");
 
 struct Source {
     fs::path file;
-    YAML::Node root;
+    yaml::Document root;
 };
 
 class Loader {
@@ -39,6 +40,7 @@ class Loader {
             if (s.root.IsNull()) continue;
             check_map(s.file, s.root, "rules file", {"plan", "units", "tasks"});
         }
+        reserve();
         load_plan_header();
         for (auto& s : sources_)
             if (auto n = s.root["units"]) load_units(s.file, n);
@@ -72,7 +74,25 @@ class Loader {
         }
     }
 
-    DayOffset offset(const fs::path& f, const YAML::Node& n, std::string_view what) {
+    // Sizes known before reading (a task without indicators counts one report): the
+    // indicators are not moved as the vector grows and the indexes are not rehashed.
+    void reserve() {
+        std::size_t tasks = 0, indicators = 0;
+        for (auto& s : sources_) {
+            const auto list = s.root["tasks"];
+            for (const auto& t : list) {
+                ++tasks;
+                const auto i = t["indicators"];
+                indicators += i.IsSequence() ? i.size() : 1;
+            }
+        }
+        plan_.tasks.reserve(tasks);
+        plan_.indicators.reserve(indicators);
+        plan_.indicator_index.reserve(indicators);
+        key_at_.reserve(indicators);
+    }
+
+    DayOffset offset(const fs::path& f, const yaml::Node& n, std::string_view what) {
         static const std::regex re("([0-9]{1,3})(d|wd)");
         const auto s = yaml::scalar(f, n, what);
         std::smatch m;
@@ -83,7 +103,7 @@ class Loader {
         return DayOffset{std::stoi(m[1]), m[2] == "wd"};
     }
 
-    Cadence cadence(const fs::path& f, const YAML::Node& n) {
+    Cadence cadence(const fs::path& f, const yaml::Node& n) {
         auto c = parse_cadence(yaml::scalar(f, n, "cadence"));
         if (!c)
             fail(f, n,
@@ -92,7 +112,7 @@ class Loader {
         return *c;
     }
 
-    void schedule_keys(const fs::path& f, const YAML::Node& n, ReportSchedule& s) {
+    void schedule_keys(const fs::path& f, const yaml::Node& n, ReportSchedule& s) {
         if (auto c = n["cadence"]) s.cadence = cadence(f, c);
         if (auto c = n["due"]) s.due = offset(f, c, "due");
         if (auto c = n["grace"]) s.grace = offset(f, c, "grace");
@@ -139,7 +159,7 @@ class Loader {
     }
 
     // A due date (plus grace) must fall before the next period's due date.
-    void check_schedule(const fs::path& f, const YAML::Node& at, const ReportSchedule& s) {
+    void check_schedule(const fs::path& f, const yaml::Node& at, const ReportSchedule& s) {
         int period_days = 0;
         switch (s.cadence) {
             case Cadence::month:
@@ -165,7 +185,7 @@ class Loader {
                      " period: the next period would be due first");
     }
 
-    void load_units(const fs::path& f, const YAML::Node& list) {
+    void load_units(const fs::path& f, const yaml::Node& list) {
         if (!list.IsSequence()) fail(f, list, "units must be a list");
         for (const auto& n : list) {
             check_map(f, n, "unit",
@@ -252,7 +272,7 @@ class Loader {
         }
     }
 
-    void add_name(const fs::path& f, const YAML::Node& at, const std::string& name,
+    void add_name(const fs::path& f, const yaml::Node& at, const std::string& name,
                   std::size_t idx) {
         auto [it, ok] = names_.emplace(name, std::make_pair(idx, yaml::where(f, at)));
         if (!ok && it->second.first != idx)
@@ -276,7 +296,7 @@ class Loader {
     }
 
     // Resolves a unit as written in a task to unit ids, expanding groups with members.
-    std::vector<std::string> resolve_unit(const fs::path& f, const YAML::Node& n) {
+    std::vector<std::string> resolve_unit(const fs::path& f, const yaml::Node& n) {
         check_members();
         const auto name = yaml::scalar(f, n, "unit name");
         auto it = names_.find(name);
@@ -292,7 +312,7 @@ class Loader {
         return u.members;
     }
 
-    std::vector<std::string> resolve_list(const fs::path& f, const YAML::Node& n,
+    std::vector<std::string> resolve_list(const fs::path& f, const yaml::Node& n,
                                           std::string_view what) {
         if (!n.IsSequence()) fail(f, n, std::string(what) + " must be a list of unit names");
         std::vector<std::string> out;
@@ -302,7 +322,7 @@ class Loader {
         return out;
     }
 
-    void load_tasks(const fs::path& f, const YAML::Node& list) {
+    void load_tasks(const fs::path& f, const yaml::Node& list) {
         if (!list.IsSequence()) fail(f, list, "tasks must be a list");
         for (const auto& n : list) {
             check_map(f, n, "task",
@@ -370,7 +390,7 @@ class Loader {
 
     /// A `writers:` list: unit strings (groups expand) that must each be one of the task's
     /// leads or co-units.
-    std::vector<std::string> load_writers(const fs::path& f, const YAML::Node& n, const Task& t) {
+    std::vector<std::string> load_writers(const fs::path& f, const yaml::Node& n, const Task& t) {
         if (!n.IsSequence()) fail(f, n, "writers must be a list of unit names");
         std::vector<std::string> out;
         for (const auto& x : n)
@@ -396,7 +416,7 @@ class Loader {
         return out;
     }
 
-    void check_key_unique(const fs::path& f, const YAML::Node& at, const std::string& key,
+    void check_key_unique(const fs::path& f, const yaml::Node& at, const std::string& key,
                           const std::string& defined_at) {
         if (auto [it, ok] = key_at_.emplace(key, defined_at); !ok)
             fail(f, at, "duplicate indicator key '" + key + "' (first at " + it->second + ")");
@@ -408,7 +428,7 @@ class Loader {
         plan_.indicators.push_back(std::move(ind));
     }
 
-    const RuleSyntax& syntax_of(const fs::path& f, const YAML::Node& at, const std::string& kind) {
+    const RuleSyntax& syntax_of(const fs::path& f, const yaml::Node& at, const std::string& kind) {
         for (const auto* k : kinds_)
             if (k->name == kind) return *k;
         std::string names;
@@ -416,8 +436,8 @@ class Loader {
         fail(f, at, "unknown indicator kind '" + kind + "' (one of " + names + ")");
     }
 
-    Indicator load_indicator(const fs::path& f, const YAML::Node& n, const Task& t,
-                             const YAML::Node& task_node) {
+    Indicator load_indicator(const fs::path& f, const yaml::Node& n, const Task& t,
+                             const yaml::Node& task_node) {
         if (!n.IsMap()) fail(f, n, "indicator must be a mapping");
         const auto kind = yaml::scalar(f, yaml::required(f, n, "kind", "indicator"), "kind");
         std::vector<std::string_view> allowed = {
@@ -426,9 +446,9 @@ class Loader {
         const RuleSyntax& syntax = syntax_of(f, n["kind"], kind);
         allowed.insert(allowed.end(), syntax.keys.begin(), syntax.keys.end());
         for (const auto& kv : n) {
-            const auto k = kv.first.Scalar();
+            const auto k = kv.first.scalar_view();
             if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
-                fail(f, kv.first, "unknown key '" + k + "' in " + kind + " indicator");
+                fail(f, kv.first, "unknown key '" + std::string(k) + "' in " + kind + " indicator");
         }
         check_map(f, n, "indicator", allowed);
 
@@ -475,12 +495,12 @@ class Loader {
 
     struct MemberNode {
         fs::path file;
-        YAML::Node node;
+        yaml::Node node;
         std::size_t unit;
     };
     struct ResolveNode {
         fs::path file;
-        YAML::Node node;
+        yaml::Node node;
         std::size_t indicator;  ///< index into plan_.indicators
         const RuleSyntax* syntax;
     };
@@ -490,7 +510,7 @@ class Loader {
     Plan plan_;
     std::map<std::string, std::pair<std::size_t, std::string>> names_;
     std::map<std::string, std::string> unit_ids_;
-    std::map<std::string, std::string> key_at_;
+    std::unordered_map<std::string, std::string> key_at_;
     std::map<int, std::string> task_at_;
     std::vector<MemberNode> member_nodes_;
     std::vector<ResolveNode> resolve_nodes_;
@@ -503,14 +523,14 @@ Plan load_plan(const std::vector<fs::path>& paths, std::span<const RuleSyntax* c
     return Loader{kinds}.load(paths);
 }
 
-Op yaml_op(const fs::path& f, const YAML::Node& n, Op fallback) {
+Op yaml_op(const fs::path& f, const yaml::Node& n, Op fallback) {
     if (!n) return fallback;
     auto op = parse_op(yaml::scalar(f, n, "op"));
     if (!op) fail(f, n, "op must be one of >=, <=, >, <, ==, between, got '" + n.Scalar() + "'");
     return *op;
 }
 
-date::year_month_day yaml_date(const fs::path& f, const YAML::Node& n, std::string_view what) {
+date::year_month_day yaml_date(const fs::path& f, const yaml::Node& n, std::string_view what) {
     auto d = parse_date(yaml::scalar(f, n, what));
     if (!d)
         fail(f, n, std::string(what) + " must be a date like 2023-12-31, got '" + n.Scalar() + "'");

@@ -1,13 +1,12 @@
 #pragma once
 
-#include <yaml-cpp/yaml.h>
-
 #include <filesystem>
 #include <span>
 #include <string_view>
 #include <vector>
 
 #include "model/plan.hpp"
+#include "util/yaml_doc.hpp"
 
 namespace indicatord {
 
@@ -20,11 +19,11 @@ struct RuleSyntax {
     bool report_schedule = false;            ///< starts from the plan's `report:` schedule
     /// Reads the kind's keys of indicator node `node` into `indicator.rule`; the common keys are
     /// read already (key, measure, schedule). Throws ConfigError "file:line:col: message".
-    void (*parse)(const std::filesystem::path& file, const YAML::Node& node,
+    void (*parse)(const std::filesystem::path& file, const yaml::Node& node,
                   Indicator& indicator) = nullptr;
     /// Checks that need the whole plan, run once every file is read, in the order the
     /// indicators were read (nullptr: none).
-    void (*resolve)(const std::filesystem::path& file, const YAML::Node& node, Indicator& indicator,
+    void (*resolve)(const std::filesystem::path& file, const yaml::Node& node, Indicator& indicator,
                     const Plan& plan) = nullptr;
 };
 
@@ -34,10 +33,10 @@ Plan load_plan(const std::vector<std::filesystem::path>& paths,
                std::span<const RuleSyntax* const> kinds);
 
 /// An `op:` (>=, <=, >, <, ==, between); `fallback` when the node is absent.
-Op yaml_op(const std::filesystem::path& file, const YAML::Node& node, Op fallback);
+Op yaml_op(const std::filesystem::path& file, const yaml::Node& node, Op fallback);
 
 /// A date like 2023-12-31; `what` names the key in the error.
-date::year_month_day yaml_date(const std::filesystem::path& file, const YAML::Node& node,
+date::year_month_day yaml_date(const std::filesystem::path& file, const yaml::Node& node,
                                std::string_view what);
 
 }  // namespace indicatord

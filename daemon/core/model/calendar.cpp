@@ -216,7 +216,7 @@ class Loader {
     }
 
   private:
-    static sys_days date_of(const fs::path& file, const YAML::Node& node, const char* what) {
+    static sys_days date_of(const fs::path& file, const yaml::Node& node, const char* what) {
         const auto text = yaml::scalar(file, node, what);
         const auto ymd = parse_date(text);
         if (!ymd) {

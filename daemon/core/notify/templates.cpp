@@ -130,7 +130,7 @@ bool is_allowed(const Allowed& allowed, std::string_view name) {
 }
 
 /// Refuses a malformed template or a placeholder that `allowed` does not provide.
-void check_template(const std::filesystem::path& file, const YAML::Node& n, std::string_view what,
+void check_template(const std::filesystem::path& file, const yaml::Node& n, std::string_view what,
                     const std::string& text, const Allowed& allowed) {
     const std::string name_of = "template '" + std::string(what) + "'";
     if (!is_valid_utf8(text))  // a robot refuses the JSON, a mail client shows mojibake

@@ -1,12 +1,14 @@
 #include "util/yaml_util.hpp"
 
+#include <yaml-cpp/exceptions.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <map>
 #include <memory>
+#include <unordered_map>
 
 #include "util/errors.hpp"
 
@@ -18,15 +20,15 @@ std::string where(const std::filesystem::path& file, const YAML::Mark& mark) {
            std::to_string(mark.column + 1);
 }
 
-std::string where(const std::filesystem::path& file, const YAML::Node& node) {
+std::string where(const std::filesystem::path& file, const Node& node) {
     return where(file, node.Mark());
 }
 
-void fail(const std::filesystem::path& file, const YAML::Node& node, std::string_view message) {
+void fail(const std::filesystem::path& file, const Node& node, std::string_view message) {
     throw ConfigError(where(file, node) + ": " + std::string(message));
 }
 
-YAML::Node load_file(const std::filesystem::path& file) {
+Document load_file(const std::filesystem::path& file) {
     // Read here, not by YAML::LoadFile: when reading fails after the open (a directory, EIO),
     // libstdc++ throws std::ios_base::failure from inside yaml-cpp's stream constructor, which
     // names no file and leaks the stream's 2 KB prefetch buffer.
@@ -43,50 +45,67 @@ YAML::Node load_file(const std::filesystem::path& file) {
             throw ConfigError(file.string() +
                               ": cannot read file: " + std::strerror(errno ? errno : EIO));
     }
+    return parse(file, std::move(text));
+}
+
+Document parse(const std::filesystem::path& file, std::string text) {
     try {
-        return YAML::Load(text);
+        return Document::parse(std::move(text));
     } catch (const YAML::ParserException& e) {
         throw ConfigError(where(file, e.mark) + ": YAML syntax error: " + e.msg);
     }
 }
 
-void check_map(const std::filesystem::path& file, const YAML::Node& node, std::string_view what,
+void check_map(const std::filesystem::path& file, const Node& node, std::string_view what,
                std::initializer_list<std::string_view> allowed) {
     check_map(file, node, what, std::span<const std::string_view>(allowed.begin(), allowed.size()));
 }
 
-void check_map(const std::filesystem::path& file, const YAML::Node& node, std::string_view what,
+void check_map(const std::filesystem::path& file, const Node& node, std::string_view what,
                std::span<const std::string_view> allowed) {
     if (!node.IsMap()) fail(file, node, std::string(what) + " must be a mapping");
-    std::map<std::string, YAML::Mark, std::less<>> seen;
-    for (const auto& kv : node) {
-        const auto key = kv.first.Scalar();
+    // The mappings are small: a duplicate is looked for among the keys before, without a copy;
+    // a large one (a hand-written list of many keys) uses a hash set.
+    constexpr std::size_t kScan = 32;
+    std::unordered_map<std::string_view, Node> seen;
+    std::size_t n = 0;
+    for (auto it = node.begin(); it != node.end(); ++it, ++n) {
+        const auto key = it->first.scalar_view();
         bool known = false;
         for (auto a : allowed) known = known || a == key;
         if (!known) {
             std::string list;
             for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-            fail(file, kv.first,
-                 "unknown key '" + key + "' in " + std::string(what) + " (allowed: " + list + ")");
+            fail(file, it->first,
+                 "unknown key '" + std::string(key) + "' in " + std::string(what) +
+                     " (allowed: " + list + ")");
         }
-        auto [it, inserted] = seen.emplace(key, kv.first.Mark());
-        if (!inserted) {
-            fail(file, kv.first,
-                 "duplicate key '" + key + "' in " + std::string(what) + " (first at " +
-                     where(file, it->second) + ")");
+        Node first;
+        if (node.size() <= kScan) {
+            for (auto before = node.begin(); before != it; ++before)
+                if (before->first.scalar_view() == key) {
+                    first = before->first;
+                    break;
+                }
+        } else if (auto [at, inserted] = seen.emplace(key, it->first); !inserted) {
+            first = at->second;
+        }
+        if (first) {
+            fail(file, it->first,
+                 "duplicate key '" + std::string(key) + "' in " + std::string(what) +
+                     " (first at " + where(file, first) + ")");
         }
     }
 }
 
-std::string scalar(const std::filesystem::path& file, const YAML::Node& node,
-                   std::string_view what) {
+std::string scalar(const std::filesystem::path& file, const Node& node, std::string_view what) {
     if (!node.IsScalar()) fail(file, node, std::string(what) + " must be a string");
-    return node.Scalar();
+    return std::string(node.scalar_view());
 }
 
-double number(const std::filesystem::path& file, const YAML::Node& node, std::string_view what) {
+double number(const std::filesystem::path& file, const Node& node, std::string_view what) {
     if (node.IsScalar()) {
-        const auto& s = node.Scalar();
+        const auto s = node.scalar_view();
         double v = 0;
         auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
         if (ec == std::errc{} && ptr == s.data() + s.size() && std::isfinite(v)) return v;
@@ -94,10 +113,9 @@ double number(const std::filesystem::path& file, const YAML::Node& node, std::st
     fail(file, node, std::string(what) + " must be a number");
 }
 
-long long integer(const std::filesystem::path& file, const YAML::Node& node,
-                  std::string_view what) {
+long long integer(const std::filesystem::path& file, const Node& node, std::string_view what) {
     if (node.IsScalar()) {
-        const auto& s = node.Scalar();
+        const auto s = node.scalar_view();
         long long v = 0;
         auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
         if (ec == std::errc{} && ptr == s.data() + s.size()) return v;
@@ -105,18 +123,18 @@ long long integer(const std::filesystem::path& file, const YAML::Node& node,
     fail(file, node, std::string(what) + " must be an integer");
 }
 
-bool boolean(const std::filesystem::path& file, const YAML::Node& node, std::string_view what) {
+bool boolean(const std::filesystem::path& file, const Node& node, std::string_view what) {
     if (node.IsScalar()) {
-        const auto& s = node.Scalar();
+        const auto s = node.scalar_view();
         if (s == "true") return true;
         if (s == "false") return false;
     }
     fail(file, node, std::string(what) + " must be true or false");
 }
 
-YAML::Node required(const std::filesystem::path& file, const YAML::Node& map, std::string_view key,
-                    std::string_view what) {
-    auto n = map[std::string(key)];
+Node required(const std::filesystem::path& file, const Node& map, std::string_view key,
+              std::string_view what) {
+    auto n = map[key];
     if (!n)
         fail(file, map, std::string(what) + " is missing required key '" + std::string(key) + "'");
     return n;

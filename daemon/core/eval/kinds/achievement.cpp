@@ -9,7 +9,7 @@ namespace {
 
 constexpr std::string_view keys[] = {"deadline"};
 
-void parse(const std::filesystem::path& f, const YAML::Node& n, Indicator& ind) {
+void parse(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind) {
     ind.rule = rule::Achievement{
         yaml_date(f, yaml::required(f, n, "deadline", "achievement indicator"), "deadline")};
 }

@@ -9,7 +9,7 @@ namespace {
 
 constexpr std::string_view keys[] = {"op", "baseline"};
 
-void parse(const std::filesystem::path& f, const YAML::Node& n, Indicator& ind) {
+void parse(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind) {
     rule::Baseline r;
     r.op = yaml_op(f, yaml::required(f, n, "op", "baseline indicator"), Op::lt);
     if (r.op == Op::between || r.op == Op::eq)

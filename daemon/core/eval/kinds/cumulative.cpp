@@ -9,7 +9,7 @@ namespace {
 
 constexpr std::string_view keys[] = {"target", "trajectory", "tolerance"};
 
-void parse(const std::filesystem::path& f, const YAML::Node& n, Indicator& ind) {
+void parse(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind) {
     rule::Cumulative r;
     r.target = yaml::number(f, yaml::required(f, n, "target", "cumulative indicator"), "target");
     if (auto tr = n["trajectory"]) {

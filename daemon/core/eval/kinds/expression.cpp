@@ -34,7 +34,7 @@ namespace {
 
 constexpr std::string_view keys[] = {"expr"};
 
-void parse(const std::filesystem::path& f, const YAML::Node& n, Indicator& ind) {
+void parse(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind) {
     rule::Expression r;
     r.expr = yaml::scalar(f, yaml::required(f, n, "expr", "expression indicator"), "expr");
     ind.rule = r;
@@ -42,7 +42,7 @@ void parse(const std::filesystem::path& f, const YAML::Node& n, Indicator& ind) 
 
 // Once every indicator is known: parses the expression with muparser and requires every name in
 // it to be a reported indicator.
-void resolve(const std::filesystem::path& f, const YAML::Node& n, Indicator& ind,
+void resolve(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind,
              const Plan& plan) {
     const auto node = n["expr"];
     auto& r = std::get<rule::Expression>(ind.rule);

@@ -9,7 +9,7 @@ namespace {
 
 constexpr std::string_view keys[] = {"milestones"};
 
-void parse(const std::filesystem::path& f, const YAML::Node& n, Indicator& ind) {
+void parse(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind) {
     rule::Milestones r;
     auto ms = yaml::required(f, n, "milestones", "milestones indicator");
     if (!ms.IsSequence() || ms.size() == 0)

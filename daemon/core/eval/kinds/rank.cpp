@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::string_view keys[] = {"op", "target", "peers"};
 
-void parse(const std::filesystem::path& f, const YAML::Node& n, Indicator& ind) {
+void parse(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind) {
     rule::Rank r;
     r.op = yaml_op(f, n["op"], Op::le);
     r.target = yaml::number(f, yaml::required(f, n, "target", "rank indicator"), "target");

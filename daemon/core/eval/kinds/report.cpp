@@ -7,7 +7,7 @@ namespace indicatord::kinds {
 
 namespace {
 
-void parse(const std::filesystem::path&, const YAML::Node&, Indicator& ind) {
+void parse(const std::filesystem::path&, const yaml::Node&, Indicator& ind) {
     ind.rule = rule::Report{};
     if (ind.measure.empty()) ind.measure = "%";
 }

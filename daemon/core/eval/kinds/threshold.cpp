@@ -9,7 +9,7 @@ namespace {
 
 constexpr std::string_view keys[] = {"op", "target"};
 
-void parse(const std::filesystem::path& f, const YAML::Node& n, Indicator& ind) {
+void parse(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind) {
     rule::Threshold r;
     r.op = yaml_op(f, yaml::required(f, n, "op", "threshold indicator"), Op::ge);
     auto tn = yaml::required(f, n, "target", "threshold indicator");
