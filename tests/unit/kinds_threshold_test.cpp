@@ -60,7 +60,7 @@ TEST_CASE("about (左右): at least, at most and both ways, with the plan's tole
     for (const auto& c : cases) check(c);
 }
 
-TEST_CASE("floor and stretch (确保X、力争Y) say which was met; firm: false is at risk",
+TEST_CASE("floor and stretch (确保X、力争Y) say which was met, and firm: false is at risk",
           "[kinds][threshold]") {
     const Case cases[] = {
         {"industry_growth", "2023", 6.5, "achieved", "6.5 meets the stretch >= 6.5 for 2023"},
