@@ -1,9 +1,11 @@
 // Derived kinds compare like-for-like (issue 11): a relation (同步, 快于, 不低于平均) and every
 // expression judge their inputs for the same period only, never Q1 against H1 or Q2.
+#include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 #include <map>
 
 #include "eval/evaluate.hpp"
+#include "eval/kinds/registry.hpp"
 #include "test_util.hpp"
 
 using namespace indicatord;
@@ -116,4 +118,16 @@ TEST_CASE("not below an average waits for the reference's own due date", "[kinds
     CHECK(w.why("senior_teacher_not_below_avg", e) ==
           "senior_teacher_ratio 30 for 2023-Q4 is below province_avg_senior_teacher_ratio 30.5 "
           "for 2023");
+}
+
+TEST_CASE("a relation's JSON names its sides and its inputs", "[kinds][relation]") {
+    const auto& ind = *forms_plan().find_indicator("budget_in_step");
+    boost::json::object out;
+    boost::json::array targets;
+    kinds::of(ind.rule).to_json(ind.rule, out, targets);
+    CHECK(targets.empty());
+    CHECK(boost::json::serialize(out) ==
+          R"({"relation":"in_step","subject":"budget_growth","of":"growth","tolerance":1E0,)"
+          R"("inputs":["budget_growth","growth"]})");
+    CHECK(ind.derived());
 }

@@ -2,6 +2,7 @@
 // overdue in July without a report; a month published with the next (1-2月) is never owed alone
 // and is refused at ingest with the period to use instead.
 #include <catch2/catch.hpp>
+#include <fstream>
 
 #include "eval/evaluate.hpp"
 #include "eval/ingest.hpp"
@@ -61,4 +62,34 @@ TEST_CASE("a skipped month (1-2月) is never overdue and cannot be reported alon
           "(skip: it is published with the next month): report the combined figure for 2023-02");
     CHECK(check_value(forms_plan(), "monthly_industry_growth", "2023-02", 6.1, item).empty());
     CHECK(check_value(forms_plan(), "monthly_retail_growth", "2023-01", 6.1, item).empty());
+}
+
+TEST_CASE("skip in plan.defaults applies to every monthly indicator, not to quarterly ones",
+          "[kinds][skip]") {
+    const test::TempDir dir;
+    const auto file = dir.path() / "plan.yaml";
+    std::ofstream(file) << "plan:\n"
+                           "  id: k-2023\n"
+                           "  name: k\n"
+                           "  year: 2023\n"
+                           "  defaults: {skip: [\"01\"]}\n"
+                           "units: [{id: fgw, name: 市发改委}]\n"
+                           "tasks:\n"
+                           "  - number: 1\n"
+                           "    text: t\n"
+                           "    lead: 市发改委\n"
+                           "    indicators:\n"
+                           "      - {key: monthly, kind: value, cadence: month, due: 15d}\n"
+                           "      - {key: quarterly, kind: value}\n";
+    const auto plan = load_plan({file});
+    CHECK(plan.find_indicator("monthly")->schedule.skips(1));
+    IngestItem item;
+    CHECK_FALSE(check_value(plan, "monthly", "2023-01", 1, item).empty());
+    CHECK(check_value(plan, "quarterly", "2023-Q1", 1, item).empty());
+    const DueDates dues(date::locate_zone("Asia/Shanghai"), nullptr);
+    EvalContext ctx;
+    ctx.now = *parse_instant("2023-02-22T09:00:00+08:00");
+    ctx.plan_year = 2023;
+    ctx.dues = &dues;
+    CHECK(to_string(evaluate(*plan.find_indicator("monthly"), {}, ctx).status) == "pending");
 }
