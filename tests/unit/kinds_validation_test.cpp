@@ -9,10 +9,11 @@
 using namespace indicatord;
 
 TEST_CASE("a bad target form gives its exact file:line:col error", "[kinds][validation]") {
-    auto name = GENERATE(as<std::string>{}, "trajectory_decreasing", "trajectory_below_target",
-                         "trajectory_outside_year", "milestone_after_plan", "deadline_outside_year",
-                         "unquoted_op", "unquoted_gt", "about_without_tolerance", "unknown_tier",
-                         "skip_quarterly", "relation_never_same_period");
+    auto name =
+        GENERATE(as<std::string>{}, "trajectory_decreasing", "trajectory_below_target",
+                 "trajectory_outside_year", "milestone_after_plan", "deadline_outside_year",
+                 "unquoted_op", "unquoted_gt", "about_without_tolerance", "unknown_tier",
+                 "skip_quarterly", "relation_never_same_period", "expression_never_same_period");
     const auto path = test::kData + "/rules/" + name + ".yaml";
     INFO(path);
     try {

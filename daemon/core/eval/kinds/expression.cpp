@@ -95,6 +95,25 @@ void resolve(const std::filesystem::path& f, const YAML::Node& n, Indicator& ind
         const auto* in = plan.find_indicator(key);
         r.shapes.push_back(SeriesShape{in->schedule, in->ytd});
     }
+    // like-for-like: some period of the year that every input is reported for
+    bool common = false;
+    for (const auto& p0 : periods_of_year(r.shapes.front().schedule.cadence, plan.year)) {
+        const auto span = span_of(p0, r.shapes.front().ytd);
+        bool all = true;
+        for (const auto& shape : r.shapes) all = all && period_with_span(shape, span);
+        common = common || all;
+    }
+    if (!common) {
+        std::string shapes;
+        for (std::size_t i = 0; i < r.inputs.size(); ++i)
+            shapes += (i ? ", " : "") + r.inputs[i] + " (" +
+                      std::string(to_string(r.shapes[i].schedule.cadence)) +
+                      (r.shapes[i].ytd ? ", ytd" : "") + ")";
+        yaml::fail(f, node,
+                   "expression compares its inputs like-for-like, but they are never reported for "
+                   "the same period: " +
+                       shapes);
+    }
 }
 
 // Every input for the same period (like_for_like): never one input's Q2 with another's Q1.
