@@ -68,15 +68,16 @@ TEST_CASE("every Rule alternative has a table entry whose name round-trips", "[k
         CHECK(kind.to_json != nullptr);
         // parsing gives back the same alternative
         if (kind.syntax.name != "expression") {
-            const auto ind = parse(kind.syntax.name, "x",
-                                   kind.syntax.name == "threshold"    ? "{op: '>=', target: 1}"
-                                   : kind.syntax.name == "cumulative" ? "{target: 1}"
-                                   : kind.syntax.name == "milestones"
-                                       ? "{milestones: [{by: 2023-12-31, value: 1}]}"
-                                   : kind.syntax.name == "achievement" ? "{deadline: 2023-12-31}"
-                                   : kind.syntax.name == "baseline"    ? "{op: '<', baseline: 1}"
-                                   : kind.syntax.name == "rank"        ? "{target: 1}"
-                                                                       : "{}");
+            const auto ind = parse(
+                kind.syntax.name, "x",
+                kind.syntax.name == "threshold"     ? "{op: '>=', target: 1}"
+                : kind.syntax.name == "cumulative"  ? "{target: 1}"
+                : kind.syntax.name == "milestones"  ? "{milestones: [{by: 2023-12-31, value: 1}]}"
+                : kind.syntax.name == "achievement" ? "{deadline: 2023-12-31}"
+                : kind.syntax.name == "baseline"    ? "{op: '<', baseline: 1}"
+                : kind.syntax.name == "rank"        ? "{target: 1}"
+                : kind.syntax.name == "relation"    ? "{subject: a, relation: in_step, of: b}"
+                                                    : "{}");
             CHECK(ind.rule.index() == rule.index());
         }
     }
@@ -97,7 +98,9 @@ TEST_CASE("each kind parses, evaluates and describes one example through the tab
         {"threshold", "{op: between, target: [2, 3]}", series_of({{"2023-Q1", 2.5}}),
          Status::on_track, "2.5 meets between 2 and 3 for 2023-Q1"},
         {"cumulative", "{target: 100, tolerance: 10}", series_of({{"2023-Q1", 30}}),
-         Status::on_track, "30 against 25 expected by 2023-Q1 (within tolerance)"},
+         Status::on_track, "30 against 25 expected by 2023-Q1 (ahead of schedule)"},
+        {"cumulative", "{target: 100, tolerance: 10}", series_of({{"2023-Q1", 23}}),
+         Status::on_track, "23 against 25 expected by 2023-Q1 (within tolerance)"},
         {"milestones", "{milestones: [{by: 2023-06-30, value: 50}, {by: 2023-12-31, value: 100}]}",
          series_of({{"2023-Q1", 20}}), Status::at_risk,
          "20 against the next milestone 50 due 2023-06-30"},
@@ -158,17 +161,24 @@ TEST_CASE("an expression is read, resolved against the plan and derived through 
     ctx.series_of = [&](std::string_view key) -> const Series* {
         return key == "a" ? &a : key == "b" ? &b : nullptr;
     };
+    // a's Q1 is never taken with b's Q2 (issue 11: like-for-like inputs)
     auto e = evaluate(ind, {}, ctx);
-    CHECK(e.status == Status::on_track);
-    CHECK(e.period == parse_period("2023-Q1"));
-    CHECK(describe(ind, e) == "b + a > 10 holds");
+    CHECK(e.status == Status::no_data);
+    CHECK(describe(ind, e) == "no value of 'a' for 2023-Q2 to compare with (past its due date)");
 
+    const Series a2 = series_of({{"2023-Q1", 4}, {"2023-Q2", 4}});
     ctx.series_of = [&](std::string_view key) -> const Series* {
-        return key == "a" ? &a : nullptr;
+        return key == "a" ? &a2 : key == "b" ? &b : nullptr;
     };
     e = evaluate(ind, {}, ctx);
+    CHECK(e.status == Status::on_track);
+    CHECK(e.period == parse_period("2023-Q2"));
+    CHECK(describe(ind, e) == "b + a > 10 holds for 2023-Q2 (every input for the same period)");
+
+    ctx.series_of = [](std::string_view) -> const Series* { return nullptr; };
+    e = evaluate(ind, {}, ctx);
     CHECK(e.status == Status::no_data);
-    CHECK(describe(ind, e) == "no value yet for input 'b'");
+    CHECK(describe(ind, e) == "no value yet for input 'a'");
 
     // its own name is refused with the place of `expr:`
     auto self = parse("expression", "a", "{expr: a > 1}");
@@ -189,10 +199,11 @@ TEST_CASE("an unknown kind name gives the loader's precise error, naming every k
                            "    lead: 市发改委\n"
                            "    indicators:\n"
                            "      - {key: cpi, kind: gauge}\n";
-    CHECK_THROWS_WITH(load_plan({file}),
-                      file.string() +
-                          ":8:26: unknown indicator kind 'gauge' (one of threshold, cumulative, "
-                          "milestones, expression, achievement, baseline, rank, report, value)");
+    CHECK_THROWS_WITH(
+        load_plan({file}),
+        file.string() +
+            ":8:26: unknown indicator kind 'gauge' (one of threshold, cumulative, "
+            "milestones, expression, achievement, baseline, rank, report, value, relation)");
 }
 
 TEST_CASE("a key of another kind is refused naming the indicator's kind", "[kinds]") {

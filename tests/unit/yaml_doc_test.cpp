@@ -290,7 +290,9 @@ TEST_CASE("yaml doc: every YAML file of the repository reads as yaml-cpp reads i
                 d_error = ex.what();
             }
             INFO(e.path().string());
-            CHECK(d_error == y_error);
+            // The same error, which the loader may follow with a hint (an unquoted `op: >=`).
+            CHECK(d_error.substr(0, y_error.size()) == y_error);
+            CHECK(d_error.empty() == y_error.empty());
         }
     }
     CHECK(files > 50);

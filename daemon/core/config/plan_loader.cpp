@@ -117,6 +117,23 @@ class Loader {
         if (auto c = n["due"]) s.due = offset(f, c, "due");
         if (auto c = n["grace"]) s.grace = offset(f, c, "grace");
         if (auto c = n["remind"]) s.remind = offset(f, c, "remind");
+        if (auto c = n["skip"]) s.skip_months = skip_months(f, c);
+    }
+
+    // `skip: ["01"]`: months published together with the next one (1-2月), never owed alone.
+    unsigned skip_months(const fs::path& f, const yaml::Node& n) {
+        if (!n.IsSequence()) fail(f, n, "skip must be a list of months like [\"01\"]");
+        unsigned bits = 0;
+        for (const auto& x : n) {
+            const auto m = yaml::integer(f, x, "skipped month");
+            if (m < 1 || m > 11)
+                fail(f, x,
+                     "skipped month must be 01 to 11 (its figure comes with the next month's), "
+                     "got '" +
+                         x.Scalar() + "'");
+            bits |= 1U << m;
+        }
+        return bits;
     }
 
     void load_plan_header() {
@@ -133,7 +150,8 @@ class Loader {
         if (!found) throw ConfigError("rules: no file has a 'plan' section");
         const auto& f = found->file;
         auto n = found->root["plan"];
-        check_map(f, n, "plan", {"id", "name", "year", "timezone", "source", "defaults", "report"});
+        check_map(f, n, "plan",
+                  {"id", "name", "year", "timezone", "source", "defaults", "report", "tiers"});
         plan_.id = yaml::scalar(f, yaml::required(f, n, "id", "plan"), "plan id");
         if (!std::regex_match(plan_.id, kPlanIdPattern))
             fail(f, n["id"], "plan id must match [a-z0-9][a-z0-9-]*, got '" + plan_.id + "'");
@@ -146,16 +164,36 @@ class Loader {
             n["timezone"] ? yaml::scalar(f, n["timezone"], "timezone") : "Asia/Shanghai";
         if (n["source"]) plan_.source = yaml::scalar(f, n["source"], "source");
         if (auto d = n["defaults"]) {
-            check_map(f, d, "plan defaults", {"cadence", "due", "grace", "remind"});
+            check_map(f, d, "plan defaults",
+                      {"cadence", "due", "grace", "remind", "skip", "tolerance"});
             schedule_keys(f, d, plan_.defaults);
+            if (auto t = d["tolerance"]) {
+                plan_.tolerance = yaml::number(f, t, "tolerance");
+                if (*plan_.tolerance < 0) fail(f, t, "tolerance must not be negative");
+            }
         }
         plan_.report_defaults = plan_.defaults;
         if (auto d = n["report"]) {
-            check_map(f, d, "plan report", {"cadence", "due", "grace", "remind"});
+            check_map(f, d, "plan report", {"cadence", "due", "grace", "remind", "skip"});
             schedule_keys(f, d, plan_.report_defaults);
         }
         check_schedule(f, n, plan_.defaults);
         check_schedule(f, n, plan_.report_defaults);
+        if (auto t = n["tiers"]) load_tiers(f, t);
+    }
+
+    // `tiers: {第一方阵: 3, 前列: 3, 全省第一: 1}`: what the plan's words for ranks mean.
+    void load_tiers(const fs::path& f, const yaml::Node& n) {
+        if (!n.IsMap()) fail(f, n, "tiers must be a mapping of a tier's name to its top N");
+        std::map<std::string, std::string> seen;
+        for (auto it = n.begin(); it != n.end(); ++it) {
+            const auto name = yaml::scalar(f, it->first, "tier name");
+            if (auto [at, ok] = seen.emplace(name, yaml::where(f, it->first)); !ok)
+                fail(f, it->first, "duplicate tier '" + name + "' (first at " + at->second + ")");
+            const auto top = yaml::integer(f, it->second, "tier's top N");
+            if (top < 1 || top > 1000) fail(f, it->second, "a tier's top N must be 1 or more");
+            plan_.tiers.push_back(Plan::Tier{name, static_cast<int>(top)});
+        }
     }
 
     // A due date (plus grace) must fall before the next period's due date.
@@ -441,8 +479,8 @@ class Loader {
         if (!n.IsMap()) fail(f, n, "indicator must be a mapping");
         const auto kind = yaml::scalar(f, yaml::required(f, n, "kind", "indicator"), "kind");
         std::vector<std::string_view> allowed = {
-            "key",   "name",   "kind", "measure",   "cadence", "ytd", "due",
-            "grace", "remind", "lead", "notify_co", "writers", "note"};
+            "key",   "name",   "kind", "measure",   "cadence", "ytd",  "due",
+            "grace", "remind", "lead", "notify_co", "writers", "note", "skip"};
         const RuleSyntax& syntax = syntax_of(f, n["kind"], kind);
         allowed.insert(allowed.end(), syntax.keys.begin(), syntax.keys.end());
         for (const auto& kv : n) {
@@ -464,6 +502,8 @@ class Loader {
         ind.schedule = syntax.report_schedule ? plan_.report_defaults : plan_.defaults;
         schedule_keys(f, n, ind.schedule);
         if (n["cadence"] || n["due"] || n["grace"]) check_schedule(f, n, ind.schedule);
+        if (n["skip"] && ind.schedule.cadence != Cadence::month)
+            fail(f, n["skip"], "skip applies to monthly indicators only (cadence: month)");
         if (n["ytd"]) ind.ytd = yaml::boolean(f, n["ytd"], "ytd");
         if (n["notify_co"]) ind.notify_co = yaml::boolean(f, n["notify_co"], "notify_co");
         if (n["note"]) ind.note = yaml::scalar(f, n["note"], "note");
@@ -526,6 +566,9 @@ Plan load_plan(const std::vector<fs::path>& paths, std::span<const RuleSyntax* c
 Op yaml_op(const fs::path& f, const yaml::Node& n, Op fallback) {
     if (!n) return fallback;
     auto op = parse_op(yaml::scalar(f, n, "op"));
+    if (!op && n.Scalar().empty())
+        fail(f, n,
+             "op is empty: an unquoted > starts a YAML block text; quote the operator: op: \">\"");
     if (!op) fail(f, n, "op must be one of >=, <=, >, <, ==, between, got '" + n.Scalar() + "'");
     return *op;
 }

@@ -25,6 +25,9 @@ Engine::Engine(std::shared_ptr<const Plan> plan, std::shared_ptr<const WorkCalen
             for (const auto& in : e->inputs)
                 dependents_[plan_->indicator_index.at(in)].push_back(i);
             programs_[i] = std::make_unique<ExpressionProgram>(*e);
+        } else if (const auto* r = std::get_if<rule::Relation>(&ind.rule)) {
+            for (const auto* in : {&r->subject, &r->of})
+                dependents_[plan_->indicator_index.at(*in)].push_back(i);
         }
     }
 }

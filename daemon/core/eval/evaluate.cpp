@@ -93,6 +93,10 @@ TimePoint DueDates::overdue(const Period& p, const ReportSchedule& s) const {
     return lookup(p, s).overdue;
 }
 
+TimePoint DueDates::overdue_after(sys_days day, const ReportSchedule& s) const {
+    return end_of(add(day, s.grace));
+}
+
 TimePoint DueDates::remind(const Period& p, const ReportSchedule& s) const {
     const auto day = due_day(p, s);
     DayOffset back{-s.remind.days, s.remind.working_days};
@@ -121,12 +125,18 @@ Period nth_period(Cadence c, int year, int i) {
     return Period{c, year, i};
 }
 
+// A month with no separate report (`skip:`, 1-2月): never owed, never overdue.
+bool skipped(const ReportSchedule& schedule, int index) {
+    return schedule.cadence == Cadence::month && schedule.skips(index);
+}
+
 // The earliest period of the plan year whose report is past due plus grace with no value.
 std::optional<Period> overdue_period(const Indicator& ind, const Series& s,
                                      const EvalContext& ctx) {
     const auto* last = s.latest();
     const int n = periods_in_year(ind.schedule.cadence);
     for (int i = 1; i <= n; ++i) {
+        if (skipped(ind.schedule, i)) continue;
         const auto p = nth_period(ind.schedule.cadence, ctx.plan_year, i);
         if (ctx.now < ctx.dues->overdue(p, ind.schedule)) break;
         if (s.at(p)) continue;
@@ -139,6 +149,7 @@ std::optional<Period> overdue_period(const Indicator& ind, const Series& s,
 std::optional<TimePoint> next_due(const Indicator& ind, const Series& s, const EvalContext& ctx) {
     const int n = periods_in_year(ind.schedule.cadence);
     for (int i = 1; i <= n; ++i) {
+        if (skipped(ind.schedule, i)) continue;
         const auto p = nth_period(ind.schedule.cadence, ctx.plan_year, i);
         if (!s.at(p)) return ctx.dues->due(p, ind.schedule);
     }
@@ -159,6 +170,18 @@ Evaluation evaluate(const Indicator& ind, const Series& s, const EvalContext& ct
         kind.judge(ind.rule, s, *last, ctx, e);
     }
     if (e.status == Status::achieved || e.status == Status::missed) return e;
+    if (kind.deadline && !last && ctx.dues) {
+        // owed by a date inside the year (6月底前完成): overdue from that day plus grace
+        if (const auto by = kind.deadline(ind.rule)) {
+            if (ctx.dues->overdue_after(sys_days{*by}, ind.schedule) <= ctx.now) {
+                e.status = Status::overdue;
+                e.reason = Reason::deadline_unreported;
+                return e;
+            }
+            const auto due = ctx.dues->end_of(sys_days{*by});
+            if (!e.next_due || due < *e.next_due) e.next_due = due;
+        }
+    }
     if (auto p = overdue_period(ind, s, ctx)) {
         e.status = Status::overdue;
         e.reason = Reason::report_overdue;

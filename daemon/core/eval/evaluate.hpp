@@ -64,6 +64,13 @@ enum class Reason {
     expression_holds,
     expression_fails,
     expression_no_input,  ///< `input` has no value yet
+    within_tolerance,     ///< about (左右): short of the target by no more than the tolerance
+    floor_met,            ///< 确保X、力争Y: the floor is met, the stretch is not
+    ahead_of_trajectory,  ///< cumulative above expected-to-date
+    input_pending,        ///< derived: `input` has no value for `input_period` yet, not due yet
+    input_missing,        ///< derived: `input` has no value for `input_period`, past its due date
+    no_common_period,     ///< derived: no period the inputs can all be reported for has a value
+    deadline_unreported,  ///< achievement: no report by the deadline plus grace
 };
 
 /// What the evaluation of one indicator decided at one instant.
@@ -77,7 +84,10 @@ struct Evaluation {
     std::optional<TimePoint> next_due;
     std::optional<Period> overdue_period;              ///< for report_overdue
     std::optional<date::year_month_day> milestone_by;  ///< for milestone reasons
-    std::size_t input = 0;  ///< for expression_no_input: index into inputs
+    std::size_t input = 0;  ///< for expression_no_input, input_*: index into the inputs
+    /// Derived kinds: the period of `input` that is missing (input_*), or of the reference
+    /// compared (a relation's `of`).
+    std::optional<Period> input_period;
 };
 
 /// One line for people: why the indicator has its status ("4.9 does not meet >= 6 for 2023-Q1").
@@ -114,6 +124,8 @@ class DueDates {
     TimePoint remind(const Period& period, const ReportSchedule& schedule) const;
     /// Start of the local day after `day` (end of `day`).
     TimePoint end_of(date::sys_days day) const;
+    /// The end of `day` plus the schedule's grace: a report owed by `day` is overdue after it.
+    TimePoint overdue_after(date::sys_days day, const ReportSchedule& schedule) const;
 
     const WorkCalendar* calendar() const { return calendar_; }
 

@@ -75,6 +75,12 @@ std::string check_value(const Plan& plan, std::string_view key, std::string_view
                (ind.schedule.cadence == Cadence::once
                     ? " (use the year, e.g. " + std::to_string(plan.year) + ")"
                     : "");
+    if (period->cadence == Cadence::month && ind.schedule.skips(period->index)) {
+        const Period next{Cadence::month, period->year, period->index + 1};
+        return "period '" + std::string(period_text) + "' has no separate report for indicator '" +
+               ind.key + "' (skip: it is published with the next month): report the combined " +
+               "figure for " + next.label();
+    }
     const auto& kind = kinds::of(ind.rule);
     const int first_year = kind.first_year ? kind.first_year(ind.rule, plan.year) : plan.year;
     if (period->year < first_year || period->year > plan.year)

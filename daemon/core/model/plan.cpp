@@ -55,6 +55,34 @@ std::string_view to_string(Op op) {
     return "?";
 }
 
+namespace rule {
+
+std::string_view to_string(Direction d) {
+    switch (d) {
+        case Direction::at_least:
+            return "at_least";
+        case Direction::at_most:
+            return "at_most";
+        case Direction::both:
+            return "both";
+    }
+    return "?";
+}
+
+std::string_view to_string(RelationType t) {
+    switch (t) {
+        case RelationType::in_step:
+            return "in_step";
+        case RelationType::faster_than:
+            return "faster_than";
+        case RelationType::not_below:
+            return "not_below";
+    }
+    return "?";
+}
+
+}  // namespace rule
+
 bool compare(Op op, double v, double t, double high) {
     switch (op) {
         case Op::ge:

@@ -27,6 +27,10 @@ struct ReportSchedule {
     DayOffset due{20, false};
     DayOffset grace{5, false};
     DayOffset remind{3, false};
+    /// Months with no separate report (`skip: ["01"]`: January is published with February as
+    /// 1-2月): bit m set for month m. Only for monthly cadence.
+    unsigned skip_months = 0;
+    bool skips(int month) const { return (skip_months >> month) & 1U; }
 };
 
 enum class UnitKind { department, county, zone, company, agency, group, other };
@@ -57,11 +61,30 @@ std::string_view to_string(Op op);
 /// Whether `value` satisfies `op` against `target` (and `high` for between).
 bool compare(Op op, double value, double target, double high = 0);
 
+/// How an input series of a derived rule is reported, copied from its indicator at load: a
+/// derived rule compares its inputs like-for-like (the same stretch of time) with it.
+struct SeriesShape {
+    ReportSchedule schedule;
+    bool ytd = false;
+};
+
 namespace rule {
+/// Which side of an "about" (左右) target may be missed by more than the tolerance.
+enum class Direction { at_least, at_most, both };
+std::string_view to_string(Direction direction);
+
 struct Threshold {
     Op op = Op::ge;
     double target = 0;
     double high = 0;  ///< upper bound, for between
+    /// `op: about` (左右): `target` give or take `tolerance`, held in `direction`.
+    bool about = false;
+    Direction direction = Direction::at_least;
+    std::optional<double> tolerance;  ///< about: nullopt until resolved (plan.defaults.tolerance)
+    /// 确保X、力争Y: `target` is the floor X, `stretch` the stretch Y (same op, >= or <=).
+    std::optional<double> stretch;
+    /// false (力争 alone): a shortfall in the final period is at_risk, not missed.
+    bool firm = true;
 };
 struct Cumulative {
     double target = 0;
@@ -79,25 +102,41 @@ struct Milestones {
 struct Expression {
     std::string expr;
     std::vector<std::string> inputs;  ///< indicator keys the expression names
+    std::vector<SeriesShape> shapes;  ///< of each input, filled at load
 };
 struct Achievement {
     date::year_month_day deadline;
 };
 struct Baseline {
     Op op = Op::lt;
-    std::optional<double> baseline;  ///< nullopt: the previous year's reported value
+    std::optional<double> baseline;    ///< nullopt: the previous year's reported value
+    std::optional<double> change;      ///< points added to the baseline (提高1.5个百分点)
+    std::optional<double> change_pct;  ///< percent added to the baseline (增长10%)
+    std::optional<double> tolerance;   ///< for == (持平): nullopt until resolved
 };
 struct Rank {
     Op op = Op::le;
     double target = 1;
     int peers = 0;
+    std::string tier;  ///< a tier of plan.tiers (第一方阵): target is its top N
+};
+enum class RelationType { in_step, faster_than, not_below };
+std::string_view to_string(RelationType type);
+/// One reported series against another for the same period (同步, 快于, 不低于平均).
+struct Relation {
+    RelationType type = RelationType::in_step;
+    std::string subject;                  ///< indicator key judged
+    std::string of;                       ///< indicator key it is held against (the reference)
+    double tolerance = 0;                 ///< in_step: how far below the reference still counts
+    SeriesShape subject_shape, of_shape;  ///< filled at load
 };
 struct Report {};
 struct Value {};
 }  // namespace rule
 
 using Rule = std::variant<rule::Threshold, rule::Cumulative, rule::Milestones, rule::Expression,
-                          rule::Achievement, rule::Baseline, rule::Rank, rule::Report, rule::Value>;
+                          rule::Achievement, rule::Baseline, rule::Rank, rule::Report, rule::Value,
+                          rule::Relation>;
 
 /// The kind's name in YAML. Defined with the table of kinds (eval/kinds/registry.cpp), which
 /// lists each kind's parsing, evaluation, reason text, JSON and ingest checks.
@@ -120,7 +159,10 @@ struct Indicator {
     std::string note;
     std::string defined_at;
 
-    bool derived() const { return std::holds_alternative<rule::Expression>(rule); }
+    bool derived() const {
+        return std::holds_alternative<rule::Expression>(rule) ||
+               std::holds_alternative<rule::Relation>(rule);
+    }
 };
 
 /// A numbered task of the plan with its responsible units (ids, groups expanded).
@@ -145,6 +187,15 @@ struct Plan {
     std::string source;
     ReportSchedule defaults;
     ReportSchedule report_defaults;
+    /// `defaults.tolerance`: what 左右 and 持平 allow, in the indicator's measure, where the
+    /// indicator does not say.
+    std::optional<double> tolerance;
+    /// `tiers:` the plan's words for ranks (第一方阵 = top 3), in the order written.
+    struct Tier {
+        std::string name;
+        int top = 1;
+    };
+    std::vector<Tier> tiers;
     std::vector<Unit> units;
     std::vector<Task> tasks;
     std::vector<Indicator> indicators;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <regex>
 #include <unordered_map>
 
 #include "util/errors.hpp"
@@ -27,6 +28,28 @@ std::string where(const std::filesystem::path& file, const Node& node) {
 void fail(const std::filesystem::path& file, const Node& node, std::string_view message) {
     throw ConfigError(where(file, node) + ": " + std::string(message));
 }
+
+namespace {
+
+// An unquoted comparison operator as a value (`op: >=`) starts a YAML block scalar and fails
+// to parse: name the fix.
+std::string operator_hint(const std::string& text, const YAML::Mark& mark) {
+    if (mark.is_null() || mark.line < 0) return {};
+    std::size_t begin = 0;
+    for (int line = 0; line < mark.line && begin != std::string::npos; ++line) {
+        begin = text.find('\n', begin);
+        if (begin != std::string::npos) ++begin;
+    }
+    if (begin == std::string::npos) return {};
+    const auto end = text.find('\n', begin);
+    const auto line = text.substr(begin, end == std::string::npos ? end : end - begin);
+    static const std::regex unquoted(R"(^\s*(-\s+)?([A-Za-z_]+):\s+([<>]=?|==)\s*(#.*)?$)");
+    std::smatch m;
+    if (!std::regex_match(line, m, unquoted)) return {};
+    return " (the operator must be quoted: write " + m[2].str() + ": \"" + m[3].str() + "\")";
+}
+
+}  // namespace
 
 Document load_file(const std::filesystem::path& file) {
     // Read here, not by YAML::LoadFile: when reading fails after the open (a directory, EIO),
@@ -50,9 +73,11 @@ Document load_file(const std::filesystem::path& file) {
 
 Document parse(const std::filesystem::path& file, std::string text) {
     try {
-        return Document::parse(std::move(text));
+        // A copy: the text is needed again to name the fix of a syntax error (operator_hint).
+        return Document::parse(std::string(text));
     } catch (const YAML::ParserException& e) {
-        throw ConfigError(where(file, e.mark) + ": YAML syntax error: " + e.msg);
+        throw ConfigError(where(file, e.mark) + ": YAML syntax error: " + e.msg +
+                          operator_hint(text, e.mark));
     }
 }
 

@@ -1,4 +1,8 @@
-// baseline: the latest value against a fixed baseline or the previous year's reported value.
+// baseline: the latest value against a fixed baseline or the previous year's reported value;
+// `change: +1.5` (points, 提高1.5个百分点) or `change_pct: +10` (percent) moves the target off the
+// baseline; `op: "=="` with a tolerance is 持平 (level with it).
+#include <cmath>
+
 #include "eval/kinds/common.hpp"
 #include "eval/kinds/registry.hpp"
 #include "util/yaml_util.hpp"
@@ -7,17 +11,48 @@ namespace indicatord::kinds {
 
 namespace {
 
-constexpr std::string_view keys[] = {"op", "baseline"};
+constexpr std::string_view keys[] = {"op", "baseline", "change", "change_pct", "tolerance"};
 
 void parse(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind) {
     rule::Baseline r;
-    r.op = yaml_op(f, yaml::required(f, n, "op", "baseline indicator"), Op::lt);
-    if (r.op == Op::between || r.op == Op::eq)
-        yaml::fail(f, n["op"], "baseline op must be <, <=, > or >=");
+    if (n["change"] && n["change_pct"])
+        yaml::fail(f, n["change_pct"], "a baseline has either 'change' or 'change_pct', not both");
+    if (n["change"]) r.change = yaml::number(f, n["change"], "change");
+    if (n["change_pct"]) r.change_pct = yaml::number(f, n["change_pct"], "change_pct");
+    const double change = r.change ? *r.change : r.change_pct.value_or(0);
+    if (r.change || r.change_pct)
+        r.op = yaml_op(f, n["op"], change < 0 ? Op::le : Op::ge);  // 提高 N: at least base + N
+    else
+        r.op = yaml_op(f, yaml::required(f, n, "op", "baseline indicator"), Op::lt);
+    if (r.op == Op::between) yaml::fail(f, n["op"], "baseline op must be <, <=, >, >= or ==");
+    if (const auto t = n["tolerance"]) {
+        if (r.op != Op::eq) yaml::fail(f, t, "tolerance applies to op \"==\" (持平) only");
+        r.tolerance = yaml::number(f, t, "tolerance");
+        if (*r.tolerance < 0) yaml::fail(f, t, "tolerance must not be negative");
+    }
     auto b = yaml::required(f, n, "baseline", "baseline indicator");
     if (!(b.IsScalar() && b.Scalar() == "previous_year"))
         r.baseline = yaml::number(f, b, "baseline");
     ind.rule = r;
+}
+
+// 持平 without its own tolerance takes plan.defaults.tolerance; with neither it is an error (an
+// exact == on a statistic is never what a plan means).
+void resolve(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind,
+             const Plan& plan) {
+    auto& r = std::get<rule::Baseline>(ind.rule);
+    if (r.op != Op::eq || r.tolerance) return;
+    if (!plan.tolerance)
+        yaml::fail(f, n["op"],
+                   "op \"==\" (持平) needs a tolerance: set 'tolerance:' on the indicator or in "
+                   "plan.defaults");
+    r.tolerance = plan.tolerance;
+}
+
+double target_of(const rule::Baseline& r, double base) {
+    if (r.change) return base + *r.change;
+    if (r.change_pct) return base * (1 + *r.change_pct / 100.0);
+    return base;
 }
 
 void judge(const Rule& rule, const Series& s, const Observation& last, const EvalContext& ctx,
@@ -35,23 +70,39 @@ void judge(const Rule& rule, const Series& s, const Observation& last, const Eva
         e.reason = Reason::no_baseline;
         return;
     }
-    e.target = *base;
-    verdict(e, compare(r.op, last.value, *base), final_period(last.period));
+    e.target = target_of(r, *base);
+    e.expected = *base;
+    const bool met = r.op == Op::eq ? std::fabs(last.value - *e.target) <= r.tolerance.value_or(0)
+                                    : compare(r.op, last.value, *e.target);
+    verdict(e, met, final_period(last.period));
 }
 
 std::string reason(const Indicator& ind, const Evaluation& e) {
     if (e.reason == Reason::no_baseline) return "no previous-year value to compare with";
     const auto& r = std::get<rule::Baseline>(ind.rule);
-    return verdict_text(e, std::string(to_string(r.op)) + " the baseline " + target_text(e));
+    const std::string base = e.expected ? fmt(*e.expected) : "?";
+    std::string held = std::string(to_string(r.op)) + " the baseline " + base;
+    if (r.change)
+        held = std::string(to_string(r.op)) + " " + target_text(e) + " (the baseline " + base +
+               (*r.change < 0 ? " " : " +") + fmt(*r.change) + " points)";
+    else if (r.change_pct)
+        held = std::string(to_string(r.op)) + " " + target_text(e) + " (the baseline " + base +
+               (*r.change_pct < 0 ? " " : " +") + fmt(*r.change_pct) + "%)";
+    if (r.op == Op::eq) held += " within " + fmt(r.tolerance.value_or(0));
+    return verdict_text(e, held);
 }
 
 void to_json(const Rule& rule, boost::json::object& out, boost::json::array& targets) {
     const auto& r = std::get<rule::Baseline>(rule);
-    if (r.baseline)
+    if (r.baseline && !r.change && !r.change_pct)
         targets.push_back(json_target(r.op, *r.baseline));
-    else
-        out["baseline"] = "previous_year";
+    else if (r.baseline)
+        targets.push_back(json_target(r.op, target_of(r, *r.baseline)));
+    if (!r.baseline) out["baseline"] = "previous_year";
     out["op"] = to_string(r.op);
+    if (r.change) out["change"] = *r.change;
+    if (r.change_pct) out["change_pct"] = *r.change_pct;
+    if (r.tolerance) out["tolerance"] = *r.tolerance;
 }
 
 // With the previous year as baseline, that year's value may be reported too.
@@ -66,7 +117,7 @@ std::optional<Op> target_op(const Rule& rule) {
 }  // namespace
 
 constinit const Kind baseline{
-    .syntax = {.name = "baseline", .keys = keys, .parse = parse},
+    .syntax = {.name = "baseline", .keys = keys, .parse = parse, .resolve = resolve},
     .judge = judge,
     .reason = reason,
     .to_json = to_json,

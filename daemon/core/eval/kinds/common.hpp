@@ -3,7 +3,10 @@
 // Helpers shared by the rule kinds of eval/kinds/ (not part of the registry's interface).
 
 #include <boost/json/object.hpp>
+#include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "eval/evaluate.hpp"
 
@@ -29,6 +32,34 @@ std::string verdict_text(const Evaluation& e, const std::string& held_to);
 std::string value_text(const Evaluation& e);
 std::string period_text(const Evaluation& e);
 std::string target_text(const Evaluation& e);
+
+/// The stretch of time a reported value stands for: the period itself, or from 1 January to
+/// the period's end for a year-to-date series. Two values are compared like-for-like only when
+/// their spans are equal (Q1 is never compared with H1; a year-to-date Q2 is with H1).
+struct Span {
+    date::sys_days from, to;
+    bool operator==(const Span&) const = default;
+};
+Span span_of(const Period& period, bool ytd);
+/// The period of a series of this shape whose value stands for `span`, if it has one.
+std::optional<Period> period_with_span(const SeriesShape& shape, const Span& span);
+
+/// The inputs of a derived rule, each at the same span.
+struct LikeForLike {
+    /// ok: `values` holds one observation per input; otherwise e.status and e.reason are set
+    /// (expression_no_input when no input has a value yet, input_pending, input_missing,
+    /// no_common_period).
+    bool ok = false;
+    std::vector<const Observation*> values;
+};
+/// Picks the latest span every input's cadence can be reported for, among the spans of the
+/// values reported, and each input's value for it. An input without that value makes the
+/// evaluation pending before its due date and no_data after, naming the input and period.
+LikeForLike like_for_like(std::span<const std::string> keys, std::span<const SeriesShape> shapes,
+                          const EvalContext& ctx, Evaluation& e);
+
+/// The words of the reasons like_for_like sets; empty for any other reason.
+std::string input_text(std::span<const std::string> keys, const Evaluation& e);
 
 /// {"op": op, "value": value}, one target of a rule's JSON.
 boost::json::object json_target(Op op, double value);

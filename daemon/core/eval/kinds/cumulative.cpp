@@ -23,19 +23,45 @@ void parse(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind) 
                                    std::string(to_string(ind.schedule.cadence)) + " period");
                 if (!r.trajectory.empty() && !(r.trajectory.back().first < *p))
                     yaml::fail(f, kv.first, "trajectory periods must be in increasing order");
-                r.trajectory.emplace_back(*p, yaml::number(f, kv.second, "trajectory value"));
+                const double v = yaml::number(f, kv.second, "trajectory value");
+                // a year-to-date total never falls
+                if (!r.trajectory.empty() && v < r.trajectory.back().second)
+                    yaml::fail(f, kv.second,
+                               "trajectory of a cumulative target must not decrease: " + fmt(v) +
+                                   " for " + p->label() + " is below " +
+                                   fmt(r.trajectory.back().second) + " for " +
+                                   r.trajectory.back().first.label());
+                r.trajectory.emplace_back(*p, v);
             }
         } else {
             yaml::fail(f, tr,
                        "trajectory must be 'linear' or a mapping of period to expected value");
         }
     }
+    if (!r.trajectory.empty() && r.trajectory.back().second < r.target)
+        yaml::fail(f, n["trajectory"],
+                   "trajectory ends at " + fmt(r.trajectory.back().second) + " for " +
+                       r.trajectory.back().first.label() + ", below the annual target " +
+                       fmt(r.target));
     if (n["tolerance"]) {
         r.tolerance = yaml::number(f, n["tolerance"], "tolerance");
         if (r.tolerance < 0 || r.tolerance > 100)
             yaml::fail(f, n["tolerance"], "tolerance must be a percentage 0..100");
     }
     ind.rule = r;
+}
+
+// The trajectory's periods belong to the plan's year.
+void resolve(const std::filesystem::path& f, const yaml::Node& n, Indicator&, const Plan& plan) {
+    const auto tr = n["trajectory"];
+    if (!tr.IsDefined() || !tr.IsMap()) return;
+    for (auto it = tr.begin(); it != tr.end(); ++it) {
+        const auto p = parse_period(it->first.Scalar());
+        if (p && p->year != plan.year)
+            yaml::fail(f, it->first,
+                       "trajectory period " + p->label() + " is outside the plan's year " +
+                           std::to_string(plan.year));
+    }
 }
 
 void judge(const Rule& rule, const Series&, const Observation& last, const EvalContext&,
@@ -57,6 +83,9 @@ void judge(const Rule& rule, const Series&, const Observation& last, const EvalC
     } else if (final_period(last.period)) {
         e.status = Status::missed;
         e.reason = Reason::short_of_total;
+    } else if (last.value > expected) {
+        e.status = Status::on_track;
+        e.reason = Reason::ahead_of_trajectory;
     } else if (last.value >= expected * (1 - r.tolerance / 100.0)) {
         e.status = Status::on_track;
         e.reason = Reason::on_trajectory;
@@ -74,9 +103,12 @@ std::string reason(const Indicator&, const Evaluation& e) {
             return value_text(e) + " is short of the annual target " + target_text(e);
         case Reason::on_trajectory:
         case Reason::behind_trajectory:
+        case Reason::ahead_of_trajectory:
             return value_text(e) + " against " + (e.expected ? fmt(*e.expected) : "?") +
                    " expected by " + period_text(e) +
-                   (e.reason == Reason::on_trajectory ? " (within tolerance)" : " (behind)");
+                   (e.reason == Reason::ahead_of_trajectory ? " (ahead of schedule)"
+                    : e.reason == Reason::on_trajectory     ? " (within tolerance)"
+                                                            : " (behind)");
         default:
             return {};
     }
@@ -98,7 +130,7 @@ void to_json(const Rule& rule, boost::json::object& out, boost::json::array& tar
 }  // namespace
 
 constinit const Kind cumulative{
-    .syntax = {.name = "cumulative", .keys = keys, .parse = parse},
+    .syntax = {.name = "cumulative", .keys = keys, .parse = parse, .resolve = resolve},
     .judge = judge,
     .reason = reason,
     .to_json = to_json,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <regex>
 
 #include "eval/kinds/common.hpp"
 #include "eval/kinds/registry.hpp"
@@ -55,6 +56,20 @@ void resolve(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind
             return &s->back();
         },
         &storage);
+    // a name called like a function must be one of muparser's: say which exist
+    static const std::regex call(R"(([A-Za-z_][A-Za-z0-9_]*)\s*\()");
+    for (std::sregex_iterator it(r.expr.begin(), r.expr.end(), call), end; it != end; ++it) {
+        const auto name = (*it)[1].str();
+        if (p.GetFunDef().count(name)) continue;
+        std::string names;
+        for (const auto& [fn, callback] : p.GetFunDef()) {
+            (void)callback;
+            names += (names.empty() ? "" : ", ") + fn;
+        }
+        yaml::fail(f, node,
+                   "expression '" + r.expr + "' calls unknown function '" + name +
+                       "' (functions: " + names + ")");
+    }
     try {
         p.SetExpr(r.expr);
         p.Eval();
@@ -75,11 +90,38 @@ void resolve(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind
     }
     if (r.inputs.empty()) yaml::fail(f, node, "expression names no indicator");
     std::sort(r.inputs.begin(), r.inputs.end());
+    r.shapes.clear();
+    for (const auto& key : r.inputs) {
+        const auto* in = plan.find_indicator(key);
+        r.shapes.push_back(SeriesShape{in->schedule, in->ytd});
+    }
+    // like-for-like: some period of the year that every input is reported for
+    bool common = false;
+    for (const auto& p0 : periods_of_year(r.shapes.front().schedule.cadence, plan.year)) {
+        const auto span = span_of(p0, r.shapes.front().ytd);
+        bool all = true;
+        for (const auto& shape : r.shapes) all = all && period_with_span(shape, span);
+        common = common || all;
+    }
+    if (!common) {
+        std::string shapes;
+        for (std::size_t i = 0; i < r.inputs.size(); ++i)
+            shapes += (i ? ", " : "") + r.inputs[i] + " (" +
+                      std::string(to_string(r.shapes[i].schedule.cadence)) +
+                      (r.shapes[i].ytd ? ", ytd" : "") + ")";
+        yaml::fail(f, node,
+                   "expression compares its inputs like-for-like, but they are never reported for "
+                   "the same period: " +
+                       shapes);
+    }
 }
 
+// Every input for the same period (like_for_like): never one input's Q2 with another's Q1.
 Evaluation derive(const Indicator& ind, const EvalContext& ctx) {
     const auto& r = std::get<rule::Expression>(ind.rule);
     Evaluation e;
+    const auto inputs = like_for_like(r.inputs, r.shapes, ctx, e);
+    if (!inputs.ok) return e;
     double values[16];
     std::vector<double> more;
     double* v = values;
@@ -87,25 +129,14 @@ Evaluation derive(const Indicator& ind, const EvalContext& ctx) {
         more.resize(r.inputs.size());
         v = more.data();
     }
-    std::optional<Period> common;
-    for (std::size_t i = 0; i < r.inputs.size(); ++i) {
-        const Series* in = ctx.series_of ? ctx.series_of(r.inputs[i]) : nullptr;
-        if (!in || !in->latest()) {
-            e.status = Status::no_data;
-            e.reason = Reason::expression_no_input;
-            e.input = i;
-            return e;
-        }
-        v[i] = in->latest()->value;
-        if (!common || in->latest()->period < *common) common = in->latest()->period;
-    }
+    for (std::size_t i = 0; i < r.inputs.size(); ++i) v[i] = inputs.values[i]->value;
     const ExpressionProgram* program = ctx.program_of ? ctx.program_of(ind) : nullptr;
     std::optional<ExpressionProgram> local;
     if (!program) program = &local.emplace(r);
     const double result = program->eval({v, r.inputs.size()});
     e.value = result;
-    e.period = common;
-    verdict(e, result != 0, common && final_period(*common));
+    e.period = inputs.values.front()->period;
+    verdict(e, result != 0, final_period(*e.period));
     e.reason = result != 0 ? Reason::expression_holds : Reason::expression_fails;
     return e;
 }
@@ -114,14 +145,12 @@ std::string reason(const Indicator& ind, const Evaluation& e) {
     const auto& x = std::get<rule::Expression>(ind.rule);
     switch (e.reason) {
         case Reason::expression_holds:
-            return x.expr + " holds";
+            return x.expr + " holds for " + period_text(e) + " (every input for the same period)";
         case Reason::expression_fails:
-            return x.expr + " does not hold";
-        case Reason::expression_no_input:
-            return "no value yet for input '" +
-                   (e.input < x.inputs.size() ? x.inputs[e.input] : std::string("?")) + "'";
+            return x.expr + " does not hold for " + period_text(e) +
+                   " (every input for the same period)";
         default:
-            return {};
+            return input_text(x.inputs, e);
     }
 }
 

@@ -39,6 +39,10 @@ struct Kind {
     int (*first_year)(const Rule& rule, int plan_year) = nullptr;
     /// The operator its target is held with, for alert texts (nullptr or nullopt: >=).
     std::optional<Op> (*target_op)(const Rule& rule) = nullptr;
+    /// A date its one report is owed by, inside the year (achievement's deadline): without a
+    /// value it is overdue once that day plus grace has passed (nullptr: only the periods' due
+    /// dates count).
+    std::optional<date::year_month_day> (*deadline)(const Rule& rule) = nullptr;
 };
 
 }  // namespace indicatord::kinds

@@ -29,6 +29,22 @@ void parse(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind) 
     ind.rule = r;
 }
 
+// Milestones fall inside the plan's year: none after it ends, none before it starts.
+void resolve(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind,
+             const Plan& plan) {
+    const auto& r = std::get<rule::Milestones>(ind.rule);
+    std::size_t i = 0;
+    for (const auto& m : n["milestones"]) {
+        const auto& by = r.milestones[i++].by;
+        if (static_cast<int>(by.year()) != plan.year)
+            yaml::fail(f, m["by"],
+                       "milestone 'by' " + iso(by) + " is " +
+                           (static_cast<int>(by.year()) > plan.year ? "after the plan ends"
+                                                                    : "before the plan starts") +
+                           " (plan year " + std::to_string(plan.year) + ")");
+    }
+}
+
 Period period_containing(const date::year_month_day& d, Cadence c) {
     const int y = static_cast<int>(d.year());
     const auto m = static_cast<int>(static_cast<unsigned>(d.month()));
@@ -110,7 +126,7 @@ void to_json(const Rule& rule, boost::json::object&, boost::json::array& targets
 }  // namespace
 
 constinit const Kind milestones{
-    .syntax = {.name = "milestones", .keys = keys, .parse = parse},
+    .syntax = {.name = "milestones", .keys = keys, .parse = parse, .resolve = resolve},
     .judge = judge,
     .reason = reason,
     .to_json = to_json,

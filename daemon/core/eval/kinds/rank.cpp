@@ -1,4 +1,5 @@
-// rank: a place among peers (1 = first) against a target place.
+// rank: a place among peers (1 = first) against a target place, or a tier the plan declares
+// (`tier: 第一方阵` with `tiers: {第一方阵: 3}` in plan.yaml: top 3).
 #include <cmath>
 
 #include "eval/kinds/common.hpp"
@@ -9,16 +10,45 @@ namespace indicatord::kinds {
 
 namespace {
 
-constexpr std::string_view keys[] = {"op", "target", "peers"};
+constexpr std::string_view keys[] = {"op", "target", "peers", "tier"};
 
 void parse(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind) {
     rule::Rank r;
     r.op = yaml_op(f, n["op"], Op::le);
-    r.target = yaml::number(f, yaml::required(f, n, "target", "rank indicator"), "target");
+    if (const auto t = n["tier"]) {
+        if (n["target"]) yaml::fail(f, t, "a rank has either 'target' or 'tier', not both");
+        if (n["op"]) yaml::fail(f, n["op"], "a rank with a tier takes no 'op' (within the top N)");
+        r.tier = yaml::scalar(f, t, "tier");
+    } else {
+        r.target = yaml::number(f, yaml::required(f, n, "target", "rank indicator"), "target");
+    }
     if (n["peers"]) r.peers = static_cast<int>(yaml::integer(f, n["peers"], "peers"));
     if (r.peers > 0 && r.target > r.peers)
         yaml::fail(f, n["target"], "rank target is larger than the peer group");
     ind.rule = r;
+}
+
+// A tier is one of plan.tiers: its top N becomes the target.
+void resolve(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind,
+             const Plan& plan) {
+    auto& r = std::get<rule::Rank>(ind.rule);
+    if (r.tier.empty()) return;
+    std::string names;
+    for (const auto& t : plan.tiers) {
+        if (t.name == r.tier) {
+            r.target = t.top;
+            if (r.peers > 0 && r.target > r.peers)
+                yaml::fail(f, n["tier"],
+                           "tier '" + r.tier + "' (top " + std::to_string(t.top) +
+                               ") is larger than the peer group");
+            return;
+        }
+        names += (names.empty() ? "" : ", ") + t.name;
+    }
+    yaml::fail(
+        f, n["tier"],
+        "unknown tier '" + r.tier + "': declare it under 'tiers:' in plan.yaml" +
+            (names.empty() ? std::string(" (none declared)") : " (declared: " + names + ")"));
 }
 
 void judge(const Rule& rule, const Series&, const Observation& last, const EvalContext&,
@@ -30,6 +60,7 @@ void judge(const Rule& rule, const Series&, const Observation& last, const EvalC
 
 std::string reason(const Indicator& ind, const Evaluation& e) {
     const auto& r = std::get<rule::Rank>(ind.rule);
+    if (!r.tier.empty()) return verdict_text(e, r.tier + " (rank <= " + target_text(e) + ")");
     return verdict_text(e, "rank " + std::string(to_string(r.op)) + " " + target_text(e));
 }
 
@@ -37,6 +68,7 @@ void to_json(const Rule& rule, boost::json::object& out, boost::json::array& tar
     const auto& r = std::get<rule::Rank>(rule);
     targets.push_back(json_target(r.op, r.target));
     if (r.peers) out["peers"] = r.peers;
+    if (!r.tier.empty()) out["tier"] = r.tier;
 }
 
 std::string check_value(const Indicator& ind, double value) {
@@ -52,7 +84,7 @@ std::optional<Op> target_op(const Rule& rule) {
 }  // namespace
 
 constinit const Kind rank{
-    .syntax = {.name = "rank", .keys = keys, .parse = parse},
+    .syntax = {.name = "rank", .keys = keys, .parse = parse, .resolve = resolve},
     .judge = judge,
     .reason = reason,
     .to_json = to_json,

@@ -9,16 +9,16 @@ namespace kinds {
 namespace {
 
 // In the order of the alternatives of `Rule`: a rule's kind is table[rule.index()].
-constinit const Kind* const table[] = {&threshold,  &cumulative,  &milestones,
-                                       &expression, &achievement, &baseline,
-                                       &rank,       &report,      &value};
+constinit const Kind* const table[] = {&threshold,   &cumulative, &milestones, &expression,
+                                       &achievement, &baseline,   &rank,       &report,
+                                       &value,       &relation};
 static_assert(std::size(table) == std::variant_size_v<Rule>,
               "every alternative of Rule needs its entry in the table of kinds");
 
 constinit const RuleSyntax* const syntax_table[] = {
-    &threshold.syntax,  &cumulative.syntax,  &milestones.syntax,
-    &expression.syntax, &achievement.syntax, &baseline.syntax,
-    &rank.syntax,       &report.syntax,      &value.syntax};
+    &threshold.syntax,   &cumulative.syntax, &milestones.syntax, &expression.syntax,
+    &achievement.syntax, &baseline.syntax,   &rank.syntax,       &report.syntax,
+    &value.syntax,       &relation.syntax};
 static_assert(std::size(syntax_table) == std::size(table));
 
 }  // namespace

@@ -33,5 +33,6 @@ extern const Kind baseline;
 extern const Kind rank;
 extern const Kind report;
 extern const Kind value;
+extern const Kind relation;
 
 }  // namespace indicatord::kinds

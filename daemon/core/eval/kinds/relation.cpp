@@ -1,0 +1,149 @@
+// relation: one reported series against another for the same period only (与经济增长同步,
+// 快于, 不低于全省平均): in_step (at most `tolerance` below the reference; faster is fine),
+// faster_than, not_below. Derived like an expression: no series or due dates of its own; the
+// reference keeps its own cadence and due dates (a province average published later).
+#include "eval/kinds/common.hpp"
+#include "eval/kinds/registry.hpp"
+#include "util/yaml_util.hpp"
+
+namespace indicatord::kinds {
+
+namespace {
+
+constexpr std::string_view keys[] = {"subject", "relation", "of", "tolerance"};
+
+void parse(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind) {
+    rule::Relation r;
+    r.subject = yaml::scalar(f, yaml::required(f, n, "subject", "relation indicator"), "subject");
+    r.of = yaml::scalar(f, yaml::required(f, n, "of", "relation indicator"), "of");
+    const auto rn = yaml::required(f, n, "relation", "relation indicator");
+    const auto type = yaml::scalar(f, rn, "relation");
+    if (type == "in_step")
+        r.type = rule::RelationType::in_step;
+    else if (type == "faster_than")
+        r.type = rule::RelationType::faster_than;
+    else if (type == "not_below")
+        r.type = rule::RelationType::not_below;
+    else
+        yaml::fail(f, rn,
+                   "relation must be one of in_step, faster_than, not_below, got '" + type + "'");
+    if (const auto t = n["tolerance"]) {
+        if (r.type != rule::RelationType::in_step)
+            yaml::fail(f, t, "tolerance applies to relation in_step only");
+        r.tolerance = yaml::number(f, t, "tolerance");
+        if (r.tolerance < 0) yaml::fail(f, t, "tolerance must not be negative");
+    }
+    ind.rule = r;
+}
+
+// Both sides are reported indicators of the plan that share at least one period.
+void resolve(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind,
+             const Plan& plan) {
+    auto& r = std::get<rule::Relation>(ind.rule);
+    const Indicator* sides[2] = {};
+    const char* names[2] = {"subject", "of"};
+    const std::string* keys_[2] = {&r.subject, &r.of};
+    for (int i = 0; i < 2; ++i) {
+        const auto at = n[names[i]];
+        sides[i] = plan.find_indicator(*keys_[i]);
+        if (!sides[i]) yaml::fail(f, at, "relation names unknown indicator '" + *keys_[i] + "'");
+        if (sides[i]->key == ind.key)
+            yaml::fail(f, at, "relation names its own indicator '" + *keys_[i] + "'");
+        if (sides[i]->derived())
+            yaml::fail(f, at,
+                       "relation names derived indicator '" + *keys_[i] +
+                           "' (only reported indicators may be compared)");
+    }
+    if (r.subject == r.of) yaml::fail(f, n["of"], "relation compares '" + r.of + "' with itself");
+    r.subject_shape = SeriesShape{sides[0]->schedule, sides[0]->ytd};
+    r.of_shape = SeriesShape{sides[1]->schedule, sides[1]->ytd};
+    bool common = false;
+    for (const auto& p : periods_of_year(r.subject_shape.schedule.cadence, plan.year))
+        common = common || period_with_span(r.of_shape, span_of(p, r.subject_shape.ytd));
+    if (!common)
+        yaml::fail(f, n["of"],
+                   "relation compares like-for-like, but '" + r.subject + "' (" +
+                       std::string(to_string(r.subject_shape.schedule.cadence)) +
+                       (r.subject_shape.ytd ? ", ytd" : "") + ") and '" + r.of + "' (" +
+                       std::string(to_string(r.of_shape.schedule.cadence)) +
+                       (r.of_shape.ytd ? ", ytd" : "") +
+                       ") are never reported for the same period");
+}
+
+Evaluation derive(const Indicator& ind, const EvalContext& ctx) {
+    const auto& r = std::get<rule::Relation>(ind.rule);
+    Evaluation e;
+    const std::string sides[2] = {r.subject, r.of};
+    const SeriesShape shapes[2] = {r.subject_shape, r.of_shape};
+    const auto inputs = like_for_like(sides, shapes, ctx, e);
+    if (!inputs.ok) return e;
+    const double s = inputs.values[0]->value, o = inputs.values[1]->value;
+    e.value = s;
+    e.period = inputs.values[0]->period;
+    e.target = o;
+    e.input = 1;
+    e.input_period = inputs.values[1]->period;
+    bool met = false;
+    switch (r.type) {
+        case rule::RelationType::in_step:
+            met = s >= o - r.tolerance;
+            break;
+        case rule::RelationType::faster_than:
+            met = s > o;
+            break;
+        case rule::RelationType::not_below:
+            met = s >= o;
+            break;
+    }
+    verdict(e, met, final_period(*e.period));
+    return e;
+}
+
+std::string reason(const Indicator& ind, const Evaluation& e) {
+    const auto& r = std::get<rule::Relation>(ind.rule);
+    if (e.reason != Reason::meets && e.reason != Reason::misses) {
+        const std::string sides[2] = {r.subject, r.of};
+        return input_text(sides, e);
+    }
+    const bool met = e.reason == Reason::meets;
+    std::string how;
+    switch (r.type) {
+        case rule::RelationType::in_step:
+            how = met ? " is in step with " : " is not in step with ";
+            break;
+        case rule::RelationType::faster_than:
+            how = met ? " is faster than " : " is not faster than ";
+            break;
+        case rule::RelationType::not_below:
+            how = met ? " is not below " : " is below ";
+            break;
+    }
+    std::string text = r.subject + " " + value_text(e) + " for " + period_text(e) + how + r.of +
+                       " " + target_text(e) + " for " +
+                       (e.input_period ? e.input_period->label() : std::string("?"));
+    if (r.type == rule::RelationType::in_step)
+        text += met ? " (at most " + fmt(r.tolerance) + " below)"
+                    : " (more than " + fmt(r.tolerance) + " below)";
+    return text;
+}
+
+void to_json(const Rule& rule, boost::json::object& out, boost::json::array&) {
+    const auto& r = std::get<rule::Relation>(rule);
+    out["relation"] = rule::to_string(r.type);
+    out["subject"] = r.subject;
+    out["of"] = r.of;
+    if (r.type == rule::RelationType::in_step) out["tolerance"] = r.tolerance;
+    out["inputs"] = boost::json::array{boost::json::string(r.subject), boost::json::string(r.of)};
+}
+
+}  // namespace
+
+constinit const Kind relation{
+    .syntax = {.name = "relation", .keys = keys, .parse = parse, .resolve = resolve},
+    .derive = derive,
+    .reason = reason,
+    .to_json = to_json,
+    .statistic = true,  // not reported at all: check_value refuses a derived indicator first
+};
+
+}  // namespace indicatord::kinds
