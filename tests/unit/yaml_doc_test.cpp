@@ -51,6 +51,7 @@ void same(const YAML::Node& y, const yaml::Node& d, const std::string& file) {
     CHECK(d.Mark().line == y.Mark().line);
     CHECK(d.Mark().column == y.Mark().column);
     CHECK(d.Mark().pos == y.Mark().pos);
+    CHECK(d.Type() == y.Type());
     switch (y.Type()) {
         case YAML::NodeType::Null:
             CHECK(d.IsNull());
@@ -118,6 +119,7 @@ TEST_CASE("yaml doc: mappings, sequences, scalars and their 0-based marks", "[ya
     CHECK(missing.Scalar().empty());
     CHECK(missing.size() == 0);
     CHECK(missing.Mark().is_null());
+    CHECK(missing.Type() == YAML::NodeType::Undefined);
     CHECK(missing.begin() == missing.end());
     CHECK(at(missing) == "t.yaml");
     CHECK_FALSE(plan["id"]["x"]);
