@@ -8,7 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <sstream>
-#include <unordered_map>
+#include <stdexcept>
 #include <vector>
 
 namespace indicatord::yaml {
@@ -311,6 +311,21 @@ bool Node::IsSequence() const {
 }
 bool Node::IsMap() const {
     return doc_ && doc_->item(index_).kind == Kind::map;
+}
+
+YAML::NodeType::value Node::Type() const {
+    if (!doc_) return YAML::NodeType::Undefined;
+    switch (doc_->item(index_).kind) {
+        case Kind::scalar:
+            return YAML::NodeType::Scalar;
+        case Kind::sequence:
+            return YAML::NodeType::Sequence;
+        case Kind::map:
+            return YAML::NodeType::Map;
+        case Kind::null:
+            break;
+    }
+    return YAML::NodeType::Null;
 }
 
 std::string_view Node::scalar_view() const {

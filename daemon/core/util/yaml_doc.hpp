@@ -8,17 +8,19 @@
 // child lists in a second one and every scalar's text in one buffer: ~40 bytes a node and three
 // allocations a document, instead of ~500 bytes and ~5 heap blocks a node.
 //
-// The read API keeps yaml-cpp's member names (IsDefined, IsNull, IsMap, IsSequence, IsScalar,
+// The read API keeps yaml-cpp's member names (IsDefined, IsNull, IsMap, IsSequence, IsScalar, Type,
 // Scalar, size, Mark, operator[], iteration with `it->first`/`it->second` over mappings), so code
 // written against YAML::Node converts by renaming the type. Differences: a missing key, or a key
 // looked up in a node that is not a mapping, gives an undefined node whose Is* are false, whose
-// Scalar() is "" and whose Mark() is null (yaml-cpp throws on most of these); there is no as<T>
-// (util/yaml_util.hpp converts and names the place of an error) and nothing can be assigned.
+// Scalar() is "" and whose Mark() is null (yaml-cpp throws on most of these); Scalar() returns a
+// copy (`const auto&` binds it, `auto&` does not; scalar_view() copies nothing); there is no
+// as<T> (util/yaml_util.hpp converts and names the place of an error); nothing can be assigned.
 //
 // A Node points into its Document: it stays valid while the Document lives (moving the Document
 // keeps it valid). Thread safety: a Document is immutable once built; any thread may read it.
 
 #include <yaml-cpp/mark.h>
+#include <yaml-cpp/node/type.h>
 
 #include <concepts>
 #include <cstddef>
@@ -53,6 +55,8 @@ class Node {
     bool IsScalar() const;
     bool IsSequence() const;
     bool IsMap() const;
+    /// Undefined, Null, Scalar, Sequence or Map, as yaml-cpp's Type() says.
+    YAML::NodeType::value Type() const;
     explicit operator bool() const { return IsDefined(); }
     bool operator!() const { return !IsDefined(); }
 
