@@ -193,3 +193,27 @@ TEST_CASE("nine counties each owe their own value: own series, own alerts, a rol
               .at("member_counts")
               .at("overdue") == 5);
 }
+
+TEST_CASE("rule tests run per-member series and the roll-up; a bare key names no member",
+          "[members][ctl][rules]") {
+    const auto file = it::kData + "/rule-tests/members/members.test.yaml";
+    auto [code, out] = it::run(it::kCtl + " test " + file);
+    INFO(out);
+    CHECK(code == 0);
+    CHECK(out == "ok " + file + ": 8/8 expectations met\n");
+
+    it::TempDir dir;
+    const auto bad = dir.path() / "bad.test.yaml";
+    std::ofstream(bad) << "config: " << it::kData << "/rule-tests/members/indicatord.yaml\n"
+                       << "values:\n"
+                          "  - {indicator: county_jobs, period: 2023-Q1, value: 1, at: "
+                          "\"2023-04-15T10:00:00+08:00\"}\n"
+                          "expect:\n"
+                          "  - {at: \"2023-04-16T00:00:00+08:00\", status: {county_jobs: "
+                          "pending}}\n";
+    std::tie(code, out) = it::run(it::kCtl + " test " + bad.string());
+    CHECK(code != 0);
+    CHECK_THAT(out, Catch::Contains(bad.string() +
+                                    ":3:5: indicator 'county_jobs' is reported per member: report "
+                                    "'county_jobs@<member unit id>'"));
+}
