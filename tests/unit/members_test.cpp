@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "http/plan_json.hpp"
 #include "test_util.hpp"
 #include "util/errors.hpp"
 
@@ -271,4 +272,46 @@ TEST_CASE("a member's report of the roll-up's key goes to its own series", "[mem
     CHECK(assign_member(plan, "", item) ==
           "indicator 'jobs' is reported per member: report 'jobs@<member unit id>' "
           "('jobs@liandu', 'jobs@longquan', 'jobs@qingtian'), or 'jobs' with a member's token");
+}
+
+TEST_CASE("the plan JSON shows refs, leaders, per-member tasks and the member keys", "[members]") {
+    test::TempDir dir;
+    const auto plan = load_plan({write_plan(dir, R"(tasks:
+  - ref: "(三)5"
+    text: x
+    lead: 各县(市、区)政府
+    per_member: true
+    leader: 王副市长
+    indicators:
+      - {key: jobs, kind: value}
+)")});
+    const auto task = plan_to_json(plan).at("tasks").at(0).as_object();
+    CHECK(task.at("number") == 1);
+    CHECK(task.at("ref") == "(三)5");
+    CHECK(task.at("per_member") == true);
+    CHECK(task.at("leader") == "王副市长");
+    CHECK(task.at("lead") == boost::json::array{"counties"});
+    const auto& inds = task.at("indicators").as_array();
+    REQUIRE(inds.size() == 4);
+    CHECK(inds[0].at("key") == "jobs");
+    CHECK(inds[0].at("task_ref") == "(三)5");
+    CHECK(inds[0].at("leader") == "王副市长");
+    CHECK(inds[0].at("members").at(2) ==
+          boost::json::object{{"unit", "qingtian"}, {"key", "jobs@qingtian"}});
+    CHECK(inds[1].at("member_of") == "jobs");
+    CHECK(inds[1].at("lead_unit") == "liandu");
+}
+
+TEST_CASE("a second plan section says how to run several plans", "[members]") {
+    test::TempDir dir;
+    std::ofstream(dir.path() / "a.yaml") << "plan: {id: a-2023, name: A, year: 2023}\n";
+    std::ofstream(dir.path() / "b.yaml") << "plan: {id: b-2024, name: B, year: 2024}\n";
+    const auto a = (dir.path() / "a.yaml").string();
+    const auto b = (dir.path() / "b.yaml").string();
+    CHECK_THROWS_WITH(
+        load_plan({dir.path()}),
+        b + ":1:7: second 'plan' section (first at " + a +
+            ":1:7): the files of one rules directory make one plan, and one daemon runs one plan "
+            "for now; put each plan in a directory of its own and run a daemon per plan (its own "
+            "config, database and port)");
 }
