@@ -201,7 +201,7 @@ TEST_CASE("nine counties each owe their own value: own series, own alerts, a rol
               .at("overdue") == 5);
 }
 
-TEST_CASE("rule tests run per-member series and the roll-up; a bare key names no member",
+TEST_CASE("rule tests run per-member series and the roll-up, a bare key names no member",
           "[members][ctl][rules]") {
     const auto file = it::kData + "/rule-tests/members/members.test.yaml";
     auto [code, out] = it::run(it::kCtl + " test " + file);
