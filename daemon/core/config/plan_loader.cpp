@@ -583,7 +583,7 @@ class Loader {
             ind.lead_unit = u.id;
             group = u.members.empty() ? nullptr : &u;
         }
-        if (auto p = n["per_member"]) {
+        if (const auto p = n["per_member"]; p.IsDefined()) {
             const bool per_member = yaml::boolean(f, p, "per_member");
             if (per_member && !group)
                 fail(f, p,
