@@ -289,7 +289,7 @@ tasks:
       - {key: county_count, kind: value}
   - number: 3
     text: 各县(市、区)政府分别牵头。
-    lead: 各县(市、区)政府
+    joint_leads: [各县(市、区)政府]  # 分别牵头: each county owes its own report
 )";
     const auto config = dir.path() / "indicatord.yaml";
     std::ofstream(config) << "rules: rules\ncalendars: " << it::kData << "/../../config/calendars\n"

@@ -24,7 +24,7 @@ TEST_CASE("the minimal test plan loads with roles resolved", "[plan]") {
     CHECK(plan.find_task(8)->leads == std::vector<std::string>{"fgw"});
     // a group in co expands to its members
     CHECK(plan.find_task(10)->co == std::vector<std::string>{"liandu", "longquan"});
-    // a group as lead: each member leads
+    // a group as joint leads (分别牵头): each member leads
     CHECK(plan.find_task(68)->leads == std::vector<std::string>{"liandu", "longquan"});
     CHECK(plan.find_task(68)->joint);
 

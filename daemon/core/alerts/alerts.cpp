@@ -202,7 +202,9 @@ AlertItem Alerter::item(const Engine& engine, const AlertState& a, TimePoint now
     if (const Task* t = plan.find_task(ind.task)) {
         an["task_text"] = t->text;
         std::string units;
-        for (const auto& l : t->leads)
+        // a member's series of a per-member indicator: that member, not the whole group
+        const std::vector<std::string> own{ind.lead_unit};
+        for (const auto& l : ind.member_of.empty() ? t->leads : own)
             if (const Unit* u = plan.find_unit(l)) units += (units.empty() ? "" : "、") + u->name;
         if (!t->co.empty()) {
             std::string co;
@@ -210,8 +212,10 @@ AlertItem Alerter::item(const Engine& engine, const AlertState& a, TimePoint now
                 if (const Unit* u = plan.find_unit(c)) co += (co.empty() ? "" : "、") + u->name;
             units += ";协办:" + co;
         }
+        if (!ind.leader.empty()) units += ";责任领导:" + ind.leader;
         an["units"] = units;
     }
+    if (!ind.leader.empty()) an["leader"] = ind.leader;
     if (ev.value) an["value"] = fmt(*ev.value) + ind.measure;
     if (ev.target) {
         const auto& kind = kinds::of(ind.rule);
@@ -277,6 +281,7 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
     };
     for (std::size_t i = 0; i < plan.indicators.size(); ++i) {
         const auto& ind = plan.indicators[i];
+        if (ind.rollup()) continue;  // each member's series alerts its member
         const auto& ev = engine.evaluation(i);
         const std::string period = ev.period ? ev.period->label() : "";
         switch (ev.status) {

@@ -17,6 +17,7 @@
 #include "config/config.hpp"
 #include "eval/csv_import.hpp"
 #include "eval/engine.hpp"
+#include "eval/members.hpp"
 #include "http/plan_json.hpp"
 #include "model/plan.hpp"
 #include "notify/http_client.hpp"
@@ -218,10 +219,15 @@ int replay_command(const std::vector<std::string>& args, std::ostream& out, std:
     auto csv = load_csv(*o.get("--values"), *rules.plan, encoding_of(o), history, err);
     if (!csv) return 1;
     std::vector<TimedValue> values;
-    for (const auto& v : csv->values) {
+    for (auto& v : csv->values) {
         if (!v.item.reported_at) {
             err << *o.get("--values") << ":" << v.line
                 << ": replay needs a reported_at for every row\n";
+            return 1;
+        }
+        // no token here: a per-member indicator's value names its member
+        if (auto reason = assign_member(*rules.plan, "", v.item); !reason.empty()) {
+            err << *o.get("--values") << ":" << v.line << ": " << reason << "\n";
             return 1;
         }
         values.push_back(

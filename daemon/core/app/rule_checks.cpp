@@ -7,6 +7,7 @@
 #include "config/config.hpp"
 #include "eval/engine.hpp"
 #include "eval/ingest.hpp"
+#include "eval/members.hpp"
 #include "util/errors.hpp"
 #include "util/yaml_util.hpp"
 
@@ -61,8 +62,10 @@ int run_rule_test(const fs::path& file, std::ostream& out) {
                 yaml::scalar(file, yaml::required(file, n, "period", "value"), "period");
             const double number =
                 yaml::number(file, yaml::required(file, n, "value", "value"), "value");
-            if (auto reason = check_value(plan, key, period, number, v.item); !reason.empty())
-                yaml::fail(file, n, reason);
+            auto refused = check_value(plan, key, period, number, v.item);
+            // no token here: a per-member indicator's value names its member
+            if (refused.empty()) refused = assign_member(plan, "", v.item);
+            if (!refused.empty()) yaml::fail(file, n, refused);
             v.at = instant(file, yaml::required(file, n, "at", "value"));
             // as the daemon would take it at `at`: a statistic only once its period has ended
             if (auto reason = check_report_time(plan, v.item, ReportTime{v.at, false}, zone);

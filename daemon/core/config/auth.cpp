@@ -100,6 +100,8 @@ std::pair<std::string, TokenStore::Entry> TokenStore::create(std::string_view id
 }
 
 bool may_write(const Principal& who, const Plan& /*plan*/, const Indicator& ind) {
+    // a per-member indicator's roll-up has no series: each member writes its own
+    if (ind.rollup()) return false;
     if (who.admin) return true;
     if (ind.lead_unit == who.unit) return true;
     return std::find(ind.writers.begin(), ind.writers.end(), who.unit) != ind.writers.end();
@@ -107,6 +109,9 @@ bool may_write(const Principal& who, const Plan& /*plan*/, const Indicator& ind)
 
 bool may_read(const Principal& who, const Plan& plan, const Indicator& ind) {
     if (who.admin || ind.lead_unit == who.unit) return true;
+    // a member reads the roll-up of a per-member indicator it reports into
+    for (auto m : ind.members)
+        if (plan.indicators[m].lead_unit == who.unit) return true;
     const Task* t = plan.find_task(ind.task);
     if (!t) return false;
     // joint leads (分别牵头) each answer for their own indicator, co-units for all of them

@@ -144,7 +144,10 @@ class Loader {
             if (found)
                 fail(s.file, n,
                      "second 'plan' section (first at " +
-                         yaml::where(found->file, found->root["plan"]) + ")");
+                         yaml::where(found->file, found->root["plan"]) +
+                         "): the files of one rules directory make one plan, and one daemon "
+                         "runs one plan for now; put each plan in a directory of its own and "
+                         "run a daemon per plan (its own config, database and port)");
             found = &s;
         }
         if (!found) throw ConfigError("rules: no file has a 'plan' section");
@@ -333,8 +336,8 @@ class Loader {
         }
     }
 
-    // Resolves a unit as written in a task to unit ids, expanding groups with members.
-    std::vector<std::string> resolve_unit(const fs::path& f, const yaml::Node& n) {
+    // The unit a task names (by name, alias or id), a group as itself.
+    const Unit& unit_named(const fs::path& f, const yaml::Node& n) {
         check_members();
         const auto name = yaml::scalar(f, n, "unit name");
         auto it = names_.find(name);
@@ -345,9 +348,31 @@ class Loader {
                 fail(f, n,
                      "unknown unit '" + name + "': add it (or an alias) to the unit registry");
         }
-        const Unit& u = plan_.units[it->second.first];
+        return plan_.units[it->second.first];
+    }
+
+    // Resolves a unit as written in a task to unit ids, expanding groups with members.
+    std::vector<std::string> resolve_unit(const fs::path& f, const yaml::Node& n) {
+        const Unit& u = unit_named(f, n);
         if (u.members.empty()) return {u.id};
         return u.members;
+    }
+
+    // What to write instead of a group with members as the owner of figures: never a silent
+    // choice between one member, each member and the group's collector.
+    static std::string group_lead_hint(const Unit& g, const std::string& written,
+                                       std::string_view key) {
+        std::string ids;
+        for (std::size_t i = 0; i < g.members.size() && i < 3; ++i)
+            ids += (i ? ", " : "") + g.members[i];
+        if (g.members.size() > 3) ids += ", ...";
+        return std::string(key) + " '" + written + "' is a group of " +
+               std::to_string(g.members.size()) + " units (" + ids +
+               "): write 'per_member: true' if each of them owes its own figures "
+               "(各县(市、区)分别), 'joint_leads: [" +
+               written +
+               "]' if each leads its own part of the task (分别牵头), or name as lead the one "
+               "unit that collects the figures";
     }
 
     std::vector<std::string> resolve_list(const fs::path& f, const yaml::Node& n,
@@ -364,24 +389,58 @@ class Loader {
         if (!list.IsSequence()) fail(f, list, "tasks must be a list");
         for (const auto& n : list) {
             check_map(f, n, "task",
-                      {"number", "section", "text", "lead", "joint_leads", "co", "writers",
-                       "indicators"});
+                      {"number", "ref", "section", "text", "lead", "joint_leads", "per_member",
+                       "co", "writers", "leader", "indicators"});
             Task t;
             t.defined_at = yaml::where(f, n);
-            auto num = yaml::integer(f, yaml::required(f, n, "number", "task"), "task number");
-            if (num < 1 || num > 100000) fail(f, n["number"], "task number must be positive");
-            t.number = static_cast<int>(num);
-            if (auto [it, ok] = task_at_.emplace(t.number, t.defined_at); !ok)
-                fail(f, n["number"],
-                     "duplicate task number " + std::to_string(t.number) + " (first at " +
-                         it->second + ")");
+            ++task_position_;
+            const bool numbered = n["number"].IsDefined();
+            if (numbered) {
+                auto num = yaml::integer(f, n["number"], "task number");
+                if (num < 1 || num > 100000) fail(f, n["number"], "task number must be positive");
+                t.number = static_cast<int>(num);
+            } else {
+                // no number: its place in the plan, so metrics and the API keep a stable label
+                t.number = task_position_;
+            }
+            if (auto [it, ok] = task_at_.emplace(
+                    t.number, t.defined_at + (numbered ? "" : " (its place in the plan)"));
+                !ok)
+                fail(f, numbered ? n["number"] : n,
+                     "duplicate task number " + std::to_string(t.number) +
+                         (numbered ? ""
+                                   : " (this task has no 'number': it takes its place in "
+                                     "the plan; give it a number)") +
+                         " (first at " + it->second + ")");
+            if (n["ref"].IsDefined()) {
+                t.ref = yaml::scalar(f, n["ref"], "task ref");
+                if (t.ref.empty()) fail(f, n["ref"], "task ref must not be empty");
+                if (auto [it, ok] = ref_at_.emplace(t.ref, yaml::where(f, n["ref"])); !ok)
+                    fail(f, n["ref"],
+                         "duplicate task ref '" + t.ref + "' (first at " + it->second + ")");
+            }
+            if (n["leader"].IsDefined()) t.leader = leader(f, n["leader"]);
             t.section = n["section"] ? yaml::scalar(f, n["section"], "section") : "";
             t.text = yaml::scalar(f, yaml::required(f, n, "text", "task"), "task text");
             if (n["lead"] && n["joint_leads"])
                 fail(f, n["joint_leads"], "a task has either 'lead' or 'joint_leads', not both");
+            const bool per_member =
+                n["per_member"].IsDefined() && yaml::boolean(f, n["per_member"], "per_member");
+            if (per_member && !n["lead"].IsDefined())
+                fail(f, n["per_member"],
+                     "per_member: true needs 'lead:' a group with members (各县(市、区)政府)");
             if (auto l = n["lead"]) {
-                t.leads = resolve_unit(f, l);
-                t.joint = t.leads.size() > 1;
+                const Unit& u = unit_named(f, l);
+                if (!u.members.empty() && !per_member)
+                    fail(f, l, group_lead_hint(u, l.Scalar(), "lead"));
+                if (per_member && u.members.empty())
+                    fail(f, n["per_member"],
+                         "per_member: true needs a lead that is a group with members; '" +
+                             l.Scalar() + "' " +
+                             (u.kind == UnitKind::group ? "lists no members yet"
+                                                        : "is not a group"));
+                t.leads = {u.id};
+                t.per_member = per_member;
             } else if (auto j = n["joint_leads"]) {
                 t.leads = resolve_list(f, j, "joint_leads");
                 t.joint = true;
@@ -399,7 +458,7 @@ class Loader {
                 if (!list2.IsSequence() || list2.size() == 0)
                     fail(f, list2,
                          "indicators must be a non-empty list (omit it for a report obligation)");
-                for (const auto& x : list2) add_indicator(load_indicator(f, x, t, n), t);
+                for (const auto& x : list2) add_loaded(f, x, load_indicator(f, x, t), t);
             } else {
                 // No number: a progress report is owed; with joint leads (分别牵头) each
                 // lead owes its own.
@@ -416,10 +475,13 @@ class Loader {
                     ind.schedule = plan_.report_defaults;
                     ind.task = t.number;
                     ind.lead_unit = lead;
+                    ind.leader = t.leader;
                     ind.writers = writers_of(t, {}, lead);
                     ind.defined_at = t.defined_at;
                     check_key_unique(f, n, ind.key, ind.defined_at);
-                    add_indicator(std::move(ind), t);
+                    const Unit* group =
+                        t.per_member ? &plan_.units[plan_.unit_index.at(lead)] : nullptr;
+                    add_loaded(f, n, Loaded{std::move(ind), group, nullptr}, t);
                 }
             }
             plan_.tasks.push_back(std::move(t));
@@ -466,6 +528,60 @@ class Loader {
         plan_.indicators.push_back(std::move(ind));
     }
 
+    /// An indicator as read, and the group whose members each owe it (per_member), if any.
+    struct Loaded {
+        Indicator ind;
+        const Unit* group = nullptr;
+        const RuleSyntax* syntax = nullptr;
+    };
+
+    /// Adds an indicator; a per-member one becomes its roll-up (the key as written, lead_unit
+    /// the group, no series of its own) followed by one series per member, keyed
+    /// `<key>@<member id>`, led by the member: storage, evaluation, alerts and metrics then
+    /// treat each member's series like any indicator.
+    void add_loaded(const fs::path& f, const yaml::Node& at, Loaded l, Task& t) {
+        const auto first = plan_.indicators.size();
+        if (l.syntax && l.syntax->resolve) resolve_nodes_.push_back({f, at, first, l.syntax});
+        if (!l.group) {
+            add_indicator(std::move(l.ind), t);
+            return;
+        }
+        if (l.ind.derived())
+            fail(f, at,
+                 "an expression indicator cannot be per member: give each member a series of "
+                 "its own kind (threshold, cumulative...) instead");
+        const Unit& g = *l.group;
+        Indicator rollup = l.ind;
+        rollup.lead_unit = g.id;
+        rollup.writers.clear();
+        for (std::size_t i = 0; i < g.members.size(); ++i) rollup.members.push_back(first + 1 + i);
+        add_indicator(std::move(rollup), t);
+        for (const auto& m : g.members) {
+            Indicator one = l.ind;
+            one.key = l.ind.key + "@" + m;
+            one.name = l.ind.name + "(" + plan_.units[plan_.unit_index.at(m)].name + ")";
+            one.lead_unit = m;
+            one.member_of = l.ind.key;
+            // a member reports its own series only: the other members are no writers of it
+            std::erase_if(one.writers, [&](const std::string& w) {
+                return std::find(g.members.begin(), g.members.end(), w) != g.members.end();
+            });
+            if (l.syntax && l.syntax->resolve)
+                resolve_nodes_.push_back({f, at, plan_.indicators.size(), l.syntax});
+            add_indicator(std::move(one), t);
+        }
+    }
+
+    std::string leader(const fs::path& f, const yaml::Node& n) {
+        auto s = yaml::scalar(f, n, "leader");
+        if (s.empty()) fail(f, n, "leader must not be empty (omit the key instead)");
+        return s;
+    }
+
+    static bool has(const std::vector<std::string>& v, const std::string& id) {
+        return std::find(v.begin(), v.end(), id) != v.end();
+    }
+
     const RuleSyntax& syntax_of(const fs::path& f, const yaml::Node& at, const std::string& kind) {
         for (const auto* k : kinds_)
             if (k->name == kind) return *k;
@@ -474,13 +590,12 @@ class Loader {
         fail(f, at, "unknown indicator kind '" + kind + "' (one of " + names + ")");
     }
 
-    Indicator load_indicator(const fs::path& f, const yaml::Node& n, const Task& t,
-                             const yaml::Node& task_node) {
+    Loaded load_indicator(const fs::path& f, const yaml::Node& n, const Task& t) {
         if (!n.IsMap()) fail(f, n, "indicator must be a mapping");
         const auto kind = yaml::scalar(f, yaml::required(f, n, "kind", "indicator"), "kind");
         std::vector<std::string_view> allowed = {
-            "key",   "name",   "kind", "measure",   "cadence", "ytd",  "due",
-            "grace", "remind", "lead", "notify_co", "writers", "note", "skip"};
+            "key",    "name", "kind",      "measure", "cadence", "ytd",    "due",        "grace",
+            "remind", "lead", "notify_co", "writers", "note",    "leader", "per_member", "skip"};
         const RuleSyntax& syntax = syntax_of(f, n["kind"], kind);
         allowed.insert(allowed.end(), syntax.keys.begin(), syntax.keys.end());
         for (const auto& kv : n) {
@@ -507,30 +622,61 @@ class Loader {
         if (n["ytd"]) ind.ytd = yaml::boolean(f, n["ytd"], "ytd");
         if (n["notify_co"]) ind.notify_co = yaml::boolean(f, n["notify_co"], "notify_co");
         if (n["note"]) ind.note = yaml::scalar(f, n["note"], "note");
+        ind.leader = n["leader"].IsDefined() ? leader(f, n["leader"]) : t.leader;
+        // The owner: the task's lead (its first joint lead), or any unit of the task that
+        // delivers the figure (a lead or a co-unit, a member of a per-member lead group).
         ind.lead_unit = t.leads.front();
+        const Unit* group =
+            t.per_member ? &plan_.units[plan_.unit_index.at(t.leads.front())] : nullptr;
         if (auto l = n["lead"]) {
-            auto ids = resolve_unit(f, l);
-            if (ids.size() != 1 ||
-                std::find(t.leads.begin(), t.leads.end(), ids[0]) == t.leads.end())
+            const Unit& u = unit_named(f, l);
+            bool of_task = has(t.leads, u.id) || has(t.co, u.id) ||
+                           (t.per_member && has(group->members, u.id));
+            if (!u.members.empty() && !has(t.leads, u.id))
+                of_task = std::all_of(u.members.begin(), u.members.end(), [&](const auto& m) {
+                    return has(t.leads, m) || has(t.co, m);
+                });
+            if (!of_task)
                 fail(f, l,
-                     "indicator lead '" + l.Scalar() + "' is not one of task " +
-                         std::to_string(t.number) + "'s leads");
-            ind.lead_unit = ids[0];
+                     "indicator lead '" + l.Scalar() + "' is not a unit of task " +
+                         std::to_string(t.number) + " (one of its leads or co-units)");
+            ind.lead_unit = u.id;
+            group = u.members.empty() ? nullptr : &u;
+        }
+        if (const auto p = n["per_member"]; p.IsDefined()) {
+            const bool per_member = yaml::boolean(f, p, "per_member");
+            if (per_member && !group)
+                fail(f, p,
+                     "per_member: true needs a lead that is a group with members; '" +
+                         plan_.units[plan_.unit_index.at(ind.lead_unit)].name +
+                         "' is not (name the group with 'lead:')");
+            if (!per_member && group)
+                fail(f, p,
+                     "per_member: false needs one owner: name the member or the unit that "
+                     "collects the figure with 'lead:'");
+        } else if (group && !(t.per_member && group->id == t.leads.front())) {
+            fail(f, n["lead"], group_lead_hint(*group, n["lead"].Scalar(), "indicator lead"));
         }
         ind.writers = writers_of(
             t, n["writers"] ? load_writers(f, n["writers"], t) : std::vector<std::string>{},
             ind.lead_unit);
-        (void)task_node;
 
         syntax.parse(f, n, ind);
-        if (syntax.resolve) resolve_nodes_.push_back({f, n, plan_.indicators.size(), &syntax});
-        return ind;
+        return Loaded{std::move(ind), group, &syntax};
     }
 
     // Checks of the rules that need the whole plan (an expression's inputs).
     void resolve_rules() {
-        for (auto& [f, node, index, syntax] : resolve_nodes_)
+        for (auto& [f, node, index, syntax] : resolve_nodes_) {
             syntax->resolve(f, node, plan_.indicators[index], plan_);
+            const auto* e = std::get_if<rule::Expression>(&plan_.indicators[index].rule);
+            for (const auto& in : e ? e->inputs : std::vector<std::string>{})
+                if (const auto* input = plan_.find_indicator(in); input && input->rollup())
+                    fail(f, node["expr"],
+                         "expression input '" + in +
+                             "' is per member (each member has its own series): an expression "
+                             "cannot read it");
+        }
     }
 
     struct MemberNode {
@@ -552,6 +698,8 @@ class Loader {
     std::map<std::string, std::string> unit_ids_;
     std::unordered_map<std::string, std::string> key_at_;
     std::map<int, std::string> task_at_;
+    std::map<std::string, std::string> ref_at_;
+    int task_position_ = 0;
     std::vector<MemberNode> member_nodes_;
     std::vector<ResolveNode> resolve_nodes_;
     bool members_checked_ = false;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "eval/members.hpp"
 #include "util/errors.hpp"
 
 namespace indicatord {
@@ -70,13 +71,24 @@ EvalContext Engine::context(TimePoint now) const {
 void Engine::evaluate_all(TimePoint now) {
     const auto ctx = context(now);
     for (std::size_t i = 0; i < series_.size(); ++i)
-        evaluations_[i] = evaluate(plan_->indicators[i], series_[i], ctx);
+        if (!plan_->indicators[i].rollup())
+            evaluations_[i] = evaluate(plan_->indicators[i], series_[i], ctx);
+    // roll-ups after their members
+    for (std::size_t i = 0; i < series_.size(); ++i)
+        if (plan_->indicators[i].rollup())
+            evaluations_[i] = evaluate_rollup(plan_->indicators[i], evaluations_);
 }
 
 void Engine::evaluate_one(std::size_t i, TimePoint now) {
     const auto ctx = context(now);
-    evaluations_[i] = evaluate(plan_->indicators[i], series_[i], ctx);
+    evaluations_[i] = plan_->indicators[i].rollup()
+                          ? evaluate_rollup(plan_->indicators[i], evaluations_)
+                          : evaluate(plan_->indicators[i], series_[i], ctx);
     for (auto d : dependents_[i]) evaluations_[d] = evaluate(plan_->indicators[d], series_[d], ctx);
+    if (const auto& of = plan_->indicators[i].member_of; !of.empty()) {
+        const auto r = static_cast<std::size_t>(plan_->index_of(of));
+        evaluations_[r] = evaluate_rollup(plan_->indicators[r], evaluations_);
+    }
 }
 
 }  // namespace indicatord

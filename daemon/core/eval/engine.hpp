@@ -39,6 +39,8 @@ class Engine {
 
     const Series& series(std::size_t i) const { return series_[i]; }
     const Evaluation& evaluation(std::size_t i) const { return evaluations_[i]; }
+    /// Every evaluation, indexed like Plan::indicators.
+    std::span<const Evaluation> evaluations() const { return evaluations_; }
 
   private:
     EvalContext context(TimePoint now) const;

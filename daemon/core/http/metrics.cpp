@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "eval/engine.hpp"
+#include "eval/members.hpp"
 
 namespace indicatord {
 
@@ -274,6 +275,7 @@ constexpr FamilyWriter kFamilies[] = {
 };
 
 void write_unit_families(std::string& out, const Engine& e);
+void write_member_family(std::string& out, const Engine& e, const IndicatorLabels& labels);
 
 }  // namespace
 
@@ -303,6 +305,7 @@ bool IndicatorMetricsWriter::next(std::string& out, std::size_t budget) {
     }
     if (!units_done_) {
         write_unit_families(out, e);
+        write_member_family(out, e, *labels_);
         units_done_ = true;
     }
     return false;
@@ -319,6 +322,28 @@ void write_indicator_metrics(std::string& out, const Engine& e, TimePoint now) {
 
 namespace {
 
+// The roll-up of each per-member indicator (各县(市、区)分别): its members by status, with the
+// labels of the roll-up's own series (lead_unit is the group). Absent when the plan has none.
+void write_member_family(std::string& out, const Engine& e, const IndicatorLabels& labels) {
+    const auto& inds = e.plan().indicators;
+    bool first = true;
+    for (std::size_t i = 0; i < inds.size(); ++i) {
+        if (!inds[i].rollup()) continue;
+        if (first)
+            header(out, "indicator_members",
+                   "Members of a per-member indicator (one series per member) by their current "
+                   "status.");
+        first = false;
+        const auto counts = count_members(inds[i], e.evaluations());
+        for (auto st : kAllStatuses) {
+            out.append("indicator_members").append(labels[i]);
+            out.append(",status=\"").append(to_string(st)).append("\"} ");
+            append_number(out, counts.of(st));
+            out.push_back('\n');
+        }
+    }
+}
+
 void write_unit_families(std::string& out, const Engine& e) {
     const auto n = e.plan().indicators.size();
     // Per lead unit: indicators by status, and overdue reports.
@@ -326,6 +351,7 @@ void write_unit_families(std::string& out, const Engine& e) {
     std::vector<std::array<int, std::size(kAllStatuses)>> counts(units.size());
     for (auto& c : counts) c.fill(0);
     for (std::size_t i = 0; i < n; ++i) {
+        if (e.plan().indicators[i].rollup()) continue;  // its members count, each for itself
         auto it = e.plan().unit_index.find(e.plan().indicators[i].lead_unit);
         if (it != e.plan().unit_index.end())
             ++counts[it->second][static_cast<std::size_t>(e.evaluation(i).status)];

@@ -27,14 +27,25 @@ json::object rule_to_json(const Indicator& ind) {
     return r;
 }
 
-json::object indicator_to_json(const Indicator& ind) {
+json::object indicator_to_json(const Indicator& ind, const Plan* plan) {
     json::object o;
     o["key"] = ind.key;
     o["name"] = ind.name;
     o["kind"] = kind_name(ind.rule);
     o["measure"] = ind.measure;
     o["task"] = ind.task;
+    if (const Task* t = plan ? plan->find_task(ind.task) : nullptr; t && !t->ref.empty())
+        o["task_ref"] = t->ref;
     o["lead_unit"] = ind.lead_unit;
+    if (!ind.leader.empty()) o["leader"] = ind.leader;
+    if (!ind.member_of.empty()) o["member_of"] = ind.member_of;
+    if (ind.rollup() && plan) {
+        json::array members;
+        for (auto m : ind.members)
+            members.push_back(json::object{{"unit", plan->indicators[m].lead_unit},
+                                           {"key", plan->indicators[m].key}});
+        o["members"] = std::move(members);
+    }
     if (!ind.derived()) {
         o["cadence"] = to_string(ind.schedule.cadence);
         o["ytd"] = ind.ytd;
@@ -70,11 +81,14 @@ json::value plan_to_json(const Plan& plan) {
     json::array tasks;
     for (const auto& t : plan.tasks) {
         json::object o{{"number", t.number}, {"section", t.section}, {"text", t.text}};
+        if (!t.ref.empty()) o["ref"] = t.ref;
         o["lead"] = t.joint ? json::array{} : strings(t.leads);
         o["joint_leads"] = t.joint ? strings(t.leads) : json::array{};
+        o["per_member"] = t.per_member;
+        if (!t.leader.empty()) o["leader"] = t.leader;
         o["co"] = strings(t.co);
         json::array inds;
-        for (auto i : t.indicators) inds.push_back(indicator_to_json(plan.indicators[i]));
+        for (auto i : t.indicators) inds.push_back(indicator_to_json(plan.indicators[i], &plan));
         o["indicators"] = std::move(inds);
         tasks.push_back(std::move(o));
     }

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "eval/engine.hpp"
+#include "eval/members.hpp"
 #include "http/plan_json.hpp"
 #include "http/service.hpp"
 #include "store/store.hpp"
@@ -33,6 +34,16 @@ json::object summary(const Engine& e, std::size_t i) {
     if (ev.target) o["target"] = *ev.target;
     if (ev.expected) o["expected"] = *ev.expected;
     if (ev.next_due) o["next_due"] = format_instant(*ev.next_due);
+    if (ind.rollup()) {
+        // a per-member indicator: its members by status (the roll-up)
+        const auto counts = count_members(ind, e.evaluations());
+        json::object by_status;
+        for (auto s : kAllStatuses) by_status[to_string(s)] = counts.of(s);
+        by_status["total"] = counts.total;
+        o["member_counts"] = std::move(by_status);
+        o["reason"] = describe_members(counts);
+    }
+    if (!ind.member_of.empty()) o["member_of"] = ind.member_of;
     return o;
 }
 
@@ -71,9 +82,17 @@ HttpResponse Service::get_indicator(std::string_view key, const Principal* who) 
     const auto i = static_cast<std::size_t>(idx);
     if (auto refusal = refuse_read(who, i)) return std::move(*refusal);
     const auto& ind = e.plan().indicators[i];
-    json::object o = indicator_to_json(ind);
+    json::object o = indicator_to_json(ind, &e.plan());
     for (auto& kv : summary(e, i)) o[kv.key()] = kv.value();
     if (const auto* t = e.plan().find_task(ind.task)) o["task_text"] = t->text;
+    if (ind.rollup()) {
+        json::array members;
+        for (auto m : ind.members)
+            members.push_back(json::object{{"unit", e.plan().indicators[m].lead_unit},
+                                           {"key", e.plan().indicators[m].key},
+                                           {"status", to_string(e.evaluation(m).status)}});
+        o["members"] = std::move(members);
+    }
     json::array periods;
     for (const auto& obs : e.series(i).periods)
         periods.push_back(json::object{{"period", obs.period.label()},

@@ -14,6 +14,7 @@
 #include "eval/csv_import.hpp"
 #include "eval/engine.hpp"
 #include "eval/ingest.hpp"
+#include "eval/members.hpp"
 #include "http/content_type.hpp"
 #include "http/metrics.hpp"
 #include "store/committer.hpp"
@@ -46,6 +47,7 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
     auto plan = d_.engine().plan_ptr();
     IngestBatch batch;
     const char* index_name = "index";
+    std::vector<std::size_t> positions;  ///< CSV: each item's line
     // A reported_at is honoured for admin tokens (imports of history) and when auth is off.
     const ReportTime when{d_.clock.now(), !who || who->admin};
     const auto type = parse_content_type(req.content_type);
@@ -66,7 +68,10 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
         auto csv = parse_values_csv(req.body, *plan, encoding, when);
         batch.error = std::move(csv.error);
         batch.item_errors = std::move(csv.row_errors);
-        for (auto& v : csv.values) batch.items.push_back(std::move(v.item));
+        for (auto& v : csv.values) {
+            batch.items.push_back(std::move(v.item));
+            positions.push_back(v.line);
+        }
         index_name = "line";
     } else {
         d_.metrics.requests_rejected.Increment();
@@ -74,6 +79,13 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
             415, "Content-Type must be application/json or text/csv, got '" +
                      (req.content_type.empty() ? std::string("none") : req.content_type) + "'");
     }
+    // a member reporting a per-member indicator's own key writes its own series
+    for (std::size_t i = 0; batch.error.empty() && i < batch.items.size(); ++i)
+        if (auto reason = assign_member(*plan, who && !who->admin ? who->unit : std::string(),
+                                        batch.items[i]);
+            !reason.empty())
+            batch.item_errors.push_back({i < positions.size() ? positions[i] : i, reason});
+    if (!batch.item_errors.empty()) batch.items.clear();
     if (!batch.ok()) {
         d_.metrics.requests_rejected.Increment();
         if (!batch.error.empty()) co_return json_error(400, batch.error);

@@ -157,21 +157,34 @@ struct Indicator {
     /// without lead_unit. By default only the lead unit reports.
     std::vector<std::string> writers;
     std::string note;
+    std::string leader;  ///< responsible leader (责任领导), free text: its own or its task's
+    /// One member's series of a per-member indicator (各县(市、区)分别): the key of its roll-up.
+    /// Its key is `<roll-up key>@<member unit id>` and lead_unit is the member.
+    std::string member_of;
+    /// The roll-up of a per-member indicator: indexes of its members' series, in the group's
+    /// order. A roll-up has no series of its own; its lead_unit is the group.
+    std::vector<std::size_t> members;
     std::string defined_at;
 
     bool derived() const {
         return std::holds_alternative<rule::Expression>(rule) ||
                std::holds_alternative<rule::Relation>(rule);
     }
+    bool rollup() const { return !members.empty(); }
 };
 
 /// A numbered task of the plan with its responsible units (ids, groups expanded).
 struct Task {
-    int number = 0;
+    int number = 0;   ///< `number:`, or its place in the plan (1-based) when it has none
+    std::string ref;  ///< the reference as the plan prints it ("四-1", "(三)5"), may be empty
     std::string section;
     std::string text;
     std::vector<std::string> leads;  ///< one lead, or each joint lead (分别牵头)
     bool joint = false;
+    /// `per_member: true`: the lead is a group whose members each owe their own figures
+    /// (各县(市、区)分别); leads holds the group's id.
+    bool per_member = false;
+    std::string leader;  ///< responsible leader (责任领导), free text
     std::vector<std::string> co;
     std::vector<std::string> writers;     ///< `writers:`: units that may report every indicator
     std::vector<std::size_t> indicators;  ///< indexes into Plan::indicators

@@ -56,8 +56,8 @@ MessageTemplates make_defaults() {
 // `indicatorctl check` and a SIGHUP reload reject it instead of the sender meeting it.
 
 constexpr std::string_view kAnnotations[] = {
-    "description", "due",    "indicator_name", "overdue_by", "period", "status",
-    "summary",     "target", "task_text",      "units",      "value"};
+    "description", "due",     "indicator_name", "leader",    "overdue_by", "period",
+    "status",      "summary", "target",         "task_text", "units",      "value"};
 constexpr std::string_view kLabels[] = {"alertname", "indicator", "kind", "lead_unit",
                                         "plan",      "severity",  "task"};
 
