@@ -1,8 +1,9 @@
 // The HTTP request path: the bytes of a connection go through Beast's request parser with the
 // daemon's limits (HttpLimits defaults), and each request that parses is handled by the real
-// Service, as HttpServer::serve does, on a world of its own: the tests/data/minimal plan, an
-// Engine, a Store on a scratch SQLite file, a Committer, a ManualClock (2023-07-15), two API
-// tokens (the seeds in tests/fuzz/corpus/fuzz_http use them) and the alerts of one Alerter step.
+// handle_request(Service&, HttpRequest) (http/service.hpp), on a world of its own: the
+// tests/data/minimal plan, an Engine, a Store on a scratch SQLite file, a Committer, a
+// ManualClock (2023-07-15), two API tokens (the seeds in tests/fuzz/corpus/fuzz_http use them)
+// and the alerts of one Alerter step.
 // Pipelined requests in one input are handled in turn while the connection stays keep-alive.
 //
 // Checked besides crashes: no exception escapes Service::handle (the server would answer 500),
