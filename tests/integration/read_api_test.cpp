@@ -132,14 +132,20 @@ TEST_CASE("a bad limit or cursor gets 400 naming it", "[api][pages]") {
         CHECK(json::parse(r.body).at("error").as_string() ==
               "limit must be a whole number from 1 to 1000, got '" + limit + "'");
     }
-    // hex of "2023-Q1" with no revision; of "2023-Q1\n0"; not hex; odd length
-    for (const std::string cursor : {"323032332d5131", "323032332d51310a30", "zz", "abc", ""}) {
+    // hex of "2023-Q1" with no revision; of "2023-Q1\n0"; not hex; odd length; empty
+    const std::pair<std::string, std::string> bad[] = {
+        {"323032332d5131", "it does not hold a period and a revision"},
+        {"323032332d51310a30", "it does not hold a period and a revision"},
+        {"zz", "it is not hexadecimal"},
+        {"abc", "it has an odd number of hex digits"},
+        {"", "it does not hold a period and a revision"}};
+    for (const auto& [cursor, why] : bad) {
         INFO("cursor=" << cursor);
         auto r = get("?cursor=" + cursor);
         CHECK(r.status == 400);
         CHECK(json::parse(r.body).at("error").as_string() ==
-              "cursor '" + cursor +
-                  "' is not valid: pass the next_cursor of the previous page unchanged");
+              "cursor '" + cursor + "' is not valid (" + why +
+                  "): pass the next_cursor of the previous page unchanged");
     }
     auto unknown = get("?offset=10");
     CHECK(unknown.status == 400);

@@ -247,6 +247,13 @@ void App::stop() {
 }
 
 asio::awaitable<std::string> App::reload() {
+    // Not coalesced: a reload asked for while one runs re-reads the files after it, so every
+    // caller's answer covers the files as they were when it asked.
+    if (!reload_lock_->try_send(boost::system::error_code{})) {
+        spdlog::info("a reload is running; this one waits for it");
+        co_await reload_lock_->async_send(boost::system::error_code{}, asio::use_awaitable);
+    }
+    const AlertsGuard one_at_a_time(reload_lock_);
     spdlog::info("reloading rules");
     systemd::notify("RELOADING=1");
     try {

@@ -110,6 +110,11 @@ class App final : public AlertActions, public AdminActions {
     /// gone.
     using Lock = boost::asio::experimental::channel<void(boost::system::error_code)>;
     std::shared_ptr<Lock> alerts_lock_ = std::make_shared<Lock>(io_, 1);
+    /// One reload at a time (SIGHUP, POST /-/reload), in the order they came: the next waits
+    /// until the running one has reported READY=1, so that sd_notify sees RELOADING=1 ...
+    /// READY=1 pairs and each reload's result is logged before the next begins. Released by an
+    /// AlertsGuard (the same one-slot release).
+    std::shared_ptr<Lock> reload_lock_ = std::make_shared<Lock>(io_, 1);
     /// The loader thread (see Threads above). Declared after everything its work reads, so it is
     /// joined before they go.
     boost::asio::thread_pool loader_{1};

@@ -406,7 +406,7 @@ class Loader {
             if (auto [it, ok] = task_at_.emplace(
                     t.number, t.defined_at + (numbered ? "" : " (its place in the plan)"));
                 !ok)
-                fail(f, numbered ? n["number"] : n,
+                fail(f, numbered ? n["number"] : static_cast<const yaml::Node&>(n),
                      "duplicate task number " + std::to_string(t.number) +
                          (numbered ? ""
                                    : " (this task has no 'number': it takes its place in "

@@ -239,7 +239,12 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
                                std::string(hdr[http::field::authorization]),
                                {}};
             // Token checks on the head, before 100 Continue and before any body byte is read.
-            if (!parser.is_done()) {
+            // A body already in the buffer (a small request, sent whole) costs nothing more to
+            // read: handle() checks the token then, and a request pays for one check, not two
+            // (each is a SHA-256).
+            const auto length = parser.content_length();
+            const bool body_buffered = !parser.chunked() && length && buffer.size() >= *length;
+            if (!parser.is_done() && !body_buffered) {
                 if (auto refusal = service_.refuse_head(head)) {
                     error = std::move(*refusal);
                     fatal = true;

@@ -1,7 +1,9 @@
 // GET /api/v1/indicators, /api/v1/indicators/{key} and /api/v1/indicators/{key}/values: the
 // plan's indicators, their evaluations and their stored history.
+#include <boost/algorithm/hex.hpp>
 #include <boost/json.hpp>
 #include <charconv>
+#include <iterator>
 
 #include "eval/engine.hpp"
 #include "eval/members.hpp"
@@ -111,27 +113,33 @@ std::string encode_cursor(const StoredRevision& last) {
     return to_hex(last.period + "\n" + std::to_string(last.revision));
 }
 
-std::optional<std::pair<std::string, int>> decode_cursor(std::string_view text) {
-    if (text.empty() || text.size() % 2 != 0 || text.size() > 256) return std::nullopt;
-    auto nibble = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        return -1;
-    };
+// The period and revision of a cursor, or why it is not one (the 400 says which).
+struct Cursor {
+    std::string period;
+    int revision = 0;
+    std::string error;
+};
+
+Cursor decode_cursor(std::string_view text) {
+    if (text.size() > 256) return {{}, 0, "it is longer than 256 characters"};
     std::string plain;
-    for (std::size_t i = 0; i < text.size(); i += 2) {
-        const int hi = nibble(text[i]), lo = nibble(text[i + 1]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        plain.push_back(static_cast<char>(hi * 16 + lo));
+    try {
+        boost::algorithm::unhex(text.begin(), text.end(), std::back_inserter(plain));
+    } catch (const boost::algorithm::non_hex_input&) {
+        return {{}, 0, "it is not hexadecimal"};
+    } catch (const boost::algorithm::not_enough_input&) {
+        return {{}, 0, "it has an odd number of hex digits"};
     }
     const auto nl = plain.find('\n');
-    if (nl == std::string::npos || nl == 0) return std::nullopt;
     int revision = 0;
-    const char* first = plain.data() + nl + 1;
-    const char* last = plain.data() + plain.size();
-    auto [p, ec] = std::from_chars(first, last, revision);
-    if (ec != std::errc{} || p != last || revision < 1) return std::nullopt;
-    return std::pair{plain.substr(0, nl), revision};
+    if (nl != std::string::npos && nl > 0) {
+        const char* first = plain.data() + nl + 1;
+        const char* last = plain.data() + plain.size();
+        auto [p, ec] = std::from_chars(first, last, revision);
+        if (ec == std::errc{} && p == last && revision >= 1)
+            return {plain.substr(0, nl), revision, {}};
+    }
+    return {{}, 0, "it does not hold a period and a revision"};
 }
 
 }  // namespace
@@ -154,11 +162,11 @@ HttpResponse Service::get_values(std::string_view key, const Query& query,
             limit = n;
         } else if (k == "cursor") {
             auto c = decode_cursor(v);
-            if (!c)
-                return json_error(
-                    400, "cursor '" + v +
-                             "' is not valid: pass the next_cursor of the previous page unchanged");
-            after = std::move(*c);
+            if (!c.error.empty())
+                return json_error(400,
+                                  "cursor '" + v + "' is not valid (" + c.error +
+                                      "): pass the next_cursor of the previous page unchanged");
+            after = {std::move(c.period), c.revision};
         } else {
             return json_error(400, "unknown query parameter '" + k + "' (allowed: limit, cursor)");
         }

@@ -5,11 +5,12 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
+#include <algorithm>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
-#include <set>
+#include <boost/json/monotonic_resource.hpp>
 
 #include "eval/csv_import.hpp"
 #include "eval/engine.hpp"
@@ -137,8 +138,11 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
     // The plan may have been reloaded while the batch was committed: re-resolve by key.
     Engine& engine = d_.engine();
     const auto eval_now = d_.clock.now();
-    std::set<std::size_t> touched;
-    json::array stored;
+    std::vector<std::size_t> touched;
+    touched.reserve(batch.items.size());
+    // The response's values in a few blocks freed at once (not an allocation per value).
+    json::monotonic_resource response_memory;
+    json::array stored(&response_memory);
     stored.reserve(batch.items.size());
     for (std::size_t i = 0; i < batch.items.size(); ++i) {
         const auto& it = batch.items[i];
@@ -148,19 +152,23 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
             engine.record(static_cast<std::size_t>(idx),
                           Observation{it.period, it.value, result.revisions[i],
                                       it.reported_at.value_or(now)});
-            touched.insert(static_cast<std::size_t>(idx));
+            touched.push_back(static_cast<std::size_t>(idx));
         }
-        stored.push_back(json::object{
-            {"indicator", key}, {"period", it.period.label()}, {"revision", result.revisions[i]}});
+        stored.push_back(json::object(
+            {{"indicator", key}, {"period", it.period.label()}, {"revision", result.revisions[i]}},
+            &response_memory));
     }
-    json::object status;
+    std::sort(touched.begin(), touched.end());
+    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+    json::object status(&response_memory);
     for (auto idx : touched) {
         engine.evaluate_one(idx, eval_now);
         status[engine.plan().indicators[idx].key] = to_string(engine.evaluation(idx).status);
     }
-    co_return json_ok(json::object{{"accepted", batch.items.size()},
-                                   {"values", std::move(stored)},
-                                   {"status", std::move(status)}});
+    co_return json_ok(json::object({{"accepted", batch.items.size()},
+                                    {"values", std::move(stored)},
+                                    {"status", std::move(status)}},
+                                   &response_memory));
 }
 
 }  // namespace indicatord

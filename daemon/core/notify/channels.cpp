@@ -53,16 +53,19 @@ bool iequals_prefix(std::string_view text, std::string_view prefix) {
            });
 }
 
-std::optional<std::chrono::seconds> parse_retry_after(std::string_view value) {
-    if (value.empty()) return std::nullopt;
+// Retry-After (RFC 9110 section 10.2.3): delay-seconds, or an HTTP-date. The date is returned as
+// it is, not as a delay from the system clock: the Deliverer compares it with its own Clock.
+void parse_retry_after(std::string_view value, DeliveryResult& result) {
+    if (value.empty()) return;
     if (std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); })) {
-        if (value.size() > 9) return std::nullopt;
-        return std::chrono::seconds(std::stol(std::string(value)));
+        if (value.size() <= 9)
+            result.retry_after = std::chrono::seconds(std::stol(std::string(value)));
+        return;
     }
     const std::string date(value);
-    const time_t when = curl_getdate(date.c_str(), nullptr);  // an HTTP-date
-    if (when < 0) return std::nullopt;
-    return std::chrono::seconds(std::max<time_t>(0, when - std::time(nullptr)));
+    const time_t when = curl_getdate(date.c_str(), nullptr);
+    if (when < 0) return;
+    result.retry_at = TimePoint(std::chrono::seconds(when));
 }
 
 /// A platform's logical error in a JSON answer: {"errcode":N,"errmsg":...} (DingTalk, WeCom)
@@ -218,8 +221,11 @@ DeliveryResult classify_http_response(long status, std::string_view reason, std:
     };
     const bool retryable_status =
         status == 408 || status == 425 || status == 429 || (status >= 500 && status <= 599);
-    if (retryable_status)
-        return {DeliveryOutcome::retry, with_body(), parse_retry_after(retry_after_header)};
+    if (retryable_status) {
+        DeliveryResult retry{DeliveryOutcome::retry, with_body()};
+        parse_retry_after(retry_after_header, retry);
+        return retry;
+    }
     if (status >= 300 && status <= 399) return {DeliveryOutcome::retry, with_body()};
     const bool ok = status >= 200 && status <= 299;
     if (robot_errors && (ok || (status >= 400 && status <= 499))) {

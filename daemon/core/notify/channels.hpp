@@ -18,7 +18,8 @@
 //       WeCom    45009  "api freq out of limit"
 //       Feishu   11232  "frequency limited" (tenant message quota); Feishu may answer it with
 //                HTTP 400, hence checked on 4xx too
-//   - HTTP 408, 425, 429, 5xx -> retry (DeliveryResult::retry_after from Retry-After)
+//   - HTTP 408, 425, 429, 5xx -> retry (DeliveryResult::retry_after or retry_at from
+//     Retry-After: delay-seconds, or an HTTP-date read by curl_getdate)
 //   - HTTP 3xx -> retry: redirects are not followed, and DingTalk answers 302 while it
 //     punishes a robot that sent too fast
 //   - any other 4xx (and 1xx) -> give_up
@@ -42,6 +43,8 @@
 #include <string_view>
 #include <vector>
 
+#include "model/clock.hpp"
+
 namespace indicatord {
 
 enum class DeliveryOutcome { delivered, retry, give_up };
@@ -55,6 +58,9 @@ struct DeliveryResult {
     std::string detail;
     /// a delay the receiver asked for (Retry-After in seconds on 429/503), when it gave one
     std::optional<std::chrono::seconds> retry_after = std::nullopt;
+    /// the time the receiver asked to be retried at (Retry-After as an HTTP-date), when it gave
+    /// one; the Deliverer measures it against its Clock, as it does every other time
+    std::optional<TimePoint> retry_at = std::nullopt;
 };
 
 struct SmtpSettings {

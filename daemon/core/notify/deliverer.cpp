@@ -256,7 +256,22 @@ std::optional<TimePoint> Deliverer::pass(Connection& c) {
                     const double capped =
                         std::min(base, static_cast<double>(config_.backoff_max.count()) * 1000.0);
                     const double jitter = std::uniform_real_distribution<double>(0.5, 1.5)(rng);
-                    const auto next = now + static_cast<std::int64_t>(capped * jitter);
+                    auto next = now + static_cast<std::int64_t>(capped * jitter);
+                    // A receiver's Retry-After, measured on the Clock like the backoff: it may
+                    // put the attempt later than the backoff, never past backoff_max from now.
+                    std::optional<std::int64_t> asked;
+                    if (result.retry_after)
+                        asked = now + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          *result.retry_after)
+                                          .count();
+                    if (result.retry_at) asked = ms(*result.retry_at);
+                    if (asked)
+                        next = std::max(
+                            next,
+                            std::min(*asked,
+                                     now + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               config_.backoff_max)
+                                               .count()));
                     sqlite::Reset r(retry);
                     retry.bind(1, next).bind(2, result.detail).bind(3, row.id).step();
                     spdlog::warn("{} notification {} to {} failed, retrying: {}", row.channel,

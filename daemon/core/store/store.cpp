@@ -218,16 +218,24 @@ void Store::commit() {
     run(commit_);
 }
 void Store::rollback() {
+    // The cache may hold revisions of the transaction being undone (also when SQLite ended it
+    // itself): forget them all, the file says again what is stored.
+    revisions_.clear();
     if (!sqlite3_get_autocommit(writer_.get())) run(rollback_);
 }
 
 int Store::append(const NewObservation& o) {
+    revision_key_.assign(o.indicator).append(1, '\n').append(o.period);
+    auto cached = revisions_.find(revision_key_);
     std::int64_t revision = 0;
-    {
+    if (cached != revisions_.end()) {
+        revision = cached->second + 1;
+    } else {
         sqlite::Reset r(next_revision_);
         next_revision_.bind(1, o.indicator).bind(2, o.period);
         if (!next_revision_.step()) throw StorageError("database: no next revision");
         revision = next_revision_.int64(0);
+        ++revision_reads_;
     }
     sqlite::Reset r(insert_);
     insert_.bind(1, o.indicator)
@@ -238,6 +246,11 @@ int Store::append(const NewObservation& o) {
         .bind(6, static_cast<std::int64_t>(o.reported_at.time_since_epoch().count()))
         .bind(7, o.reporter);
     insert_.step();
+    // Only once the row is in: a failed INSERT leaves the cache as the file is.
+    if (cached != revisions_.end())
+        cached->second = revision;
+    else
+        revisions_.emplace(revision_key_, revision);
     return static_cast<int>(revision);
 }
 

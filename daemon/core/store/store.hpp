@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "model/clock.hpp"
@@ -67,7 +68,12 @@ class Store {
     /// errors).
     bool in_transaction() const { return !sqlite3_get_autocommit(writer_.get()); }
     /// Appends a revision (1 + the newest stored for that indicator and period); returns it.
+    /// The newest revision comes from a cache of the write connection (this is the only writer):
+    /// read from the file once per (indicator, period), then advanced by each append; a
+    /// rollback() drops the whole cache, so that nothing of a rolled-back transaction stays.
     int append(const NewObservation& obs);
+    /// How many times append() read a newest revision from the file (cache misses).
+    std::uint64_t revision_reads() const { return revision_reads_; }
 
     /// Calls `fn` with the newest revision of every stored (indicator, period).
     void for_each_latest(
@@ -96,6 +102,10 @@ class Store {
     sqlite::Statement begin_, commit_, rollback_;
     sqlite::Statement last_latest_, latest_before_;
     sqlite::Statement history_;
+    /// (indicator '\n' period) -> newest revision written or read by the writer; writer thread.
+    std::unordered_map<std::string, std::int64_t> revisions_;
+    std::string revision_key_;  ///< reused for lookups, so that a hit allocates nothing
+    std::uint64_t revision_reads_ = 0;
 };
 
 /// The daemon's claim on its database: an exclusive flock(2) on `<database>.lock`, held for the

@@ -20,9 +20,13 @@ std::string to_hex(std::string_view bytes) {
 }
 
 std::string sha256_hex(std::string_view data) {
+    // Fetched once: EVP_sha256() makes OpenSSL 3 look the implementation up again at every
+    // digest (a property query under locks), once per API request for the token check.
+    static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+    if (!sha256 || !EVP_Digest(data.data(), data.size(), digest, &len, sha256, nullptr))
+        throw std::runtime_error("SHA-256 failed");
     return to_hex(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 

@@ -1,8 +1,11 @@
 #include "util/json_parse.hpp"
 
+#include <algorithm>
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/error.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value_stack.hpp>
+#include <memory>
 #include <unordered_set>
 #include <vector>
 
@@ -28,10 +31,11 @@ class StrictHandler {
     bool on_document_begin(error_code&) { return true; }
     bool on_document_end(error_code&) { return true; }
     bool on_object_begin(error_code&) {
-        frames_.push_back(Frame{});
+        frames_.emplace_back().keys_begin = keys_.size();
         return true;
     }
     bool on_object_end(std::size_t n, error_code&) {
+        keys_.resize(frames_.back().keys_begin);
         frames_.pop_back();
         st.push_object(n);
         element_done();
@@ -55,7 +59,7 @@ class StrictHandler {
     bool on_key(json::string_view s, std::size_t, error_code& ec) {
         key_.append(s.data(), s.size());
         auto& frame = frames_.back();
-        if (!frame.keys.insert(key_).second) {
+        if (seen(frame)) {
             const auto at = path();
             duplicate = "duplicate key '" + key_ + "' in " +
                         (at.empty() ? std::string("the body") : at) +
@@ -109,10 +113,27 @@ class StrictHandler {
   private:
     struct Frame {
         bool array = false;
-        std::size_t done = 0;  ///< array: elements completed (the index of the next)
-        std::string key;       ///< object: the key whose value is being read
-        std::unordered_set<std::string> keys;  ///< object: keys seen so far
+        std::size_t done = 0;        ///< array: elements completed (the index of the next)
+        std::string key;             ///< object: the key whose value is being read
+        std::size_t keys_begin = 0;  ///< object: its first keys seen are keys_[keys_begin...]
+        std::unique_ptr<std::unordered_set<std::string>> more;  ///< object: and the rest
     };
+
+    /// Whether the object already has key_; records it if not. An object of the API has a
+    /// handful of keys: they are scanned in keys_, with no allocation per object; past
+    /// kScanned keys (only a hostile body has that many) a hash set takes the rest, so that a
+    /// huge object does not cost a quadratic scan.
+    bool seen(Frame& frame) {
+        static constexpr std::size_t kScanned = 16;
+        const auto first = keys_.begin() + static_cast<std::ptrdiff_t>(frame.keys_begin);
+        if (std::find(first, keys_.end(), key_) != keys_.end()) return true;
+        if (keys_.size() - frame.keys_begin < kScanned) {
+            keys_.push_back(key_);
+            return false;
+        }
+        if (!frame.more) frame.more = std::make_unique<std::unordered_set<std::string>>();
+        return !frame.more->insert(key_).second;
+    }
 
     void element_done() {
         if (!frames_.empty() && frames_.back().array) ++frames_.back().done;
@@ -131,14 +152,17 @@ class StrictHandler {
     }
 
     std::vector<Frame> frames_;
-    std::string key_;  ///< parts of a key split across buffers
+    std::vector<std::string> keys_;  ///< the keys seen so far of every open object, outer first
+    std::string key_;                ///< parts of a key split across buffers
 };
 
 }  // namespace
 
 std::optional<json::value> parse_json(std::string_view text, std::string& error) {
     json::basic_parser<StrictHandler> parser(json::parse_options{});
-    parser.handler().st.reset();
+    // The document's values in a few large blocks freed together with it, instead of an
+    // allocation per object and string (a batch of 1,000 values is thousands of them).
+    parser.handler().st.reset(json::make_shared_resource<json::monotonic_resource>());
     error_code ec;
     const auto used = parser.write_some(false, text.data(), text.size(), ec);
     if (!ec && used < text.size()) ec = json::error::extra_data;
