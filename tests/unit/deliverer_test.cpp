@@ -14,20 +14,12 @@
 using namespace indicatord;
 using namespace std::chrono_literals;
 
+using test::eventually;
+
 namespace {
 
 OutboxEntry email(const std::string& key) {
     return OutboxEntry{"fgw", "email", "fgw@example.org", "", key, "Subject: test\r\n\r\nbody"};
-}
-
-template <class F>
-bool eventually(F ok) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!ok()) {
-        if (std::chrono::steady_clock::now() >= deadline) return false;
-        std::this_thread::sleep_for(10ms);
-    }
-    return true;
 }
 
 }  // namespace

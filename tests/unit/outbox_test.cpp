@@ -26,6 +26,8 @@ using namespace indicatord;
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
+using test::eventually;
+
 namespace {
 
 /// The digests of the plan of tests/data/lifecycle at `now` (both indicators overdue from
@@ -53,16 +55,6 @@ std::map<std::string, OutboxEntry> by_receiver(const std::vector<OutboxEntry>& e
     std::map<std::string, OutboxEntry> out;
     for (const auto& e : entries) out[e.receiver] = e;
     return out;
-}
-
-template <class F>
-bool eventually(F ok) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!ok()) {
-        if (std::chrono::steady_clock::now() >= deadline) return false;
-        std::this_thread::sleep_for(5ms);
-    }
-    return true;
 }
 
 /// One outbox row as stored.

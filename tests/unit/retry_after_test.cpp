@@ -13,19 +13,9 @@
 using namespace indicatord;
 using namespace std::chrono_literals;
 
-namespace {
+using test::eventually;
 
-template <class F>
-bool eventually(F ok) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!ok()) {
-        if (std::chrono::steady_clock::now() >= deadline) return false;
-        std::this_thread::sleep_for(10ms);
-    }
-    return true;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("Retry-After as delay-seconds and as an HTTP-date", "[deliverer][retry-after]") {
     const auto seconds = classify_http_response(429, "Too Many Requests", "", "120");

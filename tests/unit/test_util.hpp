@@ -1,11 +1,13 @@
 #pragma once
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
 
 #include "model/clock.hpp"
 #include "model/plan.hpp"
@@ -13,6 +15,17 @@
 namespace test {
 
 inline const std::string kData = INDICATORD_TEST_DATA;
+
+/// Polls `ok` until it holds or 10 s pass (no fixed sleeps in tests); true if it held.
+template <class F>
+bool eventually(F ok) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!ok()) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+}
 
 /// First line of a bad file: "# expect: MESSAGE"; FILE in it stands for the file's path.
 inline std::string expected_error(const std::string& path) {

@@ -7,27 +7,13 @@
 #include "store/committer.hpp"
 #include "store/store.hpp"
 #include "test_util.hpp"
+#include "writer_util.hpp"
 
 using namespace indicatord;
+using test::HeldWriter;
+using test::row;
 
 namespace {
-
-NewObservation row(const std::string& key, const std::string& period, double v) {
-    return NewObservation{key, period, v, "", TimePoint(std::chrono::milliseconds(1000)), "tester"};
-}
-
-// Holds the writer thread in a posted work item until release(), so that every batch submitted
-// meanwhile is written by the same pass of the writer, as one group.
-class HeldWriter {
-  public:
-    explicit HeldWriter(Committer& c) {
-        c.post([f = release_.get_future().share()](Store&) { f.wait(); }, [](std::string) {});
-    }
-    void release() { release_.set_value(); }
-
-  private:
-    std::promise<void> release_;
-};
 
 struct Outcome {
     std::promise<CommitResult> promise;
