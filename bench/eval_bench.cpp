@@ -91,6 +91,11 @@ std::shared_ptr<const Plan> synthetic_plan(std::size_t n) {
                 e.expr = "i" + std::to_string(i - 19) + " > i" + std::to_string(i - 18);
                 e.inputs = {"i" + std::to_string(i - 19), "i" + std::to_string(i - 18)};
                 std::sort(e.inputs.begin(), e.inputs.end());
+                // what the loader fills in (eval/kinds/expression.cpp): each input's shape
+                for (const auto& in : e.inputs) {
+                    const auto& input = plan->indicators[plan->indicator_index.at(in)];
+                    e.shapes.push_back(SeriesShape{input.schedule, input.ytd});
+                }
                 ind.rule = e;
             }
         }
