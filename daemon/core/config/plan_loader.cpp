@@ -35,18 +35,23 @@ class Loader {
 
     Plan load(const std::vector<fs::path>& paths) {
         for (const auto& p : paths) collect(p);
-        if (sources_.empty()) throw ConfigError("rules: no .yaml files found");
+        if (sources_.empty() && errors_.empty()) throw ConfigError("rules: no .yaml files found");
         for (auto& s : sources_) {
             if (s.root.IsNull()) continue;
-            check_map(s.file, s.root, "rules file", {"plan", "units", "tasks"});
+            collecting([&] {
+                check_map(s.file, s.root, "rules file", {"plan", "units", "tasks"});
+            });
         }
         reserve();
-        load_plan_header();
+        const auto before = errors_.size();
+        collecting([&] { load_plan_header(); });
+        if (errors_.size() > before) throw_errors();  // the rest needs the plan's defaults
         for (auto& s : sources_)
-            if (auto n = s.root["units"]) load_units(s.file, n);
+            if (auto n = s.root["units"]) collecting([&] { load_units(s.file, n); });
         for (auto& s : sources_)
-            if (auto n = s.root["tasks"]) load_tasks(s.file, n);
+            if (auto n = s.root["tasks"]) collecting([&] { load_tasks(s.file, n); });
         resolve_rules();
+        if (!errors_.empty()) throw_errors();
         std::sort(plan_.tasks.begin(), plan_.tasks.end(),
                   [](const Task& a, const Task& b) { return a.number < b.number; });
         plan_.task_index.clear();
@@ -56,6 +61,34 @@ class Loader {
     }
 
   private:
+    // At most this many errors are reported by one load (`indicatorctl check` shows them all).
+    static constexpr std::size_t kMaxErrors = 20;
+
+    // Runs one independent part of the load (a file, a task, a rule's cross-check); its
+    // ConfigError is kept and the load goes on, so that one run reports every error it can.
+    template <class F>
+    void collecting(F&& part) {
+        try {
+            part();
+        } catch (const ConfigError& e) {
+            if (stopping_) throw;  // the whole load's errors, from a nested part: pass them on
+            errors_.emplace_back(e.what());
+            if (errors_.size() >= kMaxErrors) throw_errors();
+        }
+    }
+
+    // One ConfigError with every error kept, one per line, the first first (a file with one
+    // error gives exactly that error's message).
+    [[noreturn]] void throw_errors() {
+        stopping_ = true;
+        std::string text = errors_.front();
+        for (std::size_t i = 1; i < errors_.size(); ++i) text += "\n" + errors_[i];
+        if (errors_.size() > 1)
+            text += "\n(" + std::to_string(errors_.size()) + " errors" +
+                    (errors_.size() >= kMaxErrors ? ", stopped at the limit" : "") + ")";
+        throw ConfigError(text);
+    }
+
     void collect(const fs::path& p) {
         std::error_code ec;
         if (fs::is_directory(p, ec)) {
@@ -66,9 +99,9 @@ class Loader {
                     files.push_back(e.path());
             }
             std::sort(files.begin(), files.end());
-            for (auto& f : files) sources_.push_back({f, yaml::load_file(f)});
+            for (auto& f : files) collecting([&] { sources_.push_back({f, yaml::load_file(f)}); });
         } else if (fs::exists(p, ec)) {
-            sources_.push_back({p, yaml::load_file(p)});
+            collecting([&] { sources_.push_back({p, yaml::load_file(p)}); });
         } else {
             throw ConfigError(p.string() + ": rules path does not exist");
         }
@@ -387,105 +420,105 @@ class Loader {
 
     void load_tasks(const fs::path& f, const yaml::Node& list) {
         if (!list.IsSequence()) fail(f, list, "tasks must be a list");
-        for (const auto& n : list) {
-            check_map(f, n, "task",
-                      {"number", "ref", "section", "text", "lead", "joint_leads", "per_member",
-                       "co", "writers", "leader", "indicators"});
-            Task t;
-            t.defined_at = yaml::where(f, n);
-            ++task_position_;
-            const bool numbered = n["number"].IsDefined();
-            if (numbered) {
-                auto num = yaml::integer(f, n["number"], "task number");
-                if (num < 1 || num > 100000) fail(f, n["number"], "task number must be positive");
-                t.number = static_cast<int>(num);
-            } else {
-                // no number: its place in the plan, so metrics and the API keep a stable label
-                t.number = task_position_;
-            }
-            if (auto [it, ok] = task_at_.emplace(
-                    t.number, t.defined_at + (numbered ? "" : " (its place in the plan)"));
-                !ok)
-                fail(f, numbered ? n["number"] : static_cast<const yaml::Node&>(n),
-                     "duplicate task number " + std::to_string(t.number) +
-                         (numbered ? ""
-                                   : " (this task has no 'number': it takes its place in "
-                                     "the plan; give it a number)") +
-                         " (first at " + it->second + ")");
-            if (n["ref"].IsDefined()) {
-                t.ref = yaml::scalar(f, n["ref"], "task ref");
-                if (t.ref.empty()) fail(f, n["ref"], "task ref must not be empty");
-                if (auto [it, ok] = ref_at_.emplace(t.ref, yaml::where(f, n["ref"])); !ok)
-                    fail(f, n["ref"],
-                         "duplicate task ref '" + t.ref + "' (first at " + it->second + ")");
-            }
-            if (n["leader"].IsDefined()) t.leader = leader(f, n["leader"]);
-            t.section = n["section"] ? yaml::scalar(f, n["section"], "section") : "";
-            t.text = yaml::scalar(f, yaml::required(f, n, "text", "task"), "task text");
-            if (n["lead"] && n["joint_leads"])
-                fail(f, n["joint_leads"], "a task has either 'lead' or 'joint_leads', not both");
-            const bool per_member =
-                n["per_member"].IsDefined() && yaml::boolean(f, n["per_member"], "per_member");
-            if (per_member && !n["lead"].IsDefined())
-                fail(f, n["per_member"],
-                     "per_member: true needs 'lead:' a group with members (各县(市、区)政府)");
-            if (auto l = n["lead"]) {
-                const Unit& u = unit_named(f, l);
-                if (!u.members.empty() && !per_member)
-                    fail(f, l, group_lead_hint(u, l.Scalar(), "lead"));
-                if (per_member && u.members.empty())
-                    fail(f, n["per_member"],
-                         "per_member: true needs a lead that is a group with members; '" +
-                             l.Scalar() + "' " +
-                             (u.kind == UnitKind::group ? "lists no members yet"
-                                                        : "is not a group"));
-                t.leads = {u.id};
-                t.per_member = per_member;
-            } else if (auto j = n["joint_leads"]) {
-                t.leads = resolve_list(f, j, "joint_leads");
-                t.joint = true;
-                if (t.leads.empty()) fail(f, j, "joint_leads must name at least one unit");
-            } else {
-                fail(f, n, "task " + std::to_string(t.number) + " needs 'lead' or 'joint_leads'");
-            }
-            if (auto c = n["co"]) {
-                for (auto& id : resolve_list(f, c, "co"))
-                    if (std::find(t.leads.begin(), t.leads.end(), id) == t.leads.end())
-                        t.co.push_back(id);
-            }
-            if (auto w = n["writers"]) t.writers = load_writers(f, w, t);
-            if (auto list2 = n["indicators"]) {
-                if (!list2.IsSequence() || list2.size() == 0)
-                    fail(f, list2,
-                         "indicators must be a non-empty list (omit it for a report obligation)");
-                for (const auto& x : list2) add_loaded(f, x, load_indicator(f, x, t), t);
-            } else {
-                // No number: a progress report is owed; with joint leads (分别牵头) each
-                // lead owes its own.
-                for (const auto& lead : t.leads) {
-                    Indicator ind;
-                    char key[32];
-                    std::snprintf(key, sizeof key, "task%03d_report", t.number);
-                    ind.key = t.joint ? std::string(key) + "_" + lead : std::string(key);
-                    ind.name = "任务" + std::to_string(t.number) + "进展报告";
-                    if (t.joint)
-                        ind.name += "(" + plan_.units[plan_.unit_index.at(lead)].name + ")";
-                    ind.measure = "%";
-                    ind.rule = rule::Report{};
-                    ind.schedule = plan_.report_defaults;
-                    ind.task = t.number;
-                    ind.lead_unit = lead;
-                    ind.leader = t.leader;
-                    ind.writers = writers_of(t, {}, lead);
-                    ind.defined_at = t.defined_at;
-                    check_key_unique(f, n, ind.key, ind.defined_at);
-                    const Unit* group =
-                        t.per_member ? &plan_.units[plan_.unit_index.at(lead)] : nullptr;
-                    add_loaded(f, n, Loaded{std::move(ind), group, nullptr}, t);
-                }
-            }
-            plan_.tasks.push_back(std::move(t));
+        for (const auto& n : list) collecting([&] { load_task(f, n); });
+    }
+
+    void load_task(const fs::path& f, const yaml::Node& n) {
+        check_map(f, n, "task",
+                  {"number", "ref", "section", "text", "lead", "joint_leads", "per_member", "co",
+                   "writers", "leader", "indicators"});
+        Task t;
+        t.defined_at = yaml::where(f, n);
+        ++task_position_;
+        const bool numbered = n["number"].IsDefined();
+        if (numbered) {
+            auto num = yaml::integer(f, n["number"], "task number");
+            if (num < 1 || num > 100000) fail(f, n["number"], "task number must be positive");
+            t.number = static_cast<int>(num);
+        } else {
+            // no number: its place in the plan, so metrics and the API keep a stable label
+            t.number = task_position_;
         }
+        if (auto [it, ok] = task_at_.emplace(
+                t.number, t.defined_at + (numbered ? "" : " (its place in the plan)"));
+            !ok)
+            fail(f, numbered ? n["number"] : n,
+                 "duplicate task number " + std::to_string(t.number) +
+                     (numbered ? ""
+                               : " (this task has no 'number': it takes its place in "
+                                 "the plan; give it a number)") +
+                     " (first at " + it->second + ")");
+        if (n["ref"].IsDefined()) {
+            t.ref = yaml::scalar(f, n["ref"], "task ref");
+            if (t.ref.empty()) fail(f, n["ref"], "task ref must not be empty");
+            if (auto [it, ok] = ref_at_.emplace(t.ref, yaml::where(f, n["ref"])); !ok)
+                fail(f, n["ref"],
+                     "duplicate task ref '" + t.ref + "' (first at " + it->second + ")");
+        }
+        if (n["leader"].IsDefined()) t.leader = leader(f, n["leader"]);
+        t.section = n["section"] ? yaml::scalar(f, n["section"], "section") : "";
+        t.text = yaml::scalar(f, yaml::required(f, n, "text", "task"), "task text");
+        if (n["lead"] && n["joint_leads"])
+            fail(f, n["joint_leads"], "a task has either 'lead' or 'joint_leads', not both");
+        const bool per_member =
+            n["per_member"].IsDefined() && yaml::boolean(f, n["per_member"], "per_member");
+        if (per_member && !n["lead"].IsDefined())
+            fail(f, n["per_member"],
+                 "per_member: true needs 'lead:' a group with members (各县(市、区)政府)");
+        if (auto l = n["lead"]) {
+            const Unit& u = unit_named(f, l);
+            if (!u.members.empty() && !per_member)
+                fail(f, l, group_lead_hint(u, l.Scalar(), "lead"));
+            if (per_member && u.members.empty())
+                fail(f, n["per_member"],
+                     "per_member: true needs a lead that is a group with members; '" + l.Scalar() +
+                         "' " +
+                         (u.kind == UnitKind::group ? "lists no members yet" : "is not a group"));
+            t.leads = {u.id};
+            t.per_member = per_member;
+        } else if (auto j = n["joint_leads"]) {
+            t.leads = resolve_list(f, j, "joint_leads");
+            t.joint = true;
+            if (t.leads.empty()) fail(f, j, "joint_leads must name at least one unit");
+        } else {
+            fail(f, n, "task " + std::to_string(t.number) + " needs 'lead' or 'joint_leads'");
+        }
+        if (auto c = n["co"]) {
+            for (auto& id : resolve_list(f, c, "co"))
+                if (std::find(t.leads.begin(), t.leads.end(), id) == t.leads.end())
+                    t.co.push_back(id);
+        }
+        if (auto w = n["writers"]) t.writers = load_writers(f, w, t);
+        if (auto list2 = n["indicators"]) {
+            if (!list2.IsSequence() || list2.size() == 0)
+                fail(f, list2,
+                     "indicators must be a non-empty list (omit it for a report obligation)");
+            for (const auto& x : list2) add_loaded(f, x, load_indicator(f, x, t), t);
+        } else {
+            // No number: a progress report is owed; with joint leads (分别牵头) each
+            // lead owes its own.
+            for (const auto& lead : t.leads) {
+                Indicator ind;
+                char key[32];
+                std::snprintf(key, sizeof key, "task%03d_report", t.number);
+                ind.key = t.joint ? std::string(key) + "_" + lead : std::string(key);
+                ind.name = "任务" + std::to_string(t.number) + "进展报告";
+                if (t.joint) ind.name += "(" + plan_.units[plan_.unit_index.at(lead)].name + ")";
+                ind.measure = "%";
+                ind.rule = rule::Report{};
+                ind.schedule = plan_.report_defaults;
+                ind.task = t.number;
+                ind.lead_unit = lead;
+                ind.leader = t.leader;
+                ind.writers = writers_of(t, {}, lead);
+                ind.defined_at = t.defined_at;
+                check_key_unique(f, n, ind.key, ind.defined_at);
+                const Unit* group =
+                    t.per_member ? &plan_.units[plan_.unit_index.at(lead)] : nullptr;
+                add_loaded(f, n, Loaded{std::move(ind), group, nullptr}, t);
+            }
+        }
+        plan_.tasks.push_back(std::move(t));
     }
 
     /// A `writers:` list: unit strings (groups expand) that must each be one of the task's
@@ -667,16 +700,17 @@ class Loader {
 
     // Checks of the rules that need the whole plan (an expression's inputs).
     void resolve_rules() {
-        for (auto& [f, node, index, syntax] : resolve_nodes_) {
-            syntax->resolve(f, node, plan_.indicators[index], plan_);
-            const auto* e = std::get_if<rule::Expression>(&plan_.indicators[index].rule);
-            for (const auto& in : e ? e->inputs : std::vector<std::string>{})
-                if (const auto* input = plan_.find_indicator(in); input && input->rollup())
-                    fail(f, node["expr"],
-                         "expression input '" + in +
-                             "' is per member (each member has its own series): an expression "
-                             "cannot read it");
-        }
+        for (auto& [f, node, index, syntax] : resolve_nodes_)
+            collecting([&] {
+                syntax->resolve(f, node, plan_.indicators[index], plan_);
+                const auto* e = std::get_if<rule::Expression>(&plan_.indicators[index].rule);
+                for (const auto& in : e ? e->inputs : std::vector<std::string>{})
+                    if (const auto* input = plan_.find_indicator(in); input && input->rollup())
+                        fail(f, node["expr"],
+                             "expression input '" + in +
+                                 "' is per member (each member has its own series): an expression "
+                                 "cannot read it");
+            });
     }
 
     struct MemberNode {
@@ -693,6 +727,8 @@ class Loader {
 
     std::span<const RuleSyntax* const> kinds_;
     std::vector<Source> sources_;
+    std::vector<std::string> errors_;  // kept by collecting(), thrown together
+    bool stopping_ = false;            // throw_errors() is under way
     Plan plan_;
     std::map<std::string, std::pair<std::size_t, std::string>> names_;
     std::map<std::string, std::string> unit_ids_;

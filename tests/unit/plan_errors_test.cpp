@@ -1,0 +1,60 @@
+// One load reports every independent error of the rules (up to a limit), not only the first.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "model/plan.hpp"
+#include "test_util.hpp"
+#include "util/errors.hpp"
+
+using namespace indicatord;
+
+namespace {
+
+std::string error_of(const std::vector<std::filesystem::path>& paths) {
+    try {
+        load_plan(paths);
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("errors in several files and tasks are all reported, in file order", "[plan][errors]") {
+    const auto dir = test::kData + "/rules-multi-errors";
+    CHECK(error_of({dir}) ==
+          dir + "/c-broken.yaml:4:1: YAML syntax error: end of sequence flow not found\n" + dir +
+              "/b-tasks.yaml:6:62: target must be a number\n" + dir +
+              "/b-tasks.yaml:9:11: unknown unit '市不存在局': add it (or an alias) to the unit "
+              "registry\n" +
+              dir +
+              "/b-tasks.yaml:19:26: unknown indicator kind 'thresold' (one of threshold, "
+              "cumulative, milestones, expression, achievement, baseline, rank, report, value, "
+              "relation)\n"
+              "(4 errors)");
+}
+
+TEST_CASE("a single error reads exactly as before: no count line", "[plan][errors]") {
+    const auto dir = test::kData + "/rules-multi-errors";
+    const auto one = error_of({dir + "/a-plan.yaml", dir + "/c-broken.yaml"});
+    CHECK(one == dir + "/c-broken.yaml:4:1: YAML syntax error: end of sequence flow not found");
+}
+
+TEST_CASE("the errors stop at 20, and say so", "[plan][errors]") {
+    test::TempDir tmp;
+    std::filesystem::copy_file(test::kData + "/rules-multi-errors/a-plan.yaml",
+                               tmp.path() / "a-plan.yaml");
+    std::ofstream tasks(tmp.path() / "b-tasks.yaml");
+    tasks << "tasks:\n";
+    for (int i = 1; i <= 30; ++i)
+        tasks << "  - {number: " << i << ", text: t, lead: 市无此局" << i << "}\n";
+    tasks.close();
+    const auto text = error_of({tmp.path()});
+    CHECK(std::count(text.begin(), text.end(), '\n') == 20);
+    CHECK_THAT(text, Catch::Contains("unknown unit '市无此局1'") &&
+                         Catch::Contains("unknown unit '市无此局20'") &&
+                         !Catch::Contains("市无此局21") &&
+                         Catch::EndsWith("\n(20 errors, stopped at the limit)"));
+}
