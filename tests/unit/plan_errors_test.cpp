@@ -22,24 +22,28 @@ std::string error_of(const std::vector<std::filesystem::path>& paths) {
 
 }  // namespace
 
-TEST_CASE("errors in several files and tasks are all reported, in file order", "[plan][errors]") {
+TEST_CASE("every bad task of a file is reported, in order, with a count", "[plan][errors]") {
     const auto dir = test::kData + "/rules-multi-errors";
     CHECK(error_of({dir}) ==
-          dir + "/c-broken.yaml:4:1: YAML syntax error: end of sequence flow not found\n" + dir +
-              "/b-tasks.yaml:6:62: target must be a number\n" + dir +
+          dir + "/b-tasks.yaml:6:62: target must be a number\n" + dir +
               "/b-tasks.yaml:9:11: unknown unit '市不存在局': add it (or an alias) to the unit "
               "registry\n" +
               dir +
               "/b-tasks.yaml:19:26: unknown indicator kind 'thresold' (one of threshold, "
               "cumulative, milestones, expression, achievement, baseline, rank, report, value, "
               "relation)\n"
-              "(4 errors)");
+              "(3 errors)");
 }
 
-TEST_CASE("a single error reads exactly as before: no count line", "[plan][errors]") {
-    const auto dir = test::kData + "/rules-multi-errors";
-    const auto one = error_of({dir + "/a-plan.yaml", dir + "/c-broken.yaml"});
-    CHECK(one == dir + "/c-broken.yaml:4:1: YAML syntax error: end of sequence flow not found");
+TEST_CASE("syntax errors of several files are reported together, and stop the load there",
+          "[plan][errors]") {
+    const auto dir = test::kData + "/rules-multi-syntax";
+    CHECK(error_of({dir}) ==
+          dir + "/c-broken.yaml:4:1: YAML syntax error: end of sequence flow not found\n" + dir +
+              "/d-broken.yaml:3:1: YAML syntax error: end of map flow not found\n(2 errors)");
+    // one error reads exactly as before: no count line
+    CHECK(error_of({dir + "/a-plan.yaml", dir + "/c-broken.yaml"}) ==
+          dir + "/c-broken.yaml:4:1: YAML syntax error: end of sequence flow not found");
 }
 
 TEST_CASE("the errors stop at 20, and say so", "[plan][errors]") {

@@ -34,8 +34,12 @@ class Loader {
     explicit Loader(std::span<const RuleSyntax* const> kinds) : kinds_(kinds) {}
 
     Plan load(const std::vector<fs::path>& paths) {
+        // Errors are collected stage by stage: the files and their structure (syntax, the plan
+        // header, the units), then every task, then the cross-checks of the rules. A stage runs
+        // only on a clean result of the one before, so no error is a consequence of another.
         for (const auto& p : paths) collect(p);
         if (sources_.empty() && errors_.empty()) throw ConfigError("rules: no .yaml files found");
+        if (!errors_.empty()) throw_errors();
         for (auto& s : sources_) {
             if (s.root.IsNull()) continue;
             collecting([&] {
@@ -43,13 +47,13 @@ class Loader {
             });
         }
         reserve();
-        const auto before = errors_.size();
         collecting([&] { load_plan_header(); });
-        if (errors_.size() > before) throw_errors();  // the rest needs the plan's defaults
         for (auto& s : sources_)
             if (auto n = s.root["units"]) collecting([&] { load_units(s.file, n); });
+        if (!errors_.empty()) throw_errors();
         for (auto& s : sources_)
             if (auto n = s.root["tasks"]) collecting([&] { load_tasks(s.file, n); });
+        if (!errors_.empty()) throw_errors();
         resolve_rules();
         if (!errors_.empty()) throw_errors();
         std::sort(plan_.tasks.begin(), plan_.tasks.end(),
