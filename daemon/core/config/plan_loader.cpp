@@ -704,13 +704,15 @@ class Loader {
 
     // Checks of the rules that need the whole plan (an expression's inputs).
     void resolve_rules() {
-        for (auto& [f, node, index, syntax] : resolve_nodes_)
+        for (const auto& r :
+             resolve_nodes_)  // no structured bindings: clang 14 cannot capture them
             collecting([&] {
-                syntax->resolve(f, node, plan_.indicators[index], plan_);
-                const auto* e = std::get_if<rule::Expression>(&plan_.indicators[index].rule);
+                auto& ind = plan_.indicators[r.indicator];
+                r.syntax->resolve(r.file, r.node, ind, plan_);
+                const auto* e = std::get_if<rule::Expression>(&ind.rule);
                 for (const auto& in : e ? e->inputs : std::vector<std::string>{})
                     if (const auto* input = plan_.find_indicator(in); input && input->rollup())
-                        fail(f, node["expr"],
+                        fail(r.file, r.node["expr"],
                              "expression input '" + in +
                                  "' is per member (each member has its own series): an expression "
                                  "cannot read it");
