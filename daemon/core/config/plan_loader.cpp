@@ -50,6 +50,9 @@ class Loader {
         collecting([&] { load_plan_header(); });
         for (auto& s : sources_)
             if (auto n = s.root["units"]) collecting([&] { load_units(s.file, n); });
+        // groups' members are units: checked here, with the units, and not first in a task
+        // (a task would then go on with a group whose member does not exist)
+        if (errors_.empty()) collecting([&] { check_members(); });
         if (!errors_.empty()) throw_errors();
         for (auto& s : sources_)
             if (auto n = s.root["tasks"]) collecting([&] { load_tasks(s.file, n); });
