@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
         spdlog::set_level(spdlog::level::from_str(config.log_level));
         if (args.check_only) {
             auto rules = load_rules(config);
-            std::cout << "ok: plan " << rules.plan->id << ", " << rules.plan->tasks.size()
+            std::cout << "ok: " << plans_text(*rules.plan) << ", " << rules.plan->tasks.size()
                       << " tasks, " << rules.plan->indicators.size() << " indicators\n";
             return 0;
         }

@@ -308,10 +308,10 @@ TEST_CASE("a second plan section says how to run several plans", "[members]") {
     std::ofstream(dir.path() / "b.yaml") << "plan: {id: b-2024, name: B, year: 2024}\n";
     const auto a = (dir.path() / "a.yaml").string();
     const auto b = (dir.path() / "b.yaml").string();
-    CHECK_THROWS_WITH(
-        load_plan({dir.path()}),
-        b + ":1:7: second 'plan' section (first at " + a +
-            ":1:7): the files of one rules directory make one plan, and one daemon runs one plan "
-            "for now; put each plan in a directory of its own and run a daemon per plan (its own "
-            "config, database and port)");
+    CHECK_THROWS_WITH(load_plan({dir.path()}),
+                      b + ":1:7: second 'plan' section (first at " + a +
+                          ":1:7): the files of one rules directory make one plan; for several "
+                          "plans put each in a "
+                          "directory of its own and list the directories under 'rules:' in the "
+                          "config (units they share go in a file each plan names in 'include:')");
 }

@@ -182,7 +182,8 @@ TEST_CASE("service: the indicator endpoints", "[service]") {
     CHECK(error_of(unknown_values) == "unknown indicator 'nope'");
     auto bad_query = w.call("GET", "/api/v1/indicators?colour=red");
     CHECK(bad_query.status == 400);
-    CHECK(error_of(bad_query) == "unknown query parameter 'colour' (allowed: task, unit, status)");
+    CHECK(error_of(bad_query) ==
+          "unknown query parameter 'colour' (allowed: plan, task, unit, status)");
 }
 
 TEST_CASE("service: values in, stored, evaluated and listed", "[service]") {

@@ -68,7 +68,7 @@ std::vector<std::pair<ReceiverRef, std::string>> route(const Plan& plan, const I
     }
     add_unit(ind.lead_unit, "lead");
     if (ind.notify_co)
-        if (const Task* t = plan.find_task(ind.task))
+        if (const Task* t = plan.task_of(ind))
             for (const auto& c : t->co) add_unit(c, "co");
     return out;
 }
@@ -83,7 +83,7 @@ std::map<std::string, std::string> Alerter::labels(const Plan& plan, const Indic
                                                    AlertKind kind) {
     static const char* severity[] = {"info", "warning", "warning", "critical"};
     return {{"alertname", "indicator_" + std::string(to_string(kind))},
-            {"plan", plan.id},
+            {"plan", plan.id_of(ind)},
             {"task", std::to_string(ind.task)},
             {"indicator", ind.key},
             {"lead_unit", ind.lead_unit},
@@ -155,7 +155,7 @@ std::string fmt(double v) {
 std::optional<Period> reminder_period(const Engine& e, const Indicator& ind, const Series& s,
                                       TimePoint now) {
     if (ind.derived() || ind.schedule.remind.days <= 0) return std::nullopt;
-    for (const auto& p : periods_of_year(ind.schedule.cadence, e.plan().year)) {
+    for (const auto& p : periods_of_year(ind.schedule.cadence, e.plan().year_of(ind))) {
         if (s.at(p)) continue;
         const auto due = e.dues().due(p, ind.schedule);
         if (now >= due) continue;
@@ -199,7 +199,7 @@ AlertItem Alerter::item(const Engine& engine, const AlertState& a, TimePoint now
     an["indicator_name"] = ind.name;
     an["summary"] = describe(ind, ev);
     an["status"] = std::string(to_string(ev.status));
-    if (const Task* t = plan.find_task(ind.task)) {
+    if (const Task* t = plan.task_of(ind)) {
         an["task_text"] = t->text;
         std::string units;
         // a member's series of a per-member indicator: that member, not the whole group

@@ -103,8 +103,8 @@ int App::run() {
     tokens_ = rules.tokens;
     warn_if_open();
     note_warnings(rules);
-    spdlog::info("loaded plan {} ({} tasks, {} indicators, {} units)", plan->id, plan->tasks.size(),
-                 plan->indicators.size(), plan->units.size());
+    spdlog::info("loaded {} ({} tasks, {} indicators, {} units)", plans_text(*plan),
+                 plan->tasks.size(), plan->indicators.size(), plan->units.size());
     metrics_->indicators.Set(static_cast<double>(plan->indicators.size()));
     metrics_->reload_success.Set(1);
     metrics_->reload_time.Set(unix_now());
@@ -115,6 +115,7 @@ int App::run() {
     database_lock_ = std::make_unique<DatabaseLock>(config_.database);  // before anything writes
     store_ = std::make_unique<Store>(config_.database);
     store_->register_indicators(keys_of(*plan));
+    qualify_stored_keys(*store_, *plan);
     load_latest(*store_, *engine_);
     evaluate_all();
     alert_store_ = std::make_unique<AlertStore>(store_->writer());
@@ -189,7 +190,8 @@ int App::run() {
 void App::note_warnings(const RuleSet& rules) const {
     for (const auto& w : rules.warnings) spdlog::warn("{}", w);
     std::vector<int> years;
-    if (rules.calendar->weekends_only(rules.plan->year)) years.push_back(rules.plan->year);
+    for (const int year : plan_years(*rules.plan))
+        if (rules.calendar->weekends_only(year)) years.push_back(year);
     metrics_->set_weekends_only_years(years);
 }
 
@@ -274,7 +276,10 @@ asio::awaitable<std::string> App::reload() {
         // New indicators must exist in the database before values for them are written;
         // the writer thread owns the write connection, so registration goes through it.
         const auto keys = keys_of(*plan);
-        std::function<void(Store&)> work = [keys](Store& s) { s.register_indicators(keys); };
+        std::function<void(Store&)> work = [keys, plan](Store& s) {
+            s.register_indicators(keys);
+            qualify_stored_keys(s, *plan);
+        };
         co_await write(std::move(work));
         // On the loop, from here to the swap without a co_await: no value committed meanwhile
         // can reach the old engine only.
@@ -289,7 +294,7 @@ asio::awaitable<std::string> App::reload() {
         metrics_->indicators.Set(static_cast<double>(plan->indicators.size()));
         metrics_->reload_success.Set(1);
         metrics_->reload_time.Set(unix_now());
-        spdlog::info("reloaded plan {} ({} indicators)", plan->id, plan->indicators.size());
+        spdlog::info("reloaded {} ({} indicators)", plans_text(*plan), plan->indicators.size());
         asio::post(loader_, trim_freed_heap);
     } catch (const std::exception& e) {
         metrics_->reload_success.Set(0);

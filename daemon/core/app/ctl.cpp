@@ -67,7 +67,7 @@ int check(const std::string& config_path, std::ostream& out) {
     const auto& plan = *rules.plan;
     std::map<std::string, int> kinds;
     for (const auto& i : plan.indicators) ++kinds[std::string(kind_name(i.rule))];
-    out << "ok: plan " << plan.id << ": " << plan.tasks.size() << " tasks, "
+    out << "ok: " << plans_text(plan) << ": " << plan.tasks.size() << " tasks, "
         << plan.indicators.size() << " indicators (";
     bool first = true;
     for (const auto& [k, n] : kinds) {
@@ -233,12 +233,12 @@ int replay_command(const std::vector<std::string>& args, std::ostream& out, std:
         values.push_back(
             TimedValue{v.item.indicator, v.item.period, v.item.value, *v.item.reported_at});
     }
-    const auto year = std::to_string(rules.plan->year);
+    const auto years = plan_years(*rules.plan);  // several plans: from the first to the last
     const auto from =
-        instant_arg(o.get("--from").value_or(year + "-01-01"), engine.zone(), "--from");
-    const auto to =
-        instant_arg(o.get("--to").value_or(std::to_string(rules.plan->year + 1) + "-02-01"),
-                    engine.zone(), "--to");
+        instant_arg(o.get("--from").value_or(std::to_string(years.front()) + "-01-01"),
+                    engine.zone(), "--from");
+    const auto to = instant_arg(o.get("--to").value_or(std::to_string(years.back() + 1) + "-02-01"),
+                                engine.zone(), "--to");
     if (!(from < to)) throw UsageError("--from must be before --to");
     Alerter alerter(config.alerting);
     alerter.set_templates(rules.templates);
@@ -439,7 +439,7 @@ int route_command(const std::vector<std::string>& args, std::ostream& out) {
     if (!ind) throw UsageError("unknown indicator '" + *o.get("--indicator") + "'");
     const auto kind = parse_alert_kind(o.get("--kind").value_or("overdue"));
     if (!kind) throw UsageError("--kind must be one of reminder, overdue, at_risk, missed");
-    const Task* task = plan.find_task(ind->task);
+    const Task* task = plan.task_of(*ind);
     out << ind->key << " (" << ind->name << ", task " << ind->task << "), " << to_string(*kind)
         << " alerts:\n";
     auto show = [&](const std::vector<std::pair<ReceiverRef, std::string>>& list,

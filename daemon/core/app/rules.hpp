@@ -27,4 +27,7 @@ struct RuleSet {
 /// Throws ConfigError "file:line:col: message".
 RuleSet load_rules(const DaemonConfig& config);
 
+/// The years of the daemon's plans, each once, in order.
+std::vector<int> plan_years(const Plan& plan);
+
 }  // namespace indicatord

@@ -112,7 +112,7 @@ bool may_read(const Principal& who, const Plan& plan, const Indicator& ind) {
     // a member reads the roll-up of a per-member indicator it reports into
     for (auto m : ind.members)
         if (plan.indicators[m].lead_unit == who.unit) return true;
-    const Task* t = plan.find_task(ind.task);
+    const Task* t = plan.task_of(ind);
     if (!t) return false;
     // joint leads (分别牵头) each answer for their own indicator, co-units for all of them
     if (!t->joint && std::find(t->leads.begin(), t->leads.end(), who.unit) != t->leads.end())

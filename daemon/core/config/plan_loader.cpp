@@ -40,6 +40,8 @@ class Loader {
         for (const auto& p : paths) collect(p);
         if (sources_.empty() && errors_.empty()) throw ConfigError("rules: no .yaml files found");
         if (!errors_.empty()) throw_errors();
+        collect_includes();
+        if (!errors_.empty()) throw_errors();
         for (auto& s : sources_) {
             if (s.root.IsNull()) continue;
             collecting([&] {
@@ -63,7 +65,7 @@ class Loader {
                   [](const Task& a, const Task& b) { return a.number < b.number; });
         plan_.task_index.clear();
         for (std::size_t i = 0; i < plan_.tasks.size(); ++i)
-            plan_.task_index[plan_.tasks[i].number] = i;
+            plan_.task_index[Plan::task_key(0, plan_.tasks[i].number)] = i;
         return std::move(plan_);
     }
 
@@ -94,6 +96,42 @@ class Loader {
             text += "\n(" + std::to_string(errors_.size()) + " errors" +
                     (errors_.size() >= kMaxErrors ? ", stopped at the limit" : "") + ")";
         throw ConfigError(text);
+    }
+
+    // `plan.include`: files or folders (relative to the plan file) read as part of the plan, e.g.
+    // a units file several plans share. Each file is read once however often it is named.
+    void collect_includes() {
+        std::set<fs::path> seen;
+        for (const auto& s : sources_) seen.insert(fs::weakly_canonical(s.file));
+        const std::size_t n = sources_.size();
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto plan = sources_[i].root["plan"];
+            if (!plan.IsMap()) continue;
+            const auto inc = plan["include"];
+            if (!inc) continue;
+            const auto file = sources_[i].file;
+            collecting([&] {
+                if (!inc.IsSequence())
+                    fail(file, inc, "include must be a list of files or folders");
+                std::vector<std::pair<fs::path, yaml::Node>> wanted;
+                for (const auto& x : inc)
+                    wanted.emplace_back(file.parent_path() / yaml::scalar(file, x, "include"), x);
+                for (const auto& [path, at] : wanted) {
+                    std::error_code ec;
+                    if (!fs::exists(path, ec))
+                        fail(file, at, "include '" + path.string() + "' does not exist");
+                    const auto before = sources_.size();
+                    collect(path);
+                    // drop files read already (a shared file named twice, or a plan's own)
+                    std::vector<Source> fresh;
+                    for (std::size_t k = before; k < sources_.size(); ++k)
+                        if (seen.insert(fs::weakly_canonical(sources_[k].file)).second)
+                            fresh.push_back(std::move(sources_[k]));
+                    sources_.resize(before);
+                    for (auto& src : fresh) sources_.push_back(std::move(src));
+                }
+            });
+        }
     }
 
     void collect(const fs::path& p) {
@@ -185,16 +223,18 @@ class Loader {
                 fail(s.file, n,
                      "second 'plan' section (first at " +
                          yaml::where(found->file, found->root["plan"]) +
-                         "): the files of one rules directory make one plan, and one daemon "
-                         "runs one plan for now; put each plan in a directory of its own and "
-                         "run a daemon per plan (its own config, database and port)");
+                         "): the files of one rules directory make one plan; for several plans "
+                         "put each in a directory of its own and list the directories under "
+                         "'rules:' in the config (units they share go in a file each plan "
+                         "names in 'include:')");
             found = &s;
         }
         if (!found) throw ConfigError("rules: no file has a 'plan' section");
         const auto& f = found->file;
         auto n = found->root["plan"];
         check_map(f, n, "plan",
-                  {"id", "name", "year", "timezone", "source", "defaults", "report", "tiers"});
+                  {"id", "name", "year", "timezone", "source", "defaults", "report", "tiers",
+                   "include", "previous"});
         plan_.id = yaml::scalar(f, yaml::required(f, n, "id", "plan"), "plan id");
         if (!std::regex_match(plan_.id, kPlanIdPattern))
             fail(f, n["id"], "plan id must match [a-z0-9][a-z0-9-]*, got '" + plan_.id + "'");
@@ -223,6 +263,12 @@ class Loader {
         check_schedule(f, n, plan_.defaults);
         check_schedule(f, n, plan_.report_defaults);
         if (auto t = n["tiers"]) load_tiers(f, t);
+        PlanInfo info{plan_.id, plan_.name, plan_.year, plan_.source, {}, yaml::where(f, n)};
+        if (auto p = n["previous"]) {
+            info.previous = yaml::scalar(f, p, "previous");
+            if (info.previous == plan_.id) fail(f, p, "a plan cannot be its own previous plan");
+        }
+        plan_.plans = {std::move(info)};
     }
 
     // `tiers: {第一方阵: 3, 前列: 3, 全省第一: 1}`: what the plan's words for ranks mean.

@@ -25,6 +25,11 @@ struct RuleSyntax {
     /// indicators were read (nullptr: none).
     void (*resolve)(const std::filesystem::path& file, const yaml::Node& node, Indicator& indicator,
                     const Plan& plan) = nullptr;
+    /// Once the daemon's plans are combined (config/plans): turns the rule's references to other
+    /// indicators into the combined plan's keys (`prefix` is "<plan id>:" with several plans, ""
+    /// with one) and resolves those naming another plan (`plan:key`), which `resolve` leaves.
+    /// Throws ConfigError "<indicator's file:line:col>: message" (nullptr: it names none).
+    void (*link)(Indicator& indicator, const Plan& combined, std::string_view prefix) = nullptr;
 };
 
 /// Loads every *.yaml file under each path into one validated plan, with these rule kinds.

@@ -29,6 +29,8 @@ Engine::Engine(std::shared_ptr<const Plan> plan, std::shared_ptr<const WorkCalen
         } else if (const auto* r = std::get_if<rule::Relation>(&ind.rule)) {
             for (const auto* in : {&r->subject, &r->of})
                 dependents_[plan_->indicator_index.at(*in)].push_back(i);
+        } else if (const auto* b = std::get_if<rule::Baseline>(&ind.rule); b && !b->from.empty()) {
+            dependents_[plan_->indicator_index.at(b->from)].push_back(i);  // last year's value
         }
     }
 }
@@ -68,11 +70,16 @@ EvalContext Engine::context(TimePoint now) const {
     return ctx;
 }
 
+Evaluation Engine::evaluate_at(std::size_t i, EvalContext& ctx) const {
+    const auto& ind = plan_->indicators[i];
+    ctx.plan_year = plan_->year_of(ind);
+    return evaluate(ind, series_[i], ctx);
+}
+
 void Engine::evaluate_all(TimePoint now) {
-    const auto ctx = context(now);
+    auto ctx = context(now);
     for (std::size_t i = 0; i < series_.size(); ++i)
-        if (!plan_->indicators[i].rollup())
-            evaluations_[i] = evaluate(plan_->indicators[i], series_[i], ctx);
+        if (!plan_->indicators[i].rollup()) evaluations_[i] = evaluate_at(i, ctx);
     // roll-ups after their members
     for (std::size_t i = 0; i < series_.size(); ++i)
         if (plan_->indicators[i].rollup())
@@ -80,11 +87,11 @@ void Engine::evaluate_all(TimePoint now) {
 }
 
 void Engine::evaluate_one(std::size_t i, TimePoint now) {
-    const auto ctx = context(now);
+    auto ctx = context(now);
     evaluations_[i] = plan_->indicators[i].rollup()
                           ? evaluate_rollup(plan_->indicators[i], evaluations_)
-                          : evaluate(plan_->indicators[i], series_[i], ctx);
-    for (auto d : dependents_[i]) evaluations_[d] = evaluate(plan_->indicators[d], series_[d], ctx);
+                          : evaluate_at(i, ctx);
+    for (auto d : dependents_[i]) evaluations_[d] = evaluate_at(d, ctx);
     if (const auto& of = plan_->indicators[i].member_of; !of.empty()) {
         const auto r = static_cast<std::size_t>(plan_->index_of(of));
         evaluations_[r] = evaluate_rollup(plan_->indicators[r], evaluations_);

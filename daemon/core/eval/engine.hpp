@@ -44,6 +44,8 @@ class Engine {
 
   private:
     EvalContext context(TimePoint now) const;
+    /// Evaluates indicator i with ctx (its plan's year set in ctx).
+    Evaluation evaluate_at(std::size_t i, EvalContext& ctx) const;
 
     std::shared_ptr<const Plan> plan_;
     std::shared_ptr<const WorkCalendar> calendar_;

@@ -59,13 +59,14 @@ std::string check_report_time(const Plan& plan, const IngestItem& item, const Re
 
 std::string check_value(const Plan& plan, std::string_view key, std::string_view period_text,
                         double value, IngestItem& out) {
-    const long idx = plan.index_of(key);
-    if (idx < 0) return "unknown indicator '" + std::string(key) + "'";
+    auto period = parse_period(period_text);
+    long idx = plan.index_of(key);
+    if (idx < 0 && period) idx = plan.resolve(key, period->year);  // the plan of that year
+    if (idx < 0) return plan.unknown(key);
     const auto& ind = plan.indicators[static_cast<std::size_t>(idx)];
     if (ind.derived())
         return "indicator '" + ind.key +
                "' is computed from other indicators and cannot be reported";
-    auto period = parse_period(period_text);
     if (!period)
         return "period '" + std::string(period_text) +
                "' is not a period (use 2023, 2023-H1, 2023-Q1 or 2023-03)";
@@ -73,7 +74,7 @@ std::string check_value(const Plan& plan, std::string_view key, std::string_view
         return "period '" + std::string(period_text) + "' does not match indicator '" + ind.key +
                "' reported by " + std::string(to_string(ind.schedule.cadence)) +
                (ind.schedule.cadence == Cadence::once
-                    ? " (use the year, e.g. " + std::to_string(plan.year) + ")"
+                    ? " (use the year, e.g. " + std::to_string(plan.year_of(ind)) + ")"
                     : "");
     if (period->cadence == Cadence::month && ind.schedule.skips(period->index)) {
         const Period next{Cadence::month, period->year, period->index + 1};
@@ -82,10 +83,11 @@ std::string check_value(const Plan& plan, std::string_view key, std::string_view
                "figure for " + next.label();
     }
     const auto& kind = kinds::of(ind.rule);
-    const int first_year = kind.first_year ? kind.first_year(ind.rule, plan.year) : plan.year;
-    if (period->year < first_year || period->year > plan.year)
-        return "period '" + std::string(period_text) + "' is outside plan " + plan.id + " (" +
-               std::to_string(plan.year) + ")";
+    const int year = plan.year_of(ind);
+    const int first_year = kind.first_year ? kind.first_year(ind.rule, year) : year;
+    if (period->year < first_year || period->year > year)
+        return "period '" + std::string(period_text) + "' is outside plan " + plan.id_of(ind) +
+               " (" + std::to_string(year) + ")";
     if (!std::isfinite(value)) return "value must be a finite number";
     if (kind.check_value)
         if (auto reason = kind.check_value(ind, value); !reason.empty()) return reason;

@@ -2,6 +2,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <sstream>
@@ -27,12 +28,13 @@ std::string escape_label(std::string_view v) {
     return out;
 }
 
+// With several plans the `indicator` label is the key within its plan (`plan` says which).
 IndicatorLabels::IndicatorLabels(std::shared_ptr<const Plan> plan) : plan_(std::move(plan)) {
-    const auto plan_label = escape_label(plan_->id);
     labels_.reserve(plan_->indicators.size());
     for (const auto& ind : plan_->indicators)
-        labels_.push_back("{plan=\"" + plan_label + "\",task=\"" + std::to_string(ind.task) +
-                          "\",indicator=\"" + escape_label(ind.key) + "\",lead_unit=\"" +
+        labels_.push_back("{plan=\"" + escape_label(plan_->id_of(ind)) + "\",task=\"" +
+                          std::to_string(ind.task) + "\",indicator=\"" +
+                          escape_label(local_key(ind.key)) + "\",lead_unit=\"" +
                           escape_label(ind.lead_unit) + "\"");
 }
 
@@ -344,48 +346,60 @@ void write_member_family(std::string& out, const Engine& e, const IndicatorLabel
     }
 }
 
+// Per plan and lead unit: indicators by status, and overdue reports.
 void write_unit_families(std::string& out, const Engine& e) {
-    const auto n = e.plan().indicators.size();
-    // Per lead unit: indicators by status, and overdue reports.
-    const auto& units = e.plan().units;
-    std::vector<std::array<int, std::size(kAllStatuses)>> counts(units.size());
+    const auto& plan = e.plan();
+    const auto n = plan.indicators.size();
+    const auto& units = plan.units;
+    const std::size_t plans = std::max<std::size_t>(plan.plans.size(), 1);
+    using Counts = std::array<int, std::size(kAllStatuses)>;
+    std::vector<Counts> counts(plans * units.size());  // [plan * units + unit]
     for (auto& c : counts) c.fill(0);
     for (std::size_t i = 0; i < n; ++i) {
-        if (e.plan().indicators[i].rollup()) continue;  // its members count, each for itself
-        auto it = e.plan().unit_index.find(e.plan().indicators[i].lead_unit);
-        if (it != e.plan().unit_index.end())
-            ++counts[it->second][static_cast<std::size_t>(e.evaluation(i).status)];
+        const auto& ind = plan.indicators[i];
+        if (ind.rollup()) continue;  // its members count, each for itself
+        auto it = plan.unit_index.find(ind.lead_unit);
+        if (it != plan.unit_index.end() && ind.plan < plans)
+            ++counts[ind.plan * units.size() + it->second]
+                    [static_cast<std::size_t>(e.evaluation(i).status)];
     }
-    const auto plan_label = escape_label(e.plan().id);
+    std::vector<std::string> plan_labels;
+    for (std::size_t p = 0; p < plans; ++p)
+        plan_labels.push_back(escape_label(plan.plans.empty() ? plan.id : plan.plans[p].id));
+    const auto total = [](const Counts& c) {
+        int t = 0;
+        for (int x : c) t += x;
+        return t;
+    };
     header(out, "indicator_unit_indicators", "Indicators a unit leads, by current status.");
-    for (std::size_t u = 0; u < units.size(); ++u) {
-        int total = 0;
-        for (int c : counts[u]) total += c;
-        if (total == 0) continue;
-        for (auto st : kAllStatuses) {
-            out.append("indicator_unit_indicators{plan=\"")
-                .append(plan_label)
-                .append("\",unit=\"")
-                .append(escape_label(units[u].id));
-            out.append("\",status=\"").append(to_string(st)).append("\"} ");
-            append_number(out, counts[u][static_cast<std::size_t>(st)]);
-            out.push_back('\n');
+    for (std::size_t p = 0; p < plans; ++p)
+        for (std::size_t u = 0; u < units.size(); ++u) {
+            const auto& c = counts[p * units.size() + u];
+            if (total(c) == 0) continue;
+            for (auto st : kAllStatuses) {
+                out.append("indicator_unit_indicators{plan=\"")
+                    .append(plan_labels[p])
+                    .append("\",unit=\"")
+                    .append(escape_label(units[u].id));
+                out.append("\",status=\"").append(to_string(st)).append("\"} ");
+                append_number(out, c[static_cast<std::size_t>(st)]);
+                out.push_back('\n');
+            }
         }
-    }
     header(out, "indicator_unit_overdue_reports",
            "Reports a unit owes that are past their due date plus grace.");
-    for (std::size_t u = 0; u < units.size(); ++u) {
-        int total = 0;
-        for (int c : counts[u]) total += c;
-        if (total == 0) continue;
-        out.append("indicator_unit_overdue_reports{plan=\"")
-            .append(plan_label)
-            .append("\",unit=\"")
-            .append(escape_label(units[u].id))
-            .append("\"} ");
-        append_number(out, counts[u][static_cast<std::size_t>(Status::overdue)]);
-        out.push_back('\n');
-    }
+    for (std::size_t p = 0; p < plans; ++p)
+        for (std::size_t u = 0; u < units.size(); ++u) {
+            const auto& c = counts[p * units.size() + u];
+            if (total(c) == 0) continue;
+            out.append("indicator_unit_overdue_reports{plan=\"")
+                .append(plan_labels[p])
+                .append("\",unit=\"")
+                .append(escape_label(units[u].id))
+                .append("\"} ");
+            append_number(out, c[static_cast<std::size_t>(Status::overdue)]);
+            out.push_back('\n');
+        }
 }
 
 }  // namespace

@@ -30,11 +30,12 @@ json::object rule_to_json(const Indicator& ind) {
 json::object indicator_to_json(const Indicator& ind, const Plan* plan) {
     json::object o;
     o["key"] = ind.key;
+    if (plan && plan->several()) o["plan"] = plan->id_of(ind);
     o["name"] = ind.name;
     o["kind"] = kind_name(ind.rule);
     o["measure"] = ind.measure;
     o["task"] = ind.task;
-    if (const Task* t = plan ? plan->find_task(ind.task) : nullptr; t && !t->ref.empty())
+    if (const Task* t = plan ? plan->task_of(ind) : nullptr; t && !t->ref.empty())
         o["task_ref"] = t->ref;
     o["lead_unit"] = ind.lead_unit;
     if (!ind.leader.empty()) o["leader"] = ind.leader;
@@ -67,6 +68,15 @@ json::value plan_to_json(const Plan& plan) {
                                 {"year", plan.year},
                                 {"timezone", plan.timezone},
                                 {"source", plan.source}};
+    if (plan.several()) {
+        json::array plans;
+        for (const auto& p : plan.plans) {
+            json::object o{{"id", p.id}, {"name", p.name}, {"year", p.year}, {"source", p.source}};
+            if (!p.previous.empty()) o["previous"] = p.previous;
+            plans.push_back(std::move(o));
+        }
+        root["plans"] = std::move(plans);
+    }
     json::array units;
     for (const auto& u : plan.units) {
         json::object o{{"id", u.id},
@@ -81,6 +91,7 @@ json::value plan_to_json(const Plan& plan) {
     json::array tasks;
     for (const auto& t : plan.tasks) {
         json::object o{{"number", t.number}, {"section", t.section}, {"text", t.text}};
+        if (plan.several()) o["plan"] = plan.plans[t.plan].id;
         if (!t.ref.empty()) o["ref"] = t.ref;
         o["lead"] = t.joint ? json::array{} : strings(t.leads);
         o["joint_leads"] = t.joint ? strings(t.leads) : json::array{};

@@ -23,6 +23,7 @@ json::object summary(const Engine& e, std::size_t i) {
     const auto& ev = e.evaluation(i);
     json::object o;
     o["key"] = ind.key;
+    if (e.plan().several()) o["plan"] = e.plan().id_of(ind);
     o["name"] = ind.name;
     o["task"] = ind.task;
     o["kind"] = kind_name(ind.rule);
@@ -53,7 +54,7 @@ json::object summary(const Engine& e, std::size_t i) {
 
 HttpResponse Service::list_indicators(const Query& query, const Principal* who) const {
     const Engine& e = d_.engine();
-    std::string task, unit, status;
+    std::string plan, task, unit, status;
     for (const auto& [k, v] : query) {
         if (k == "task")
             task = v;
@@ -61,13 +62,16 @@ HttpResponse Service::list_indicators(const Query& query, const Principal* who) 
             unit = v;
         else if (k == "status")
             status = v;
+        else if (k == "plan")
+            plan = v;
         else
-            return json_error(400,
-                              "unknown query parameter '" + k + "' (allowed: task, unit, status)");
+            return json_error(
+                400, "unknown query parameter '" + k + "' (allowed: plan, task, unit, status)");
     }
     json::array out;
     for (std::size_t i = 0; i < e.plan().indicators.size(); ++i) {
         const auto& ind = e.plan().indicators[i];
+        if (!plan.empty() && e.plan().id_of(ind) != plan) continue;
         if (!task.empty() && std::to_string(ind.task) != task) continue;
         if (!unit.empty() && ind.lead_unit != unit) continue;
         if (!status.empty() && to_string(e.evaluation(i).status) != status) continue;
@@ -80,13 +84,13 @@ HttpResponse Service::list_indicators(const Query& query, const Principal* who) 
 HttpResponse Service::get_indicator(std::string_view key, const Principal* who) const {
     const Engine& e = d_.engine();
     const long idx = e.plan().index_of(key);
-    if (idx < 0) return json_error(404, "unknown indicator '" + std::string(key) + "'");
+    if (idx < 0) return json_error(404, e.plan().unknown(key));
     const auto i = static_cast<std::size_t>(idx);
     if (auto refusal = refuse_read(who, i)) return std::move(*refusal);
     const auto& ind = e.plan().indicators[i];
     json::object o = indicator_to_json(ind, &e.plan());
     for (auto& kv : summary(e, i)) o[kv.key()] = kv.value();
-    if (const auto* t = e.plan().find_task(ind.task)) o["task_text"] = t->text;
+    if (const auto* t = e.plan().task_of(ind)) o["task_text"] = t->text;
     if (ind.rollup()) {
         json::array members;
         for (auto m : ind.members)
@@ -147,7 +151,7 @@ Cursor decode_cursor(std::string_view text) {
 HttpResponse Service::get_values(std::string_view key, const Query& query,
                                  const Principal* who) const {
     const long idx = d_.engine().plan().index_of(key);
-    if (idx < 0) return json_error(404, "unknown indicator '" + std::string(key) + "'");
+    if (idx < 0) return json_error(404, d_.engine().plan().unknown(key));
     if (auto refusal = refuse_read(who, static_cast<std::size_t>(idx))) return std::move(*refusal);
     std::size_t limit = kDefaultPageSize;
     std::pair<std::string, int> after{"", 0};

@@ -117,8 +117,56 @@ const Unit* Plan::find_unit(std::string_view unit_id) const {
 }
 
 const Task* Plan::find_task(int number) const {
-    auto it = task_index.find(number);
+    return find_task(0, number);
+}
+
+const Task* Plan::find_task(std::size_t plan, int number) const {
+    auto it = task_index.find(task_key(plan, number));
     return it == task_index.end() ? nullptr : &tasks[it->second];
+}
+
+std::vector<std::size_t> Plan::plans_with(std::string_view bare_key) const {
+    auto it = shared_keys.find(std::string(bare_key));
+    return it == shared_keys.end() ? std::vector<std::size_t>{} : it->second;
+}
+
+long Plan::resolve(std::string_view key, int in_year) const {
+    if (const long i = index_of(key); i >= 0) return i;
+    long found = -1;
+    for (const auto p : plans_with(key)) {
+        if (plans[p].year != in_year) continue;
+        if (found >= 0) return -1;
+        found = index_of(plans[p].id + ":" + std::string(key));
+    }
+    return found;
+}
+
+std::string Plan::unknown(std::string_view key) const {
+    const auto with = plans_with(key);
+    if (with.empty()) return "unknown indicator '" + std::string(key) + "'";
+    std::string names;
+    for (std::size_t i = 0; i < with.size(); ++i)
+        names += std::string(i == 0                 ? ""
+                             : i + 1 == with.size() ? " and "
+                                                    : ", ") +
+                 "'" + plans[with[i]].id + ":" + std::string(key) + "'";
+    return "indicator '" + std::string(key) + "' is in " + std::to_string(with.size()) +
+           " plans: name it as " + names +
+           " (a value's period picks the plan only when one plan of that year has it)";
+}
+
+std::string plans_text(const Plan& plan) {
+    if (!plan.several()) return "plan " + plan.id;
+    std::string text = std::to_string(plan.plans.size()) + " plans: ";
+    for (std::size_t i = 0; i < plan.plans.size(); ++i)
+        text +=
+            (i ? ", " : "") + plan.plans[i].id + " (" + std::to_string(plan.plans[i].year) + ")";
+    return text;
+}
+
+std::string_view local_key(std::string_view key) {
+    const auto colon = key.find(':');
+    return colon == std::string_view::npos ? key : key.substr(colon + 1);
 }
 
 }  // namespace indicatord

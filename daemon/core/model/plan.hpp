@@ -2,6 +2,7 @@
 
 #include <date/date.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -109,7 +110,11 @@ struct Achievement {
 };
 struct Baseline {
     Op op = Op::lt;
-    std::optional<double> baseline;    ///< nullopt: the previous year's reported value
+    std::optional<double> baseline;  ///< nullopt: the previous year's reported value
+    /// `from: plan:key`: the series holding the previous year's value when the indicator's own
+    /// has none: written by the plan, or the same key in the previous year's plan (several
+    /// plans in one daemon); the combined plan's key, empty: none.
+    std::string from;
     std::optional<double> change;      ///< points added to the baseline (提高1.5个百分点)
     std::optional<double> change_pct;  ///< percent added to the baseline (增长10%)
     std::optional<double> tolerance;   ///< for == (持平): nullopt until resolved
@@ -152,6 +157,7 @@ struct Indicator {
     bool ytd = false;        ///< reported values are cumulative year-to-date
     bool notify_co = false;  ///< co-units receive its alerts too
     int task = 0;            ///< task number
+    std::size_t plan = 0;    ///< index into Plan::plans (several plans in one daemon)
     std::string lead_unit;   ///< id of the owning lead unit
     /// Other units that may report its values (`writers:` of the indicator and of its task),
     /// without lead_unit. By default only the lead unit reports.
@@ -175,7 +181,8 @@ struct Indicator {
 
 /// A numbered task of the plan with its responsible units (ids, groups expanded).
 struct Task {
-    int number = 0;   ///< `number:`, or its place in the plan (1-based) when it has none
+    int number = 0;        ///< `number:`, or its place in the plan (1-based) when it has none
+    std::size_t plan = 0;  ///< index into Plan::plans
     std::string ref;  ///< the reference as the plan prints it ("四-1", "(三)5"), may be empty
     std::string section;
     std::string text;
@@ -191,7 +198,21 @@ struct Task {
     std::string defined_at;
 };
 
-/// A loaded, validated plan. Immutable once built; shared as shared_ptr<const Plan>.
+/// One plan of the daemon: its header. A daemon runs one plan or several (a city's plans of
+/// several years, a city's and a county's); with several, every indicator's key is qualified by
+/// its plan's id (`lishui-2024:gdp_growth`).
+struct PlanInfo {
+    std::string id;
+    std::string name;
+    int year = 0;
+    std::string source;
+    std::string previous;    ///< `previous:` the id of the previous year's plan, may be empty
+    std::string defined_at;  ///< file:line:col of its `plan:` section
+};
+
+/// A loaded, validated plan, or several plans combined into one (`plans`): units are shared by
+/// id, tasks and indicators carry the index of their plan. Immutable once built; shared as
+/// shared_ptr<const Plan>.
 struct Plan {
     std::string id;
     std::string name;
@@ -212,17 +233,55 @@ struct Plan {
     std::vector<Unit> units;
     std::vector<Task> tasks;
     std::vector<Indicator> indicators;
+    /// Every plan of the daemon, in the order of `rules:`; one for a single plan (id, name, year
+    /// above are the first plan's).
+    std::vector<PlanInfo> plans;
 
     const Indicator* find_indicator(std::string_view key) const;
     const Unit* find_unit(std::string_view id) const;
+    /// The task of that number in the first (or only) plan.
     const Task* find_task(int number) const;
-    /// Index of the indicator in `indicators`, or -1.
+    /// The task of that number in plan `plan` (an index into `plans`).
+    const Task* find_task(std::size_t plan, int number) const;
+    const Task* task_of(const Indicator& ind) const { return find_task(ind.plan, ind.task); }
+    /// The year and id of the indicator's plan (the plan's own when built by hand, without
+    /// `plans`).
+    int year_of(const Indicator& ind) const {
+        return ind.plan < plans.size() ? plans[ind.plan].year : year;
+    }
+    const std::string& id_of(const Indicator& ind) const {
+        return ind.plan < plans.size() ? plans[ind.plan].id : id;
+    }
+    bool several() const { return plans.size() > 1; }
+    /// Index of the indicator in `indicators`, or -1. With several plans a key is `plan:key`,
+    /// or the bare key where only one plan has it.
     long index_of(std::string_view key) const;
+    /// Several plans: the plans that have this bare key (`gdp_growth`) when more than one does,
+    /// else empty. A value for such a key is routed by its period's year (`resolve`).
+    std::vector<std::size_t> plans_with(std::string_view bare_key) const;
+    /// index_of, and for a bare key several plans share, the one plan of that year; -1 if none
+    /// or still ambiguous.
+    long resolve(std::string_view key, int year) const;
+    /// The error for a key index_of does not find: unknown, or which plans share it.
+    std::string unknown(std::string_view key) const;
 
     std::unordered_map<std::string, std::size_t> indicator_index;
     std::unordered_map<std::string, std::size_t> unit_index;
-    std::unordered_map<int, std::size_t> task_index;
+    /// (plan index << 32 | task number) -> index into tasks
+    std::unordered_map<std::uint64_t, std::size_t> task_index;
+    /// several plans: bare keys that more than one plan has -> those plans' indexes
+    std::unordered_map<std::string, std::vector<std::size_t>> shared_keys;
+
+    static std::uint64_t task_key(std::size_t plan, int number) {
+        return (static_cast<std::uint64_t>(plan) << 32) | static_cast<std::uint32_t>(number);
+    }
 };
+
+/// "plan lishui-2023", or "3 plans: city-2023 (2023), city-2024 (2024), county-2024 (2024)".
+std::string plans_text(const Plan& plan);
+
+/// The key within its plan: `gdp_growth` of `lishui-2024:gdp_growth` (a bare key unchanged).
+std::string_view local_key(std::string_view key);
 
 /// Loads every *.yaml file under each path (a file or a directory, sorted by name) into one
 /// validated plan. Throws ConfigError "file:line:col: message". Defined with the table of kinds

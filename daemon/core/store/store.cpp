@@ -453,3 +453,85 @@ std::size_t load_latest(Store& store, Engine& engine) {
 }
 
 }  // namespace indicatord
+
+namespace indicatord {
+
+std::size_t qualify_stored_keys(Store& store, const Plan& plan) {
+    if (!plan.several()) return 0;
+    auto& db = store.writer();
+    std::vector<std::string> bare;
+    {
+        sqlite::Statement keys(db, "SELECT key FROM indicator WHERE instr(key, ':') = 0");
+        while (keys.step()) bare.emplace_back(keys.text(0));
+    }
+    // the plan whose series a bare key's value of `year` belongs to: the plan of that year with
+    // the key, else the plan of the year after (a value reported as its previous_year baseline)
+    const auto target = [&](const std::string& key, int year) -> std::string {
+        for (const int y : {year, year + 1}) {
+            std::string found;
+            int n = 0;
+            for (const auto& p : plan.plans)
+                if (p.year == y && plan.find_indicator(p.id + ":" + key)) {
+                    found = p.id + ":" + key;
+                    ++n;
+                }
+            if (n == 1) return found;
+            if (n > 1) return {};
+        }
+        return {};
+    };
+    sqlite::Statement years(
+        db,
+        "SELECT DISTINCT CAST(substr(period, 1, 4) AS INTEGER) FROM observation "
+        "WHERE indicator = ?1");
+    sqlite::Statement taken(db,
+                            "SELECT 1 FROM observation WHERE indicator = ?1 AND "
+                            "CAST(substr(period, 1, 4) AS INTEGER) = ?2 LIMIT 1");
+    sqlite::Statement move(db,
+                           "UPDATE observation SET indicator = ?1 WHERE indicator = ?2 AND "
+                           "CAST(substr(period, 1, 4) AS INTEGER) = ?3");
+    std::size_t moved = 0;
+    store.begin();
+    try {
+        for (const auto& key : bare) {
+            std::vector<std::int64_t> ys;
+            years.bind(1, std::string_view(key));
+            while (years.step()) ys.push_back(years.int64(0));
+            years.reset();
+            for (const auto y : ys) {
+                const auto to = target(key, static_cast<int>(y));
+                if (to.empty()) {
+                    spdlog::warn(
+                        "stored values of '{}' for {} stay under that key: no one plan "
+                        "of {} has it (name the plan in a re-report: plan:key)",
+                        key, y, y);
+                    continue;
+                }
+                taken.bind(1, std::string_view(to)).bind(2, y);
+                const bool clash = taken.step();
+                taken.reset();
+                if (clash) {
+                    spdlog::warn(
+                        "stored values of '{}' for {} stay under that key: {} has "
+                        "values for {} already",
+                        key, y, to, y);
+                    continue;
+                }
+                move.bind(1, std::string_view(to)).bind(2, std::string_view(key)).bind(3, y);
+                move.step();
+                move.reset();
+                moved += static_cast<std::size_t>(sqlite3_changes(db.get()));
+            }
+        }
+        store.commit();
+    } catch (...) {
+        store.rollback();
+        throw;
+    }
+    if (moved > 0)
+        spdlog::info("moved {} stored values of bare keys to their plans' keys (several plans)",
+                     moved);
+    return moved;
+}
+
+}  // namespace indicatord

@@ -135,6 +135,15 @@ std::int64_t backup_database(const std::filesystem::path& from, const std::files
                              bool overwrite);
 
 class Engine;
+struct Plan;
+
+/// Several plans: values a database holds under a bare key (stored while the daemon ran one
+/// plan, before more were added) move to the combined plan's key, `<plan id>:<key>`, of the plan
+/// of the value's year (or of the year after: a previous-year value). A key no one plan of that
+/// year has, or whose new key holds values of that year already, stays, with a warning. One
+/// transaction on the write connection (writer thread, after register_indicators); returns the
+/// number of rows moved. Nothing to do for one plan.
+std::size_t qualify_stored_keys(Store& store, const Plan& plan);
 
 /// Puts the newest stored revision of every period into `engine` (start-up and reload); values
 /// of indicators the plan no longer has are skipped. Returns the number restored.

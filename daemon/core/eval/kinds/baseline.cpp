@@ -5,13 +5,14 @@
 
 #include "eval/kinds/common.hpp"
 #include "eval/kinds/registry.hpp"
+#include "util/errors.hpp"
 #include "util/yaml_util.hpp"
 
 namespace indicatord::kinds {
 
 namespace {
 
-constexpr std::string_view keys[] = {"op", "baseline", "change", "change_pct", "tolerance"};
+constexpr std::string_view keys[] = {"op", "baseline", "change", "change_pct", "tolerance", "from"};
 
 void parse(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind) {
     rule::Baseline r;
@@ -33,6 +34,10 @@ void parse(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind) 
     auto b = yaml::required(f, n, "baseline", "baseline indicator");
     if (!(b.IsScalar() && b.Scalar() == "previous_year"))
         r.baseline = yaml::number(f, b, "baseline");
+    if (const auto from = n["from"]) {
+        if (r.baseline) yaml::fail(f, from, "from applies to 'baseline: previous_year' only");
+        r.from = yaml::scalar(f, from, "from");
+    }
     ind.rule = r;
 }
 
@@ -49,6 +54,43 @@ void resolve(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind
     r.tolerance = plan.tolerance;
 }
 
+// The series holding the previous year's value when the indicator's own has none: `from:` as
+// written (`plan:key`, or a key of its own plan), or else, with several plans, the same key in
+// the previous year's plan (its `previous:`, or the one plan of the year before that has it).
+void link(Indicator& ind, const Plan& combined, std::string_view prefix) {
+    auto& r = std::get<rule::Baseline>(ind.rule);
+    if (r.baseline) return;
+    const auto fail = [&](const std::string& m) { throw ConfigError(ind.defined_at + ": " + m); };
+    if (!r.from.empty()) {
+        if (r.from.find(':') == std::string::npos)
+            r.from.insert(0, prefix);
+        else if (!combined.several())
+            fail("from names '" + r.from + "' of another plan, but this daemon runs only plan " +
+                 combined.id + " (list the other plan's folder under 'rules:')");
+        const auto* src = combined.find_indicator(r.from);
+        if (!src) fail("from names unknown indicator '" + r.from + "'");
+        if (src->key == ind.key) fail("from names the indicator itself");
+        if (src->derived())
+            fail("from names derived indicator '" + r.from +
+                 "' (only a reported series holds last year's value)");
+        return;
+    }
+    if (!combined.several()) return;
+    const auto& own = combined.plans[ind.plan];
+    const std::string key(local_key(ind.key));
+    std::vector<std::string> found;
+    for (const auto& p : combined.plans) {
+        const bool previous = own.previous.empty() ? p.year == own.year - 1 : p.id == own.previous;
+        if (previous && combined.find_indicator(p.id + ":" + key)) found.push_back(p.id);
+    }
+    if (found.size() > 1)
+        fail("baseline previous_year: plans " + found[0] + " and " + found[1] + " of " +
+             std::to_string(own.year - 1) + " both have '" + key +
+             "'; say which holds last year's value: 'previous:' in plan " + own.id +
+             " or 'from: plan:key' here");
+    if (found.size() == 1) r.from = found.front() + ":" + key;
+}
+
 double target_of(const rule::Baseline& r, double base) {
     if (r.change) return base + *r.change;
     if (r.change_pct) return base * (1 + *r.change_pct / 100.0);
@@ -63,7 +105,10 @@ void judge(const Rule& rule, const Series& s, const Observation& last, const Eva
         Period prev = last.period;
         prev.year -= 1;
         if (prev.year < ctx.plan_year - 1) return;  // a previous-year value was reported last
-        if (const auto* o = s.at(prev)) base = o->value;
+        if (const auto* o = s.at(prev))
+            base = o->value;
+        else if (const auto* from = r.from.empty() ? nullptr : ctx.series_of(r.from))
+            if (const auto* o2 = from->at(prev)) base = o2->value;
     }
     if (!base) {
         e.status = Status::no_data;
@@ -103,6 +148,7 @@ void to_json(const Rule& rule, boost::json::object& out, boost::json::array& tar
     if (r.change) out["change"] = *r.change;
     if (r.change_pct) out["change_pct"] = *r.change_pct;
     if (r.tolerance) out["tolerance"] = *r.tolerance;
+    if (!r.from.empty()) out["from"] = r.from;
 }
 
 // With the previous year as baseline, that year's value may be reported too.
@@ -117,7 +163,7 @@ std::optional<Op> target_op(const Rule& rule) {
 }  // namespace
 
 constinit const Kind baseline{
-    .syntax = {.name = "baseline", .keys = keys, .parse = parse, .resolve = resolve},
+    .syntax = {.name = "baseline", .keys = keys, .parse = parse, .resolve = resolve, .link = link},
     .judge = judge,
     .reason = reason,
     .to_json = to_json,

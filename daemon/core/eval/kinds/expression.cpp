@@ -20,7 +20,7 @@ struct ExpressionProgram::Impl {
 ExpressionProgram::ExpressionProgram(const rule::Expression& r) : impl_(std::make_shared<Impl>()) {
     impl_->vars.resize(r.inputs.size());
     for (std::size_t i = 0; i < r.inputs.size(); ++i)
-        impl_->parser.DefineVar(r.inputs[i], &impl_->vars[i]);
+        impl_->parser.DefineVar(std::string(local_key(r.inputs[i])), &impl_->vars[i]);
     impl_->parser.SetExpr(r.expr);
 }
 
@@ -116,6 +116,11 @@ void resolve(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind
     }
 }
 
+// An expression's inputs are indicators of its own plan: their combined keys.
+void link(Indicator& ind, const Plan&, std::string_view prefix) {
+    for (auto& in : std::get<rule::Expression>(ind.rule).inputs) in.insert(0, prefix);
+}
+
 // Every input for the same period (like_for_like): never one input's Q2 with another's Q1.
 Evaluation derive(const Indicator& ind, const EvalContext& ctx) {
     const auto& r = std::get<rule::Expression>(ind.rule);
@@ -165,7 +170,8 @@ void to_json(const Rule& rule, boost::json::object& out, boost::json::array&) {
 }  // namespace
 
 constinit const Kind expression{
-    .syntax = {.name = "expression", .keys = keys, .parse = parse, .resolve = resolve},
+    .syntax =
+        {.name = "expression", .keys = keys, .parse = parse, .resolve = resolve, .link = link},
     .derive = derive,
     .reason = reason,
     .to_json = to_json,

@@ -2,6 +2,8 @@
 
 #include <variant>
 
+#include "config/plans.hpp"
+
 namespace indicatord {
 
 namespace kinds {
@@ -50,7 +52,7 @@ std::string_view kind_name(const Rule& rule) {
 }
 
 Plan load_plan(const std::vector<std::filesystem::path>& paths) {
-    return load_plan(paths, kinds::syntaxes());
+    return load_plans(paths, kinds::syntaxes());
 }
 
 }  // namespace indicatord

@@ -4,6 +4,7 @@
 // reference keeps its own cadence and due dates (a province average published later).
 #include "eval/kinds/common.hpp"
 #include "eval/kinds/registry.hpp"
+#include "util/errors.hpp"
 #include "util/yaml_util.hpp"
 
 namespace indicatord::kinds {
@@ -36,38 +37,76 @@ void parse(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind) 
     ind.rule = r;
 }
 
-// Both sides are reported indicators of the plan that share at least one period.
+// Both sides are reported indicators that share at least one period: checked here for the
+// sides in the indicator's own plan, in `link` for a side in another plan (`of: plan:key`).
+void check_side(const Indicator& ind, const Indicator* side, const std::string& key,
+                const std::function<void(const std::string&)>& fail) {
+    if (!side) fail("relation names unknown indicator '" + key + "'");
+    if (side->key == ind.key) fail("relation names its own indicator '" + key + "'");
+    if (side->derived())
+        fail("relation names derived indicator '" + key +
+             "' (only reported indicators may be compared)");
+}
+
+bool other_plan(const std::string& key) {
+    return key.find(':') != std::string::npos;
+}
+
+std::optional<std::string> never_together(const rule::Relation& r, int year) {
+    for (const auto& p : periods_of_year(r.subject_shape.schedule.cadence, year))
+        if (period_with_span(r.of_shape, span_of(p, r.subject_shape.ytd))) return std::nullopt;
+    return "relation compares like-for-like, but '" + r.subject + "' (" +
+           std::string(to_string(r.subject_shape.schedule.cadence)) +
+           (r.subject_shape.ytd ? ", ytd" : "") + ") and '" + r.of + "' (" +
+           std::string(to_string(r.of_shape.schedule.cadence)) + (r.of_shape.ytd ? ", ytd" : "") +
+           ") are never reported for the same period";
+}
+
 void resolve(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind,
              const Plan& plan) {
     auto& r = std::get<rule::Relation>(ind.rule);
-    const Indicator* sides[2] = {};
     const char* names[2] = {"subject", "of"};
-    const std::string* keys_[2] = {&r.subject, &r.of};
+    std::string* keys_[2] = {&r.subject, &r.of};
+    SeriesShape* shapes[2] = {&r.subject_shape, &r.of_shape};
+    bool linked_later = false;
     for (int i = 0; i < 2; ++i) {
         const auto at = n[names[i]];
-        sides[i] = plan.find_indicator(*keys_[i]);
-        if (!sides[i]) yaml::fail(f, at, "relation names unknown indicator '" + *keys_[i] + "'");
-        if (sides[i]->key == ind.key)
-            yaml::fail(f, at, "relation names its own indicator '" + *keys_[i] + "'");
-        if (sides[i]->derived())
-            yaml::fail(f, at,
-                       "relation names derived indicator '" + *keys_[i] +
-                           "' (only reported indicators may be compared)");
+        if (other_plan(*keys_[i])) {
+            linked_later = true;
+            continue;
+        }
+        const auto* side = plan.find_indicator(*keys_[i]);
+        check_side(ind, side, *keys_[i], [&](const std::string& m) { yaml::fail(f, at, m); });
+        *shapes[i] = SeriesShape{side->schedule, side->ytd};
     }
     if (r.subject == r.of) yaml::fail(f, n["of"], "relation compares '" + r.of + "' with itself");
-    r.subject_shape = SeriesShape{sides[0]->schedule, sides[0]->ytd};
-    r.of_shape = SeriesShape{sides[1]->schedule, sides[1]->ytd};
-    bool common = false;
-    for (const auto& p : periods_of_year(r.subject_shape.schedule.cadence, plan.year))
-        common = common || period_with_span(r.of_shape, span_of(p, r.subject_shape.ytd));
-    if (!common)
-        yaml::fail(f, n["of"],
-                   "relation compares like-for-like, but '" + r.subject + "' (" +
-                       std::string(to_string(r.subject_shape.schedule.cadence)) +
-                       (r.subject_shape.ytd ? ", ytd" : "") + ") and '" + r.of + "' (" +
-                       std::string(to_string(r.of_shape.schedule.cadence)) +
-                       (r.of_shape.ytd ? ", ytd" : "") +
-                       ") are never reported for the same period");
+    if (linked_later) return;
+    if (const auto e = never_together(r, plan.year)) yaml::fail(f, n["of"], *e);
+}
+
+// The sides' combined keys; a side in another plan (`of: lishui-2023:gdp`) checked here.
+void link(Indicator& ind, const Plan& combined, std::string_view prefix) {
+    auto& r = std::get<rule::Relation>(ind.rule);
+    const auto fail = [&](const std::string& m) { throw ConfigError(ind.defined_at + ": " + m); };
+    std::string* keys_[2] = {&r.subject, &r.of};
+    SeriesShape* shapes[2] = {&r.subject_shape, &r.of_shape};
+    bool cross = false;
+    for (int i = 0; i < 2; ++i) {
+        if (!other_plan(*keys_[i])) {
+            keys_[i]->insert(0, prefix);
+            continue;
+        }
+        cross = true;
+        if (!combined.several())
+            fail("relation names '" + *keys_[i] +
+                 "' of another plan, but this daemon runs only plan " + combined.id +
+                 " (list the other plan's folder under 'rules:')");
+        const auto* side = combined.find_indicator(*keys_[i]);
+        check_side(ind, side, *keys_[i], fail);
+        *shapes[i] = SeriesShape{side->schedule, side->ytd};
+    }
+    if (cross)
+        if (const auto e = never_together(r, combined.year_of(ind))) fail(*e);
 }
 
 Evaluation derive(const Indicator& ind, const EvalContext& ctx) {
@@ -139,7 +178,7 @@ void to_json(const Rule& rule, boost::json::object& out, boost::json::array&) {
 }  // namespace
 
 constinit const Kind relation{
-    .syntax = {.name = "relation", .keys = keys, .parse = parse, .resolve = resolve},
+    .syntax = {.name = "relation", .keys = keys, .parse = parse, .resolve = resolve, .link = link},
     .derive = derive,
     .reason = reason,
     .to_json = to_json,

@@ -1,0 +1,190 @@
+// Several plans in one daemon (issue 11): a city's 2023 and 2024 plans and a county's 2024 plan
+// side by side, units shared through `include:`, a previous-year baseline across plans, a
+// relation to another plan's indicator, values routed by plan id or by their period's year.
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <fstream>
+
+#include "harness.hpp"
+
+namespace {
+
+const std::string kPlans = it::kData + "/plans";
+
+std::string write_config(const std::filesystem::path& dir, const std::string& rules) {
+    const auto config = dir / "c.yaml";
+    std::ofstream(config) << "rules: " << rules << "\ncalendars: " << it::kData
+                          << "/../../config/calendars\nlog_level: info\n";
+    return config.string();
+}
+
+std::string three_plans(const std::filesystem::path& dir) {
+    return write_config(
+        dir, "[" + kPlans + "/city-2023, " + kPlans + "/city-2024, " + kPlans + "/county-2024]");
+}
+
+std::string status_of(const it::Daemon& d, const std::string& key) {
+    const auto r = it::http("GET", d.url("/api/v1/indicators/" + key));
+    REQUIRE(r.status == 200);
+    const auto at = r.body.find("\"status\":\"");
+    REQUIRE(at != std::string::npos);
+    return r.body.substr(at + 10, r.body.find('"', at + 10) - at - 10);
+}
+
+}  // namespace
+
+TEST_CASE("indicatorctl check names every plan of a config with several", "[plans]") {
+    it::TempDir dir;
+    auto [code, out] = it::run(it::kCtl + " check " + three_plans(dir.path()));
+    INFO(out);
+    CHECK(code == 0);
+    CHECK_THAT(out, Catch::Contains("3 plans: city-2023 (2023), city-2024 (2024), county-2024 "
+                                    "(2024): 6 tasks, 6 indicators"));
+    CHECK_THAT(out, Catch::Contains("3 units"));  // shared by id, not three times over
+}
+
+TEST_CASE("two years of a city's plans and a county's run side by side in one daemon", "[plans]") {
+    it::TempDir dir;
+    const auto config = three_plans(dir.path());
+    {
+        it::Daemon d(dir.path(), config);
+        // a plan-qualified key
+        auto r = it::http("POST", d.url("/api/v1/values"),
+                          it::one_value("city-2023:tertiary_share", "2023", 52));
+        INFO(r.body);
+        REQUIRE(r.status == 200);
+        // a bare key two plans have: the period's year picks the one plan of 2024 with it
+        r = it::http("POST", d.url("/api/v1/values"),
+                     it::one_value("tertiary_share", "2024", 53.5));
+        INFO(r.body);
+        REQUIRE(r.status == 200);
+        CHECK_THAT(r.body, Catch::Contains("\"indicator\":\"city-2024:tertiary_share\""));
+        // previous_year across plans: 2023's 52 from city-2023, + 1 point = 53; 53.5 achieved
+        CHECK(status_of(d, "city-2024:tertiary_share") == "achieved");
+        const auto ind = it::http("GET", d.url("/api/v1/indicators/city-2024:tertiary_share"));
+        CHECK_THAT(ind.body,
+                   Catch::Contains("\"target\":53") && Catch::Contains("\"plan\":\"city-2024\""));
+
+        // gdp_growth is in all three plans and two of them are for 2024: refused, nothing stored
+        r = it::http("POST", d.url("/api/v1/values"), it::one_value("gdp_growth", "2024-Q1", 5.8));
+        CHECK(r.status == 400);
+        CHECK_THAT(r.body, Catch::Contains("'city-2024:gdp_growth'") &&
+                               Catch::Contains("'county-2024:gdp_growth'"));
+        CHECK(it::history(d, "city-2024:gdp_growth").empty());
+        CHECK(it::history(d, "county-2024:gdp_growth").empty());
+        // ...and for 2023 only the city's 2023 plan has it
+        r = it::http("POST", d.url("/api/v1/values"), it::one_value("gdp_growth", "2023-Q4", 6.1));
+        CHECK(r.status == 200);
+        CHECK(it::history(d, "city-2023:gdp_growth").size() == 1);
+        // a bare key in a path is ambiguous too, and says how to name it
+        const auto amb = it::http("GET", d.url("/api/v1/indicators/gdp_growth"));
+        CHECK(amb.status == 404);
+        CHECK_THAT(amb.body, Catch::Contains("is in 3 plans"));
+
+        // the county's growth against the city's, same period (a relation across plans)
+        REQUIRE(it::http("POST", d.url("/api/v1/values"),
+                         it::one_value("city-2024:gdp_growth", "2024-Q1", 5.8))
+                    .status == 200);
+        CHECK(status_of(d, "county-2024:gdp_faster_than_city") == "no_data");
+        REQUIRE(it::http("POST", d.url("/api/v1/values"),
+                         it::one_value("county-2024:gdp_growth", "2024-Q1", 6.2))
+                    .status == 200);
+        CHECK(status_of(d, "county-2024:gdp_faster_than_city") == "on_track");
+
+        // metrics carry each plan's id, the indicator's key within its plan
+        const auto metrics = it::http("GET", d.url("/metrics")).body;
+        CHECK_THAT(metrics,
+                   Catch::Contains("indicator_value{plan=\"city-2024\",task=\"2\","
+                                   "indicator=\"tertiary_share\",lead_unit=\"tjj\"} 53.5"));
+        CHECK_THAT(metrics, Catch::Contains("indicator_value{plan=\"city-2023\",task=\"2\","
+                                            "indicator=\"tertiary_share\",lead_unit=\"tjj\"} 52"));
+        CHECK_THAT(metrics, Catch::Contains("indicator_unit_indicators{plan=\"county-2024\","
+                                            "unit=\"liandu\""));
+        // the list filters by plan
+        const auto list = it::http("GET", d.url("/api/v1/indicators?plan=county-2024")).body;
+        CHECK_THAT(list, Catch::Contains("\"key\":\"county-2024:gdp_growth\"") &&
+                             !Catch::Contains("\"key\":\"city-2024:gdp_growth\""));
+
+        d.process().signal(SIGKILL);
+    }
+    // every acknowledged value is back after kill -9, in its own plan
+    it::Daemon d(dir.path(), config);
+    CHECK(status_of(d, "city-2024:tertiary_share") == "achieved");
+    CHECK(it::history(d, "city-2023:tertiary_share").size() == 1);
+    CHECK(it::history(d, "county-2024:gdp_growth").size() == 1);
+}
+
+TEST_CASE("plans that disagree about a unit, share an id or name an unknown previous plan fail",
+          "[plans]") {
+    it::TempDir dir;
+    const auto write = [&](const std::string& name, const std::string& text) {
+        std::filesystem::create_directories(dir.path() / name);
+        std::ofstream(dir.path() / name / "plan.yaml") << text;
+        return (dir.path() / name).string();
+    };
+    const std::string task = R"(
+tasks:
+  - number: 1
+    section: 一
+    text: 生产总值增长。
+    lead: fgw
+    indicators:
+      - {key: gdp_growth, name: 生产总值增长, kind: threshold, op: ">=", target: 6, cadence: year}
+)";
+    const auto a = write("a",
+                         "plan: {id: p-2023, name: A, year: 2023}\nunits:\n  - {id: fgw, "
+                         "name: 市发改委}" +
+                             task);
+    const auto b = write("b",
+                         "plan: {id: p-2024, name: B, year: 2024, previous: p-2022}\nunits:\n"
+                         "  - {id: fgw, name: 市发展和改革委员会}" +
+                             task);
+    const auto c = write("c",
+                         "plan: {id: p-2023, name: C, year: 2023}\nunits:\n  - {id: fgw, "
+                         "name: 市发改委}" +
+                             task);
+    auto [code, out] = it::run(it::kCtl + " check " +
+                               write_config(dir.path(), "[" + a + ", " + b + ", " + c + "]"));
+    INFO(out);
+    CHECK(code != 0);
+    CHECK_THAT(out, Catch::Contains("unit 'fgw' is defined differently in plan p-2024"));
+    CHECK_THAT(out, Catch::Contains("plan id 'p-2023' is used by another plan too"));
+    CHECK_THAT(out, Catch::Contains("previous names plan 'p-2022', which is not one of the plans"));
+    // a plan's include naming another plan's file
+    auto [code2, out2] =
+        it::run(it::kCtl + " check " + write_config(dir.path(), "[" + a + ", " + write("d", R"(
+plan: {id: p-2024, name: D, year: 2024, previous: p-2022, include: [../a/plan.yaml]}
+)") + "]"));
+    INFO(out2);
+    CHECK(code2 != 0);
+    CHECK_THAT(out2, Catch::Contains("second 'plan' section"));
+}
+
+TEST_CASE("adding plans moves a one-plan database's values to their plan's keys", "[plans]") {
+    it::TempDir dir;
+    {
+        it::Daemon d(dir.path(), write_config(dir.path(), kPlans + "/city-2023"));
+        REQUIRE(
+            it::http("POST", d.url("/api/v1/values"), it::one_value("tertiary_share", "2023", 52))
+                .status == 200);
+        REQUIRE(
+            it::http("POST", d.url("/api/v1/values"), it::one_value("gdp_growth", "2023-Q4", 6.1))
+                .status == 200);
+        CHECK(it::history(d, "tertiary_share").size() == 1);
+    }
+    it::Daemon d(dir.path(), three_plans(dir.path()));
+    CHECK_THAT(d.process().out() + d.process().err(),
+               Catch::Contains("moved 2 stored values of bare keys to their plans' keys"));
+    const auto share = it::history(d, "city-2023:tertiary_share");
+    REQUIRE(share.size() == 1);
+    CHECK(share[0].value == 52);
+    CHECK(it::history(d, "city-2023:gdp_growth").size() == 1);
+    // the 2024 baseline finds it, and a re-report is the next revision of the same series
+    REQUIRE(it::http("POST", d.url("/api/v1/values"),
+                     it::one_value("city-2024:tertiary_share", "2024", 53.5))
+                .status == 200);
+    CHECK(status_of(d, "city-2024:tertiary_share") == "achieved");
+    const auto again = it::http("POST", d.url("/api/v1/values"),
+                                it::one_value("city-2023:tertiary_share", "2023", 52.4));
+    CHECK_THAT(again.body, Catch::Contains("\"revision\":2"));
+}
