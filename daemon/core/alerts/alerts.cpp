@@ -155,13 +155,16 @@ std::string fmt(double v) {
 std::optional<Period> reminder_period(const Engine& e, const Indicator& ind, const Series& s,
                                       TimePoint now) {
     if (ind.derived() || ind.schedule.remind.days <= 0) return std::nullopt;
-    for (const auto& p : periods_of_year(ind.schedule.cadence, e.plan().year_of(ind))) {
-        if (s.at(p)) continue;
-        const auto due = e.dues().due(p, ind.schedule);
-        if (now >= due) continue;
-        if (e.dues().remind(p, ind.schedule) <= now) return p;
-        return std::nullopt;
-    }
+    const int last =
+        ind.schedule.cadence == Cadence::once ? e.plan().year_of(ind) : e.plan().last_year_of(ind);
+    for (int year = e.plan().year_of(ind); year <= last; ++year)  // a plan may span years
+        for (const auto& p : periods_of_year(ind.schedule.cadence, year)) {
+            if (s.at(p)) continue;
+            const auto due = e.dues().due(p, ind.schedule);
+            if (now >= due) continue;
+            if (e.dues().remind(p, ind.schedule) <= now) return p;
+            return std::nullopt;
+        }
     return std::nullopt;
 }
 

@@ -8,8 +8,10 @@ namespace indicatord {
 
 std::vector<int> plan_years(const Plan& plan) {
     std::vector<int> years;
-    for (const auto& p : plan.plans) years.push_back(p.year);
-    if (years.empty()) years.push_back(plan.year);
+    for (const auto& p : plan.plans)
+        for (int y = p.year; y <= p.last_year; ++y) years.push_back(y);
+    if (years.empty())
+        for (int y = plan.year; y <= plan.end_year(); ++y) years.push_back(y);
     std::sort(years.begin(), years.end());
     years.erase(std::unique(years.begin(), years.end()), years.end());
     return years;
@@ -27,7 +29,7 @@ RuleSet load_rules(const DaemonConfig& config) {
     for (const int year : plan_years(*r.plan)) {
         std::string plans;
         for (const auto& p : r.plan->plans)
-            if (p.year == year) plans += (plans.empty() ? "" : ", ") + p.id;
+            if (year >= p.year && year <= p.last_year) plans += (plans.empty() ? "" : ", ") + p.id;
         if (!r.calendar->covers(year))
             throw ConfigError(config.file.string() + ": plan " + plans + " is for " +
                               std::to_string(year) + " but no working-day calendar covers " +

@@ -239,10 +239,25 @@ class Loader {
         if (!std::regex_match(plan_.id, kPlanIdPattern))
             fail(f, n["id"], "plan id must match [a-z0-9][a-z0-9-]*, got '" + plan_.id + "'");
         plan_.name = yaml::scalar(f, yaml::required(f, n, "name", "plan"), "plan name");
-        auto year = yaml::integer(f, yaml::required(f, n, "year", "plan"), "plan year");
-        if (year < 2000 || year > 2100)
-            fail(f, n["year"], "plan year must be between 2000 and 2100");
+        // `year: 2023`, or `year: 2021-2025` for a plan spanning several years
+        const auto yn = yaml::required(f, n, "year", "plan");
+        const auto ytext = yn.IsScalar() ? yn.Scalar() : std::string();
+        long long year = 0, last = 0;
+        if (ytext.size() == 9 && ytext[4] == '-' &&
+            std::all_of(ytext.begin(), ytext.begin() + 4, ::isdigit) &&
+            std::all_of(ytext.begin() + 5, ytext.end(), ::isdigit)) {
+            year = std::stoll(ytext.substr(0, 4));
+            last = std::stoll(ytext.substr(5));
+        } else {
+            year = last = yaml::integer(f, yn, "plan year");
+        }
+        if (year < 2000 || year > 2100 || last < 2000 || last > 2100)
+            fail(f, yn, "plan year must be between 2000 and 2100");
+        if (last < year)
+            fail(f, yn, "plan years " + ytext + " end before they start (write 2021-2025)");
+        if (last - year > 9) fail(f, yn, "a plan spans at most ten years, got " + ytext);
         plan_.year = static_cast<int>(year);
+        plan_.last_year = static_cast<int>(last);
         plan_.timezone =
             n["timezone"] ? yaml::scalar(f, n["timezone"], "timezone") : "Asia/Shanghai";
         if (n["source"]) plan_.source = yaml::scalar(f, n["source"], "source");
@@ -263,7 +278,8 @@ class Loader {
         check_schedule(f, n, plan_.defaults);
         check_schedule(f, n, plan_.report_defaults);
         if (auto t = n["tiers"]) load_tiers(f, t);
-        PlanInfo info{plan_.id, plan_.name, plan_.year, plan_.source, {}, yaml::where(f, n)};
+        PlanInfo info{plan_.id,     plan_.name, plan_.year,       plan_.last_year,
+                      plan_.source, {},         yaml::where(f, n)};
         if (auto p = n["previous"]) {
             info.previous = yaml::scalar(f, p, "previous");
             if (info.previous == plan_.id) fail(f, p, "a plan cannot be its own previous plan");

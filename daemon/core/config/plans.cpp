@@ -88,6 +88,7 @@ Plan combine_plans(std::vector<Plan> plans, std::span<const RuleSyntax* const> k
         out.id = first.id;
         out.name = first.name;
         out.year = first.year;
+        out.last_year = first.last_year;
         out.timezone = first.timezone;
         out.source = first.source;
         out.defaults = first.defaults;

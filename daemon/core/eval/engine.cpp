@@ -73,6 +73,7 @@ EvalContext Engine::context(TimePoint now) const {
 Evaluation Engine::evaluate_at(std::size_t i, EvalContext& ctx) const {
     const auto& ind = plan_->indicators[i];
     ctx.plan_year = plan_->year_of(ind);
+    ctx.plan_last_year = plan_->last_year_of(ind);
     return evaluate(ind, series_[i], ctx);
 }
 

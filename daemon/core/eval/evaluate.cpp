@@ -130,29 +130,34 @@ bool skipped(const ReportSchedule& schedule, int index) {
     return schedule.cadence == Cadence::month && schedule.skips(index);
 }
 
-// The earliest period of the plan year whose report is past due plus grace with no value.
+// The earliest period of the plan's years whose report is past due plus grace with no value.
 std::optional<Period> overdue_period(const Indicator& ind, const Series& s,
                                      const EvalContext& ctx) {
     const auto* last = s.latest();
     const int n = periods_in_year(ind.schedule.cadence);
-    for (int i = 1; i <= n; ++i) {
-        if (skipped(ind.schedule, i)) continue;
-        const auto p = nth_period(ind.schedule.cadence, ctx.plan_year, i);
-        if (ctx.now < ctx.dues->overdue(p, ind.schedule)) break;
-        if (s.at(p)) continue;
-        if (ind.ytd && last && p < last->period) continue;  // a later year-to-date value covers it
-        return p;
-    }
+    const int once = ind.schedule.cadence == Cadence::once ? ctx.plan_year : ctx.last_year();
+    for (int year = ctx.plan_year; year <= once; ++year)
+        for (int i = 1; i <= n; ++i) {
+            if (skipped(ind.schedule, i)) continue;
+            const auto p = nth_period(ind.schedule.cadence, year, i);
+            if (ctx.now < ctx.dues->overdue(p, ind.schedule)) return std::nullopt;
+            if (s.at(p)) continue;
+            // a later year-to-date value of the same year covers it
+            if (ind.ytd && last && p < last->period && p.year == last->period.year) continue;
+            return p;
+        }
     return std::nullopt;
 }
 
 std::optional<TimePoint> next_due(const Indicator& ind, const Series& s, const EvalContext& ctx) {
     const int n = periods_in_year(ind.schedule.cadence);
-    for (int i = 1; i <= n; ++i) {
-        if (skipped(ind.schedule, i)) continue;
-        const auto p = nth_period(ind.schedule.cadence, ctx.plan_year, i);
-        if (!s.at(p)) return ctx.dues->due(p, ind.schedule);
-    }
+    const int once = ind.schedule.cadence == Cadence::once ? ctx.plan_year : ctx.last_year();
+    for (int year = ctx.plan_year; year <= once; ++year)
+        for (int i = 1; i <= n; ++i) {
+            if (skipped(ind.schedule, i)) continue;
+            const auto p = nth_period(ind.schedule.cadence, year, i);
+            if (!s.at(p)) return ctx.dues->due(p, ind.schedule);
+        }
     return std::nullopt;
 }
 

@@ -145,6 +145,10 @@ class DueDates {
 struct EvalContext {
     TimePoint now{};
     int plan_year = 0;
+    /// The last year of a plan spanning several (`year: 2021-2025`); 0: plan_year. Only the
+    /// last year's final period decides achieved or missed.
+    int plan_last_year = 0;
+    int last_year() const { return plan_last_year ? plan_last_year : plan_year; }
     const DueDates* dues = nullptr;
     /// Series of another indicator (expression inputs); nullptr if unknown.
     std::function<const Series*(std::string_view key)> series_of;

@@ -83,11 +83,11 @@ std::string check_value(const Plan& plan, std::string_view key, std::string_view
                "figure for " + next.label();
     }
     const auto& kind = kinds::of(ind.rule);
-    const int year = plan.year_of(ind);
+    const int year = plan.year_of(ind), last = plan.last_year_of(ind);
     const int first_year = kind.first_year ? kind.first_year(ind.rule, year) : year;
-    if (period->year < first_year || period->year > year)
+    if (period->year < first_year || period->year > last)
         return "period '" + std::string(period_text) + "' is outside plan " + plan.id_of(ind) +
-               " (" + std::to_string(year) + ")";
+               " (" + std::to_string(year) + (last != year ? "-" + std::to_string(last) : "") + ")";
     if (!std::isfinite(value)) return "value must be a finite number";
     if (kind.check_value)
         if (auto reason = kind.check_value(ind, value); !reason.empty()) return reason;

@@ -68,10 +68,12 @@ json::value plan_to_json(const Plan& plan) {
                                 {"year", plan.year},
                                 {"timezone", plan.timezone},
                                 {"source", plan.source}};
+    if (plan.end_year() != plan.year) root["plan"].as_object()["last_year"] = plan.end_year();
     if (plan.several()) {
         json::array plans;
         for (const auto& p : plan.plans) {
             json::object o{{"id", p.id}, {"name", p.name}, {"year", p.year}, {"source", p.source}};
+            if (p.last_year != p.year) o["last_year"] = p.last_year;
             if (!p.previous.empty()) o["previous"] = p.previous;
             plans.push_back(std::move(o));
         }

@@ -134,7 +134,7 @@ long Plan::resolve(std::string_view key, int in_year) const {
     if (const long i = index_of(key); i >= 0) return i;
     long found = -1;
     for (const auto p : plans_with(key)) {
-        if (plans[p].year != in_year) continue;
+        if (in_year < plans[p].year || in_year > plans[p].last_year) continue;
         if (found >= 0) return -1;
         found = index_of(plans[p].id + ":" + std::string(key));
     }
@@ -159,8 +159,11 @@ std::string plans_text(const Plan& plan) {
     if (!plan.several()) return "plan " + plan.id;
     std::string text = std::to_string(plan.plans.size()) + " plans: ";
     for (std::size_t i = 0; i < plan.plans.size(); ++i)
-        text +=
-            (i ? ", " : "") + plan.plans[i].id + " (" + std::to_string(plan.plans[i].year) + ")";
+        text += (i ? ", " : "") + plan.plans[i].id + " (" + std::to_string(plan.plans[i].year) +
+                (plan.plans[i].last_year != plan.plans[i].year
+                     ? "-" + std::to_string(plan.plans[i].last_year)
+                     : "") +
+                ")";
     return text;
 }
 

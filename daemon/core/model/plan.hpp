@@ -205,6 +205,7 @@ struct PlanInfo {
     std::string id;
     std::string name;
     int year = 0;
+    int last_year = 0;  ///< the plan's last year: `year: 2021-2025` spans five
     std::string source;
     std::string previous;    ///< `previous:` the id of the previous year's plan, may be empty
     std::string defined_at;  ///< file:line:col of its `plan:` section
@@ -216,7 +217,8 @@ struct PlanInfo {
 struct Plan {
     std::string id;
     std::string name;
-    int year = 0;
+    int year = 0;       ///< the (first) year of the plan
+    int last_year = 0;  ///< the last year of a plan spanning several (`year: 2021-2025`); 0: year
     std::string timezone;
     std::string source;
     ReportSchedule defaults;
@@ -249,10 +251,20 @@ struct Plan {
     int year_of(const Indicator& ind) const {
         return ind.plan < plans.size() ? plans[ind.plan].year : year;
     }
+    int last_year_of(const Indicator& ind) const {
+        return ind.plan < plans.size() ? plans[ind.plan].last_year : (last_year ? last_year : year);
+    }
     const std::string& id_of(const Indicator& ind) const {
         return ind.plan < plans.size() ? plans[ind.plan].id : id;
     }
     bool several() const { return plans.size() > 1; }
+    /// The last year of this plan (of the first plan when combined).
+    int end_year() const { return last_year ? last_year : year; }
+    bool spans(int y) const { return y >= year && y <= end_year(); }
+    /// "2023", or "2021-2025" for a plan spanning several years.
+    std::string years_text() const {
+        return std::to_string(year) + (end_year() != year ? "-" + std::to_string(end_year()) : "");
+    }
     /// Index of the indicator in `indicators`, or -1. With several plans a key is `plan:key`,
     /// or the bare key where only one plan has it.
     long index_of(std::string_view key) const;

@@ -471,7 +471,7 @@ std::size_t qualify_stored_keys(Store& store, const Plan& plan) {
             std::string found;
             int n = 0;
             for (const auto& p : plan.plans)
-                if (p.year == y && plan.find_indicator(p.id + ":" + key)) {
+                if (y >= p.year && y <= p.last_year && plan.find_indicator(p.id + ":" + key)) {
                     found = p.id + ":" + key;
                     ++n;
                 }

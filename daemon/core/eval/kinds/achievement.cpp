@@ -15,14 +15,14 @@ void parse(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind) 
         yaml_date(f, yaml::required(f, n, "deadline", "achievement indicator"), "deadline")};
 }
 
-// The deadline belongs to the plan's year.
+// The deadline belongs to the plan's year (or years).
 void resolve(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind,
              const Plan& plan) {
     const auto& r = std::get<rule::Achievement>(ind.rule);
-    if (static_cast<int>(r.deadline.year()) != plan.year)
-        yaml::fail(f, n["deadline"],
-                   "deadline " + iso(r.deadline) + " is outside the plan's year " +
-                       std::to_string(plan.year));
+    if (!plan.spans(static_cast<int>(r.deadline.year())))
+        yaml::fail(
+            f, n["deadline"],
+            "deadline " + iso(r.deadline) + " is outside the plan's year " + plan.years_text());
 }
 
 // A 0 is "not yet": pending until the deadline, missed after it.

@@ -80,7 +80,8 @@ void link(Indicator& ind, const Plan& combined, std::string_view prefix) {
     const std::string key(local_key(ind.key));
     std::vector<std::string> found;
     for (const auto& p : combined.plans) {
-        const bool previous = own.previous.empty() ? p.year == own.year - 1 : p.id == own.previous;
+        const bool previous =
+            own.previous.empty() ? p.last_year == own.year - 1 : p.id == own.previous;
         if (previous && combined.find_indicator(p.id + ":" + key)) found.push_back(p.id);
     }
     if (found.size() > 1)
@@ -119,7 +120,7 @@ void judge(const Rule& rule, const Series& s, const Observation& last, const Eva
     e.expected = *base;
     const bool met = r.op == Op::eq ? std::fabs(last.value - *e.target) <= r.tolerance.value_or(0)
                                     : compare(r.op, last.value, *e.target);
-    verdict(e, met, final_period(last.period));
+    verdict(e, met, final_period(last.period, ctx));
 }
 
 std::string reason(const Indicator& ind, const Evaluation& e) {

@@ -14,8 +14,10 @@ std::string iso(const date::year_month_day& d) {
     return date::format("%F", date::sys_days{d});
 }
 
-bool final_period(const Period& p) {
-    return p.cadence == Cadence::year || p.last_day().month() == date::December;
+// The year's last period, of the plan's last year (a plan of 2021-2025 decides in 2025).
+bool final_period(const Period& p, const EvalContext& ctx) {
+    return (p.cadence == Cadence::year || p.last_day().month() == date::December) &&
+           p.year >= ctx.last_year();
 }
 
 void verdict(Evaluation& e, bool met, bool final) {

@@ -18,7 +18,7 @@ std::string fmt(double value);
 std::string iso(const date::year_month_day& day);
 
 /// Whether `period` is the last of its year (its value decides the year).
-bool final_period(const Period& period);
+bool final_period(const Period& period, const EvalContext& ctx);
 /// Sets status (on track / at risk, achieved / missed in the final period) and reason
 /// (meets / misses).
 void verdict(Evaluation& e, bool met, bool final);

@@ -51,8 +51,15 @@ void parse(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind) 
     ind.rule = r;
 }
 
-// The trajectory's periods belong to the plan's year.
+// The trajectory's periods belong to the plan's year. A cumulative target counts within one
+// year (year-to-date, a linear year): a plan spanning several years states its yearly or final
+// figures as milestones or thresholds instead.
 void resolve(const std::filesystem::path& f, const yaml::Node& n, Indicator&, const Plan& plan) {
+    if (plan.end_year() != plan.year)
+        yaml::fail(f, n["kind"],
+                   "cumulative counts within one year, but this plan spans " + plan.years_text() +
+                       ": write the yearly figures as milestones (by: 2023-12-31, value: ...) or "
+                       "the final one as a threshold on the last year");
     const auto tr = n["trajectory"];
     if (!tr.IsDefined() || !tr.IsMap()) return;
     for (auto it = tr.begin(); it != tr.end(); ++it) {
@@ -64,7 +71,7 @@ void resolve(const std::filesystem::path& f, const yaml::Node& n, Indicator&, co
     }
 }
 
-void judge(const Rule& rule, const Series&, const Observation& last, const EvalContext&,
+void judge(const Rule& rule, const Series&, const Observation& last, const EvalContext& ctx,
            Evaluation& e) {
     const auto& r = std::get<rule::Cumulative>(rule);
     e.target = r.target;
@@ -80,7 +87,7 @@ void judge(const Rule& rule, const Series&, const Observation& last, const EvalC
     if (last.value >= r.target) {
         e.status = Status::achieved;
         e.reason = Reason::reached_total;
-    } else if (final_period(last.period)) {
+    } else if (final_period(last.period, ctx)) {
         e.status = Status::missed;
         e.reason = Reason::short_of_total;
     } else if (last.value > expected) {

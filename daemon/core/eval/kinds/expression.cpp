@@ -141,7 +141,7 @@ Evaluation derive(const Indicator& ind, const EvalContext& ctx) {
     const double result = program->eval({v, r.inputs.size()});
     e.value = result;
     e.period = inputs.values.front()->period;
-    verdict(e, result != 0, final_period(*e.period));
+    verdict(e, result != 0, final_period(*e.period, ctx));
     e.reason = result != 0 ? Reason::expression_holds : Reason::expression_fails;
     return e;
 }

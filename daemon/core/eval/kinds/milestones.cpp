@@ -36,12 +36,12 @@ void resolve(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind
     std::size_t i = 0;
     for (const auto& m : n["milestones"]) {
         const auto& by = r.milestones[i++].by;
-        if (static_cast<int>(by.year()) != plan.year)
+        if (!plan.spans(static_cast<int>(by.year())))
             yaml::fail(f, m["by"],
                        "milestone 'by' " + iso(by) + " is " +
                            (static_cast<int>(by.year()) > plan.year ? "after the plan ends"
                                                                     : "before the plan starts") +
-                           " (plan year " + std::to_string(plan.year) + ")");
+                           " (plan year " + plan.years_text() + ")");
     }
 }
 

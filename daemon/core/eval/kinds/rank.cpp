@@ -51,11 +51,11 @@ void resolve(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind
             (names.empty() ? std::string(" (none declared)") : " (declared: " + names + ")"));
 }
 
-void judge(const Rule& rule, const Series&, const Observation& last, const EvalContext&,
+void judge(const Rule& rule, const Series&, const Observation& last, const EvalContext& ctx,
            Evaluation& e) {
     const auto& r = std::get<rule::Rank>(rule);
     e.target = r.target;
-    verdict(e, compare(r.op, last.value, r.target), final_period(last.period));
+    verdict(e, compare(r.op, last.value, r.target), final_period(last.period, ctx));
 }
 
 std::string reason(const Indicator& ind, const Evaluation& e) {

@@ -134,7 +134,7 @@ Evaluation derive(const Indicator& ind, const EvalContext& ctx) {
             met = s >= o;
             break;
     }
-    verdict(e, met, final_period(*e.period));
+    verdict(e, met, final_period(*e.period, ctx));
     return e;
 }
 

@@ -97,10 +97,10 @@ int about(const rule::Threshold& r, double v) {
     return -1;
 }
 
-void judge(const Rule& rule, const Series&, const Observation& last, const EvalContext&,
+void judge(const Rule& rule, const Series&, const Observation& last, const EvalContext& ctx,
            Evaluation& e) {
     const auto& r = std::get<rule::Threshold>(rule);
-    const bool final = final_period(last.period);
+    const bool final = final_period(last.period, ctx);
     e.target = r.target;
     if (r.about) {
         const int where = about(r, last.value);
