@@ -106,9 +106,11 @@ void AlertStore::save(const std::vector<AlertState>& changed,
     std::vector<const AlertState*> by_key;
     by_key.reserve(changed.size());
     for (const auto& a : changed) by_key.push_back(&a);
-    std::stable_sort(by_key.begin(), by_key.end(), [](const AlertState* x, const AlertState* y) {
+    const auto by_fingerprint = [](const AlertState* x, const AlertState* y) {
         return x->fingerprint < y->fingerprint;
-    });
+    };
+    if (!std::is_sorted(by_key.begin(), by_key.end(), by_fingerprint))  // Alerter::step sorts
+        std::stable_sort(by_key.begin(), by_key.end(), by_fingerprint);
     db_.exec("BEGIN IMMEDIATE");
     try {
         for (const auto* p : by_key) {
