@@ -93,7 +93,11 @@ std::map<std::string, std::string> Alerter::labels(const Plan& plan, const Indic
 
 void Alerter::load(std::vector<AlertState> alerts, std::vector<Silence> silences) {
     alerts_.clear();
-    for (auto& a : alerts) alerts_[a.fingerprint] = std::move(a);
+    alerts_.reserve(alerts.size());
+    for (auto& a : alerts) {
+        auto fp = a.fingerprint;
+        alerts_.insert_or_assign(std::move(fp), std::move(a));
+    }
     silences_ = std::move(silences);
 }
 
@@ -301,10 +305,14 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
                 raise(ind, AlertKind::reminder, p->label());
     }
     std::sort(raised.begin(), raised.end());
-    for (auto& [fp, a] : alerts_) {
-        if (a.phase == AlertState::Phase::resolved ||
-            std::binary_search(raised.begin(), raised.end(), &a))
-            continue;
+    std::vector<AlertState*> ended;  // no longer raised: resolved now
+    for (auto& [fp, a] : alerts_)
+        if (a.phase != AlertState::Phase::resolved &&
+            !std::binary_search(raised.begin(), raised.end(), &a))
+            ended.push_back(&a);
+    out.undo.before.reserve(out.undo.before.size() + ended.size());
+    for (auto* p : ended) {
+        auto& a = *p;
         out.undo.before.push_back(a);
         const bool fired = a.phase == AlertState::Phase::firing;
         a.phase = AlertState::Phase::resolved;

@@ -80,6 +80,10 @@ struct Loaded {
 
 Loaded load(const DaemonConfig& config) {
     Loaded l{load_rules(config), nullptr};
+    // The rules' documents are freed by now (84 MB at 100,000 indicators), in this thread's arena,
+    // which the loop does not allocate from: handed back here (0.02 s), they no longer add to the
+    // peak of the values and alerts loaded next (it was 350 MB with 10 million stored values).
+    trim_freed_heap();
     l.engine = std::make_shared<Engine>(l.rules.plan, l.rules.calendar);
     return l;
 }
