@@ -91,13 +91,9 @@ std::map<std::string, std::string> Alerter::labels(const Plan& plan, const Indic
             {"severity", severity[static_cast<int>(kind)]}};
 }
 
-void Alerter::load(std::vector<AlertState> alerts, std::vector<Silence> silences) {
-    alerts_.clear();
-    alerts_.reserve(alerts.size());
-    for (auto& a : alerts) {
-        auto fp = a.fingerprint;
-        alerts_.insert_or_assign(std::move(fp), std::move(a));
-    }
+void Alerter::load(std::unordered_map<std::string, AlertState> alerts,
+                   std::vector<Silence> silences) {
+    alerts_ = std::move(alerts);
     silences_ = std::move(silences);
 }
 

@@ -73,7 +73,8 @@ class Alerter {
     void set_config(AlertingConfig config) { config_ = std::move(config); }
     /// Message templates the digests carry (null: the defaults).
     void set_templates(std::shared_ptr<const MessageTemplates> t) { templates_ = std::move(t); }
-    void load(std::vector<AlertState> alerts, std::vector<Silence> silences);
+    /// Replaces the alerts (by fingerprint, as AlertStore::load_alerts reads them) and silences.
+    void load(std::unordered_map<std::string, AlertState> alerts, std::vector<Silence> silences);
 
     /// What a step changed in the Alerter, so that undo() can put it back.
     struct Undo {
