@@ -73,7 +73,7 @@ void exec(const fs::path& db, const std::string& sql) {
 
 }  // namespace
 
-TEST_CASE("an alert pass whose save fails leaves the alerts as stored; the next pass stores them",
+TEST_CASE("an alert pass whose save fails leaves the alerts as stored, the next pass stores them",
           "[alerts][durability]") {
     Setup s;
     auto d = std::make_unique<it::Daemon>(

@@ -133,7 +133,7 @@ TEST_CASE("the latest table follows every append and reopens with the file", "[s
     CHECK(latest_of(s) == newest_observations(file));
 }
 
-TEST_CASE("a rejected batch leaves the latest table as it was; the batches beside it count",
+TEST_CASE("a rejected batch leaves the latest table as it was, the batches beside it count",
           "[store][latest][committer]") {
     test::TempDir dir;
     const auto file = dir.path() / "a.db";
