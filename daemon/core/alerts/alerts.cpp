@@ -232,7 +232,12 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
     const auto& plan = engine.plan();
     out.undo.last_flush = last_flush_;
     // A first start raises an alert for nearly every indicator: no rehash as the table grows.
-    alerts_.reserve(plan.indicators.size());
+    // Only ever grown here: reserve() of fewer than a grown table holds would rehash it smaller,
+    // at every pass.
+    const auto expected = plan.indicators.size();
+    if (static_cast<double>(alerts_.bucket_count()) * alerts_.max_load_factor() <
+        static_cast<double>(expected))
+        alerts_.reserve(expected);
     // Pointers into alerts_ (whose elements stay where they are while it grows), sorted and
     // searched, instead of sets of fingerprints: `raised`, the alerts raised (or kept raised) by
     // this step; `touched`, those it changed, repeats allowed until the end. Each change first
