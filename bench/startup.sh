@@ -14,7 +14,8 @@
 #      RSS after), checks the scrape with promtool when installed; reloads the rules once through
 #      `POST /-/reload` (time of the request, CPU, RSS and peak after); stops it with SIGTERM;
 #   3. when STARTUP_VALUES > 0: bulk-inserts that many stored values straight into the daemon's
-#      database with sqlite3 (the daemon's own schema, created in step 2; value n goes to
+#      database with sqlite3 (the daemon's own schema, created in step 2, its latest table filled
+#      as the daemon's writer keeps it; value n goes to
 #      indicator n mod N, quarter, revision, the way bench/loadgen numbers them), then times a
 #      second start on that database the same way.
 # Checks: the daemon starts, logs no warning or error, /readyz answers 200, the reload succeeds,
@@ -201,6 +202,8 @@ SELECT printf('bench_%05d', x), '2023-Q' || y, z, ((x + ((y - 1) + (z - 1) * 4) 
        1690000000000 + z * 1000, 'bench'
 FROM i, q, r
 WHERE x + ((y - 1) + (z - 1) * 4) * $N < $VALUES;
+INSERT OR REPLACE INTO latest (indicator, period, revision, value, reported_at)
+SELECT indicator, period, MAX(revision), value, reported_at FROM observation GROUP BY indicator, period;
 COMMIT;
 PRAGMA wal_checkpoint(TRUNCATE);
 EOF

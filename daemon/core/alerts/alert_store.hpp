@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "alerts/alerts.hpp"
@@ -24,7 +26,8 @@ class AlertStore {
   public:
     explicit AlertStore(sqlite::Database& writer);
 
-    std::vector<AlertState> load_alerts();
+    /// Every stored alert, by fingerprint (the Alerter's table: built once, not from a vector).
+    std::unordered_map<std::string, AlertState> load_alerts();
     std::vector<Silence> load_silences();
 
     /// In one transaction: the changed alert states and the notifications they queue, the

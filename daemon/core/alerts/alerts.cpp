@@ -1,7 +1,7 @@
 #include "alerts/alerts.hpp"
 
+#include <algorithm>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "eval/kinds/registry.hpp"
 #include "util/digest.hpp"
@@ -91,9 +91,9 @@ std::map<std::string, std::string> Alerter::labels(const Plan& plan, const Indic
             {"severity", severity[static_cast<int>(kind)]}};
 }
 
-void Alerter::load(std::vector<AlertState> alerts, std::vector<Silence> silences) {
-    alerts_.clear();
-    for (auto& a : alerts) alerts_[a.fingerprint] = std::move(a);
+void Alerter::load(std::unordered_map<std::string, AlertState> alerts,
+                   std::vector<Silence> silences) {
+    alerts_ = std::move(alerts);
     silences_ = std::move(silences);
 }
 
@@ -168,22 +168,6 @@ std::optional<Period> reminder_period(const Engine& e, const Indicator& ind, con
     return std::nullopt;
 }
 
-// An alert raised (or resolved) and then notified in the same step is in `changed` twice: only
-// its later state needs storing (100,000 rows fewer at a start that raises 100,000 alerts).
-void keep_last_change(std::vector<AlertState>& changed) {
-    std::unordered_map<std::string, std::size_t> last;
-    last.reserve(changed.size());
-    for (std::size_t i = 0; i < changed.size(); ++i) last[changed[i].fingerprint] = i;
-    if (last.size() == changed.size()) return;
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < changed.size(); ++i)
-        if (last[changed[i].fingerprint] == i) {
-            if (kept != i) changed[kept] = std::move(changed[i]);
-            ++kept;
-        }
-    changed.resize(kept);
-}
-
 }  // namespace
 
 AlertItem Alerter::item(const Engine& engine, const AlertState& a, TimePoint now) const {
@@ -249,38 +233,57 @@ AlertItem Alerter::item(const Engine& engine, const AlertState& a, TimePoint now
 Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
     Step out;
     const auto& plan = engine.plan();
-    std::unordered_set<std::string> active;
+    out.undo.last_flush = last_flush_;
+    // A first start raises an alert for nearly every indicator: no rehash as the table grows.
+    // Only ever grown here: reserve() of fewer than a grown table holds would rehash it smaller,
+    // at every pass.
+    const auto expected = plan.indicators.size();
+    if (static_cast<double>(alerts_.bucket_count()) * alerts_.max_load_factor() <
+        static_cast<double>(expected))
+        alerts_.reserve(expected);
+    // Pointers into alerts_ (whose elements stay where they are while it grows), sorted and
+    // searched, instead of sets of fingerprints: `raised`, the alerts raised (or kept raised) by
+    // this step; `touched`, those it changed, repeats allowed until the end. Each change first
+    // logs the alert as it was (or that it is new) in out.undo, unless this step changed it
+    // already.
+    std::vector<const AlertState*> raised;
+    std::vector<AlertState*> touched;
+    raised.reserve(plan.indicators.size());
+    touched.reserve(plan.indicators.size());
     auto raise = [&](const Indicator& ind, AlertKind kind, const std::string& period) {
-        const auto fp = fingerprint(plan.id, ind.key, kind);
-        active.insert(fp);
-        auto it = alerts_.find(fp);
-        if (it == alerts_.end() || it->second.phase == AlertState::Phase::resolved) {
-            AlertState a;
-            a.fingerprint = fp;
-            a.indicator = ind.key;
-            a.kind = kind;
-            a.period = period;
-            a.started_at = now;
+        auto [it, created] = alerts_.try_emplace(fingerprint(plan.id, ind.key, kind));
+        auto& a = it->second;
+        raised.push_back(&a);
+        if (created || a.phase == AlertState::Phase::resolved) {
+            if (created)
+                out.undo.added.push_back(it->first);
+            else
+                out.undo.before.push_back(a);
+            AlertState fresh;
+            fresh.fingerprint = it->first;
+            fresh.indicator = ind.key;
+            fresh.kind = kind;
+            fresh.period = period;
+            fresh.started_at = now;
             if (config_.pending_for.count() == 0) {
-                a.phase = AlertState::Phase::firing;
-                a.firing_at = now;
+                fresh.phase = AlertState::Phase::firing;
+                fresh.firing_at = now;
             }
-            alerts_[fp] = a;
-            out.changed.push_back(a);
+            a = std::move(fresh);
+            touched.push_back(&a);
             return;
         }
-        auto& a = it->second;
-        bool changed = false;
-        if (a.period != period) {
-            a.period = period;
-            changed = true;
-        }
-        if (a.phase == AlertState::Phase::pending && now - a.started_at >= config_.pending_for) {
+        const bool moved_on = a.period != period;
+        const bool fires =
+            a.phase == AlertState::Phase::pending && now - a.started_at >= config_.pending_for;
+        if (!moved_on && !fires) return;
+        out.undo.before.push_back(a);
+        if (moved_on) a.period = period;
+        if (fires) {
             a.phase = AlertState::Phase::firing;
             a.firing_at = now;
-            changed = true;
         }
-        if (changed) out.changed.push_back(a);
+        touched.push_back(&a);
     };
     for (std::size_t i = 0; i < plan.indicators.size(); ++i) {
         const auto& ind = plan.indicators[i];
@@ -305,16 +308,35 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
             if (auto p = reminder_period(engine, ind, engine.series(i), now))
                 raise(ind, AlertKind::reminder, p->label());
     }
-    for (auto& [fp, a] : alerts_) {
-        if (a.phase == AlertState::Phase::resolved || active.count(fp)) continue;
+    std::sort(raised.begin(), raised.end());
+    std::vector<AlertState*> ended;  // no longer raised: resolved now
+    for (auto& [fp, a] : alerts_)
+        if (a.phase != AlertState::Phase::resolved &&
+            !std::binary_search(raised.begin(), raised.end(), &a))
+            ended.push_back(&a);
+    out.undo.before.reserve(out.undo.before.size() + ended.size());
+    for (auto* p : ended) {
+        auto& a = *p;
+        out.undo.before.push_back(a);
         const bool fired = a.phase == AlertState::Phase::firing;
         a.phase = AlertState::Phase::resolved;
         a.resolved_at = now;
         if (!fired) a.resolved_notified = true;  // never sent: nothing to resolve
-        out.changed.push_back(a);
+        touched.push_back(&a);
     }
+    // The changed states, once each, by fingerprint (the order AlertStore::save writes them in).
+    auto finish = [&] {
+        std::sort(touched.begin(), touched.end());
+        touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+        std::sort(touched.begin(), touched.end(), [](const AlertState* x, const AlertState* y) {
+            return x->fingerprint < y->fingerprint;
+        });
+        out.changed.reserve(touched.size());
+        for (const auto* a : touched) out.changed.push_back(*a);
+        return std::move(out);
+    };
 
-    if (last_flush_ && now - *last_flush_ < config_.group_interval) return out;
+    if (last_flush_ && now - *last_flush_ < config_.group_interval) return finish();
     last_flush_ = now;
 
     std::map<ReceiverRef, Digest> digests;
@@ -322,9 +344,15 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
         auto& d = digests[r];
         d.alerts.push_back(std::move(item));
     };
+    std::sort(touched.begin(), touched.end());  // searched below: changed before the flush?
+    const auto changed_earlier = touched.size();
     for (auto& [fp, a] : alerts_) {
         const Indicator* ind = plan.find_indicator(a.indicator);
         if (!ind) continue;  // removed from the plan by a reload
+        // What the flush may change, to log the alert as it was if nothing else changed it.
+        const auto notified_at = a.last_notified_at;
+        const auto level = a.escalation_level;
+        const auto resolved_notified = a.resolved_notified;
         // Labels, and the items' texts below, only when something needs them: at start-up with
         // 100,000 new alerts of units without receivers this loop built them all for nothing.
         const bool quiet = !silences_.empty() && silenced(labels(plan, *ind, a.kind), now);
@@ -377,9 +405,18 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
                 }
             }
         }
-        if (changed) out.changed.push_back(a);
+        if (changed) {
+            if (!std::binary_search(touched.begin(),
+                                    touched.begin() + static_cast<std::ptrdiff_t>(changed_earlier),
+                                    &a)) {
+                auto& was = out.undo.before.emplace_back(a);
+                was.last_notified_at = notified_at;
+                was.escalation_level = level;
+                was.resolved_notified = resolved_notified;
+            }
+            touched.push_back(&a);
+        }
     }
-    keep_last_change(out.changed);
     for (auto& [r, d] : digests) {
         const Unit* u = plan.find_unit(r.unit);
         d.receiver = r.key();
@@ -396,7 +433,20 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
         out.receivers.push_back(r);
         out.digests.push_back(std::move(d));
     }
-    return out;
+    return finish();
+}
+
+void Alerter::undo(Undo u) {
+    // Newest change first, so that an alert changed twice ends as it was before both.
+    for (auto it = u.before.rbegin(); it != u.before.rend(); ++it) {
+        auto found = alerts_.find(it->fingerprint);
+        if (found != alerts_.end())
+            found->second = std::move(*it);
+        else
+            alerts_.emplace(it->fingerprint, std::move(*it));
+    }
+    for (const auto& fp : u.added) alerts_.erase(fp);
+    last_flush_ = u.last_flush;
 }
 
 }  // namespace indicatord

@@ -30,6 +30,7 @@ struct AlertState {
     std::string acked_by;
     std::string ack_comment;
     std::optional<TimePoint> acked_at;
+    bool operator==(const AlertState&) const = default;
 };
 std::string_view to_string(AlertState::Phase phase);
 
@@ -72,16 +73,28 @@ class Alerter {
     void set_config(AlertingConfig config) { config_ = std::move(config); }
     /// Message templates the digests carry (null: the defaults).
     void set_templates(std::shared_ptr<const MessageTemplates> t) { templates_ = std::move(t); }
-    void load(std::vector<AlertState> alerts, std::vector<Silence> silences);
+    /// Replaces the alerts (by fingerprint, as AlertStore::load_alerts reads them) and silences.
+    void load(std::unordered_map<std::string, AlertState> alerts, std::vector<Silence> silences);
 
+    /// What a step changed in the Alerter, so that undo() can put it back.
+    struct Undo {
+        std::vector<std::string> added;  ///< fingerprints of alerts the step created
+        std::vector<AlertState> before;  ///< alerts the step changed, as they were
+        std::optional<TimePoint> last_flush;
+    };
     struct Step {
-        std::vector<AlertState> changed;     ///< states to persist
+        std::vector<AlertState> changed;     ///< states to persist, one per alert, by fingerprint
         std::vector<Digest> digests;         ///< messages to queue, one per receiver
         std::vector<ReceiverRef> receivers;  ///< receiver of each digest
+        Undo undo;                           ///< for undo() when `changed` cannot be stored
     };
     /// Updates every alert from the engine's current evaluations at `now`; when a group
-    /// interval has passed since the last flush, also builds the digests to send.
+    /// interval has passed since the last flush, also builds the digests to send. The Alerter
+    /// holds the new states at once: a caller that fails to store `changed` calls undo().
     Step step(const Engine& engine, TimePoint now);
+    /// Puts back what the step that returned `undo` changed (nothing else may have changed the
+    /// alerts in between), so that the Alerter is again as the database is.
+    void undo(Undo undo);
 
     const std::unordered_map<std::string, AlertState>& alerts() const { return alerts_; }
     const std::vector<Silence>& silences() const { return silences_; }

@@ -80,6 +80,10 @@ struct Loaded {
 
 Loaded load(const DaemonConfig& config) {
     Loaded l{load_rules(config), nullptr};
+    // The rules' documents are freed by now (84 MB at 100,000 indicators), in this thread's arena,
+    // which the loop does not allocate from: handed back here (0.02 s), they no longer add to the
+    // peak of the values and alerts loaded next (it was 350 MB with 10 million stored values).
+    trim_freed_heap();
     l.engine = std::make_shared<Engine>(l.rules.plan, l.rules.calendar);
     return l;
 }
@@ -354,10 +358,11 @@ asio::awaitable<App::AlertsGuard> App::lock_alerts() {
 asio::awaitable<void> App::run_alerts() {
     auto guard = co_await lock_alerts();
     const auto now = clock_->now();
-    // The step runs on a copy that replaces the Alerter only once its changes are stored; a
-    // failed save leaves the Alerter as the database is, and the next tick tries again.
-    auto next = std::make_unique<Alerter>(*alerter_);
-    auto step = next->step(*engine_, now);
+    // The step changes the Alerter in place and logs what it changed: a failed save undoes it,
+    // which leaves the Alerter as the database is, and the next tick tries again. (It ran on a
+    // copy of the whole Alerter: 100,000 alerts copied each tick.) Nothing else changes the
+    // alerts meanwhile: they are locked.
+    auto step = alerter_->step(*engine_, now);
     auto outbox =
         to_outbox(engine_->plan(), step.receivers, step.digests,
                   config_.alerting.smtp.url.empty() ? std::string() : config_.alerting.smtp.from);
@@ -374,10 +379,10 @@ asio::awaitable<void> App::run_alerts() {
         }
         if (!error.empty()) {
             spdlog::error("cannot save alert states: {}", error);
+            alerter_->undo(std::move(step.undo));
             co_return;
         }
     }
-    *alerter_ = std::move(*next);
     if (!outbox.empty()) deliverer_->wake();
     update_alert_metrics();
 }

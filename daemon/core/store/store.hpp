@@ -49,7 +49,7 @@ class Store {
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
     int schema_version();
     const std::filesystem::path& file() const { return file_; }
 
@@ -75,7 +75,8 @@ class Store {
     /// How many times append() read a newest revision from the file (cache misses).
     std::uint64_t revision_reads() const { return revision_reads_; }
 
-    /// Calls `fn` with the newest revision of every stored (indicator, period).
+    /// Calls `fn` with the newest revision of every stored (indicator, period), from the latest
+    /// table (one row per period, kept by append() in the observation's transaction).
     void for_each_latest(
         const std::function<void(std::string_view key, std::string_view period, double value,
                                  int revision, TimePoint reported_at)>& fn);
@@ -98,9 +99,10 @@ class Store {
     sqlite::Database reader_;
     sqlite::Statement next_revision_;
     sqlite::Statement insert_;
+    sqlite::Statement upsert_latest_;  ///< the latest table, beside each insert_
     sqlite::Statement register_;
     sqlite::Statement begin_, commit_, rollback_;
-    sqlite::Statement last_latest_, latest_before_;
+    sqlite::Statement latest_;
     sqlite::Statement history_;
     /// (indicator '\n' period) -> newest revision written or read by the writer; writer thread.
     std::unordered_map<std::string, std::int64_t> revisions_;
