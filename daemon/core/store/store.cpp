@@ -496,6 +496,9 @@ std::size_t qualify_stored_keys(Store& store, const Plan& plan) {
     sqlite::Statement move(db,
                            "UPDATE observation SET indicator = ?1 WHERE indicator = ?2 AND "
                            "CAST(substr(period, 1, 4) AS INTEGER) = ?3");
+    sqlite::Statement move_latest(db,
+                                  "UPDATE latest SET indicator = ?1 WHERE indicator = ?2 AND "
+                                  "CAST(substr(period, 1, 4) AS INTEGER) = ?3");
     std::size_t moved = 0;
     store.begin();
     try {
@@ -527,6 +530,10 @@ std::size_t qualify_stored_keys(Store& store, const Plan& plan) {
                 move.step();
                 move.reset();
                 moved += static_cast<std::size_t>(sqlite3_changes(db.get()));
+                // the newest revisions move with them (start-up reads them from `latest`)
+                move_latest.bind(1, std::string_view(to)).bind(2, std::string_view(key)).bind(3, y);
+                move_latest.step();
+                move_latest.reset();
             }
         }
         store.commit();
