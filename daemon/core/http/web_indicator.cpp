@@ -83,7 +83,7 @@ void put_chart(std::string& out, const Engine& e, std::size_t i, std::optional<d
         "viewBox=\"0 0 640 240\" role=\"img\" aria-label=\"各期数值与目标\">";
     out += "<line class=\"axis\" x1=\"" + num(left) + "\" y1=\"" + num(y(0)) + "\" x2=\"" +
            num(W - right) + "\" y2=\"" + num(y(0)) + "\"/>";
-    out += "<text x=\"4\" y=\"" + num(top + 10) + "\">" + escaped(number_text(lo + span)) +
+    out += "<text x=\"4\" y=\"" + num(top + 10) + "\">" + num(lo + span) +
            "</text><text x=\"4\" y=\"" + num(y(0)) + "\">0</text>";
     for (std::size_t k = 0; k < periods.size(); ++k) {
         const double x = left + slot * static_cast<double>(k);
