@@ -78,6 +78,10 @@ std::optional<std::chrono::seconds> SignInLimiter::refused(const std::string& ad
 }
 
 void SignInLimiter::failed(const std::string& address, TimePoint now) {
+    // bounded: many addresses failing at once drop the windows that have passed
+    if (failures_.size() >= kMaxAddresses)
+        std::erase_if(failures_,
+                      [now](const auto& kv) { return now >= kv.second.first + kWindow; });
     auto& f = failures_[address];
     if (f.count == 0 || now >= f.first + kWindow) f = Failures{now, 0};
     ++f.count;

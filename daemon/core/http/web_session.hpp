@@ -43,6 +43,8 @@ class SignInLimiter {
   public:
     static constexpr int kMaxFailures = 5;
     static constexpr std::chrono::minutes kWindow{15};
+    /// Addresses remembered before the passed windows are swept out.
+    static constexpr std::size_t kMaxAddresses = 10000;
 
     /// How long `address` must still wait, or nullopt when it may try.
     std::optional<std::chrono::seconds> refused(const std::string& address, TimePoint now);
