@@ -10,6 +10,7 @@ One daemon, one browser session, in order:
   through the report form with a note holding <script> and "><img onerror>; the board shows the
   new status; the indicator page shows the revision, the note as text;
   fgw acknowledges an alert with a comment on its desk and the API shows the acknowledgement;
+  fgw chooses a CSV file in the report page, previews it (nothing stored), then commits it;
   市经信局 (jxj) signs in: the same report is refused and the page says why;
   a signed-out POST and a POST without the CSRF token are refused.
 Every page is screenshotted (PNG, under --out) and any JavaScript console error fails the test,
@@ -268,6 +269,30 @@ def main():
               and mine[0]["acknowledged"]["by"] == "unit:fgw token:fgw-web",
               f"the API shows the acknowledgement: {mine}")
         shot("desk-acknowledged")
+
+        # A CSV file chosen in the report page (read by console.js), previewed, then committed.
+        csv_file = tmp / "values.csv"
+        csv_file.write_text("indicator,period,value,note\ncpi_increase,2023-Q1,2.1,CSV 上传\n",
+                            encoding="utf-8")
+        browser.get(base + "/report")
+        browser.find_element(By.ID, "csv-file").send_keys(str(csv_file))
+        WebDriverWait(browser, 10).until(
+            lambda b: "cpi_increase" in b.find_element(By.ID, "csv").get_attribute("value"))
+        submit(browser.find_element(By.ID, "csv-preview"))
+        preview = browser.find_elements(By.CSS_SELECTOR, "#preview tr.preview-row")
+        check(preview, "no CSV preview: " + browser.find_element(By.TAG_NAME, "main").text[:600])
+        check(len(preview) == 1 and "cpi_increase" in preview[0].text and "可提交" in preview[0].text,
+              "the CSV preview lists the row: " + (preview[0].text if preview else "none"))
+        check(not json.loads(http("GET", base + "/api/v1/indicators/cpi_increase/values",
+                                  headers=admin)[2])["values"], "a preview stores nothing")
+        shot("report-csv-preview")
+        submit(browser.find_element(By.CSS_SELECTOR, "#csv-commit button"))
+        check("已保存" in text("#message") and "cpi_increase" in text("#message"),
+              "the CSV is stored after confirming: " + text("#message"))
+        stored = json.loads(http("GET", base + "/api/v1/indicators/cpi_increase/values",
+                                 headers=admin)[2])["values"]
+        check(len(stored) == 1 and stored[0]["value"] == 2.1 and stored[0]["note"] == "CSV 上传",
+              f"the API holds the CSV's value: {stored}")
 
         # Sign out; 市经信局 signs in and tries the same report: refused, and the page says why.
         submit(browser.find_element(By.CSS_SELECTOR, "header form button"))

@@ -119,6 +119,21 @@ TEST_CASE("web console: sign-in to an HttpOnly SameSite=Strict session, CSRF, re
     auto indicator = it::http("GET", d.url("/indicators/gdp_growth"), {}, {}, cookie);
     CHECK(indicator.body.find("<pre class=\"note\">初 &lt;b&gt;</pre>") != std::string::npos);
 
+    // a CSV: the preview stores nothing and names the bad line; a commit is all or nothing
+    const std::string bad_csv =
+        "csv=indicator%2Cperiod%2Cvalue%0Agdp_growth%2C2023-Q2%2C5%0Agdp_growth%2C2023-03%2C5%0A";
+    auto preview = it::http("POST", d.url("/report/csv"),
+                            "csrf=" + csrf + "&action=preview&" + bad_csv, kForm, cookie);
+    CHECK(preview.status == 200);
+    CHECK(preview.body.find("第 3 行:period &#39;2023-03&#39; does not match indicator "
+                            "&#39;gdp_growth&#39; reported by quarter") != std::string::npos);
+    CHECK(preview.body.find("id=\"csv-commit\"") == std::string::npos);  // nothing to confirm
+    auto commit = it::http("POST", d.url("/report/csv"),
+                           "csrf=" + csrf + "&action=commit&" + bad_csv, kForm, cookie);
+    CHECK(commit.status == 400);
+    CHECK(commit.body.find("第 3 行:") != std::string::npos);
+    CHECK(it::history(d, "gdp_growth", {"Authorization: Bearer " + fgw}).size() == 1);
+
     // sign-out drops the session
     auto out = it::http("POST", d.url("/signout"), "csrf=" + csrf, kForm, cookie);
     CHECK(out.status == 303);

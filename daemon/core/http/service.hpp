@@ -150,6 +150,8 @@ class Service {
     HttpResponse web_report_form(const WebVisitor& v, const Query& query, unsigned status = 200,
                                  std::string_view notice_html = {}) const;
     boost::asio::awaitable<HttpResponse> web_report(const WebVisitor& v, const Query& form);
+    // web_csv.cpp: a CSV file of values, previewed, then stored all or nothing.
+    boost::asio::awaitable<HttpResponse> web_csv(const WebVisitor& v, const Query& form);
     boost::asio::awaitable<HttpResponse> web_acknowledge(const WebVisitor& v,
                                                          std::string_view fingerprint,
                                                          const Query& form);

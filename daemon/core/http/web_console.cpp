@@ -47,7 +47,7 @@ HttpResponse not_allowed(HttpResponse r, std::string_view allow) {
 bool Service::web_path(std::string_view p) {
     return p == "/" || p == "/favicon.ico" || p.starts_with("/static/") || p == "/signin" ||
            p == "/signout" || p == "/desk" || p.starts_with(kUnitsPrefix) ||
-           p.starts_with(kIndicatorsPrefix) || p == "/report" ||
+           p.starts_with(kIndicatorsPrefix) || p == "/report" || p == "/report/csv" ||
            (p.starts_with(kAlertsPrefix) && p.ends_with("/ack"));
 }
 
@@ -233,7 +233,8 @@ asio::awaitable<HttpResponse> Service::web(const HttpRequest& req, const std::st
 
     if (m == "POST") {
         const bool ack = path.starts_with(kAlertsPrefix);
-        if (path != "/report" && !ack)
+        const bool csv = path == "/report/csv";
+        if (path != "/report" && !ack && !csv)
             co_return not_allowed(
                 web_message(405, v, "不支持的请求", m + " is not allowed on " + path), "GET, HEAD");
         if (!tokens)
@@ -253,10 +254,12 @@ asio::awaitable<HttpResponse> Service::web(const HttpRequest& req, const std::st
                                                           path.size() - kAlertsPrefix.size() - 4);
             co_return co_await web_acknowledge(v, fp, form);
         }
+        if (csv) co_return co_await web_csv(v, form);
         co_return co_await web_report(v, form);
     }
     if (!get) {
-        const bool posts = path == "/report" || path.starts_with(kAlertsPrefix);
+        const bool posts =
+            path == "/report" || path == "/report/csv" || path.starts_with(kAlertsPrefix);
         co_return not_allowed(
             web_message(405, v, "不支持的请求",
                         m + " is not allowed on " + path +
@@ -270,7 +273,7 @@ asio::awaitable<HttpResponse> Service::web(const HttpRequest& req, const std::st
     if (needs_session && !v.session)
         co_return see_other("/signin?next=" + percent_encode(req.target));
     if (path == "/") co_return web_board(v, query);
-    if (path == "/report") {
+    if (path == "/report" || path == "/report/csv") {
         if (!tokens)
             co_return web_message(403, v, "填报",
                                   "the console takes reports only from signed-in units, and "

@@ -33,32 +33,6 @@ std::string trimmed(std::string s) {
     return s.substr(k);
 }
 
-// The API's error body as an escaped notice: its message and each item's reason.
-std::string api_error_notice(const std::string& body) {
-    std::string out = "<div class=\"notice error\" id=\"message\"><b>未保存。</b> ";
-    try {
-        const auto doc = json::parse(body).as_object();
-        if (const auto* e = doc.if_contains("error"); e && e->is_string())
-            put_escaped(out, e->as_string());
-        if (const auto* items = doc.if_contains("items"); items && items->is_array()) {
-            out += "<ul>";
-            for (const auto& it : items->as_array()) {
-                const auto* reason =
-                    it.is_object() ? it.as_object().if_contains("reason") : nullptr;
-                if (!reason || !reason->is_string()) continue;
-                out += "<li class=\"item-error\">";
-                put_escaped(out, reason->as_string());
-                out += "</li>";
-            }
-            out += "</ul>";
-        }
-    } catch (const std::exception&) {
-        put_escaped(out, body);
-    }
-    out += "</div>";
-    return out;
-}
-
 void put_hidden(std::string& out, std::string_view name, std::string_view value) {
     out += "<input type=\"hidden\" name=\"";
     out += name;
@@ -158,6 +132,20 @@ HttpResponse Service::web_report_form(const WebVisitor& v, const Query& query, u
     out +=
         "</datalist><p class=\"muted\">期别写作 2023、2023-H1、2023-Q1 或 2023-03;"
         "只在数值写入数据库后才显示“已保存”。</p>";
+
+    // a CSV file (the API's columns), previewed first, then stored all or nothing
+    out += "<h2>批量上传(CSV)</h2><form method=\"post\" action=\"/report/csv\" id=\"csv-form\">";
+    put_hidden(out, "csrf", csrf);
+    if (who.admin) put_hidden(out, "unit", unit);
+    out +=
+        "<p class=\"muted\">列:indicator(指标)、period(期间)、value(数值),可选 note(备注);"
+        "UTF-8。选择文件或直接粘贴,先预览,再确认提交:有一行不对则全部不保存。</p>"
+        "<p><input type=\"file\" id=\"csv-file\" accept=\".csv,text/csv\"></p>"
+        "<p><textarea name=\"csv\" id=\"csv\" rows=\"6\" cols=\"80\" required>";
+    put_escaped(out, param(query, "csv"));
+    out +=
+        "</textarea></p><p><button type=\"submit\" name=\"action\" value=\"preview\" "
+        "id=\"csv-preview\">预览</button></p></form>";
     return html_page(status, web_frame("填报", "report", v), out);
 }
 

@@ -4,6 +4,7 @@
 #include <date/tz.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <charconv>
 
 #include "config/auth.hpp"
@@ -12,6 +13,7 @@
 namespace indicatord {
 
 using date::sys_days;
+namespace json = boost::json;
 
 namespace {
 
@@ -164,6 +166,34 @@ std::string local_path(std::string_view next) {
     for (unsigned char c : next)
         if (c < 0x20 || c == 0x7f) return {};
     return std::string(next);
+}
+
+std::string api_error_notice(const std::string& body) {
+    std::string out = "<div class=\"notice error\" id=\"message\"><b>未保存。</b> ";
+    try {
+        const auto doc = json::parse(body).as_object();
+        if (const auto* e = doc.if_contains("error"); e && e->is_string())
+            put_escaped(out, e->as_string());
+        if (const auto* items = doc.if_contains("items"); items && items->is_array()) {
+            out += "<ul>";
+            for (const auto& it : items->as_array()) {
+                const auto* reason =
+                    it.is_object() ? it.as_object().if_contains("reason") : nullptr;
+                if (!reason || !reason->is_string()) continue;
+                out += "<li class=\"item-error\">";
+                if (const auto* line = it.as_object().if_contains("line");
+                    line && line->is_number())
+                    out += "第 " + std::to_string(line->to_number<long long>()) + " 行:";
+                put_escaped(out, reason->as_string());
+                out += "</li>";
+            }
+            out += "</ul>";
+        }
+    } catch (const std::exception&) {
+        put_escaped(out, body);
+    }
+    out += "</div>";
+    return out;
 }
 
 std::string param(const std::vector<std::pair<std::string, std::string>>& query,

@@ -76,6 +76,10 @@ void put_alerts(std::string& out, const Engine& engine, std::span<const AlertSta
 /// never "//host", a URL or a text with a control character (a header's end).
 std::string local_path(std::string_view next);
 
+/// An API error body ({"error", "items": [{"index" or "line", "reason"}]}) as an escaped notice
+/// for a page: "未保存。", the message and each item's reason (with its CSV line).
+std::string api_error_notice(const std::string& body);
+
 /// The value of `key` in a query or form, or empty.
 std::string param(const std::vector<std::pair<std::string, std::string>>& query,
                   std::string_view key);
