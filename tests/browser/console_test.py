@@ -294,6 +294,15 @@ def main():
         check(len(stored) == 1 and stored[0]["value"] == 2.1 and stored[0]["note"] == "CSV 上传",
               f"the API holds the CSV's value: {stored}")
 
+        # On a phone-sized screen: the desk and the report page (tables become cards).
+        browser.set_window_size(390, 844)
+        for page, name in (("/units/fgw", "phone-desk"), ("/report", "phone-report")):
+            browser.get(base + page)
+            width = browser.execute_script("return document.documentElement.scrollWidth")
+            check(width <= 400, f"{page} fits a phone screen: {width} px wide")
+            shot(name)
+        browser.set_window_size(1280, 1000)
+
         # Sign out; 市经信局 signs in and tries the same report: refused, and the page says why.
         submit(browser.find_element(By.CSS_SELECTOR, "header form button"))
         check(browser.current_url.startswith(base + "/signin"), "signed out: back to the sign-in page")

@@ -38,9 +38,9 @@ std::string local_time_text(const Engine& e, TimePoint t) {
     return date::format("%Y-%m-%d %H:%M", date::floor<std::chrono::minutes>(local(e, t)));
 }
 
-int working_days_until(const Engine& e, sys_days from, sys_days to) {
+int working_days_until(const Engine& e, sys_days from, sys_days to, int limit) {
     int n = 0;
-    for (auto d = from + date::days{1}; d <= to; d += date::days{1})
+    for (auto d = from + date::days{1}; d <= to && n <= limit; d += date::days{1})
         if (working_day(e, d)) ++n;
     return n;
 }
@@ -53,7 +53,7 @@ Light light_of(const WebState& web, const Engine& e, std::size_t i, TimePoint no
     if (light == Light::green && window > 0 && ev.next_due && *ev.next_due > now) {
         // next_due is the end of the due day (the next local midnight)
         const auto due_day = local_day(e, *ev.next_due - std::chrono::milliseconds(1));
-        if (working_days_until(e, local_day(e, now), due_day) <= window) {
+        if (working_days_until(e, local_day(e, now), due_day, window) <= window) {
             light = Light::yellow;
             if (soon) *soon = true;
         }

@@ -2,6 +2,7 @@
 
 #include <date/date.h>
 
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -36,8 +37,10 @@ date::sys_days local_day(const Engine& engine, TimePoint t);
 /// `t` in the plan's zone, "2023-04-10 09:00".
 std::string local_time_text(const Engine& engine, TimePoint t);
 /// Working days after `from` up to and including `to` (0 when `to` is not after `from`), by the
-/// plan's calendar (Monday-Friday without one).
-int working_days_until(const Engine& engine, date::sys_days from, date::sys_days to);
+/// plan's calendar (Monday-Friday without one). Counting stops past `limit` (limit + 1 is
+/// returned then): a board asks only whether a due day is near.
+int working_days_until(const Engine& engine, date::sys_days from, date::sys_days to,
+                       int limit = std::numeric_limits<int>::max());
 
 /// The light of indicator `i` at `now`: its status's light, and yellow for a green indicator
 /// whose next report is due within `web.lights.due_soon` working days (due_soon set then).
