@@ -185,4 +185,9 @@ TEST_CASE(
     CHECK(missing.status == 404);
     CHECK(missing.body ==
           "web.assets_dir: cannot read " + (dir.path() / "web" / "console.js").string() + "\n");
+    const auto metrics = it::http("GET", d.url("/metrics")).body;
+    CHECK(metrics.find("indicatord_web_requests_total{code=\"200\",page=\"board\"} 1") !=
+          std::string::npos);
+    CHECK(metrics.find("indicatord_web_requests_total{code=\"303\",page=\"report\"} 1") !=
+          std::string::npos);
 }

@@ -130,6 +130,8 @@ class Service {
     static bool web_path(std::string_view path);
     boost::asio::awaitable<HttpResponse> web(const HttpRequest& req, const std::string& path,
                                              const Query& query);
+    boost::asio::awaitable<HttpResponse> web_route(const HttpRequest& req, const std::string& path,
+                                                   const Query& query);
     /// The plan the console shows: the one place that picks it (a plan switcher goes here).
     const Engine& web_plan() const;
     PageFrame web_frame(std::string_view title, std::string_view nav, const WebVisitor& v) const;

@@ -14,6 +14,7 @@
 #include "config/auth.hpp"
 #include "eval/engine.hpp"
 #include "http/content_type.hpp"
+#include "http/metrics.hpp"
 #include "http/web_assets.hpp"
 #include "http/web_view.hpp"
 #include "util/percent_encoding.hpp"
@@ -144,8 +145,34 @@ HttpResponse Service::web_signin(const HttpRequest& req, const Query& form) {
     return r;
 }
 
+namespace {
+
+// The page a path belongs to, for indicatord_web_requests_total{page} (a bounded set).
+std::string_view page_of(std::string_view p) {
+    if (p == "/") return "board";
+    if (p == "/report") return "report";
+    if (p == "/report/csv") return "report_csv";
+    if (p == "/desk") return "units";
+    if (p == "/signin") return "signin";
+    if (p == "/signout") return "signout";
+    if (p == "/favicon.ico" || p.starts_with("/static/")) return "static";
+    if (p.starts_with(kUnitsPrefix)) return "desk";
+    if (p.starts_with(kIndicatorsPrefix)) return "indicator";
+    if (p.starts_with(kAlertsPrefix)) return "ack";
+    return "other";
+}
+
+}  // namespace
+
 asio::awaitable<HttpResponse> Service::web(const HttpRequest& req, const std::string& path,
                                            const Query& query) {
+    auto r = co_await web_route(req, path, query);
+    d_.metrics.count_web_response(page_of(path), r.status);
+    co_return r;
+}
+
+asio::awaitable<HttpResponse> Service::web_route(const HttpRequest& req, const std::string& path,
+                                                 const Query& query) {
     const auto& m = req.method;
     const bool get = m == "GET" || m == "HEAD";
     WebVisitor v;
