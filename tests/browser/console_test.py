@@ -269,6 +269,10 @@ def main():
               and mine[0]["acknowledged"]["by"] == "unit:fgw token:fgw-web",
               f"the API shows the acknowledgement: {mine}")
         shot("desk-acknowledged")
+        browser.get(base + "/alerts")
+        check(browser.find_elements(By.CSS_SELECTOR, f'tr.alert[data-fingerprint="{fingerprint}"]'),
+              "the 提醒 page lists fgw's acknowledged alert")
+        shot("alerts-fgw")
 
         # A CSV file chosen in the report page (read by console.js), previewed, then committed.
         csv_file = tmp / "values.csv"

@@ -191,3 +191,61 @@ TEST_CASE(
     CHECK(metrics.find("indicatord_web_requests_total{code=\"303\",page=\"report\"} 1") !=
           std::string::npos);
 }
+
+TEST_CASE(
+    "web console: 提醒 lists the unit's alerts, the office silences through the API's "
+    "handlers",
+    "[web]") {
+    it::TempDir dir;
+    const auto config = dir.path() / "indicatord.yaml";
+    std::ofstream(config) << "rules: " << it::kData << "/minimal\ncalendars: " << it::kData
+                          << "/../../config/calendars\nauth:\n  tokens_file: tokens.yaml\n";
+    const auto fgw = create_token(config, "--unit fgw --id fgw-1");
+    const auto ops = create_token(config, "--admin --id ops");
+    it::Daemon d(dir.path(), config.string(), {"--test-clock", "--now", kNow});
+
+    auto sign_in = [&](const std::string& token) {
+        auto page = it::http("GET", d.url("/signin"));
+        const auto c = cookie_of(page, "idt_signin");
+        auto in = it::http("POST", d.url("/signin"), "csrf=" + c + "&token=" + token, kForm,
+                           {"Cookie: idt_signin=" + c});
+        REQUIRE(in.status == 303);
+        return std::vector<std::string>{"Cookie: idt_session=" + cookie_of(in, "idt_session")};
+    };
+    const auto unit = sign_in(fgw);
+    auto alerts = it::http("GET", d.url("/alerts"), {}, {}, unit);
+    CHECK(alerts.status == 200);
+    CHECK(alerts.body.find("class=\"alert\"") != std::string::npos);  // gdp_growth is overdue
+    CHECK(alerts.body.find("id=\"silence-form\"") == std::string::npos);
+    const auto unit_csrf = csrf_of(alerts.body);
+    auto refused = it::http(
+        "POST", d.url("/alerts/silences"),
+        "csrf=" + unit_csrf + "&label=indicator&value=gdp_growth&for=3d&comment=x", kForm, unit);
+    CHECK(refused.status == 403);
+    CHECK(refused.body.find("only an admin token may create silences") != std::string::npos);
+
+    const auto office = sign_in(ops);
+    auto page = it::http("GET", d.url("/alerts"), {}, {}, office);
+    REQUIRE(page.body.find("id=\"silence-form\"") != std::string::npos);
+    const auto csrf = csrf_of(page.body);
+    auto add =
+        it::http("POST", d.url("/alerts/silences"),
+                 "csrf=" + csrf +
+                     "&label=indicator&value=gdp_growth&for=3d&comment=%E6%8A%A5%E9%80%81%E4%B8%AD",
+                 kForm, office);
+    CHECK(add.status == 303);
+    auto api = it::http("GET", d.url("/api/v1/silences"), {}, {}, {"Authorization: Bearer " + ops});
+    const auto list = boost::json::parse(api.body).at("silences").as_array();
+    REQUIRE(list.size() == 1);
+    CHECK(list[0].at("matchers").at("indicator").as_string() == "gdp_growth");
+    CHECK(list[0].at("comment").as_string() == "报送中");
+    CHECK(list[0].at("ends_at").as_string() == "2023-05-13T01:00:00.000Z");
+    const auto id = std::to_string(list[0].at("id").as_int64());
+    CHECK(
+        it::http("POST", d.url("/alerts/silences/" + id + "/expire"), "csrf=" + csrf, kForm, office)
+            .status == 303);
+    api = it::http("GET", d.url("/api/v1/silences"), {}, {}, {"Authorization: Bearer " + ops});
+    CHECK(boost::json::parse(api.body).at("silences").at(0).at("active").as_bool() == false);
+    CHECK(it::http("POST", d.url("/alerts/silences"), "csrf=" + csrf + "&for=soon", kForm, office)
+              .status == 400);
+}

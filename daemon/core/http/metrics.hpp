@@ -68,7 +68,7 @@ class SelfMetrics {
     /// Counts one HTTP response by status code.
     void count_response(unsigned status);
     /// Counts one response of the web console by page (board, indicator, desk, units, report,
-    /// report_csv, ack, signin, signout, static, other) and status code.
+    /// report_csv, alerts, silences, ack, signin, signout, static, other) and status code.
     void count_web_response(std::string_view page, unsigned status);
 
     /// Text exposition of the registry (TextSerializer).

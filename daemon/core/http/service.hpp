@@ -152,6 +152,10 @@ class Service {
     HttpResponse web_report_form(const WebVisitor& v, const Query& query, unsigned status = 200,
                                  std::string_view notice_html = {}) const;
     boost::asio::awaitable<HttpResponse> web_report(const WebVisitor& v, const Query& form);
+    // web_alerts.cpp: 提醒, and the office's silences.
+    HttpResponse web_alerts(const WebVisitor& v, const Query& query) const;
+    boost::asio::awaitable<HttpResponse> web_silence(const WebVisitor& v, std::string_view path,
+                                                     const Query& form);
     // web_csv.cpp: a CSV file of values, previewed, then stored all or nothing.
     boost::asio::awaitable<HttpResponse> web_csv(const WebVisitor& v, const Query& form);
     boost::asio::awaitable<HttpResponse> web_acknowledge(const WebVisitor& v,

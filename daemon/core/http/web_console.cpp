@@ -49,7 +49,7 @@ bool Service::web_path(std::string_view p) {
     return p == "/" || p == "/favicon.ico" || p.starts_with("/static/") || p == "/signin" ||
            p == "/signout" || p == "/desk" || p.starts_with(kUnitsPrefix) ||
            p.starts_with(kIndicatorsPrefix) || p == "/report" || p == "/report/csv" ||
-           (p.starts_with(kAlertsPrefix) && p.ends_with("/ack"));
+           p == "/alerts" || p.starts_with(kAlertsPrefix);
 }
 
 const Engine& Service::web_plan() const {
@@ -158,6 +158,8 @@ std::string_view page_of(std::string_view p) {
     if (p == "/favicon.ico" || p.starts_with("/static/")) return "static";
     if (p.starts_with(kUnitsPrefix)) return "desk";
     if (p.starts_with(kIndicatorsPrefix)) return "indicator";
+    if (p == "/alerts") return "alerts";
+    if (p.starts_with("/alerts/silences")) return "silences";
     if (p.starts_with(kAlertsPrefix)) return "ack";
     return "other";
 }
@@ -259,9 +261,11 @@ asio::awaitable<HttpResponse> Service::web_route(const HttpRequest& req, const s
     }
 
     if (m == "POST") {
-        const bool ack = path.starts_with(kAlertsPrefix);
+        const bool silence = path == "/alerts/silences" ||
+                             (path.starts_with("/alerts/silences/") && path.ends_with("/expire"));
+        const bool ack = !silence && path.starts_with(kAlertsPrefix) && path.ends_with("/ack");
         const bool csv = path == "/report/csv";
-        if (path != "/report" && !ack && !csv)
+        if (path != "/report" && !ack && !csv && !silence)
             co_return not_allowed(
                 web_message(405, v, "不支持的请求", m + " is not allowed on " + path), "GET, HEAD");
         if (!tokens)
@@ -282,6 +286,7 @@ asio::awaitable<HttpResponse> Service::web_route(const HttpRequest& req, const s
             co_return co_await web_acknowledge(v, fp, form);
         }
         if (csv) co_return co_await web_csv(v, form);
+        if (silence) co_return co_await web_silence(v, path, form);
         co_return co_await web_report(v, form);
     }
     if (!get) {
@@ -300,6 +305,7 @@ asio::awaitable<HttpResponse> Service::web_route(const HttpRequest& req, const s
     if (needs_session && !v.session)
         co_return see_other("/signin?next=" + percent_encode(req.target));
     if (path == "/") co_return web_board(v, query);
+    if (path == "/alerts") co_return web_alerts(v, query);
     if (path == "/report" || path == "/report/csv") {
         if (!tokens)
             co_return web_message(403, v, "填报",

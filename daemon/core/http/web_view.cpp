@@ -124,8 +124,23 @@ void put_alerts(std::string& out, const Engine& e, std::span<const AlertState* c
         out += "\"><td><a href=\"/indicators/" + percent_encode(a->indicator) + "\">";
         put_escaped(out, ind ? ind->name : a->indicator);
         out += "</a></td><td>";
+        switch (a->kind) {
+            case AlertKind::reminder:
+                out += "到期提醒 ";
+                break;
+            case AlertKind::overdue:
+                out += "逾期 ";
+                break;
+            case AlertKind::at_risk:
+                out += "预警 ";
+                break;
+            case AlertKind::missed:
+                out += "未达标 ";
+                break;
+        }
+        out += "<span class=\"status\">";
         put_escaped(out, to_string(a->kind));
-        out += " <span class=\"status\">";
+        out += " ";
         put_escaped(out, to_string(a->phase));
         out += "</span></td><td>";
         put_escaped(out, a->period);
