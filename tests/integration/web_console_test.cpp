@@ -249,3 +249,30 @@ TEST_CASE(
     CHECK(it::http("POST", d.url("/alerts/silences"), "csrf=" + csrf + "&for=soon", kForm, office)
               .status == 400);
 }
+
+TEST_CASE("web console: under TLS the session and sign-in cookies are Secure", "[web][tls]") {
+    it::TempDir dir;
+    const auto key = dir.path() / "key.pem";
+    const auto cert = dir.path() / "cert.pem";
+    auto [code, out] = it::run(
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+        "-subj /CN=127.0.0.1 -keyout " +
+        key.string() + " -out " + cert.string());
+    INFO(out);
+    REQUIRE(code == 0);
+    const auto config = dir.path() / "indicatord.yaml";
+    std::ofstream(config) << "rules: " << it::kData << "/minimal\ncalendars: " << it::kData
+                          << "/../../config/calendars\nauth:\n  tokens_file: tokens.yaml\n"
+                          << "tls:\n  cert_file: cert.pem\n  key_file: key.pem\n";
+    const auto fgw = create_token(config, "--unit fgw --id fgw-1");
+    it::Daemon d(dir.path(), config.string(), {"--test-clock", "--now", kNow});
+    REQUIRE(d.url("/").rfind("https://", 0) == 0);
+    auto page = it::http("GET", d.url("/signin"));
+    CHECK(page.headers["set-cookie"].ends_with("; Secure"));
+    const auto c = cookie_of(page, "idt_signin");
+    auto in = it::http("POST", d.url("/signin"), "csrf=" + c + "&token=" + fgw, kForm,
+                       {"Cookie: idt_signin=" + c});
+    CHECK(in.status == 303);
+    CHECK(in.headers["set-cookie"].find("; HttpOnly; SameSite=Strict; Max-Age=28800; Secure") !=
+          std::string::npos);
+}
