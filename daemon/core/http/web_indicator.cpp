@@ -58,17 +58,40 @@ std::optional<double> first_target(const json::object& rule) {
 // Bars of the values per period of the plan year, a dashed line at the target, a dot at the
 // expected-to-date value. Only numbers and period labels reach the SVG.
 void put_chart(std::string& out, const Engine& e, std::size_t i, std::optional<double> target) {
-    const auto& ind = e.plan().indicators[i];
+    const auto& plan = e.plan();
+    const auto& ind = plan.indicators[i];
     const auto& ev = e.evaluation(i);
-    const auto periods = periods_of_year(ind.schedule.cadence, e.plan().year);
-    const auto& series = e.series(i);
+    // A relation (同步, 快于) charts its subject's values against the indicator it is held to.
+    std::size_t bars_of = i;
+    const Series* reference = nullptr;
+    std::string reference_name;
+    ReportSchedule schedule = ind.schedule;
+    if (const auto* rel = std::get_if<rule::Relation>(&ind.rule)) {
+        const long subject = plan.index_of(rel->subject);
+        const long of = plan.index_of(rel->of);
+        if (subject >= 0) bars_of = static_cast<std::size_t>(subject);
+        if (of >= 0) {
+            reference = &e.series(static_cast<std::size_t>(of));
+            reference_name = plan.indicators[static_cast<std::size_t>(of)].name;
+        }
+        schedule = rel->subject_shape.schedule;
+    }
+    // milestones and trajectories written in the plan, as points per period
+    std::vector<std::pair<Period, double>> planned;
+    if (const auto* c = std::get_if<rule::Cumulative>(&ind.rule)) planned = c->trajectory;
+    const auto periods = periods_of_year(schedule.cadence, plan.year);
+    const auto& series = e.series(bars_of);
     double lo = 0, hi = 0;
     auto widen = [&](double x) {
         lo = std::min(lo, x);
         hi = std::max(hi, x);
     };
-    for (const auto& p : periods)
+    for (const auto& p : periods) {
         if (const auto* o = series.at(p)) widen(o->value);
+        if (reference)
+            if (const auto* o = reference->at(p)) widen(o->value);
+    }
+    for (const auto& [p, v] : planned) widen(v);
     if (target) widen(*target);
     if (ev.expected) widen(*ev.expected);
     if (hi == lo) hi = lo + 1;
@@ -100,6 +123,25 @@ void put_chart(std::string& out, const Engine& e, std::size_t i, std::optional<d
         out += "<text x=\"" + num(x + slot * 0.2) + "\" y=\"" + num(std::min(y0, y1) - 3) + "\">" +
                escaped(number_text(o->value)) + "</text>";
     }
+    auto slot_of = [&](const Period& p) -> std::optional<double> {
+        const auto at = std::find(periods.begin(), periods.end(), p);
+        if (at == periods.end()) return std::nullopt;
+        return left + slot * (static_cast<double>(at - periods.begin()) + 0.5);
+    };
+    if (reference) {
+        std::string points;
+        for (const auto& p : periods)
+            if (const auto* o = reference->at(p); o && slot_of(p))
+                points += num(*slot_of(p)) + "," + num(y(o->value)) + " ";
+        if (!points.empty())
+            out += "<polyline class=\"reference\" points=\"" + points + "\"><title>" +
+                   escaped(reference_name) + "</title></polyline>";
+    }
+    for (const auto& [p, v] : planned)
+        if (const auto x = slot_of(p))
+            out += "<circle class=\"planned\" cx=\"" + num(*x) + "\" cy=\"" + num(y(v)) +
+                   "\" r=\"4\"><title>" + escaped(p.label()) + " 计划 " + escaped(number_text(v)) +
+                   "</title></circle>";
     if (target)
         out += "<line class=\"target\" x1=\"" + num(left) + "\" y1=\"" + num(y(*target)) +
                "\" x2=\"" + num(W - right) + "\" y2=\"" + num(y(*target)) + "\"><title>目标 " +
@@ -113,8 +155,12 @@ void put_chart(std::string& out, const Engine& e, std::size_t i, std::optional<d
                    "</title></circle>";
         }
     }
-    out += "</svg><figcaption class=\"muted\">柱:各期上报值(最新修订);红色虚线:目标";
+    out += "</svg><figcaption class=\"muted\">柱:各期上报值(最新修订";
+    if (bars_of != i) out += "," + escaped(plan.indicators[bars_of].name);
+    out += ");红色虚线:目标";
     if (ev.expected) out += ";黄点:应达进度";
+    if (!planned.empty()) out += ";蓝圈:计划进度";
+    if (reference) out += ";折线:" + escaped(reference_name);
     out += "</figcaption></figure>";
 }
 
