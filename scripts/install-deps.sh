@@ -12,7 +12,8 @@ build_pkgs=(
   libmuparser-dev libcsv-dev libssl-dev
 )
 test_pkgs=(prometheus prometheus-pushgateway python3-aiosmtpd curl wrk systemd dpkg-dev
-           clang-14 libclang-rt-14-dev llvm-14 clang-format)  # clang-14, libclang-rt, llvm: scripts/fuzz.sh; clang-format: test.sh
+           clang-14 libclang-rt-14-dev llvm-14 clang-format  # clang-14, libclang-rt, llvm: scripts/fuzz.sh; clang-format: test.sh
+           chromium chromium-driver python3-selenium fonts-wqy-zenhei)  # the web console's browser test (docs/web.md)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi

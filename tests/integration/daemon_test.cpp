@@ -218,7 +218,8 @@ TEST_CASE("a bad config or flag exits 2 with one line naming the problem, before
         CHECK(p.err() ==
               "indicatord: " + bad +
                   ":3:1: unknown key 'listn' in config (allowed: listen, database, rules, "
-                  "calendars, evaluation_interval, log_level, now, http, tls, auth, alerting)\n");
+                  "calendars, evaluation_interval, log_level, now, http, tls, auth, alerting, "
+                  "web)\n");
         CHECK(p.out().empty());
     }
     {

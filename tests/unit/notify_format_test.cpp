@@ -299,10 +299,10 @@ TEST_CASE("subject: counts by kind, escalation, nothing to say", "[notify]") {
 TEST_CASE("indicator links", "[notify]") {
     auto d = sample();
     CHECK(indicator_link(d, d.alerts[1]) ==
-          "http://indicatord.example.org:9464/api/v1/indicators/gdp_growth");
+          "http://indicatord.example.org:9464/indicators/gdp_growth");
     d.external_url += "/";
     CHECK(indicator_link(d, d.alerts[1]) ==
-          "http://indicatord.example.org:9464/api/v1/indicators/gdp_growth");
+          "http://indicatord.example.org:9464/indicators/gdp_growth");
     d.external_url.clear();
     CHECK(indicator_link(d, d.alerts[1]).empty());
 }
@@ -339,8 +339,7 @@ TEST_CASE("webhook: Alertmanager v4 payload with every field", "[notify]") {
     CHECK(rd.at("status") == "resolved");
     CHECK(rd.at("startsAt") == "2023-10-19T16:00:00.000Z");
     CHECK(rd.at("endsAt") == "2023-10-19T02:30:00.000Z");
-    CHECK(rd.at("generatorURL") ==
-          "http://indicatord.example.org:9464/api/v1/indicators/rd_intensity");
+    CHECK(rd.at("generatorURL") == "http://indicatord.example.org:9464/indicators/rd_intensity");
     CHECK(rd.at("fingerprint") == "d1b2c3d4e5f60718");
     CHECK(rd.at("labels").as_object().at("alertname") == "IndicatorReportOverdue");
     CHECK(rd.at("labels").as_object().size() == 7);
@@ -438,7 +437,7 @@ TEST_CASE("email: RFC 5322 headers, multipart/alternative, base64 parts", "[noti
               "报送。"
               "牵头单位:市发改委\r\n   应于 2023-10-20 报送 2023-Q3 数据。\r\n   已逾期 6 天。\r\n"
               "   任务内容:任务1的全文\r\n"
-              "   详情:http://indicatord.example.org:9464/api/v1/indicators/gdp_growth\r\n") !=
+              "   详情:http://indicatord.example.org:9464/indicators/gdp_growth\r\n") !=
           std::string::npos);
     // Display order: overdue, overdue (repeat), at_risk, resolved.
     const auto p1 = text.find("1. 【逾期】任务1");
@@ -456,11 +455,9 @@ TEST_CASE("email: RFC 5322 headers, multipart/alternative, base64 parts", "[noti
     CHECK(valid_utf8(html));
     CHECK(html.find("<html lang=\"zh-CN\">") != std::string::npos);
     CHECK(html.find("生产总值增长(gdp_growth)") != std::string::npos);
-    CHECK(
-        html.find(
-            "<a "
-            "href=\"http://indicatord.example.org:9464/api/v1/indicators/gdp_growth\">详情</a>") !=
-        std::string::npos);
+    CHECK(html.find("<a "
+                    "href=\"http://indicatord.example.org:9464/indicators/gdp_growth\">详情</a>") !=
+          std::string::npos);
     CHECK(html.find("进度 &lt;b&gt;落后&lt;/b&gt; &amp; 需关注") != std::string::npos);
     CHECK(html.find("<b>落后") == std::string::npos);
 
@@ -514,7 +511,7 @@ TEST_CASE("dingtalk: markdown message", "[notify]") {
         text.find("【逾期】任务1 生产总值增长(gdp_growth):2023-Q3 报告已逾期 6 天,应于 2023-10-20 "
                   "报送。牵头单位:"
                   "市发改委 "
-                  "[详情](http://indicatord.example.org:9464/api/v1/indicators/gdp_growth)\n\n") !=
+                  "[详情](http://indicatord.example.org:9464/indicators/gdp_growth)\n\n") !=
         std::string::npos);
     CHECK(v == golden("dingtalk.json"));
 }
@@ -567,7 +564,7 @@ TEST_CASE("wecom: markdown message", "[notify]") {
     CHECK(content.find("<font color=\"warning\">【逾期】</font>任务1 生产总值增长(gdp_growth)") !=
           std::string::npos);
     CHECK(content.find("<font color=\"info\">【已恢复】</font>任务3") != std::string::npos);
-    CHECK(content.find("[详情](http://indicatord.example.org:9464/api/v1/indicators/gdp_growth)") !=
+    CHECK(content.find("[详情](http://indicatord.example.org:9464/indicators/gdp_growth)") !=
           std::string::npos);
     CHECK(content.find("另有") == std::string::npos);
     CHECK(v == golden("wecom.json"));
@@ -599,7 +596,7 @@ TEST_CASE("wecom: at most 4096 bytes, cut between alerts, UTF-8 intact", "[notif
     CHECK(content.size() >= more.size());
     CHECK(content.substr(content.size() - more.size()) == more);
     // Every shown line is whole: it ends with its link.
-    CHECK(content.find("[详情](http://indicatord.example.org:9464/api/v1/indicators/indicator_" +
+    CHECK(content.find("[详情](http://indicatord.example.org:9464/indicators/indicator_" +
                        std::to_string(shown - 1) + ")\n<font color=\"comment\">") !=
           std::string::npos);
 }
@@ -647,7 +644,7 @@ TEST_CASE("feishu: signed post message", "[notify]") {
         rows[0] ==
         json::parse(
             R"([{"tag":"text","text":"【逾期】任务1 生产总值增长(gdp_growth):2023-Q3 报告已逾期 6 天,应于 2023-10-20 报送。牵头单位:市发改委"},
-                                      {"tag":"a","text":"详情","href":"http://indicatord.example.org:9464/api/v1/indicators/gdp_growth"}])"));
+                                      {"tag":"a","text":"详情","href":"http://indicatord.example.org:9464/indicators/gdp_growth"}])"));
     CHECK(rows[3].at(0).at("text").as_string().starts_with("【已恢复】"));
     CHECK(v == golden("feishu.json"));
 

@@ -155,7 +155,8 @@ int App::run() {
         config_.auth.read_requires_token, [this]() -> AlertActions& { return *this; },
         [this]() -> std::shared_ptr<const Engine> { return engine_; }, config_.auth.read_scope_unit,
         config_.auth.read_all_units, [this] { return store_->file_problem(); },
-        [this]() -> AdminActions& { return *this; }, config_.http.body_bytes});
+        [this]() -> AdminActions& { return *this; }, config_.http.body_bytes, config_.web,
+        config_.tls_cert_file.has_value()});
     server_ = std::make_unique<HttpServer>(io_, *service_, *metrics_, config_.http);
     if (config_.tls_cert_file) {
         try {

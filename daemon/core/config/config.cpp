@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -150,6 +151,69 @@ void load_alerting(const fs::path& file, const yaml::Node& a, AlertingConfig& c,
     }
 }
 
+// The statuses a light may list: the names of eval's Status (config sits below eval).
+constexpr std::string_view kStatusNames[] = {"pending",  "on_track", "at_risk", "missed",
+                                             "achieved", "overdue",  "no_data"};
+
+template <typename Resolve>
+void load_web(const fs::path& file, const yaml::Node& w, WebConfig& c, Resolve resolve) {
+    yaml::check_map(file, w, "web", {"public_read", "assets_dir", "session_ttl", "lights"});
+    if (auto n = w["public_read"]) c.public_read = yaml::boolean(file, n, "public_read");
+    if (auto n = w["assets_dir"]) c.assets_dir = resolve(yaml::scalar(file, n, "assets_dir"));
+    if (auto n = w["session_ttl"]) c.session_ttl = duration_at(file, n, "session_ttl");
+    auto l = w["lights"];
+    if (!l) return;
+    yaml::check_map(file, l, "lights", {"green", "yellow", "red", "due_soon"});
+    std::vector<std::pair<std::string, std::string>> seen;  // status, light
+    auto statuses = [&](const char* light, std::vector<std::string>& out) {
+        auto n = l[light];
+        if (!n) return;
+        if (!n.IsSequence())
+            yaml::fail(
+                file, n,
+                std::string("lights.") + light + " must be a list of statuses, like [at_risk]");
+        out.clear();
+        for (const auto& s : n) {
+            auto name = yaml::scalar(file, s, std::string("lights.") + light);
+            if (std::find(std::begin(kStatusNames), std::end(kStatusNames), name) ==
+                std::end(kStatusNames))
+                yaml::fail(file, s,
+                           "unknown status '" + name + "' in lights." + light +
+                               " (statuses: pending, on_track, at_risk, missed, achieved, "
+                               "overdue, no_data)");
+            for (const auto& [status, other] : seen)
+                if (status == name)
+                    yaml::fail(file, s,
+                               "status '" + name + "' is in lights." + other + " and lights." +
+                                   light + ": a status has one light");
+            seen.emplace_back(name, light);
+            out.push_back(name);
+        }
+    };
+    statuses("green", c.green);
+    statuses("yellow", c.yellow);
+    statuses("red", c.red);
+    // a status listed under one light is taken out of the defaults of the others
+    auto drop = [&](std::vector<std::string>& list, const char* light) {
+        if (l[light]) return;
+        std::erase_if(list, [&](const std::string& s) {
+            return std::any_of(seen.begin(), seen.end(),
+                               [&](const auto& p) { return p.first == s; });
+        });
+    };
+    drop(c.green, "green");
+    drop(c.yellow, "yellow");
+    drop(c.red, "red");
+    if (auto n = l["due_soon"]) {
+        auto o = parse_day_offset(yaml::scalar(file, n, "due_soon"));
+        if (!o || !o->working_days)
+            yaml::fail(
+                file, n,
+                "due_soon must be working days like '5wd' (0wd: never), got '" + n.Scalar() + "'");
+        c.due_soon = *o;
+    }
+}
+
 }  // namespace
 
 DaemonConfig load_config(const fs::path& file) {
@@ -160,7 +224,7 @@ DaemonConfig load_config(const fs::path& file) {
         throw ConfigError(file.string() + ": config file is empty");
     yaml::check_map(file, root, "config",
                     {"listen", "database", "rules", "calendars", "evaluation_interval", "log_level",
-                     "now", "http", "tls", "auth", "alerting"});
+                     "now", "http", "tls", "auth", "alerting", "web"});
     const auto base = fs::absolute(file).parent_path();
     auto resolve = [&](const std::string& p) {
         return fs::path(p).is_absolute() ? fs::path(p) : base / p;
@@ -249,6 +313,7 @@ DaemonConfig load_config(const fs::path& file) {
         }
     }
     if (auto a = root["alerting"]) load_alerting(file, a, c.alerting, resolve);
+    if (auto w = root["web"]) load_web(file, w, c.web, resolve);
     if (c.alerting.external_url.empty()) {
         const bool v6 = c.listen_host.find(':') != std::string::npos;
         c.alerting.external_url = "http://" + (v6 ? "[" + c.listen_host + "]" : c.listen_host) +

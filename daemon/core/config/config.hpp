@@ -60,6 +60,25 @@ struct AuthConfig {
     std::vector<std::string> read_all_units;  ///< units whose tokens read everything (the office)
 };
 
+/// The web console (`web:`, docs/web.md). Startup-only.
+struct WebConfig {
+    /// Anonymous visitors may read the board and the indicator pages (when tokens are
+    /// configured; without `auth.tokens_file` everything is open anyway, like the API).
+    bool public_read = false;
+    /// Serve the console's files from this folder instead of the copies compiled into the binary.
+    std::optional<std::filesystem::path> assets_dir;
+    /// A signed-in session lasts this long (by the daemon's clock).
+    std::chrono::seconds session_ttl{8 * 3600};
+    /// The traffic lights (亮灯): which statuses (their names, as the API writes them) show
+    /// green, yellow and red. A status in none of the lists shows grey (灰灯).
+    std::vector<std::string> green{"achieved", "on_track", "pending"};
+    std::vector<std::string> yellow{"at_risk"};
+    std::vector<std::string> red{"missed", "overdue"};
+    /// A green indicator whose next report is due within this many working days shows yellow
+    /// (due soon); 0 days: never.
+    DayOffset due_soon{5, true};
+};
+
 /// The daemon's config file. Startup-only settings (listen, database) and the paths of the
 /// reloadable rules. Relative paths are resolved against the config file's folder.
 struct DaemonConfig {
@@ -78,6 +97,7 @@ struct DaemonConfig {
     std::optional<std::filesystem::path> tls_key_file;
     AuthConfig auth;
     AlertingConfig alerting;
+    WebConfig web;
 };
 
 /// Reads and validates the config file. Throws ConfigError "file:line:col: message".

@@ -237,7 +237,12 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
                                std::string(hdr.target()),
                                std::string(hdr[http::field::content_type]),
                                std::string(hdr[http::field::authorization]),
+                               {},
+                               std::string(hdr[http::field::cookie]),
                                {}};
+            boost::system::error_code peer_ec;
+            const auto peer = lowest.socket().remote_endpoint(peer_ec);
+            if (!peer_ec) head.remote_address = peer.address().to_string();
             // Token checks on the head, before 100 Continue and before any body byte is read.
             // A body already in the buffer (a small request, sent whole) costs nothing more to
             // read: handle() checks the token then, and a request pays for one check, not two

@@ -19,6 +19,8 @@ struct HttpRequest {
     std::string content_type;
     std::string authorization;
     std::string body;
+    std::string cookie;          ///< the Cookie header (the web console's session)
+    std::string remote_address;  ///< the client's IP address, for per-address limits
 };
 
 struct HttpResponse {

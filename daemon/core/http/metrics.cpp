@@ -97,6 +97,11 @@ SelfMetrics::SelfMetrics(std::string_view version)
                          .Name("indicatord_http_requests_total")
                          .Help("HTTP responses sent, by status code.")
                          .Register(*registry_)),
+      web_requests_(prometheus::BuildCounter()
+                        .Name("indicatord_web_requests_total")
+                        .Help("Responses of the web console, by page and status code (also "
+                              "counted in indicatord_http_requests_total).")
+                        .Register(*registry_)),
       notifications_(prometheus::BuildCounter()
                          .Name("indicatord_notifications_total")
                          .Help("Notification delivery attempts by channel and result (delivered, "
@@ -133,6 +138,10 @@ void SelfMetrics::set_weekends_only_years(const std::vector<int>& years) {
 
 void SelfMetrics::count_response(unsigned status) {
     http_requests_.Add({{"code", std::to_string(status)}}).Increment();
+}
+
+void SelfMetrics::count_web_response(std::string_view page, unsigned status) {
+    web_requests_.Add({{"page", std::string(page)}, {"code", std::to_string(status)}}).Increment();
 }
 
 void SelfMetrics::count_notification(const std::string& channel, int outcome) {

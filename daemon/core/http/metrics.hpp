@@ -67,12 +67,16 @@ class SelfMetrics {
 
     /// Counts one HTTP response by status code.
     void count_response(unsigned status);
+    /// Counts one response of the web console by page (board, indicator, desk, units, report,
+    /// report_csv, alerts, silences, ack, signin, signout, static, other) and status code.
+    void count_web_response(std::string_view page, unsigned status);
 
     /// Text exposition of the registry (TextSerializer).
     std::string serialize() const;
 
   private:
     prometheus::Family<prometheus::Counter>& http_requests_;
+    prometheus::Family<prometheus::Counter>& web_requests_;
     prometheus::Family<prometheus::Counter>& notifications_;
     prometheus::Family<prometheus::Gauge>& alerts_;
     prometheus::Family<prometheus::Gauge>& weekends_only_;

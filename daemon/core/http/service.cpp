@@ -18,6 +18,7 @@
 #include "config/auth.hpp"
 #include "eval/engine.hpp"
 #include "http/metrics.hpp"
+#include "http/web_view.hpp"
 #include "util/json_text.hpp"
 
 namespace indicatord {
@@ -67,7 +68,7 @@ bool is_get(std::string_view m) {
 
 }  // namespace
 
-Service::Service(Deps deps) : d_(std::move(deps)) {}
+Service::Service(Deps deps) : d_(std::move(deps)), web_(std::make_unique<WebState>(d_.web)) {}
 
 Service::~Service() = default;
 
@@ -155,6 +156,8 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
         if (!is_get(m)) co_return method_not_allowed(m, path, "GET, HEAD");
         co_return get_metrics();
     }
+    // The web console (web_console.cpp): its own sign-in, the same checks behind it.
+    if (web_path(path)) co_return co_await web(req, path, query);
     std::optional<Principal> who;
     if (auto refusal = authorize(m, path, req.authorization, who)) co_return std::move(*refusal);
     const Principal* principal = who ? &*who : nullptr;

@@ -24,6 +24,9 @@ class TokenStore;
 class AlertActions;
 class AdminActions;
 class IndicatorLabels;
+struct WebState;
+struct WebVisitor;
+struct PageFrame;
 
 /// The HTTP API as a function from request to response (like the `handle_request` of Beast's
 /// examples). It never touches a socket: HttpServer reads the request and writes what this
@@ -32,7 +35,9 @@ class IndicatorLabels;
 /// batch, an alert change or a reload's registrations.
 ///
 /// Files: the router and the token checks in service.cpp; the handlers one file per group of
-/// endpoints, routes_<group>.cpp (health, metrics, values, indicators, alerts, silences, admin).
+/// endpoints, routes_<group>.cpp (health, metrics, values, indicators, alerts, silences, admin);
+/// the web console's pages web_<page>.cpp (docs/web.md), which reuse the same checks and
+/// handlers.
 class Service {
   public:
     struct Deps {
@@ -59,6 +64,10 @@ class Service {
         /// `http.body_limit_bytes`: a larger body gets 413. HttpServer stops reading at the same
         /// limit; handle() checks it too, for requests that do not come through the server.
         std::size_t body_limit = HttpLimits{}.body_bytes;
+        /// The web console (`web:`, docs/web.md).
+        WebConfig web{};
+        /// The listener speaks TLS: the console's cookies are `Secure`.
+        bool tls = false;
     };
 
     explicit Service(Deps deps);
@@ -117,7 +126,44 @@ class Service {
     boost::asio::awaitable<HttpResponse> reload();
     boost::asio::awaitable<HttpResponse> set_clock(const HttpRequest& req);
 
+    // web_console.cpp: the console's router, sign-in and sign-out, its static files.
+    static bool web_path(std::string_view path);
+    boost::asio::awaitable<HttpResponse> web(const HttpRequest& req, const std::string& path,
+                                             const Query& query);
+    boost::asio::awaitable<HttpResponse> web_route(const HttpRequest& req, const std::string& path,
+                                                   const Query& query);
+    /// The plan the console shows: the one place that picks it (a plan switcher goes here).
+    const Engine& web_plan() const;
+    PageFrame web_frame(std::string_view title, std::string_view nav, const WebVisitor& v) const;
+    HttpResponse web_message(unsigned status, const WebVisitor& v, std::string_view title,
+                             std::string_view message) const;
+    HttpResponse web_signin_page(unsigned status, std::string_view next, std::string_view error,
+                                 const std::string& csrf) const;
+    HttpResponse web_signin(const HttpRequest& req, const Query& form);
+    // web_board.cpp: 总览.
+    HttpResponse web_board(const WebVisitor& v, const Query& query) const;
+    // web_indicator.cpp: 指标.
+    HttpResponse web_indicator(const WebVisitor& v, std::string_view key) const;
+    // web_desk.cpp: 单位.
+    HttpResponse web_desk(const WebVisitor& v, std::string_view unit) const;
+    HttpResponse web_units(const WebVisitor& v) const;
+    // web_report.cpp: 填报, and acknowledging an alert.
+    /// The form prefilled from `query`; `notice_html` (already escaped) above it.
+    HttpResponse web_report_form(const WebVisitor& v, const Query& query, unsigned status = 200,
+                                 std::string_view notice_html = {}) const;
+    boost::asio::awaitable<HttpResponse> web_report(const WebVisitor& v, const Query& form);
+    // web_alerts.cpp: 提醒, and the office's silences.
+    HttpResponse web_alerts(const WebVisitor& v, const Query& query) const;
+    boost::asio::awaitable<HttpResponse> web_silence(const WebVisitor& v, std::string_view path,
+                                                     const Query& form);
+    // web_csv.cpp: a CSV file of values, previewed, then stored all or nothing.
+    boost::asio::awaitable<HttpResponse> web_csv(const WebVisitor& v, const Query& form);
+    boost::asio::awaitable<HttpResponse> web_acknowledge(const WebVisitor& v,
+                                                         std::string_view fingerprint,
+                                                         const Query& form);
+
     Deps d_;
+    std::unique_ptr<WebState> web_;
     /// The Prometheus label text of the plan last scraped (routes_metrics.cpp), rebuilt when a
     /// reload brings another plan.
     mutable std::shared_ptr<const IndicatorLabels> labels_;

@@ -241,7 +241,7 @@ std::string indicator_link(const Digest& d, const AlertItem& a) {
     if (d.external_url.empty() || !indicator) return {};
     std::string_view base = d.external_url;
     while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-    return std::string(base) + "/api/v1/indicators/" + percent_encode(*indicator);
+    return std::string(base) + "/indicators/" + percent_encode(*indicator);
 }
 
 }  // namespace indicatord

@@ -33,8 +33,8 @@ std::string digest_subject(const Digest& d);
 /// annotation the template needs is missing.
 std::string alert_line(const AlertItem& a, const MessageTemplates* templates = nullptr);
 
-/// external_url + "/api/v1/indicators/" + labels.indicator; empty without an external_url or
-/// an indicator label.
+/// external_url + "/indicators/" + labels.indicator (the web console's indicator page,
+/// docs/web.md); empty without an external_url or an indicator label.
 std::string indicator_link(const Digest& d, const AlertItem& a);
 
 namespace text {

@@ -1,0 +1,328 @@
+// The web console's router (docs/web.md): its static files, sign-in and sign-out with a session
+// cookie and CSRF tokens, then the pages (web_board, web_indicator, web_desk, web_report), which
+// apply the API's checks (reads_all, refuse_read, may_write) and call its handlers.
+#include "http/service.hpp"
+// GCC 12 inlines Asio's recycling allocator for coroutine frames into one path and then reports
+// its matching operator new/delete pair as mismatched (GCC PR 109224): a false positive.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+#include <spdlog/spdlog.h>
+
+#include <boost/url/params_view.hpp>
+
+#include "config/auth.hpp"
+#include "eval/engine.hpp"
+#include "http/content_type.hpp"
+#include "http/metrics.hpp"
+#include "http/web_assets.hpp"
+#include "http/web_view.hpp"
+#include "util/percent_encoding.hpp"
+
+namespace indicatord {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::string_view kSessionCookie = "idt_session";
+constexpr std::string_view kSignInCookie = "idt_signin";  // the sign-in form's CSRF token
+constexpr std::string_view kAlertsPrefix = "/alerts/";
+constexpr std::string_view kUnitsPrefix = "/units/";
+constexpr std::string_view kIndicatorsPrefix = "/indicators/";
+
+std::string cookie(std::string_view name, std::string_view value, long long max_age, bool secure) {
+    std::string c = std::string(name) + "=" + std::string(value) +
+                    "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age);
+    if (secure) c += "; Secure";
+    return c;
+}
+
+HttpResponse not_allowed(HttpResponse r, std::string_view allow) {
+    r.headers.emplace_back("Allow", std::string(allow));
+    return r;
+}
+
+}  // namespace
+
+bool Service::web_path(std::string_view p) {
+    return p == "/" || p == "/favicon.ico" || p.starts_with("/static/") || p == "/signin" ||
+           p == "/signout" || p == "/desk" || p.starts_with(kUnitsPrefix) ||
+           p.starts_with(kIndicatorsPrefix) || p == "/report" || p == "/report/csv" ||
+           p == "/alerts" || p.starts_with(kAlertsPrefix);
+}
+
+const Engine& Service::web_plan() const {
+    return d_.engine();
+}
+
+PageFrame Service::web_frame(std::string_view title, std::string_view nav,
+                             const WebVisitor& v) const {
+    const Engine& e = web_plan();
+    PageFrame f{title, nav, e.plan().name, {}, {}, local_time_text(e, d_.clock.now())};
+    if (const auto* who = v.who()) {
+        f.who = who->admin ? std::string("管理员") : unit_name(e.plan(), who->unit);
+        f.who += " (" + who->token_id + ")";
+        f.csrf = v.session->csrf;
+    }
+    return f;
+}
+
+HttpResponse Service::web_message(unsigned status, const WebVisitor& v, std::string_view title,
+                                  std::string_view message) const {
+    std::string body = "<div class=\"notice error\" id=\"message\">";
+    put_escaped(body, message);
+    body += "</div><p><a href=\"/\">返回总览</a></p>";
+    return html_page(status, web_frame(title, "", v), body);
+}
+
+HttpResponse Service::web_signin_page(unsigned status, std::string_view next,
+                                      std::string_view error, const std::string& csrf) const {
+    std::string body;
+    const bool auth = d_.tokens && d_.tokens();
+    if (!error.empty()) {
+        body += "<div class=\"notice error\" id=\"message\">";
+        put_escaped(body, error);
+        body += "</div>";
+    }
+    if (!auth) {
+        body +=
+            "<p class=\"notice error\" id=\"message\">登录需要 API 令牌,而本服务未配置 "
+            "<code>auth.tokens_file</code>:控制台对所有人开放只读,填报请用 API。</p>";
+    } else {
+        body +=
+            "<form method=\"post\" action=\"/signin\" id=\"signin\">"
+            "<p>用本单位的 API 令牌登录(<code>indicatorctl token create</code> 发放)。</p>"
+            "<input type=\"hidden\" name=\"csrf\" value=\"";
+        put_escaped(body, csrf);
+        body += "\"><input type=\"hidden\" name=\"next\" value=\"";
+        put_escaped(body, next);
+        body +=
+            "\"><p><label>令牌 <input type=\"password\" name=\"token\" id=\"token\" "
+            "autocomplete=\"off\" required size=\"48\"></label></p>"
+            "<p><button type=\"submit\">登录</button></p></form>";
+    }
+    auto r = html_page(status, web_frame("登录", "signin", WebVisitor{}), body);
+    if (auth) r.headers.emplace_back("Set-Cookie", cookie(kSignInCookie, csrf, 3600, d_.tls));
+    return r;
+}
+
+HttpResponse Service::web_signin(const HttpRequest& req, const Query& form) {
+    const TokenStore* tokens = d_.tokens ? d_.tokens() : nullptr;
+    const auto next = local_path(param(form, "next"));
+    if (!tokens) return web_signin_page(404, next, {}, {});
+    const auto now = d_.clock.now();
+    const std::string address = req.remote_address.empty() ? "unknown" : req.remote_address;
+    if (!same_secret(param(form, "csrf"), cookie_value(req.cookie, kSignInCookie)))
+        return web_signin_page(
+            403, next,
+            "the sign-in form's CSRF token is missing or wrong: reload the page and sign in again",
+            random_web_token());
+    if (auto wait = web_->limiter.refused(address, now)) {
+        auto r = web_signin_page(429, next,
+                                 "too many failed sign-ins from " + address + ": try again in " +
+                                     std::to_string((wait->count() + 59) / 60) + " minute(s)",
+                                 random_web_token());
+        r.headers.emplace_back("Retry-After", std::to_string(wait->count()));
+        return r;
+    }
+    auto token = param(form, "token");
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\n' || token.back() == '\r'))
+        token.pop_back();
+    while (!token.empty() && token.front() == ' ') token.erase(0, 1);
+    auto who = token.empty() ? std::nullopt : tokens->authenticate("Bearer " + token);
+    if (!who) {
+        web_->limiter.failed(address, now);
+        spdlog::warn("web console: failed sign-in from {}", address);
+        return web_signin_page(401, next, "the API token is not valid", random_web_token());
+    }
+    web_->limiter.succeeded(address);
+    const auto& s = web_->sessions.create(*who, now, d_.web.session_ttl);
+    spdlog::info("web console: {} signed in from {}", who->reporter(), address);
+    auto r = see_other(!next.empty() ? next : who->admin ? "/" : "/units/" + who->unit);
+    r.headers.emplace_back("Set-Cookie",
+                           cookie(kSessionCookie, s.id, d_.web.session_ttl.count(), d_.tls));
+    return r;
+}
+
+namespace {
+
+// The page a path belongs to, for indicatord_web_requests_total{page} (a bounded set).
+std::string_view page_of(std::string_view p) {
+    if (p == "/") return "board";
+    if (p == "/report") return "report";
+    if (p == "/report/csv") return "report_csv";
+    if (p == "/desk") return "units";
+    if (p == "/signin") return "signin";
+    if (p == "/signout") return "signout";
+    if (p == "/favicon.ico" || p.starts_with("/static/")) return "static";
+    if (p.starts_with(kUnitsPrefix)) return "desk";
+    if (p.starts_with(kIndicatorsPrefix)) return "indicator";
+    if (p == "/alerts") return "alerts";
+    if (p.starts_with("/alerts/silences")) return "silences";
+    if (p.starts_with(kAlertsPrefix)) return "ack";
+    return "other";
+}
+
+}  // namespace
+
+asio::awaitable<HttpResponse> Service::web(const HttpRequest& req, const std::string& path,
+                                           const Query& query) {
+    auto r = co_await web_route(req, path, query);
+    d_.metrics.count_web_response(page_of(path), r.status);
+    co_return r;
+}
+
+asio::awaitable<HttpResponse> Service::web_route(const HttpRequest& req, const std::string& path,
+                                                 const Query& query) {
+    const auto& m = req.method;
+    const bool get = m == "GET" || m == "HEAD";
+    WebVisitor v;
+    if (path == "/favicon.ico" || path.starts_with("/static/")) {
+        if (!get)
+            co_return not_allowed(
+                web_message(405, v, "不支持的请求",
+                            m + " is not allowed on " + path + " (allowed: GET, HEAD)"),
+                "GET, HEAD");
+        const auto name = path == "/favicon.ico" ? std::string("favicon.svg") : path.substr(8);
+        std::optional<std::string> dir;
+        if (d_.web.assets_dir) dir = d_.web.assets_dir->string();
+        std::string error;
+        auto asset = find_web_asset(name, dir, error);
+        if (!asset) {
+            if (error.starts_with("web.assets_dir")) spdlog::warn("{}", error);
+            HttpResponse r;
+            r.status = 404;
+            r.content_type = "text/plain; charset=utf-8";
+            r.body = error + "\n";
+            add_web_headers(r);
+            co_return r;
+        }
+        HttpResponse r;
+        r.content_type = std::move(asset->content_type);
+        r.body = std::move(asset->body);
+        add_web_headers(r);
+        r.headers.emplace_back("Cache-Control", "no-cache");
+        co_return r;
+    }
+
+    const TokenStore* tokens = d_.tokens ? d_.tokens() : nullptr;
+    const auto now = d_.clock.now();
+    const auto session_id = cookie_value(req.cookie, kSessionCookie);
+    if (tokens && !session_id.empty()) {
+        v.session = web_->sessions.find(session_id, now);
+        // a token revoked (removed from the tokens file and reloaded) ends its sessions
+        if (v.session && !tokens->has(v.session->who.token_id)) {
+            web_->sessions.erase(session_id);
+            v.session = nullptr;
+        }
+    }
+    Query form;
+    if (m == "POST") {
+        const auto type = parse_content_type(req.content_type);
+        if (!type || type->media_type != "application/x-www-form-urlencoded")
+            co_return web_message(
+                415, v, "请求被拒绝",
+                "a form must be sent as application/x-www-form-urlencoded, got '" +
+                    (req.content_type.empty() ? std::string("none") : req.content_type) + "'");
+        try {
+            boost::urls::encoding_opts opt;
+            opt.space_as_plus = true;
+            boost::urls::params_view fields(req.body, opt);
+            for (auto f : fields) form.emplace_back(f.key, f.value);
+        } catch (const std::exception& e) {
+            co_return web_message(400, v, "请求被拒绝",
+                                  std::string("the form is not valid: ") + e.what());
+        }
+    }
+
+    if (path == "/signin") {
+        if (m == "POST") co_return web_signin(req, form);
+        if (!get)
+            co_return not_allowed(
+                web_message(405, v, "不支持的请求", m + " is not allowed on " + path),
+                "GET, HEAD, POST");
+        co_return web_signin_page(200, local_path(param(query, "next")), {}, random_web_token());
+    }
+    if (path == "/signout") {
+        if (m != "POST")
+            co_return not_allowed(
+                web_message(405, v, "不支持的请求", m + " is not allowed on " + path), "POST");
+        if (v.session) {
+            if (!same_secret(param(form, "csrf"), v.session->csrf))
+                co_return web_message(403, v, "请求被拒绝",
+                                      "the form's CSRF token is missing or wrong: reload the page "
+                                      "and submit again");
+            web_->sessions.erase(session_id);
+        }
+        auto r = see_other("/signin");
+        r.headers.emplace_back("Set-Cookie", cookie(kSessionCookie, "", 0, d_.tls));
+        co_return r;
+    }
+
+    if (m == "POST") {
+        const bool silence = path == "/alerts/silences" ||
+                             (path.starts_with("/alerts/silences/") && path.ends_with("/expire"));
+        const bool ack = !silence && path.starts_with(kAlertsPrefix) && path.ends_with("/ack");
+        const bool csv = path == "/report/csv";
+        if (path != "/report" && !ack && !csv && !silence)
+            co_return not_allowed(
+                web_message(405, v, "不支持的请求", m + " is not allowed on " + path), "GET, HEAD");
+        if (!tokens)
+            co_return web_message(403, v, "请求被拒绝",
+                                  "the console takes reports only from signed-in units, and "
+                                  "auth.tokens_file is not configured: report through the API");
+        if (!v.session)
+            co_return web_message(401, v, "未登录",
+                                  "not signed in: sign in with your unit's API token, then submit "
+                                  "the form again");
+        if (!same_secret(param(form, "csrf"), v.session->csrf))
+            co_return web_message(403, v, "请求被拒绝",
+                                  "the form's CSRF token is missing or wrong: reload the page and "
+                                  "submit again");
+        if (ack) {
+            const auto fp = std::string_view(path).substr(kAlertsPrefix.size(),
+                                                          path.size() - kAlertsPrefix.size() - 4);
+            co_return co_await web_acknowledge(v, fp, form);
+        }
+        if (csv) co_return co_await web_csv(v, form);
+        if (silence) co_return co_await web_silence(v, path, form);
+        co_return co_await web_report(v, form);
+    }
+    if (!get) {
+        const bool posts =
+            path == "/report" || path == "/report/csv" || path.starts_with(kAlertsPrefix);
+        co_return not_allowed(
+            web_message(405, v, "不支持的请求",
+                        m + " is not allowed on " + path +
+                            (posts ? " (allowed: GET, HEAD, POST)" : " (allowed: GET, HEAD)")),
+            posts ? "GET, HEAD, POST" : "GET, HEAD");
+    }
+    // Reading needs a session, unless auth is off (like the API) or web.public_read is on; the
+    // report form always needs one.
+    const bool open = !tokens || d_.web.public_read;
+    const bool needs_session = tokens && (path == "/report" || !open);
+    if (needs_session && !v.session)
+        co_return see_other("/signin?next=" + percent_encode(req.target));
+    if (path == "/") co_return web_board(v, query);
+    if (path == "/alerts") co_return web_alerts(v, query);
+    if (path == "/report" || path == "/report/csv") {
+        if (!tokens)
+            co_return web_message(403, v, "填报",
+                                  "the console takes reports only from signed-in units, and "
+                                  "auth.tokens_file is not configured: report through the API");
+        co_return web_report_form(v, query);
+    }
+    if (path == "/desk") {
+        if (const auto* who = v.who(); who && !who->admin)
+            co_return see_other("/units/" + who->unit);
+        co_return web_units(v);
+    }
+    if (path.starts_with(kUnitsPrefix))
+        co_return web_desk(v, std::string_view(path).substr(kUnitsPrefix.size()));
+    if (path.starts_with(kIndicatorsPrefix))
+        co_return web_indicator(v, std::string_view(path).substr(kIndicatorsPrefix.size()));
+    co_return web_message(404, v, "未找到", "no such page: " + path);
+}
+
+}  // namespace indicatord

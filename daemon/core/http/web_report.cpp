@@ -1,0 +1,236 @@
+// 填报, the report form of a signed-in unit: the periods it owes, each with a value and a note,
+// and a form for any indicator and period. A submission goes through POST /api/v1/values'
+// handler (post_values: the same validation, the same may_write check, the same commit), so
+// its errors are the API's words and the confirmation shows only once the value is on disk.
+// Also: acknowledging an alert with a comment (the API's acknowledge).
+#include "http/service.hpp"
+// GCC 12 inlines Asio's recycling allocator for coroutine frames into one path and then reports
+// its matching operator new/delete pair as mismatched (GCC PR 109224): a false positive.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+#include <boost/json.hpp>
+#include <charconv>
+#include <cmath>
+
+#include "config/auth.hpp"
+#include "eval/engine.hpp"
+#include "http/web_view.hpp"
+#include "util/json_text.hpp"
+#include "util/percent_encoding.hpp"
+
+namespace indicatord {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+std::string trimmed(std::string s) {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.pop_back();
+    std::size_t k = 0;
+    while (k < s.size() && (s[k] == ' ' || s[k] == '\t')) ++k;
+    return s.substr(k);
+}
+
+void put_hidden(std::string& out, std::string_view name, std::string_view value) {
+    out += "<input type=\"hidden\" name=\"";
+    out += name;
+    out += "\" value=\"";
+    put_escaped(out, value);
+    out += "\">";
+}
+
+}  // namespace
+
+HttpResponse Service::web_report_form(const WebVisitor& v, const Query& query, unsigned status,
+                                      std::string_view notice_html) const {
+    const Engine& e = web_plan();
+    const Plan& plan = e.plan();
+    const Principal& who = *v.who();
+    const auto now = d_.clock.now();
+    const std::string unit = who.admin ? param(query, "unit") : who.unit;
+    const std::string& csrf = v.session->csrf;
+
+    std::string out(notice_html);
+    if (!unit.empty()) {
+        out += "<h2>应报期别(";
+        put_escaped(out, unit_name(plan, unit));
+        out += ")</h2>";
+        std::size_t rows = 0;
+        for (const auto& o : owed_by(e, unit, now)) {
+            if (!o.ended) continue;
+            const auto& ind = plan.indicators[o.indicator];
+            const bool progress = kind_name(ind.rule) == "report";
+            if (rows++ == 0) out += "<div id=\"owed-forms\">";
+            out +=
+                "<form method=\"post\" action=\"/report\" class=\"report-row owed-form\" "
+                "data-key=\"";
+            put_escaped(out, ind.key);
+            out += "\" data-period=\"" + escaped(o.period.label()) + "\">";
+            put_hidden(out, "csrf", csrf);
+            put_hidden(out, "indicator", ind.key);
+            put_hidden(out, "period", o.period.label());
+            out += "<span><a href=\"/indicators/" + percent_encode(ind.key) + "\">";
+            put_escaped(out, ind.name);
+            out += "</a> " + escaped(o.period.label());
+            if (!ind.measure.empty()) out += "(" + escaped(ind.measure) + ")";
+            out += o.overdue ? " <span class=\"light red\">逾期 " + std::to_string(o.days_overdue) +
+                                   " 天</span>"
+                             : " <span class=\"muted\">剩 " + std::to_string(o.working_days_left) +
+                                   " 个工作日</span>";
+            out +=
+                "</span><input type=\"text\" name=\"value\" inputmode=\"decimal\" required "
+                "placeholder=\"";
+            out += progress ? "完成百分比 0-100" : "数值";
+            out += "\"><input type=\"text\" name=\"note\" maxlength=\"4000\" placeholder=\"";
+            out += progress ? "进展情况" : "说明(可选)";
+            out += "\"><button type=\"submit\">提交</button></form>";
+        }
+        if (rows == 0)
+            out += "<p class=\"muted\">现在没有应报期别。</p>";
+        else
+            out += "</div>";
+    } else {
+        out += "<p class=\"muted\">管理员令牌:在“单位”页选择单位,或用下面的表单填报任一指标。</p>";
+    }
+
+    // any indicator, any period (a correction, an early report); prefilled from the query
+    out +=
+        "<h2>填报其他指标或期别</h2><form method=\"post\" action=\"/report\" id=\"report-form\" "
+        "class=\"report-row\">";
+    put_hidden(out, "csrf", csrf);
+    out +=
+        "<label>指标 <input type=\"text\" name=\"indicator\" id=\"indicator\" list=\"indicators\" "
+        "required value=\"";
+    put_escaped(out, param(query, "indicator"));
+    out +=
+        "\"></label><label>期别 <input type=\"text\" name=\"period\" id=\"period\" required "
+        "placeholder=\"2023-Q1\" value=\"";
+    put_escaped(out, param(query, "period"));
+    out +=
+        "\"></label><label>数值 <input type=\"text\" name=\"value\" id=\"value\" "
+        "inputmode=\"decimal\" value=\"";
+    put_escaped(out, param(query, "value"));
+    out +=
+        "\"></label><label>说明 <input type=\"text\" name=\"note\" id=\"note\" "
+        "maxlength=\"4000\" value=\"";
+    put_escaped(out, param(query, "note"));
+    out +=
+        "\"></label><button type=\"submit\" id=\"submit\">提交</button></form><datalist "
+        "id=\"indicators\">";
+    const Principal as_unit{"", unit, false};
+    for (const auto& ind : plan.indicators) {
+        if (ind.derived() || ind.rollup()) continue;
+        if (!unit.empty() && !may_write(as_unit, plan, ind)) continue;
+        out += "<option value=\"";
+        put_escaped(out, ind.key);
+        out += "\">";
+        put_escaped(out, ind.name);
+        out += "</option>";
+    }
+    out +=
+        "</datalist><p class=\"muted\">期别写作 2023、2023-H1、2023-Q1 或 2023-03;"
+        "只在数值写入数据库后才显示“已保存”。</p>";
+
+    // a CSV file (the API's columns), previewed first, then stored all or nothing
+    out += "<h2>批量上传(CSV)</h2><form method=\"post\" action=\"/report/csv\" id=\"csv-form\">";
+    put_hidden(out, "csrf", csrf);
+    if (who.admin) put_hidden(out, "unit", unit);
+    out +=
+        "<p class=\"muted\">列:indicator(指标)、period(期间)、value(数值),可选 note(备注);"
+        "UTF-8。选择文件或直接粘贴,先预览,再确认提交:有一行不对则全部不保存。</p>"
+        "<p><input type=\"file\" id=\"csv-file\" accept=\".csv,text/csv\"></p>"
+        "<p><textarea name=\"csv\" id=\"csv\" rows=\"6\" cols=\"80\" required>";
+    put_escaped(out, param(query, "csv"));
+    out +=
+        "</textarea></p><p><button type=\"submit\" name=\"action\" value=\"preview\" "
+        "id=\"csv-preview\">预览</button></p></form>";
+    return html_page(status, web_frame("填报", "report", v), out);
+}
+
+asio::awaitable<HttpResponse> Service::web_report(const WebVisitor& v, const Query& form) {
+    const auto indicator = trimmed(param(form, "indicator"));
+    const auto period = trimmed(param(form, "period"));
+    const auto value_text = trimmed(param(form, "value"));
+    const auto note = param(form, "note");
+    json::object item{{"indicator", indicator}, {"period", period}};
+    // a number goes as a number; anything else as it was typed, for the API to refuse in its words
+    double value = 0;
+    const auto [end, ec] =
+        std::from_chars(value_text.data(), value_text.data() + value_text.size(), value);
+    if (!value_text.empty() && ec == std::errc{} && end == value_text.data() + value_text.size() &&
+        std::isfinite(value))
+        item["value"] = value;
+    else if (!value_text.empty())
+        item["value"] = value_text;
+    if (!note.empty()) item["note"] = note;
+    HttpRequest api;
+    api.method = "POST";
+    api.target = "/api/v1/values";
+    api.content_type = "application/json";
+    api.body = json_text(json::object{{"values", json::array{item}}});
+    const auto answer = co_await post_values(api, v.who());
+    Query again{
+        {"indicator", indicator}, {"period", period}, {"value", value_text}, {"note", note}};
+    if (v.who()->admin) again.emplace_back("unit", param(form, "unit"));
+    if (answer.status != 200)
+        co_return web_report_form(v, again, answer.status, api_error_notice(answer.body));
+
+    // committed: say what was stored and how the indicator stands now
+    const Engine& e = web_plan();
+    std::string notice = "<div class=\"notice ok\" id=\"message\"><b>已保存。</b> ";
+    try {
+        const auto doc = json::parse(answer.body).as_object();
+        for (const auto& s : doc.at("values").as_array()) {
+            const auto& o = s.as_object();
+            const auto key = std::string(o.at("indicator").as_string());
+            notice += "<a href=\"/indicators/" + percent_encode(key) + "\">";
+            put_escaped(notice, key);
+            notice += "</a> ";
+            put_escaped(notice, o.at("period").as_string());
+            notice += " = ";
+            put_escaped(notice, value_text);
+            notice += "(第 " + std::to_string(o.at("revision").to_number<long long>()) + " 次修订)";
+            const long idx = e.plan().index_of(key);
+            if (idx >= 0) {
+                notice += ",现在 ";
+                const auto i = static_cast<std::size_t>(idx);
+                put_light(notice, light_of(*web_, e, i, d_.clock.now()), e.evaluation(i).status);
+                notice += ":";
+                put_escaped(notice, describe(e.plan().indicators[i], e.evaluation(i)));
+            }
+        }
+    } catch (const std::exception&) {
+        put_escaped(notice, answer.body);
+    }
+    notice += "</div>";
+    Query fresh;
+    if (v.who()->admin) fresh.emplace_back("unit", param(form, "unit"));
+    co_return web_report_form(v, fresh, 200, notice);
+}
+
+asio::awaitable<HttpResponse> Service::web_acknowledge(const WebVisitor& v,
+                                                       std::string_view fingerprint,
+                                                       const Query& form) {
+    HttpRequest api;
+    api.method = "POST";
+    api.target = "/api/v1/alerts/" + std::string(fingerprint) + "/ack";
+    api.content_type = "application/json";
+    api.body = json_text(json::object{{"comment", param(form, "comment")}});
+    const auto answer = co_await acknowledge(fingerprint, api, v.who());
+    if (answer.status != 200) {
+        std::string message;
+        try {
+            message = json::parse(answer.body).as_object().at("error").as_string().c_str();
+        } catch (const std::exception&) {
+            message = answer.body;
+        }
+        co_return web_message(answer.status, v, "确认提醒", message);
+    }
+    auto back = local_path(param(form, "back"));
+    if (back.empty()) back = "/desk";
+    co_return see_other(back + "#alerts");
+}
+
+}  // namespace indicatord
