@@ -6,14 +6,9 @@
 #include "config/config.hpp"
 #include "eval/evaluate.hpp"
 #include "http/http_types.hpp"
+#include "util/html_escape.hpp"
 
 namespace indicatord {
-
-/// Appends `text` to `out` escaped for HTML text and quoted attribute values (& < > " ').
-/// Every piece of plan or user text (names, notes, comments, reasons) goes through it.
-void put_escaped(std::string& out, std::string_view text);
-/// `text` escaped (put_escaped into a new string).
-std::string escaped(std::string_view text);
 
 /// The light a status shows (亮灯), docs/web.md.
 enum class Light { green, yellow, red, grey };

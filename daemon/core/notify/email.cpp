@@ -8,6 +8,7 @@
 
 #include "notify/text.hpp"
 #include "util/digest.hpp"
+#include "util/html_escape.hpp"
 #include "util/utf8.hpp"
 
 namespace indicatord {
@@ -15,32 +16,6 @@ namespace indicatord {
 using namespace text;
 
 namespace {
-
-std::string html_escape(std::string_view s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out.push_back(c);
-        }
-    }
-    return out;
-}
 
 std::string without_crlf(std::string_view s) {
     std::string out;
@@ -194,23 +169,22 @@ EmailMessage render_email(const Digest& d, const std::string& from,
 
     // text/html
     m.html = "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head><meta charset=\"UTF-8\"><title>" +
-             html_escape(m.subject) + "</title></head>\n<body>\n<p>" + html_escape(greeting) +
-             "</p>\n<p>" + html_escape(intro) + "</p>\n<ol>\n";
+             escaped(m.subject) + "</title></head>\n<body>\n<p>" + escaped(greeting) + "</p>\n<p>" +
+             escaped(intro) + "</p>\n<ol>\n";
     for (const auto& it : items) {
         const char* color = it.alert->firing ? "#c0392b" : "#27ae60";
-        m.html += "<li><strong style=\"color:" + std::string(color) + "\">" + html_escape(it.head) +
-                  "</strong>" + html_escape(it.text);
+        m.html += "<li><strong style=\"color:" + std::string(color) + "\">" + escaped(it.head) +
+                  "</strong>" + escaped(it.text);
         if (const auto* desc = find_in(it.alert->annotations, "description"))
-            for (auto line : split_lines(*desc)) m.html += "<br>\n" + html_escape(line);
+            for (auto line : split_lines(*desc)) m.html += "<br>\n" + escaped(line);
         if (auto task = expand(templates().email_task, {}, it.alert))
-            m.html += "<br>\n" + html_escape(*task);
+            m.html += "<br>\n" + escaped(*task);
         if (!it.link.empty())
-            m.html += "<br>\n<a href=\"" + html_escape(it.link) + "\">" +
-                      html_escape(templates().link_text) + "</a>";
+            m.html += "<br>\n<a href=\"" + escaped(it.link) + "\">" +
+                      escaped(templates().link_text) + "</a>";
         m.html += "</li>\n";
     }
-    m.html +=
-        "</ol>\n<p style=\"color:#888888\">" + html_escape(footer) + "</p>\n</body>\n</html>\n";
+    m.html += "</ol>\n<p style=\"color:#888888\">" + escaped(footer) + "</p>\n</body>\n</html>\n";
 
     // RFC 5322 message
     const std::string key = without_crlf(d.idempotency_key);
