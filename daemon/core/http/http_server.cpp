@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -70,7 +71,26 @@ std::pair<unsigned, std::string> refuse_transfer_encoding(
 struct HttpServer::Session {
     tcp::socket* socket = nullptr;  ///< the connection's socket, while its stream lives
     bool busy = false;
+    /// Refused before its body was read (413, 431, 400): the client may still be sending, and
+    /// closing with its bytes unread would reset the connection and lose the answer.
+    bool linger = false;
 };
+
+namespace {
+
+// Lingering close (as nginx's lingering_close): after the answer and our FIN, the bytes a client
+// still sends are read and dropped, for at most 5 s, so that its TCP stack does not get a reset
+// that discards the answer before it is read.
+asio::awaitable<void> linger(beast::tcp_stream& stream) {
+    stream.expires_after(std::chrono::seconds(5));
+    std::array<char, 16384> scratch;
+    for (;;) {
+        auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch), nothrow);
+        if (ec || n == 0) break;
+    }
+}
+
+}  // namespace
 
 HttpServer::HttpServer(asio::io_context& io, Service& service, SelfMetrics& metrics,
                        HttpLimits limits)
@@ -164,6 +184,7 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
             session.socket = &stream.socket();
             co_await exchange(stream, session);
             stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+            if (session.linger && !draining_) co_await linger(stream);
             stream.socket().close(ec);
         }
     } catch (const std::exception& e) {
@@ -279,6 +300,7 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
         bool head_request = false;
         if (fatal) {
             response = std::move(error);
+            session.linger = true;
         } else {
             auto req = parser.release();
             keep_alive = req.keep_alive();

@@ -133,6 +133,7 @@ struct Relation {
     std::string subject;                  ///< indicator key judged
     std::string of;                       ///< indicator key it is held against (the reference)
     double tolerance = 0;                 ///< in_step: how far below the reference still counts
+    std::optional<double> above;          ///< in_step: how far above still counts (unset: any)
     SeriesShape subject_shape, of_shape;  ///< filled at load
 };
 struct Report {};

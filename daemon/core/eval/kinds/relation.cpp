@@ -11,7 +11,7 @@ namespace indicatord::kinds {
 
 namespace {
 
-constexpr std::string_view keys[] = {"subject", "relation", "of", "tolerance"};
+constexpr std::string_view keys[] = {"subject", "relation", "of", "tolerance", "above"};
 
 void parse(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind) {
     rule::Relation r;
@@ -33,6 +33,13 @@ void parse(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind) 
             yaml::fail(f, t, "tolerance applies to relation in_step only");
         r.tolerance = yaml::number(f, t, "tolerance");
         if (r.tolerance < 0) yaml::fail(f, t, "tolerance must not be negative");
+    }
+    // 基本同步 both ways: faster by more than `above` is out of step too (unset: faster is fine)
+    if (const auto a = n["above"]) {
+        if (r.type != rule::RelationType::in_step)
+            yaml::fail(f, a, "above applies to relation in_step only");
+        r.above = yaml::number(f, a, "above");
+        if (*r.above < 0) yaml::fail(f, a, "above must not be negative");
     }
     ind.rule = r;
 }
@@ -125,7 +132,7 @@ Evaluation derive(const Indicator& ind, const EvalContext& ctx) {
     bool met = false;
     switch (r.type) {
         case rule::RelationType::in_step:
-            met = s >= o - r.tolerance;
+            met = s >= o - r.tolerance && (!r.above || s <= o + *r.above);
             break;
         case rule::RelationType::faster_than:
             met = s > o;
@@ -160,9 +167,15 @@ std::string reason(const Indicator& ind, const Evaluation& e) {
     std::string text = r.subject + " " + value_text(e) + " for " + period_text(e) + how + r.of +
                        " " + target_text(e) + " for " +
                        (e.input_period ? e.input_period->label() : std::string("?"));
-    if (r.type == rule::RelationType::in_step)
+    if (r.type == rule::RelationType::in_step && r.above) {
+        const bool over = e.value && e.target && *e.value > *e.target + *r.above;
+        text += met    ? " (at most " + fmt(r.tolerance) + " below and " + fmt(*r.above) + " above)"
+                : over ? " (more than " + fmt(*r.above) + " above)"
+                       : " (more than " + fmt(r.tolerance) + " below)";
+    } else if (r.type == rule::RelationType::in_step) {
         text += met ? " (at most " + fmt(r.tolerance) + " below)"
                     : " (more than " + fmt(r.tolerance) + " below)";
+    }
     return text;
 }
 
@@ -172,6 +185,7 @@ void to_json(const Rule& rule, boost::json::object& out, boost::json::array&) {
     out["subject"] = r.subject;
     out["of"] = r.of;
     if (r.type == rule::RelationType::in_step) out["tolerance"] = r.tolerance;
+    if (r.above) out["above"] = *r.above;
     out["inputs"] = boost::json::array{boost::json::string(r.subject), boost::json::string(r.of)};
 }
 
