@@ -10,10 +10,12 @@ build_pkgs=(
   libsqlite3-dev sqlite3 libyaml-cpp-dev libyaml-dev libspdlog-dev prometheus-cpp-dev
   catch2 libcurl4-openssl-dev libsystemd-dev libhowardhinnant-date-dev
   libmuparser-dev libcsv-dev libssl-dev
+  libxlsxwriter-dev libzip-dev libexpat1-dev  # bulletins write .xlsx; the console reads uploaded .xlsx
 )
 test_pkgs=(prometheus prometheus-pushgateway python3-aiosmtpd curl wrk systemd dpkg-dev
            clang-14 libclang-rt-14-dev llvm-14 clang-format  # clang-14, libclang-rt, llvm: scripts/fuzz.sh; clang-format: test.sh
-           chromium chromium-driver python3-selenium fonts-wqy-zenhei)  # the web console's browser test (docs/web.md)
+           chromium chromium-driver python3-selenium fonts-wqy-zenhei  # the web console's browser test (docs/web.md)
+           python3-openpyxl)  # reads the bulletins' .xlsx back in tests
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi
