@@ -188,3 +188,33 @@ TEST_CASE("adding plans moves a one-plan database's values to their plan's keys"
                                 it::one_value("city-2023:tertiary_share", "2023", 52.4));
     CHECK_THAT(again.body, Catch::Contains("\"revision\":2"));
 }
+
+TEST_CASE("each plan has its board in the console, the one of today's year first", "[plans][web]") {
+    it::TempDir dir;
+    it::Daemon d(dir.path(), three_plans(dir.path()), {"--now", "2023-06-01T09:00:00+08:00"});
+    // 2023: the city's 2023 plan is the board at /, with the switcher naming every plan
+    auto r = it::http("GET", d.url("/"));
+    REQUIRE(r.status == 200);
+    CHECK_THAT(r.body, Catch::Contains("id=\"plans\"") &&
+                           Catch::Contains("href=\"/?plan=county-2024\"") &&
+                           Catch::Contains("href=\"/?plan=all\""));
+    CHECK_THAT(r.body, Catch::Contains("city-2023%3Agdp_growth") &&
+                           !Catch::Contains("county-2024%3Agdp_growth") &&
+                           !Catch::Contains("生产总值增速快于全市"));
+    // the county's board: only its tasks, and the filters keep the plan
+    r = it::http("GET", d.url("/?plan=county-2024"));
+    REQUIRE(r.status == 200);
+    CHECK_THAT(r.body, Catch::Contains("生产总值增速快于全市") &&
+                           !Catch::Contains("city-2023%3Agdp_growth") &&
+                           Catch::Contains("name=\"plan\" value=\"county-2024\"") &&
+                           Catch::Contains("href=\"/?plan=county-2024&amp;light=red\""));
+    // all plans together
+    r = it::http("GET", d.url("/?plan=all"));
+    CHECK_THAT(r.body, Catch::Contains("city-2023%3Agdp_growth") &&
+                           Catch::Contains("county-2024%3Agdp_growth"));
+    // an unknown plan is named, with the ones there are
+    r = it::http("GET", d.url("/?plan=county-2025"));
+    CHECK(r.status == 400);
+    CHECK_THAT(r.body, Catch::Contains("unknown plan &#39;county-2025&#39; (plans: city-2023, "
+                                       "city-2024, county-2024, all)"));
+}

@@ -61,9 +61,24 @@ void option(std::string& out, std::string_view value, std::string_view words,
 }
 
 struct Filters {
-    std::string section, unit, status, kind, light, q;
+    std::string plan, section, unit, status, kind, light, q;
     std::size_t page = 1;
 };
+
+constexpr std::size_t kAllPlans = static_cast<std::size_t>(-1);
+
+// With several plans, the board shows one: the first (in `rules:` order) whose years hold
+// today, else the latest; `plan=all` shows every plan together.
+std::size_t default_plan(const Plan& plan, int today_year) {
+    for (std::size_t p = 0; p < plan.plans.size(); ++p) {
+        const auto& info = plan.plans[p];
+        if (info.year <= today_year && today_year <= std::max(info.year, info.last_year)) return p;
+    }
+    std::size_t latest = 0;
+    for (std::size_t p = 1; p < plan.plans.size(); ++p)
+        if (plan.plans[p].year > plan.plans[latest].year) latest = p;
+    return latest;
+}
 
 bool contains(std::string_view text, std::string_view part) {
     return text.find(part) != std::string_view::npos;
@@ -80,7 +95,9 @@ HttpResponse Service::web_board(const WebVisitor& v, const Query& query) const {
 
     Filters f;
     for (const auto& [k, val] : query) {
-        if (k == "section")
+        if (k == "plan")
+            f.plan = val;
+        else if (k == "section")
             f.section = val;
         else if (k == "unit")
             f.unit = val;
@@ -98,10 +115,30 @@ HttpResponse Service::web_board(const WebVisitor& v, const Query& query) const {
                 return web_message(400, v, "总览",
                                    "page must be a whole number from 1, got '" + val + "'");
         } else {
-            return web_message(400, v, "总览",
-                               "unknown query parameter '" + k +
-                                   "' (allowed: section, unit, status, kind, light, q, page)");
+            return web_message(
+                400, v, "总览",
+                "unknown query parameter '" + k +
+                    "' (allowed: plan, section, unit, status, kind, light, q, page)");
         }
+    }
+    std::size_t chosen = kAllPlans;  // the plan shown: all of them with one plan
+    if (plan.several()) {
+        if (f.plan.empty()) {
+            chosen = default_plan(plan, int(date::year_month_day(local_day(e, now)).year()));
+        } else if (f.plan != "all") {
+            const auto it = std::find_if(plan.plans.begin(), plan.plans.end(),
+                                         [&](const PlanInfo& p) { return p.id == f.plan; });
+            if (it == plan.plans.end()) {
+                std::string ids;
+                for (const auto& p : plan.plans) ids += (ids.empty() ? "" : ", ") + p.id;
+                return web_message(400, v, "总览",
+                                   "unknown plan '" + f.plan + "' (plans: " + ids + ", all)");
+            }
+            chosen = static_cast<std::size_t>(it - plan.plans.begin());
+        }
+    } else if (!f.plan.empty() && f.plan != "all" && f.plan != plan.id) {
+        return web_message(400, v, "总览",
+                           "unknown plan '" + f.plan + "' (plans: " + plan.id + ", all)");
     }
     if (!f.status.empty() && !parse_status(f.status))
         return web_message(400, v, "总览", "unknown status '" + f.status + "'");
@@ -115,6 +152,7 @@ HttpResponse Service::web_board(const WebVisitor& v, const Query& query) const {
     for (std::size_t i = 0; i < plan.indicators.size(); ++i) {
         const auto& ind = plan.indicators[i];
         if (!ind.member_of.empty()) continue;  // a member's series shows in its roll-up
+        if (chosen != kAllPlans && ind.plan != chosen) continue;
         if (!all && !may_read(*who, plan, ind)) continue;
         visible[i] = 1;
         lights[i] = light_of(*web_, e, i, now);
@@ -137,6 +175,7 @@ HttpResponse Service::web_board(const WebVisitor& v, const Query& query) const {
     };
     std::vector<Row> rows;
     for (const auto& t : plan.tasks) {
+        if (chosen != kAllPlans && t.plan != chosen) continue;
         std::vector<std::size_t> mine;
         for (auto i : t.indicators)
             if (visible[i]) mine.push_back(i);
@@ -177,11 +216,42 @@ HttpResponse Service::web_board(const WebVisitor& v, const Query& query) const {
 
     std::string out;
     out.reserve(256 * 1024);
+    // The other filters, as a link's query (the plan switcher and the pages keep them).
+    std::string plan_query;  // "plan=ID&" with several plans, so links stay on this board
+    if (plan.several())
+        plan_query =
+            "plan=" +
+            percent_encode(chosen == kAllPlans ? std::string("all") : plan.plans[chosen].id) + "&";
+    std::string kept_query;
+    for (const auto& [k, val] : query)
+        if (k != "page" && k != "plan")
+            kept_query += percent_encode(k) + "=" + percent_encode(val) + "&";
+    if (plan.several()) {
+        out += "<nav class=\"plans\" id=\"plans\"><span class=\"muted\">计划:</span>";
+        for (std::size_t p = 0; p <= plan.plans.size(); ++p) {
+            const bool every = p == plan.plans.size();
+            const std::string id = every ? std::string("all") : plan.plans[p].id;
+            out += "<a href=\"/?" + escaped(kept_query) + "plan=" + percent_encode(id) + "\"";
+            if ((every && chosen == kAllPlans) || (!every && chosen == p))
+                out += " class=\"current\" aria-current=\"page\"";
+            out += ">";
+            if (every) {
+                out += "全部计划";
+            } else {
+                put_escaped(out, plan.plans[p].name.empty() ? id : plan.plans[p].name);
+                out += " <span class=\"muted\">";
+                put_escaped(out, id);
+                out += "</span>";
+            }
+            out += "</a>";
+        }
+        out += "</nav>";
+    }
     if (!all) out += "<p class=\"muted\">只显示本单位负责的指标(auth.read_scope: unit)。</p>";
     // counts
     out += "<section id=\"counts\"><h2>亮灯</h2><div class=\"cards\">";
     for (auto l : {Light::green, Light::yellow, Light::red, Light::grey}) {
-        out += "<a class=\"card\" href=\"/?light=";
+        out += "<a class=\"card\" href=\"/?" + escaped(plan_query) + "light=";
         out += to_string(l);
         out += "\"><span class=\"light ";
         out += to_string(l);
@@ -197,7 +267,7 @@ HttpResponse Service::web_board(const WebVisitor& v, const Query& query) const {
         "</div><h2>按状态</h2><table class=\"stack\"><thead><tr><th>状态</th><th "
         "class=\"num\">指标</th><th class=\"num\">任务(按最差指标)</th></tr></thead><tbody>";
     for (auto s : kAllStatuses) {
-        out += "<tr><td><a href=\"/?status=";
+        out += "<tr><td><a href=\"/?" + escaped(plan_query) + "status=";
         out += to_string(s);
         out += "\">";
         out += status_words(s);
@@ -221,7 +291,8 @@ HttpResponse Service::web_board(const WebVisitor& v, const Query& query) const {
         "class=\"num\">任务</th><th class=\"num\">绿灯</th><th class=\"num\">黄灯</th><th "
         "class=\"num\">红灯</th><th class=\"num\">灰灯</th></tr></thead><tbody>";
     for (const auto& s : sections) {
-        out += "<tr><td><a href=\"/?section=" + percent_encode(s.name) + "\">";
+        out += "<tr><td><a href=\"/?" + escaped(plan_query) + "section=" + percent_encode(s.name) +
+               "\">";
         put_escaped(out, s.name.empty() ? std::string("(未分部分)") : s.name);
         out += "</a></td><td class=\"num\">" + std::to_string(s.tasks) + "</td>";
         for (std::size_t l = 0; l < 4; ++l)
@@ -231,9 +302,13 @@ HttpResponse Service::web_board(const WebVisitor& v, const Query& query) const {
     out += "</tbody></table></section>";
 
     // filters (GET: the page's address is the filter, to bookmark or send)
-    out +=
-        "<h2>任务</h2><form class=\"filters\" method=\"get\" action=\"/\"><label>部分<select "
-        "name=\"section\">";
+    out += "<h2>任务</h2><form class=\"filters\" method=\"get\" action=\"/\">";
+    if (plan.several()) {
+        out += "<input type=\"hidden\" name=\"plan\" value=\"";
+        put_escaped(out, chosen == kAllPlans ? std::string("all") : plan.plans[chosen].id);
+        out += "\">";
+    }
+    out += "<label>部分<select name=\"section\">";
     option(out, "", "全部", f.section);
     for (const auto& s : sections) option(out, s.name, s.name, f.section);
     out += "</select></label><label>单位<select name=\"unit\">";
@@ -254,8 +329,12 @@ HttpResponse Service::web_board(const WebVisitor& v, const Query& query) const {
     out += "</select></label><label>搜索<input type=\"search\" name=\"q\" id=\"q\" value=\"";
     put_escaped(out, f.q);
     out +=
-        "\" placeholder=\"任务编号或文字\"></label><button type=\"submit\">筛选</button> "
-        "<a href=\"/\">清除</a></form>";
+        "\" placeholder=\"任务编号或文字\"></label><button type=\"submit\">筛选</button> <a "
+        "href=\"/";
+    if (plan.several())
+        out += "?plan=" +
+               percent_encode(chosen == kAllPlans ? std::string("all") : plan.plans[chosen].id);
+    out += "\">清除</a></form>";
 
     const std::size_t pages =
         std::max<std::size_t>(1, (rows.size() + kTasksPerPage - 1) / kTasksPerPage);
