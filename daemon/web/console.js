@@ -10,15 +10,46 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 });
 
-// 填报: a chosen CSV file is read into the text area (UTF-8), to preview and submit as text.
+// 填报: a chosen CSV file is read into the text area (UTF-8), to preview and submit as text. An
+// Excel workbook (.xlsx) is sent to /report/xlsx, which answers its first sheet as CSV text for
+// the same text area: previewed and committed exactly as a CSV file is.
+const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 document.addEventListener("DOMContentLoaded", () => {
   const file = document.getElementById("csv-file");
   const text = document.getElementById("csv");
+  const status = document.getElementById("file-status");
   if (!file || !text) return;
+  const say = (message, error) => {
+    if (!status) return;
+    status.textContent = message;
+    status.className = error ? "light red" : "muted";
+  };
   file.addEventListener("change", () => {
     if (!file.files || file.files.length === 0) return;
+    const chosen = file.files[0];
+    if (chosen.name.toLowerCase().endsWith(".xlsx") || chosen.type === XLSX_TYPE) {
+      const csrf = document.querySelector("#csv-form input[name=csrf]");
+      say("正在读取 Excel 文件…", false);
+      fetch("/report/xlsx", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": XLSX_TYPE, "X-CSRF-Token": csrf ? csrf.value : "" },
+        body: chosen,
+      }).then((answer) => answer.text().then((body) => {
+        if (answer.ok) {
+          text.value = body;
+          say("已读取“" + chosen.name + "”的第一个工作表,请预览。", false);
+        } else {
+          say("无法读取“" + chosen.name + "”:" + body, true);
+        }
+      })).catch((e) => say("无法上传:" + e, true));
+      return;
+    }
     const reader = new FileReader();
-    reader.addEventListener("load", () => { text.value = String(reader.result); });
-    reader.readAsText(file.files[0], "utf-8");
+    reader.addEventListener("load", () => {
+      text.value = String(reader.result);
+      say("", false);
+    });
+    reader.readAsText(chosen, "utf-8");
   });
 });

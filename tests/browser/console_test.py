@@ -298,6 +298,33 @@ def main():
         check(len(stored) == 1 and stored[0]["value"] == 2.1 and stored[0]["note"] == "CSV 上传",
               f"the API holds the CSV's value: {stored}")
 
+        # An Excel workbook chosen in the same place: console.js sends it to /report/xlsx (CSRF
+        # header, connect-src 'self'), the first sheet comes back as the form's CSV text.
+        import openpyxl
+        book = openpyxl.Workbook()
+        book.active.append(["指标", "期间", "数值", "备注"])
+        book.active.append(["cpi_increase", "2023-Q1", 2.3, "Excel 上传"])
+        xlsx_file = tmp / "values.xlsx"
+        book.save(str(xlsx_file))
+        browser.get(base + "/report")
+        browser.find_element(By.ID, "csv-file").send_keys(str(xlsx_file))
+        WebDriverWait(browser, 10).until(
+            lambda b: "Excel 上传" in b.find_element(By.ID, "csv").get_attribute("value"))
+        check("第一个工作表" in text("#file-status"), "the page says the workbook was read: "
+              + text("#file-status"))
+        submit(browser.find_element(By.ID, "csv-preview"))
+        preview = browser.find_elements(By.CSS_SELECTOR, "#preview tr.preview-row")
+        check(len(preview) == 1 and "2.3" in preview[0].text,
+              "the workbook's row is previewed: " + (preview[0].text if preview else "none"))
+        shot("report-xlsx-preview")
+        submit(browser.find_element(By.CSS_SELECTOR, "#csv-commit button"))
+        check("已保存" in text("#message"), "the workbook is stored after confirming: "
+              + text("#message"))
+        stored = json.loads(http("GET", base + "/api/v1/indicators/cpi_increase/values",
+                                 headers=admin)[2])["values"]
+        check(len(stored) == 2 and {v["value"] for v in stored} == {2.1, 2.3},
+              f"the API holds the workbook's value as a new revision: {stored}")
+
         # On a phone-sized screen: the desk and the report page (tables become cards).
         browser.set_window_size(390, 844)
         for page, name in (("/units/fgw", "phone-desk"), ("/report", "phone-report")):

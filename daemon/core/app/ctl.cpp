@@ -42,7 +42,7 @@ constexpr const char* kUsage =
     "                         the config's alerting would have sent\n"
     "  route CONFIG --indicator KEY [--kind KIND]\n"
     "                         who would be notified of the indicator's alerts, and why\n"
-    "  import CONFIG FILE.csv [--encoding E] [--url URL] [--token-file F]\n"
+    "  import CONFIG FILE.csv|FILE.xlsx [--encoding E] [--url URL] [--token-file F]\n"
     "                         validate a CSV file of values, then send it to the running daemon\n"
     "  alerts CONFIG [--state S] [--kind K] [--unit ID]      list the daemon's alerts\n"
     "  ack CONFIG FINGERPRINT --comment TEXT [--author NAME] acknowledge an alert\n"
@@ -179,11 +179,15 @@ CsvEncoding encoding_of(const Options& o) {
     return *e;
 }
 
-// Parses a CSV file for the plan, printing each bad row; nullopt if any. `when` as the daemon
-// would check the rows (the daemon checks them again against its own clock).
+// Parses a CSV file (or an .xlsx workbook's first sheet) for the plan, printing each bad row;
+// nullopt if any. `when` as the daemon would check the rows (the daemon checks them again against
+// its own clock).
 std::optional<CsvBatch> load_csv(const std::string& path, const Plan& plan, CsvEncoding enc,
                                  const ReportTime& when, std::ostream& err) {
-    auto batch = parse_values_csv(read_file(path), plan, enc, when);
+    const auto bytes = read_file(path);
+    // an Excel workbook is a zip archive: known by its first bytes, whatever the file's name
+    auto batch = bytes.starts_with("PK\x03\x04") ? parse_values_xlsx(bytes, plan, when)
+                                                 : parse_values_csv(bytes, plan, enc, when);
     if (!batch.error.empty()) {
         err << path << ": " << batch.error << "\n";
         return std::nullopt;
@@ -395,7 +399,8 @@ int silence_command(const std::vector<std::string>& args, std::ostream& out, std
 
 int import_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     Options o(args, 1, {"--encoding", "--url", "--token-file"}, {});
-    if (o.positional.size() != 2) throw UsageError("import needs CONFIG and FILE.csv");
+    if (o.positional.size() != 2)
+        throw UsageError("import needs CONFIG and FILE.csv (or FILE.xlsx)");
     const auto config = load_config(o.positional[0]);
     const auto rules = load_rules(config);
     const auto& path = o.positional[1];

@@ -3,6 +3,7 @@
 #include <csv.h>
 #include <iconv.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -229,6 +230,24 @@ class Reader {
                       ": a quoted field is not closed (missing '\"')");
             return;
         }
+        finish();
+    }
+
+    /// The rows of a spreadsheet, each numbered as the sheet shows it.
+    void read(const std::vector<SheetRow>& rows) {
+        sheet_ = true;
+        for (const auto& row : rows) {
+            if (stop_) return;
+            row_line_ = row.number;
+            fields_ = row.cells;
+            row_ended();
+            fields_.clear();
+        }
+        finish();
+    }
+
+  private:
+    void finish() {
         if (stop_) return;
         if (!have_header_)
             fail_file("the file is empty (expected a header row: indicator,period,value)");
@@ -236,7 +255,6 @@ class Reader {
             fail_file("the file has a header but no values");
     }
 
-  private:
     static void on_field(void* data, std::size_t size, void* self) {
         auto& reader = *static_cast<Reader*>(self);
         if (reader.stop_) return;
@@ -329,6 +347,8 @@ class Reader {
         auto fail = [&](std::string reason) {
             batch_.row_errors.push_back({line, std::move(reason)});
         };
+        // a sheet's row may stop before the header's last column, or hold empty cells past it
+        if (sheet_) fields_.resize(std::max(fields_.size(), columns_.size()));
         if (fields_.size() != columns_.size()) {
             fail("has " + std::to_string(fields_.size()) + " fields but the header has " +
                  std::to_string(columns_.size()) +
@@ -405,6 +425,7 @@ class Reader {
     std::vector<std::string> fields_;  ///< of the row being read
     std::vector<Column> columns_;      ///< from the header
     bool have_header_ = false;
+    bool sheet_ = false;  ///< rows from a spreadsheet: lines are its row numbers
     bool stop_ = false;
     bool in_row_ = false;
     std::size_t line_ = 0;      ///< physical line being fed to libcsv
@@ -465,6 +486,38 @@ CsvBatch parse_values_csv(std::string_view bytes, const Plan& plan, CsvEncoding 
     if (!batch.error.empty()) batch.row_errors.clear();
     if (!batch.ok()) batch.values.clear();
     return batch;
+}
+
+CsvBatch parse_values_xlsx(std::string_view bytes, const Plan& plan, const ReportTime& when) {
+    CsvBatch batch;
+    try {
+        const auto rows = read_first_sheet(bytes, {.max_rows = kMaxBatchItems + 1000});
+        Reader(plan, when, batch).read(rows);
+    } catch (const XlsxError& e) {
+        batch.error = e.what();
+    }
+    if (!batch.error.empty()) batch.row_errors.clear();
+    if (!batch.ok()) batch.values.clear();
+    return batch;
+}
+
+std::string sheet_to_csv(const std::vector<SheetRow>& rows) {
+    std::string out;
+    std::size_t line = 1;
+    std::string quoted;
+    for (const auto& row : rows) {
+        for (; line < row.number; ++line) out += "\r\n";
+        for (std::size_t i = 0; i < row.cells.size(); ++i) {
+            if (i) out += ',';
+            const auto& cell = row.cells[i];
+            quoted.resize(cell.size() * 2 + 2);
+            quoted.resize(csv_write(quoted.data(), quoted.size(), cell.data(), cell.size()));
+            out += quoted;
+        }
+        out += "\r\n";
+        ++line;
+    }
+    return out;
 }
 
 }  // namespace indicatord

@@ -9,6 +9,7 @@
 #include "eval/ingest.hpp"
 #include "model/clock.hpp"
 #include "model/plan.hpp"
+#include "util/xlsx.hpp"
 
 namespace indicatord {
 
@@ -47,5 +48,16 @@ struct CsvBatch {
 /// all empty are skipped. At most kMaxBatchItems rows.
 CsvBatch parse_values_csv(std::string_view bytes, const Plan& plan, CsvEncoding encoding,
                           const ReportTime& when);
+
+/// Parses the first sheet of an Excel .xlsx workbook (util/xlsx) as parse_values_csv parses a
+/// file: the same header names, checks and all-or-nothing result, each row's `line` being its
+/// row number in the sheet. Cells are read as Excel stores them: a period must be text
+/// ("2023-05", "2023-Q1"), not a date Excel converted.
+CsvBatch parse_values_xlsx(std::string_view bytes, const Plan& plan, const ReportTime& when);
+
+/// The rows of a sheet as CSV text (every field quoted, libcsv): row N of the sheet on line N,
+/// blank lines for the rows it skips, so that parse_values_csv names the sheet's row numbers
+/// (while no cell holds a line break).
+std::string sheet_to_csv(const std::vector<SheetRow>& rows);
 
 }  // namespace indicatord

@@ -260,7 +260,8 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
                                std::string(hdr[http::field::authorization]),
                                {},
                                std::string(hdr[http::field::cookie]),
-                               {}};
+                               {},
+                               std::string(hdr["X-CSRF-Token"])};
             boost::system::error_code peer_ec;
             const auto peer = lowest.socket().remote_endpoint(peer_ec);
             if (!peer_ec) head.remote_address = peer.address().to_string();

@@ -21,6 +21,7 @@ struct HttpRequest {
     std::string body;
     std::string cookie;          ///< the Cookie header (the web console's session)
     std::string remote_address;  ///< the client's IP address, for per-address limits
+    std::string csrf;            ///< X-CSRF-Token: the console's script sends it with a file
 };
 
 struct HttpResponse {

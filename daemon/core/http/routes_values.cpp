@@ -19,6 +19,7 @@
 #include "http/content_type.hpp"
 #include "http/metrics.hpp"
 #include "store/committer.hpp"
+#include "util/xlsx.hpp"
 
 namespace indicatord {
 
@@ -74,10 +75,20 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
             positions.push_back(v.line);
         }
         index_name = "line";
+    } else if (type && type->media_type == kXlsxMediaType) {
+        auto sheet = parse_values_xlsx(req.body, *plan, when);
+        batch.error = std::move(sheet.error);
+        batch.item_errors = std::move(sheet.row_errors);
+        for (auto& v : sheet.values) {
+            batch.items.push_back(std::move(v.item));
+            positions.push_back(v.line);
+        }
+        index_name = "row";
     } else {
         d_.metrics.requests_rejected.Increment();
         co_return json_error(
-            415, "Content-Type must be application/json or text/csv, got '" +
+            415, "Content-Type must be application/json, text/csv or " +
+                     std::string(kXlsxMediaType) + " (.xlsx), got '" +
                      (req.content_type.empty() ? std::string("none") : req.content_type) + "'");
     }
     // a member reporting a per-member indicator's own key writes its own series
@@ -105,7 +116,7 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
             const auto& ind = plan->indicators[batch.items[i].indicator];
             if (!may_write(*who, *plan, ind))
                 forbidden.push_back(
-                    json::object{{"index", i},
+                    json::object{{index_name, i < positions.size() ? positions[i] : i},
                                  {"reason", "unit '" + who->unit + "' may not report indicator '" +
                                                 ind.key + "' (task " + std::to_string(ind.task) +
                                                 ", led by '" + ind.lead_unit + "')"}});

@@ -158,6 +158,9 @@ class Service {
                                                      const Query& form);
     // web_csv.cpp: a CSV file of values, previewed, then stored all or nothing.
     boost::asio::awaitable<HttpResponse> web_csv(const WebVisitor& v, const Query& form);
+    /// An uploaded .xlsx workbook's first sheet as CSV text, for the report page's script to put
+    /// into the CSV form (previewed and committed as CSV). Signed-in units, CSRF in a header.
+    HttpResponse web_xlsx(const HttpRequest& req, const WebVisitor& v) const;
     boost::asio::awaitable<HttpResponse> web_acknowledge(const WebVisitor& v,
                                                          std::string_view fingerprint,
                                                          const Query& form);

@@ -49,7 +49,7 @@ bool Service::web_path(std::string_view p) {
     return p == "/" || p == "/favicon.ico" || p.starts_with("/static/") || p == "/signin" ||
            p == "/signout" || p == "/desk" || p.starts_with(kUnitsPrefix) ||
            p.starts_with(kIndicatorsPrefix) || p == "/report" || p == "/report/csv" ||
-           p == "/alerts" || p.starts_with(kAlertsPrefix);
+           p == "/report/xlsx" || p == "/alerts" || p.starts_with(kAlertsPrefix);
 }
 
 const Engine& Service::web_plan() const {
@@ -152,6 +152,7 @@ std::string_view page_of(std::string_view p) {
     if (p == "/") return "board";
     if (p == "/report") return "report";
     if (p == "/report/csv") return "report_csv";
+    if (p == "/report/xlsx") return "report_xlsx";
     if (p == "/desk") return "units";
     if (p == "/signin") return "signin";
     if (p == "/signout") return "signout";
@@ -216,6 +217,12 @@ asio::awaitable<HttpResponse> Service::web_route(const HttpRequest& req, const s
             web_->sessions.erase(session_id);
             v.session = nullptr;
         }
+    }
+    if (path == "/report/xlsx") {  // a file's bytes, not a form: the CSRF token in a header
+        if (m != "POST")
+            co_return not_allowed(
+                web_message(405, v, "不支持的请求", m + " is not allowed on " + path), "POST");
+        co_return web_xlsx(req, v);
     }
     Query form;
     if (m == "POST") {

@@ -12,6 +12,7 @@
 #include "config/auth.hpp"
 #include "eval/csv_import.hpp"
 #include "eval/engine.hpp"
+#include "http/content_type.hpp"
 #include "http/web_view.hpp"
 #include "util/percent_encoding.hpp"
 
@@ -138,6 +139,41 @@ asio::awaitable<HttpResponse> Service::web_csv(const WebVisitor& v, const Query&
     Query fresh;
     if (who.admin) fresh.emplace_back("unit", param(form, "unit"));
     co_return web_report_form(v, fresh, 200, notice);
+}
+
+HttpResponse Service::web_xlsx(const HttpRequest& req, const WebVisitor& v) const {
+    // plain text answers: the page's script shows them beside the file chooser
+    const auto text = [](unsigned status, std::string body) {
+        HttpResponse r;
+        r.status = status;
+        r.content_type = status == 200 ? "text/csv; charset=utf-8" : "text/plain; charset=utf-8";
+        r.body = std::move(body);
+        add_web_headers(r);
+        return r;
+    };
+    if (!d_.tokens || !d_.tokens())
+        return text(403,
+                    "the console takes reports only from signed-in units, and auth.tokens_file "
+                    "is not configured: report through the API");
+    if (!v.session)
+        return text(401,
+                    "not signed in: sign in with your unit's API token, then choose the file "
+                    "again");
+    if (!same_secret(req.csrf, v.session->csrf))
+        return text(403,
+                    "the CSRF token is missing or wrong: reload the page and choose the file "
+                    "again");
+    const auto type = parse_content_type(req.content_type);
+    if (!type || type->media_type != kXlsxMediaType)
+        return text(415, "the file must be sent as " + std::string(kXlsxMediaType) + ", got '" +
+                             (req.content_type.empty() ? std::string("none") : req.content_type) +
+                             "'");
+    try {
+        return text(200,
+                    sheet_to_csv(read_first_sheet(req.body, {.max_rows = kMaxBatchItems + 1000})));
+    } catch (const XlsxError& e) {
+        return text(400, e.what());
+    }
 }
 
 }  // namespace indicatord

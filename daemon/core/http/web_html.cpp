@@ -77,10 +77,11 @@ void put_light(std::string& out, Light light, Status status) {
 }
 
 void add_web_headers(HttpResponse& r) {
-    r.headers.emplace_back("Content-Security-Policy",
-                           "default-src 'none'; script-src 'self'; style-src 'self'; "
-                           "img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-                           "base-uri 'none'");
+    r.headers.emplace_back(
+        "Content-Security-Policy",
+        "default-src 'none'; script-src 'self'; style-src 'self'; "
+        "img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'");
     r.headers.emplace_back("X-Content-Type-Options", "nosniff");
     r.headers.emplace_back("Referrer-Policy", "same-origin");
 }

@@ -134,13 +134,19 @@ HttpResponse Service::web_report_form(const WebVisitor& v, const Query& query, u
         "只在数值写入数据库后才显示“已保存”。</p>";
 
     // a CSV file (the API's columns), previewed first, then stored all or nothing
-    out += "<h2>批量上传(CSV)</h2><form method=\"post\" action=\"/report/csv\" id=\"csv-form\">";
+    out +=
+        "<h2>批量上传(CSV 或 Excel)</h2><form method=\"post\" action=\"/report/csv\" "
+        "id=\"csv-form\">";
     put_hidden(out, "csrf", csrf);
     if (who.admin) put_hidden(out, "unit", unit);
     out +=
         "<p class=\"muted\">列:indicator(指标)、period(期间)、value(数值),可选 note(备注);"
-        "UTF-8。选择文件或直接粘贴,先预览,再确认提交:有一行不对则全部不保存。</p>"
-        "<p><input type=\"file\" id=\"csv-file\" accept=\".csv,text/csv\"></p>"
+        "CSV 为 UTF-8,Excel(.xlsx)读第一个工作表,期间列请设为文本。选择文件或直接粘贴,"
+        "先预览,再确认提交:有一行不对则全部不保存。</p>"
+        "<p><input type=\"file\" id=\"csv-file\" "
+        "accept=\".csv,text/csv,.xlsx,application/"
+        "vnd.openxmlformats-officedocument.spreadsheetml.sheet\"> <span id=\"file-status\" "
+        "class=\"muted\"></span></p>"
         "<p><textarea name=\"csv\" id=\"csv\" rows=\"6\" cols=\"80\" required>";
     put_escaped(out, param(query, "csv"));
     out +=
