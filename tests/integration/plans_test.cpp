@@ -1,11 +1,13 @@
 // Several plans in one daemon (issue 11): a city's 2023 and 2024 plans and a county's 2024 plan
 // side by side, units shared through `include:`, a previous-year baseline across plans, a
 // relation to another plan's indicator, values routed by plan id or by their period's year.
+#include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <fstream>
 
 #include "harness.hpp"
+#include "receivers.hpp"
 
 namespace {
 
@@ -217,4 +219,35 @@ TEST_CASE("each plan has its board in the console, the one of today's year first
     CHECK(r.status == 400);
     CHECK_THAT(r.body, Catch::Contains("unknown plan &#39;county-2025&#39; (plans: city-2023, "
                                        "city-2024, county-2024, all)"));
+}
+
+TEST_CASE("one message about alerts of two plans names both plans", "[plans][alerts]") {
+    it::TempDir dir;
+    it::HttpSink hook(dir, "hook");
+    const auto root = dir.path();
+    std::filesystem::create_directories(root / "a");
+    std::filesystem::create_directories(root / "b");
+    std::ofstream(root / "units.yaml")
+        << "units:\n  - {id: fgw, name: 市发改委, receivers: [{webhook: '" << hook.url("/fgw")
+        << "'}]}\n";
+    for (const auto& [id, name] : {std::pair{"a", "甲计划"}, std::pair{"b", "乙计划"}})
+        std::ofstream(root / id / "plan.yaml")
+            << "plan: {id: " << id << "-2023, name: " << name
+            << ", year: 2023, include: [../units.yaml], defaults: {cadence: quarter, due: 20d, "
+               "grace: 5d}}\ntasks:\n  - text: 生产总值增长6%以上。\n    lead: 市发改委\n"
+               "    indicators:\n      - {key: gdp_growth, name: 生产总值增长, kind: threshold, "
+               "measure: '%', op: '>=', target: 6}\n";
+    std::ofstream(root / "c.yaml") << "rules: [a, b]\ncalendars: " << it::kData
+                                   << "/../../config/calendars\nevaluation_interval: 1h\n"
+                                      "alerting:\n  group_interval: 1m\n";
+    // 2023-Q1 is overdue in both plans on 2023-05-10: one digest to 市发改委 about both
+    it::Daemon d(root, (root / "c.yaml").string(),
+                 {"--test-clock", "--now", "2023-05-10T09:00:00+08:00"});
+    REQUIRE(it::eventually([&] { return !hook.requests().empty(); }));
+    const auto body = std::string(hook.requests().front().at("body").as_string());
+    INFO(body);
+    const auto doc = boost::json::parse(body);
+    // the group names both plans (an email's heading names both plans' names the same way)
+    CHECK(doc.at("groupLabels").at("plan").as_string() == "a-2023,b-2023");
+    CHECK(doc.at("alerts").as_array().size() == 2);
 }

@@ -423,6 +423,20 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
         d.receiver_name = u ? u->name : r.unit;
         d.plan_id = plan.id;
         d.plan_name = plan.name;
+        if (plan.several()) {  // the plans the digest's alerts are about, in the config's order
+            d.plan_id.clear();
+            d.plan_name.clear();
+            for (const auto& info : plan.plans) {
+                const bool about =
+                    std::any_of(d.alerts.begin(), d.alerts.end(), [&](const auto& a) {
+                        const auto l = a.labels.find("plan");
+                        return l != a.labels.end() && l->second == info.id;
+                    });
+                if (!about) continue;
+                d.plan_id += (d.plan_id.empty() ? "" : ",") + info.id;
+                d.plan_name += (d.plan_name.empty() ? "" : "、") + info.name;
+            }
+        }
         d.external_url = config_.external_url;
         d.created_at = now;
         d.templates = templates_;
