@@ -98,9 +98,10 @@ TEST_CASE("bad requests get precise JSON errors", "[daemon]") {
     auto wrong_type =
         it::http("POST", d.url("/api/v1/values"), one("gdp_growth", "2023-Q1", 1), "text/plain");
     CHECK(wrong_type.status == 415);
-    CHECK_THAT(
-        wrong_type.body,
-        Catch::Contains("Content-Type must be application/json or text/csv, got 'text/plain'"));
+    CHECK_THAT(wrong_type.body,
+               Catch::Contains("Content-Type must be application/json, text/csv or "
+                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet "
+                               "(.xlsx), got 'text/plain'"));
 
     auto huge = post(d, std::string(70000, ' ') + one("gdp_growth", "2023-Q1", 1));
     CHECK(huge.status == 413);

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "config/config.hpp"
 #include "model/plan.hpp"
 #include "test_util.hpp"
 #include "util/errors.hpp"
@@ -61,4 +62,39 @@ TEST_CASE("the errors stop at 20, and say so", "[plan][errors]") {
                          Catch::Contains("unknown unit '市无此局20'") &&
                          !Catch::Contains("市无此局21") &&
                          Catch::EndsWith("\n(20 errors, stopped at the limit)"));
+}
+
+TEST_CASE("every bad unit of a units file is reported in one run", "[plan][errors]") {
+    test::TempDir tmp;
+    std::ofstream(tmp.path() / "plan.yaml")
+        << "plan: {id: p-2023, name: p, year: 2023}\n"
+           "units:\n"
+           "  - {id: Fgw, name: 市发改委}\n"
+           "  - {id: tjj, name: 市统计局, kind: bureau}\n"
+           "  - {id: jxj, name: 市经信局, receivers: [{webhook: 'ftp://x'}]}\n"
+           "  - {id: ok, name: 市好局}\n"
+           "tasks:\n  - {text: t, lead: 市好局}\n";
+    const auto text = error_of({tmp.path()});
+    CHECK_THAT(text, Catch::Contains(":3:10: unit id must match [a-z][a-z0-9_]*, got 'Fgw'") &&
+                         Catch::Contains(":4:41: unit kind must be one of") &&
+                         Catch::Contains(":5:57: webhook must be an http:// or https:// URL") &&
+                         Catch::EndsWith("(3 errors)"));
+}
+
+TEST_CASE("every bad setting of a config file is reported in one run", "[config][errors]") {
+    test::TempDir tmp;
+    const auto file = tmp.path() / "c.yaml";
+    std::ofstream(file) << "listen: nowhere\nrules: r\nlog_level: loud\n"
+                           "http: {idle_timeout: soon}\nweb: {lights: {due_soon: 5d}}\n";
+    std::string text;
+    try {
+        load_config(file);
+    } catch (const ConfigError& e) {
+        text = e.what();
+    }
+    CHECK_THAT(text, Catch::Contains(":1:9: listen must be HOST:PORT") &&
+                         Catch::Contains(":3:12: log_level must be one of") &&
+                         Catch::Contains(":4:22: idle_timeout must be") &&
+                         Catch::Contains(":5:26: due_soon must be") &&
+                         Catch::EndsWith("(4 errors)"));
 }

@@ -230,16 +230,29 @@ DaemonConfig load_config(const fs::path& file) {
         return fs::path(p).is_absolute() ? fs::path(p) : base / p;
     };
 
-    if (auto n = root["listen"]) {
-        auto l = parse_listen(yaml::scalar(file, n, "listen"));
-        if (!l) yaml::fail(file, n, "listen must be HOST:PORT, got '" + n.Scalar() + "'");
-        c.listen_host = l->first;
-        c.listen_port = l->second;
-    }
-    if (auto n = root["database"])
-        c.database = resolve(yaml::scalar(file, n, "database"));
-    else
-        c.database = resolve(c.database.string());
+    // Each setting and section on its own: one run names every one that is wrong.
+    std::vector<std::string> errors;
+    auto part = [&](auto&& load) {
+        try {
+            load();
+        } catch (const ConfigError& e) {
+            errors.emplace_back(e.what());
+        }
+    };
+    part([&] {
+        if (auto n = root["listen"]) {
+            auto l = parse_listen(yaml::scalar(file, n, "listen"));
+            if (!l) yaml::fail(file, n, "listen must be HOST:PORT, got '" + n.Scalar() + "'");
+            c.listen_host = l->first;
+            c.listen_port = l->second;
+        }
+    });
+    part([&] {
+        if (auto n = root["database"])
+            c.database = resolve(yaml::scalar(file, n, "database"));
+        else
+            c.database = resolve(c.database.string());
+    });
     auto paths = [&](const yaml::Node& n, std::string_view what) {
         std::vector<fs::path> out;
         if (n.IsScalar()) {
@@ -252,68 +265,92 @@ DaemonConfig load_config(const fs::path& file) {
         }
         return out;
     };
-    c.rules = paths(yaml::required(file, root, "rules", "config"), "rules");
-    if (auto n = root["calendars"]) c.calendars = paths(n, "calendars");
-    if (auto n = root["evaluation_interval"])
-        c.evaluation_interval = duration_at(file, n, "evaluation_interval");
-    if (auto n = root["log_level"]) {
-        c.log_level = yaml::scalar(file, n, "log_level");
-        if (!valid_log_level(c.log_level))
-            yaml::fail(file, n,
-                       "log_level must be one of trace, debug, info, warn, error, critical, off");
-    }
-    if (auto n = root["now"]) c.now = yaml::scalar(file, n, "now");
-    if (auto h = root["http"]) {
-        yaml::check_map(file, h, "http",
-                        {"body_limit_bytes", "header_limit_bytes", "idle_timeout", "read_timeout",
-                         "max_connections", "drain_timeout"});
-        if (auto n = h["body_limit_bytes"])
-            c.http.body_bytes = positive(file, n, "body_limit_bytes");
-        if (auto n = h["header_limit_bytes"]) {
-            c.http.header_bytes = positive(file, n, "header_limit_bytes");
-            // Beast's header limit is 32 bits; the server would cast a larger one to 0 (or worse).
-            if (c.http.header_bytes > std::numeric_limits<std::uint32_t>::max())
-                yaml::fail(file, n, "header_limit_bytes must be at most 4294967295");
+    part([&] { c.rules = paths(yaml::required(file, root, "rules", "config"), "rules"); });
+    part([&] {
+        if (auto n = root["calendars"]) c.calendars = paths(n, "calendars");
+    });
+    part([&] {
+        if (auto n = root["evaluation_interval"])
+            c.evaluation_interval = duration_at(file, n, "evaluation_interval");
+    });
+    part([&] {
+        if (auto n = root["log_level"]) {
+            c.log_level = yaml::scalar(file, n, "log_level");
+            if (!valid_log_level(c.log_level))
+                yaml::fail(file, n,
+                           "log_level must be one of trace, debug, info, warn, error, critical, "
+                           "off");
         }
-        if (auto n = h["idle_timeout"]) c.http.idle_timeout = duration_at(file, n, "idle_timeout");
-        if (auto n = h["read_timeout"]) c.http.read_timeout = duration_at(file, n, "read_timeout");
-        if (auto n = h["max_connections"])
-            c.http.max_connections = positive(file, n, "max_connections");
-        if (auto n = h["drain_timeout"])
-            c.http.drain_timeout = duration_at(file, n, "drain_timeout");
-    }
-    if (auto t = root["tls"]) {
-        yaml::check_map(file, t, "tls", {"cert_file", "key_file"});
-        c.tls_cert_file =
-            resolve(yaml::scalar(file, yaml::required(file, t, "cert_file", "tls"), "cert_file"));
-        c.tls_key_file =
-            resolve(yaml::scalar(file, yaml::required(file, t, "key_file", "tls"), "key_file"));
-    }
-    if (auto a = root["auth"]) {
-        yaml::check_map(file, a, "auth",
-                        {"tokens_file", "read_requires_token", "read_scope", "read_all_units"});
-        if (auto n = a["tokens_file"])
-            c.auth.tokens_file = resolve(yaml::scalar(file, n, "tokens_file"));
-        if (auto n = a["read_requires_token"])
-            c.auth.read_requires_token = yaml::boolean(file, n, "read_requires_token");
-        if (auto n = a["read_scope"]) {
-            const auto scope = yaml::scalar(file, n, "read_scope");
-            if (scope != "all" && scope != "unit")
-                yaml::fail(file, n, "read_scope must be 'all' or 'unit', got '" + scope + "'");
-            c.auth.read_scope_unit = scope == "unit";
-            // Anonymous readers would see more than a unit token: the scope needs tokens for reads.
-            if (c.auth.read_scope_unit && !c.auth.read_requires_token)
-                yaml::fail(file, n, "read_scope: unit needs read_requires_token: true");
+    });
+    part([&] {
+        if (auto n = root["now"]) c.now = yaml::scalar(file, n, "now");
+    });
+    part([&] {
+        if (auto h = root["http"]) {
+            yaml::check_map(file, h, "http",
+                            {"body_limit_bytes", "header_limit_bytes", "idle_timeout",
+                             "read_timeout", "max_connections", "drain_timeout"});
+            if (auto n = h["body_limit_bytes"])
+                c.http.body_bytes = positive(file, n, "body_limit_bytes");
+            if (auto n = h["header_limit_bytes"]) {
+                c.http.header_bytes = positive(file, n, "header_limit_bytes");
+                // Beast's header limit is 32 bits; the server would cast a larger one to 0 (or
+                // worse).
+                if (c.http.header_bytes > std::numeric_limits<std::uint32_t>::max())
+                    yaml::fail(file, n, "header_limit_bytes must be at most 4294967295");
+            }
+            if (auto n = h["idle_timeout"])
+                c.http.idle_timeout = duration_at(file, n, "idle_timeout");
+            if (auto n = h["read_timeout"])
+                c.http.read_timeout = duration_at(file, n, "read_timeout");
+            if (auto n = h["max_connections"])
+                c.http.max_connections = positive(file, n, "max_connections");
+            if (auto n = h["drain_timeout"])
+                c.http.drain_timeout = duration_at(file, n, "drain_timeout");
         }
-        if (auto n = a["read_all_units"]) {
-            if (!n.IsSequence())
-                yaml::fail(file, n, "read_all_units must be a list of unit ids, like [dcs]");
-            for (const auto& u : n)
-                c.auth.read_all_units.push_back(yaml::scalar(file, u, "read_all_units"));
+    });
+    part([&] {
+        if (auto t = root["tls"]) {
+            yaml::check_map(file, t, "tls", {"cert_file", "key_file"});
+            c.tls_cert_file = resolve(
+                yaml::scalar(file, yaml::required(file, t, "cert_file", "tls"), "cert_file"));
+            c.tls_key_file =
+                resolve(yaml::scalar(file, yaml::required(file, t, "key_file", "tls"), "key_file"));
         }
-    }
-    if (auto a = root["alerting"]) load_alerting(file, a, c.alerting, resolve);
-    if (auto w = root["web"]) load_web(file, w, c.web, resolve);
+    });
+    part([&] {
+        if (auto a = root["auth"]) {
+            yaml::check_map(file, a, "auth",
+                            {"tokens_file", "read_requires_token", "read_scope", "read_all_units"});
+            if (auto n = a["tokens_file"])
+                c.auth.tokens_file = resolve(yaml::scalar(file, n, "tokens_file"));
+            if (auto n = a["read_requires_token"])
+                c.auth.read_requires_token = yaml::boolean(file, n, "read_requires_token");
+            if (auto n = a["read_scope"]) {
+                const auto scope = yaml::scalar(file, n, "read_scope");
+                if (scope != "all" && scope != "unit")
+                    yaml::fail(file, n, "read_scope must be 'all' or 'unit', got '" + scope + "'");
+                c.auth.read_scope_unit = scope == "unit";
+                // Anonymous readers would see more than a unit token: the scope needs tokens for
+                // reads.
+                if (c.auth.read_scope_unit && !c.auth.read_requires_token)
+                    yaml::fail(file, n, "read_scope: unit needs read_requires_token: true");
+            }
+            if (auto n = a["read_all_units"]) {
+                if (!n.IsSequence())
+                    yaml::fail(file, n, "read_all_units must be a list of unit ids, like [dcs]");
+                for (const auto& u : n)
+                    c.auth.read_all_units.push_back(yaml::scalar(file, u, "read_all_units"));
+            }
+        }
+    });
+    part([&] {
+        if (auto a = root["alerting"]) load_alerting(file, a, c.alerting, resolve);
+    });
+    part([&] {
+        if (auto w = root["web"]) load_web(file, w, c.web, resolve);
+    });
+    if (!errors.empty()) throw ConfigError(join_errors(errors));
     if (c.alerting.external_url.empty()) {
         const bool v6 = c.listen_host.find(':') != std::string::npos;
         c.alerting.external_url = "http://" + (v6 ? "[" + c.listen_host + "]" : c.listen_host) +

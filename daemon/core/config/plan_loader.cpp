@@ -99,12 +99,7 @@ class Loader {
     // error gives exactly that error's message).
     [[noreturn]] void throw_errors() {
         stopping_ = true;
-        std::string text = errors_.front();
-        for (std::size_t i = 1; i < errors_.size(); ++i) text += "\n" + errors_[i];
-        if (errors_.size() > 1)
-            text += "\n(" + std::to_string(errors_.size()) + " errors" +
-                    (errors_.size() >= kMaxErrors ? ", stopped at the limit" : "") + ")";
-        throw ConfigError(text);
+        throw ConfigError(join_errors(errors_, errors_.size() >= kMaxErrors));
     }
 
     // `plan.include`: files or folders (relative to the plan file) read as part of the plan, e.g.
@@ -339,89 +334,94 @@ class Loader {
 
     void load_units(const fs::path& f, const yaml::Node& list) {
         if (!list.IsSequence()) fail(f, list, "units must be a list");
-        for (const auto& n : list) {
-            check_map(f, n, "unit",
-                      {"id", "name", "aliases", "kind", "note", "members", "receivers"});
-            Unit u;
-            u.defined_at = yaml::where(f, n);
-            u.id = yaml::scalar(f, yaml::required(f, n, "id", "unit"), "unit id");
-            if (!std::regex_match(u.id, kIdPattern))
-                fail(f, n["id"], "unit id must match [a-z][a-z0-9_]*, got '" + u.id + "'");
-            u.name = yaml::scalar(f, yaml::required(f, n, "name", "unit"), "unit name");
-            if (auto k = n["kind"]) {
-                static const std::pair<std::string_view, UnitKind> kinds[] = {
-                    {"department", UnitKind::department},
-                    {"county", UnitKind::county},
-                    {"zone", UnitKind::zone},
-                    {"company", UnitKind::company},
-                    {"agency", UnitKind::agency},
-                    {"group", UnitKind::group},
-                    {"other", UnitKind::other}};
-                auto s = yaml::scalar(f, k, "unit kind");
-                auto it = std::find_if(std::begin(kinds), std::end(kinds),
-                                       [&](auto& p) { return p.first == s; });
-                if (it == std::end(kinds))
-                    fail(f, k,
-                         "unit kind must be one of department, county, zone, company, agency, "
-                         "group, other, got '" +
-                             s + "'");
-                u.kind = it->second;
-            }
-            if (auto a = n["aliases"]) {
-                if (!a.IsSequence()) fail(f, a, "aliases must be a list");
-                for (const auto& x : a) u.aliases.push_back(yaml::scalar(f, x, "alias"));
-            }
-            if (auto m = n["members"]) {
-                if (!m.IsSequence()) fail(f, m, "members must be a list of unit ids");
-                for (const auto& x : m) u.members.push_back(yaml::scalar(f, x, "member"));
-                member_nodes_.push_back({f, m, plan_.units.size()});
-            }
-            if (auto x = n["note"]) u.note = yaml::scalar(f, x, "note");
-            if (auto r = n["receivers"]) {
-                if (!r.IsSequence()) fail(f, r, "receivers must be a list");
-                for (const auto& x : r) {
-                    check_map(f, x, "receiver", {"email", "webhook", "format", "secret_file"});
-                    Receiver rc;
-                    if (x["email"]) rc.email = yaml::scalar(f, x["email"], "email");
-                    if (x["webhook"]) rc.webhook = yaml::scalar(f, x["webhook"], "webhook");
-                    if (x["format"]) rc.format = yaml::scalar(f, x["format"], "format");
-                    if (x["secret_file"])
-                        rc.secret_file = yaml::scalar(f, x["secret_file"], "secret_file");
-                    if (rc.email.empty() == rc.webhook.empty())
-                        fail(f, x, "a receiver has exactly one of 'email' or 'webhook'");
-                    if (!rc.webhook.empty()) {
-                        // checked here, so that a bad URL never reaches a log line; the message
-                        // does not quote it whole: it carries the receiver's credentials
-                        const auto url = boost::urls::parse_uri(rc.webhook);
-                        if (!url)
-                            fail(f, x["webhook"],
-                                 "webhook is not a URL (" + url.error().message() + ")");
-                        if ((url->scheme_id() != boost::urls::scheme::http &&
-                             url->scheme_id() != boost::urls::scheme::https) ||
-                            url->encoded_host().empty())
-                            fail(f, x["webhook"],
-                                 "webhook must be an http:// or https:// URL with a host, not " +
-                                     redact_url(rc.webhook));
-                        if (rc.format.empty()) rc.format = "generic";
-                        if (rc.format != "generic" && rc.format != "dingtalk" &&
-                            rc.format != "wecom" && rc.format != "feishu")
-                            fail(f, x["format"],
-                                 "webhook format must be one of generic, dingtalk, wecom, feishu");
-                    }
-                    u.receivers.push_back(std::move(rc));
+        // each unit on its own: one run names every unit that is wrong
+        for (const auto& n : list)
+            collecting([&] {
+                check_map(f, n, "unit",
+                          {"id", "name", "aliases", "kind", "note", "members", "receivers"});
+                Unit u;
+                u.defined_at = yaml::where(f, n);
+                u.id = yaml::scalar(f, yaml::required(f, n, "id", "unit"), "unit id");
+                if (!std::regex_match(u.id, kIdPattern))
+                    fail(f, n["id"], "unit id must match [a-z][a-z0-9_]*, got '" + u.id + "'");
+                u.name = yaml::scalar(f, yaml::required(f, n, "name", "unit"), "unit name");
+                if (auto k = n["kind"]) {
+                    static const std::pair<std::string_view, UnitKind> kinds[] = {
+                        {"department", UnitKind::department},
+                        {"county", UnitKind::county},
+                        {"zone", UnitKind::zone},
+                        {"company", UnitKind::company},
+                        {"agency", UnitKind::agency},
+                        {"group", UnitKind::group},
+                        {"other", UnitKind::other}};
+                    auto s = yaml::scalar(f, k, "unit kind");
+                    auto it = std::find_if(std::begin(kinds), std::end(kinds),
+                                           [&](auto& p) { return p.first == s; });
+                    if (it == std::end(kinds))
+                        fail(f, k,
+                             "unit kind must be one of department, county, zone, company, agency, "
+                             "group, other, got '" +
+                                 s + "'");
+                    u.kind = it->second;
                 }
-            }
-            if (auto [it, ok] = unit_ids_.emplace(u.id, u.defined_at); !ok)
-                fail(f, n["id"], "duplicate unit id '" + u.id + "' (first at " + it->second + ")");
-            const auto idx = plan_.units.size();
-            add_name(f, n["name"], u.name, idx);
-            if (auto a = n["aliases"]) {
-                std::size_t i = 0;
-                for (const auto& x : a) add_name(f, x, u.aliases[i++], idx);
-            }
-            plan_.unit_index[u.id] = idx;
-            plan_.units.push_back(std::move(u));
-        }
+                if (auto a = n["aliases"]) {
+                    if (!a.IsSequence()) fail(f, a, "aliases must be a list");
+                    for (const auto& x : a) u.aliases.push_back(yaml::scalar(f, x, "alias"));
+                }
+                if (auto m = n["members"]) {
+                    if (!m.IsSequence()) fail(f, m, "members must be a list of unit ids");
+                    for (const auto& x : m) u.members.push_back(yaml::scalar(f, x, "member"));
+                    member_nodes_.push_back({f, m, plan_.units.size()});
+                }
+                if (auto x = n["note"]) u.note = yaml::scalar(f, x, "note");
+                if (auto r = n["receivers"]) {
+                    if (!r.IsSequence()) fail(f, r, "receivers must be a list");
+                    for (const auto& x : r) {
+                        check_map(f, x, "receiver", {"email", "webhook", "format", "secret_file"});
+                        Receiver rc;
+                        if (x["email"]) rc.email = yaml::scalar(f, x["email"], "email");
+                        if (x["webhook"]) rc.webhook = yaml::scalar(f, x["webhook"], "webhook");
+                        if (x["format"]) rc.format = yaml::scalar(f, x["format"], "format");
+                        if (x["secret_file"])
+                            rc.secret_file = yaml::scalar(f, x["secret_file"], "secret_file");
+                        if (rc.email.empty() == rc.webhook.empty())
+                            fail(f, x, "a receiver has exactly one of 'email' or 'webhook'");
+                        if (!rc.webhook.empty()) {
+                            // checked here, so that a bad URL never reaches a log line; the message
+                            // does not quote it whole: it carries the receiver's credentials
+                            const auto url = boost::urls::parse_uri(rc.webhook);
+                            if (!url)
+                                fail(f, x["webhook"],
+                                     "webhook is not a URL (" + url.error().message() + ")");
+                            if ((url->scheme_id() != boost::urls::scheme::http &&
+                                 url->scheme_id() != boost::urls::scheme::https) ||
+                                url->encoded_host().empty())
+                                fail(
+                                    f, x["webhook"],
+                                    "webhook must be an http:// or https:// URL with a host, not " +
+                                        redact_url(rc.webhook));
+                            if (rc.format.empty()) rc.format = "generic";
+                            if (rc.format != "generic" && rc.format != "dingtalk" &&
+                                rc.format != "wecom" && rc.format != "feishu")
+                                fail(f, x["format"],
+                                     "webhook format must be one of generic, dingtalk, wecom, "
+                                     "feishu");
+                        }
+                        u.receivers.push_back(std::move(rc));
+                    }
+                }
+                if (auto [it, ok] = unit_ids_.emplace(u.id, u.defined_at); !ok)
+                    fail(f, n["id"],
+                         "duplicate unit id '" + u.id + "' (first at " + it->second + ")");
+                const auto idx = plan_.units.size();
+                add_name(f, n["name"], u.name, idx);
+                if (auto a = n["aliases"]) {
+                    std::size_t i = 0;
+                    for (const auto& x : a) add_name(f, x, u.aliases[i++], idx);
+                }
+                plan_.unit_index[u.id] = idx;
+                plan_.units.push_back(std::move(u));
+            });
     }
 
     void add_name(const fs::path& f, const yaml::Node& at, const std::string& name,

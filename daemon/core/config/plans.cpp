@@ -37,12 +37,6 @@ bool has_plan_section(const fs::path& path) {
     return false;
 }
 
-std::string join_errors(const std::vector<std::string>& errors) {
-    std::string text;
-    for (const auto& e : errors) text += (text.empty() ? "" : "\n") + e;
-    return text;
-}
-
 bool same_unit(const Unit& a, const Unit& b) {
     return a.name == b.name && a.kind == b.kind && a.members == b.members;
 }
