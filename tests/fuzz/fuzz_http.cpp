@@ -127,6 +127,11 @@ struct World final : AlertActions, AdminActions {
     boost::asio::awaitable<bool> expire_silence(std::int64_t id) override {
         co_return alerter_.expire_silence(id, clock.now());
     }
+    boost::asio::awaitable<std::optional<ChaseResult>> chase(std::string, std::string,
+                                                             std::string) override {
+        co_return ChaseResult{++chases, 0, {}};
+    }
+    std::int64_t chases = 0;
     boost::asio::awaitable<bool> set_clock(TimePoint t) override {  // as indicatord --test-clock
         clock.set(t);
         clock_moved = true;

@@ -108,6 +108,11 @@ struct World final : AlertActions, AdminActions {
     boost::asio::awaitable<bool> expire_silence(std::int64_t id) override {
         co_return alerter_.expire_silence(id, clock.now());
     }
+    boost::asio::awaitable<std::optional<ChaseResult>> chase(std::string, std::string,
+                                                             std::string) override {
+        co_return ChaseResult{++chases, 0, {}};
+    }
+    std::int64_t chases = 0;
     boost::asio::awaitable<std::string> reload() override {
         ++reloads;
         co_return std::string();

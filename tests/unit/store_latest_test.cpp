@@ -97,7 +97,7 @@ TEST_CASE("a database of schema version 2 is migrated and its newest values are 
             "('cpi', '2023-Q1', 1, 1.1, 4000), ('cpi', '2023-Q1', 2, 1.2, 5000);");
     }
     Store s(file);
-    CHECK(s.schema_version() == 3);
+    CHECK(s.schema_version() == Store::kSchemaVersion);
     const std::map<std::string, Latest> expected{{"gdp/2023-Q1", {4.9, 2, 2000}},
                                                  {"gdp/2023-Q2", {5.1, 1, 3000}},
                                                  {"cpi/2023-Q1", {1.3, 3, 6000}}};

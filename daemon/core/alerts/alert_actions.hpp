@@ -2,6 +2,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "model/clock.hpp"
@@ -25,6 +26,17 @@ class AlertActions {
                                                      std::string comment) = 0;
     virtual boost::asio::awaitable<std::int64_t> add_silence(Silence silence) = 0;
     virtual boost::asio::awaitable<bool> expire_silence(std::int64_t id) = 0;
+    /// 催办: queues a chase of indicator `key` to its lead unit's receivers and records it;
+    /// returns the chase's id and how many messages were queued (0: the unit has no receiver
+    /// that can be sent to). nullopt when the plan has no such indicator.
+    struct ChaseResult {
+        std::int64_t id = 0;
+        std::size_t messages = 0;
+        std::string period;  ///< the period it is overdue for, or empty
+    };
+    virtual boost::asio::awaitable<std::optional<ChaseResult>> chase(std::string key,
+                                                                     std::string by,
+                                                                     std::string comment) = 0;
 };
 
 }  // namespace indicatord

@@ -51,7 +51,12 @@ AlertStore::AlertStore(sqlite::Database& writer)
       insert_outbox_(writer,
                      "INSERT OR IGNORE INTO outbox (receiver, channel, target, secret_file, "
                      "idempotency_key, payload, "
-                     "created_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?)") {}
+                     "created_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?)"),
+      insert_notice_(writer,
+                     "INSERT OR IGNORE INTO notice (outbox_id, indicator, kind) VALUES (?,?,?)"),
+      insert_chase_(writer,
+                    "INSERT INTO chase (indicator, period, author, comment, created_at) VALUES "
+                    "(?,?,?,?,?)") {}
 
 std::unordered_map<std::string, AlertState> AlertStore::load_alerts() {
     std::unordered_map<std::string, AlertState> out;
@@ -147,22 +152,60 @@ void AlertStore::save(const std::vector<AlertState>& changed,
             bind_opt(upsert_alert_, 14, a.acked_at);
             upsert_alert_.step();
         }
-        for (const auto& o : outbox) {
-            sqlite::Reset r(insert_outbox_);
-            insert_outbox_.bind(1, o.receiver)
-                .bind(2, o.channel)
-                .bind(3, o.target)
-                .bind(4, o.secret_file)
-                .bind(5, o.idempotency_key)
-                .bind(6, o.payload)
-                .bind(7, ms(now))
-                .bind(8, ms(now));
-            insert_outbox_.step();
-        }
+        insert_outbox(outbox, now);
         db_.exec("COMMIT");
     } catch (...) {
         // SQLite may have rolled back already (a full disk does): a ROLLBACK would then fail with
         // "no transaction is active" and hide the real cause, which is what propagates.
+        if (!sqlite3_get_autocommit(db_.get())) {
+            try {
+                db_.exec("ROLLBACK");
+            } catch (...) {
+            }
+        }
+        throw;
+    }
+}
+
+void AlertStore::insert_outbox(const std::vector<OutboxEntry>& outbox, TimePoint now) {
+    for (const auto& o : outbox) {
+        sqlite::Reset r(insert_outbox_);
+        insert_outbox_.bind(1, o.receiver)
+            .bind(2, o.channel)
+            .bind(3, o.target)
+            .bind(4, o.secret_file)
+            .bind(5, o.idempotency_key)
+            .bind(6, o.payload)
+            .bind(7, ms(now))
+            .bind(8, ms(now));
+        insert_outbox_.step();
+        if (sqlite3_changes(db_.get()) != 1) continue;  // queued before (same idempotency key)
+        const auto id = sqlite3_last_insert_rowid(db_.get());
+        for (const auto& [indicator, kind] : o.about) {
+            sqlite::Reset n(insert_notice_);
+            insert_notice_.bind(1, static_cast<std::int64_t>(id)).bind(2, indicator).bind(3, kind);
+            insert_notice_.step();
+        }
+    }
+}
+
+std::int64_t AlertStore::add_chase(const NewChase& c, const std::vector<OutboxEntry>& outbox) {
+    db_.exec("BEGIN IMMEDIATE");
+    try {
+        {
+            sqlite::Reset r(insert_chase_);
+            insert_chase_.bind(1, c.indicator)
+                .bind(2, c.period)
+                .bind(3, c.author)
+                .bind(4, c.comment)
+                .bind(5, ms(c.created_at));
+            insert_chase_.step();
+        }
+        const auto id = sqlite3_last_insert_rowid(db_.get());
+        insert_outbox(outbox, c.created_at);
+        db_.exec("COMMIT");
+        return id;
+    } catch (...) {
         if (!sqlite3_get_autocommit(db_.get())) {
             try {
                 db_.exec("ROLLBACK");

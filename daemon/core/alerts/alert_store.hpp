@@ -17,6 +17,18 @@ struct OutboxEntry {
     std::string secret_file;
     std::string idempotency_key;
     std::string payload;
+    /// What the message is about: (indicator key, alert kind) of each alert it carries, kept in
+    /// the notice table so that an indicator's page lists the notifications sent about it.
+    std::vector<std::pair<std::string, std::string>> about;
+};
+
+/// A chase (催办) to store: the indicator, the period it was overdue for (or empty), who and why.
+struct NewChase {
+    std::string indicator;
+    std::string period;
+    std::string author;
+    std::string comment;
+    TimePoint created_at{};
 };
 
 /// Alert, silence and outbox tables, on the Store's write connection. Threads: the load
@@ -34,14 +46,21 @@ class AlertStore {
     /// notifications created and due at `now` (the daemon's Clock, which delivery reads too).
     void save(const std::vector<AlertState>& changed, const std::vector<OutboxEntry>& outbox,
               TimePoint now);
+    /// In one transaction: the chase and the notifications it queues; returns the chase's id.
+    std::int64_t add_chase(const NewChase& chase, const std::vector<OutboxEntry>& outbox);
     /// Inserts a silence; returns its id.
     std::int64_t add_silence(const Silence& s);
     void update_silence_end(std::int64_t id, TimePoint ends_at);
 
   private:
+    /// The outbox rows and their notice rows (inside the caller's transaction).
+    void insert_outbox(const std::vector<OutboxEntry>& outbox, TimePoint now);
+
     sqlite::Database& db_;
     sqlite::Statement upsert_alert_;
     sqlite::Statement insert_outbox_;
+    sqlite::Statement insert_notice_;
+    sqlite::Statement insert_chase_;
 };
 
 }  // namespace indicatord

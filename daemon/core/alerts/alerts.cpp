@@ -18,12 +18,15 @@ std::string_view to_string(AlertKind kind) {
             return "at_risk";
         case AlertKind::missed:
             return "missed";
+        case AlertKind::chase:
+            return "chase";
     }
     return "overdue";
 }
 
 std::optional<AlertKind> parse_alert_kind(std::string_view t) {
-    for (auto k : {AlertKind::reminder, AlertKind::overdue, AlertKind::at_risk, AlertKind::missed})
+    for (auto k : {AlertKind::reminder, AlertKind::overdue, AlertKind::at_risk, AlertKind::missed,
+                   AlertKind::chase})
         if (to_string(k) == t) return k;
     return std::nullopt;
 }
@@ -81,7 +84,7 @@ std::string Alerter::fingerprint(const std::string& plan, const std::string& ind
 
 std::map<std::string, std::string> Alerter::labels(const Plan& plan, const Indicator& ind,
                                                    AlertKind kind) {
-    static const char* severity[] = {"info", "warning", "warning", "critical"};
+    static const char* severity[] = {"info", "warning", "warning", "critical", "warning"};
     return {{"alertname", "indicator_" + std::string(to_string(kind))},
             {"plan", plan.id_of(ind)},
             {"task", std::to_string(ind.task)},
@@ -217,7 +220,8 @@ AlertItem Alerter::item(const Engine& engine, const AlertState& a, TimePoint now
     if (!a.period.empty()) {
         an["period"] = a.period;
         if (auto p = parse_period(a.period);
-            p && (a.kind == AlertKind::overdue || a.kind == AlertKind::reminder)) {
+            p && (a.kind == AlertKind::overdue || a.kind == AlertKind::reminder ||
+                  a.kind == AlertKind::chase)) {
             an["due"] = date::format("%F", engine.dues().due_day(*p, ind.schedule));
             const auto due = engine.dues().due(*p, ind.schedule);
             if (now > due)
@@ -448,6 +452,45 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
         out.digests.push_back(std::move(d));
     }
     return finish();
+}
+
+Alerter::Step Alerter::chase(const Engine& engine, std::size_t indicator, const std::string& by,
+                             const std::string& comment, TimePoint now) const {
+    Step out;
+    const auto& plan = engine.plan();
+    const auto& ind = plan.indicators[indicator];
+    AlertState a;
+    a.fingerprint = fingerprint(plan.id, ind.key, AlertKind::chase);
+    a.indicator = ind.key;
+    a.kind = AlertKind::chase;
+    a.phase = AlertState::Phase::firing;
+    a.started_at = now;
+    a.firing_at = now;
+    // the period it is overdue for, when it is: the message then names it and its due day
+    if (auto o = alerts_.find(fingerprint(plan.id, ind.key, AlertKind::overdue));
+        o != alerts_.end() && o->second.phase != AlertState::Phase::resolved)
+        a.period = o->second.period;
+    AlertItem it = item(engine, a, now);
+    it.annotations["description"] = comment;
+    it.annotations["chased_by"] = by;
+    for (const auto& [r, why] : route(plan, ind, config_, false)) {
+        Digest d;
+        const Unit* u = plan.find_unit(r.unit);
+        d.receiver = r.key();
+        d.receiver_name = u ? u->name : r.unit;
+        d.plan_id = plan.id_of(ind);
+        d.plan_name = ind.plan < plan.plans.size() ? plan.plans[ind.plan].name : plan.name;
+        d.external_url = config_.external_url;
+        d.created_at = now;
+        d.templates = templates_;
+        d.alerts.push_back(it);
+        d.idempotency_key =
+            sha256_hex(d.receiver + "|" + format_instant(now) + "|" + a.fingerprint + "|" + comment)
+                .substr(0, 32);
+        out.receivers.push_back(r);
+        out.digests.push_back(std::move(d));
+    }
+    return out;
 }
 
 void Alerter::undo(Undo u) {

@@ -112,6 +112,12 @@ class Alerter {
     bool acknowledge(const std::string& fingerprint, const std::string& by,
                      const std::string& comment, TimePoint now, AlertState* changed);
 
+    /// 催办: one message about indicator `indicator` (an index into the plan) to each receiver of
+    /// its lead unit (and co-units with notify_co), kind `chase`, with `comment` as its
+    /// description; no alert state changes. `changed` and `undo` stay empty.
+    Step chase(const Engine& engine, std::size_t indicator, const std::string& by,
+               const std::string& comment, TimePoint now) const;
+
     /// Labels of an alert (alertname, plan, task, indicator, lead_unit, kind, severity).
     static std::map<std::string, std::string> labels(const Plan& plan, const Indicator& ind,
                                                      AlertKind kind);

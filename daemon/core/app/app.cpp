@@ -423,6 +423,36 @@ asio::awaitable<std::int64_t> App::add_silence(Silence s) {
     co_return s.id;
 }
 
+asio::awaitable<std::optional<AlertActions::ChaseResult>> App::chase(std::string key,
+                                                                     std::string by,
+                                                                     std::string comment) {
+    auto guard = co_await lock_alerts();
+    const auto& plan = engine_->plan();
+    const auto i = plan.index_of(key);
+    if (i < 0) co_return std::nullopt;
+    const auto now = clock_->now();
+    auto step = alerter_->chase(*engine_, static_cast<std::size_t>(i), by, comment, now);
+    auto outbox =
+        to_outbox(plan, step.receivers, step.digests,
+                  config_.alerting.smtp.url.empty() ? std::string() : config_.alerting.smtp.from);
+    NewChase c{plan.indicators[static_cast<std::size_t>(i)].key,
+               {},
+               std::move(by),
+               std::move(comment),
+               now};
+    for (const auto& d : step.digests)
+        for (const auto& a : d.alerts)
+            if (auto p = a.annotations.find("period"); p != a.annotations.end())
+                c.period = p->second;
+    auto id = std::make_shared<std::int64_t>(0);
+    std::function<void(Store&)> work = [this, c, outbox, id](Store&) {
+        *id = alert_store_->add_chase(c, outbox);
+    };
+    co_await write(std::move(work));
+    if (!outbox.empty()) deliverer_->wake();
+    co_return ChaseResult{*id, outbox.size(), c.period};
+}
+
 asio::awaitable<bool> App::expire_silence(std::int64_t id) {
     auto guard = co_await lock_alerts();
     const auto now = clock_->now();

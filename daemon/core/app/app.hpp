@@ -61,6 +61,8 @@ class App final : public AlertActions, public AdminActions {
     boost::asio::awaitable<bool> acknowledge(std::string fingerprint, std::string by,
                                              std::string comment) override;
     boost::asio::awaitable<std::int64_t> add_silence(Silence silence) override;
+    boost::asio::awaitable<std::optional<ChaseResult>> chase(std::string key, std::string by,
+                                                             std::string comment) override;
     boost::asio::awaitable<bool> expire_silence(std::int64_t id) override;
     // AdminActions, for POST /-/clock and POST /-/reload (event loop thread).
     boost::asio::awaitable<bool> set_clock(TimePoint now) override;

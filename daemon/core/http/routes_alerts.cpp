@@ -118,4 +118,47 @@ asio::awaitable<HttpResponse> Service::acknowledge(std::string_view fingerprint,
         alert_json(d_.engine().plan(), actions.alerter().alerts().at(std::string(fingerprint))));
 }
 
+asio::awaitable<HttpResponse> Service::chase(std::string_view key, const HttpRequest& req,
+                                             const Principal* who) {
+    const auto& plan = d_.engine().plan();
+    const auto i = plan.index_of(key);
+    if (i < 0) co_return json_error(404, plan.unknown(std::string(key)));
+    std::string parse_error;
+    const auto body = parse_json(req.body, parse_error);
+    if (!body || !body->is_object())
+        co_return json_error(400, "body must be a JSON object {\"comment\": \"...\"}" +
+                                      (body ? "" : ": " + parse_error));
+    std::string comment;
+    for (const auto& kv : body->as_object()) {
+        if (kv.key() == "comment" && kv.value().is_string())
+            comment = kv.value().as_string();
+        else
+            co_return json_error(
+                400, "unknown or malformed key '" + std::string(kv.key()) + "' (allowed: comment)");
+    }
+    if (comment.find_first_not_of(" \t\r\n") == std::string::npos)
+        co_return json_error(400, "a chase needs a comment: what the unit is asked to do");
+    constexpr std::size_t kMaxComment = 4000;  // as a value's note
+    if (comment.size() > kMaxComment)
+        co_return json_error(400,
+                             "comment is longer than " + std::to_string(kMaxComment) + " bytes");
+    const auto& ind = plan.indicators[static_cast<std::size_t>(i)];
+    std::optional<AlertActions::ChaseResult> done;
+    // computed before the co_await: GCC 12 miscompiles a conditional among its arguments
+    std::string author = "anonymous";
+    if (who) author = who->reporter();
+    try {
+        done = co_await d_.alerts().chase(ind.key, std::move(author), comment);
+    } catch (const StorageError& e) {
+        co_return json_error(503, std::string("chase not stored: ") + e.what());
+    }
+    if (!done) co_return json_error(404, "no indicator '" + std::string(key) + "' (reloaded)");
+    json::object out{{"chase", done->id},
+                     {"indicator", ind.key},
+                     {"lead_unit", ind.lead_unit},
+                     {"messages", done->messages}};
+    if (!done->period.empty()) out["period"] = done->period;
+    co_return json_ok(out);
+}
+
 }  // namespace indicatord

@@ -103,6 +103,13 @@ std::optional<HttpResponse> Service::authorize(std::string_view m, std::string_v
     if ((add_silence || expire_silence) && !who)
         return unauthorized("silences need an admin token: send Authorization: Bearer <token>");
     if (add_silence && !admin) return json_error(403, "only an admin token may create silences");
+    if (path.starts_with(kIndicatorsPrefix) && path.ends_with("/chase") && m == "POST") {
+        if (!who)
+            return unauthorized(
+                "chasing a unit needs an admin token: send Authorization: Bearer "
+                "<token>");
+        if (!admin) return json_error(403, "only an admin token (the office) may chase a unit");
+    }
     if (expire_silence && !admin) return json_error(403, "only an admin token may expire silences");
     return std::nullopt;
 }
@@ -204,6 +211,10 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
     }
     if (path.starts_with(kIndicatorsPrefix)) {
         std::string_view rest = std::string_view(path).substr(kIndicatorsPrefix.size());
+        if (rest.ends_with("/chase")) {  // routes_alerts.cpp
+            if (m != "POST") co_return method_not_allowed(m, path, "POST");
+            co_return co_await chase(rest.substr(0, rest.size() - 6), req, principal);
+        }
         if (!is_get(m)) co_return method_not_allowed(m, path, "GET, HEAD");
         if (rest.ends_with("/values"))
             co_return get_values(rest.substr(0, rest.size() - 7), query, principal);

@@ -116,6 +116,9 @@ class Service {
     HttpResponse get_values(std::string_view key, const Query& query, const Principal* who) const;
     // routes_alerts.cpp: GET /api/v1/alerts, POST /api/v1/alerts/{fingerprint}/ack.
     HttpResponse list_alerts(const Query& query, const Principal* who) const;
+    /// POST /api/v1/indicators/{key}/chase: 催办, the office's chase of the responsible unit.
+    boost::asio::awaitable<HttpResponse> chase(std::string_view key, const HttpRequest& req,
+                                               const Principal* who);
     boost::asio::awaitable<HttpResponse> acknowledge(std::string_view fingerprint,
                                                      const HttpRequest& req, const Principal* who);
     // routes_silences.cpp: GET and POST /api/v1/silences, DELETE /api/v1/silences/{id}.
@@ -161,6 +164,14 @@ class Service {
     /// An uploaded .xlsx workbook's first sheet as CSV text, for the report page's script to put
     /// into the CSV form (previewed and committed as CSV). Signed-in units, CSRF in a header.
     HttpResponse web_xlsx(const HttpRequest& req, const WebVisitor& v) const;
+    /// An indicator page's 催办 section (the form for the office, the chases sent) and its
+    /// notifications (each with how its delivery stands).
+    void put_chases(std::string& out, const Engine& e, const Indicator& ind,
+                    const WebVisitor& v) const;
+    void put_notices(std::string& out, const Engine& e, const Indicator& ind) const;
+    /// 催办 from an indicator's page: the API's chase handler, then back to the page.
+    boost::asio::awaitable<HttpResponse> web_chase(const WebVisitor& v, std::string_view key,
+                                                   const Query& form);
     boost::asio::awaitable<HttpResponse> web_acknowledge(const WebVisitor& v,
                                                          std::string_view fingerprint,
                                                          const Query& form);

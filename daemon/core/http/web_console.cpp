@@ -158,7 +158,7 @@ std::string_view page_of(std::string_view p) {
     if (p == "/signout") return "signout";
     if (p == "/favicon.ico" || p.starts_with("/static/")) return "static";
     if (p.starts_with(kUnitsPrefix)) return "desk";
-    if (p.starts_with(kIndicatorsPrefix)) return "indicator";
+    if (p.starts_with(kIndicatorsPrefix)) return p.ends_with("/chase") ? "chase" : "indicator";
     if (p == "/alerts") return "alerts";
     if (p.starts_with("/alerts/silences")) return "silences";
     if (p.starts_with(kAlertsPrefix)) return "ack";
@@ -272,7 +272,9 @@ asio::awaitable<HttpResponse> Service::web_route(const HttpRequest& req, const s
                              (path.starts_with("/alerts/silences/") && path.ends_with("/expire"));
         const bool ack = !silence && path.starts_with(kAlertsPrefix) && path.ends_with("/ack");
         const bool csv = path == "/report/csv";
-        if (path != "/report" && !ack && !csv && !silence)
+        const bool chase = path.starts_with(kIndicatorsPrefix) && path.ends_with("/chase") &&
+                           path.size() > kIndicatorsPrefix.size() + 6;
+        if (path != "/report" && !ack && !csv && !silence && !chase)
             co_return not_allowed(
                 web_message(405, v, "不支持的请求", m + " is not allowed on " + path), "GET, HEAD");
         if (!tokens)
@@ -293,12 +295,19 @@ asio::awaitable<HttpResponse> Service::web_route(const HttpRequest& req, const s
             co_return co_await web_acknowledge(v, fp, form);
         }
         if (csv) co_return co_await web_csv(v, form);
+        if (chase)
+            co_return co_await web_chase(
+                v,
+                std::string_view(path).substr(kIndicatorsPrefix.size(),
+                                              path.size() - kIndicatorsPrefix.size() - 6),
+                form);
         if (silence) co_return co_await web_silence(v, path, form);
         co_return co_await web_report(v, form);
     }
     if (!get) {
-        const bool posts =
-            path == "/report" || path == "/report/csv" || path.starts_with(kAlertsPrefix);
+        const bool posts = path == "/report" || path == "/report/csv" ||
+                           path.starts_with(kAlertsPrefix) ||
+                           (path.starts_with(kIndicatorsPrefix) && path.ends_with("/chase"));
         co_return not_allowed(
             web_message(405, v, "不支持的请求",
                         m + " is not allowed on " + path +

@@ -166,6 +166,86 @@ void put_chart(std::string& out, const Engine& e, std::size_t i, std::optional<d
 
 }  // namespace
 
+void Service::put_chases(std::string& out, const Engine& e, const Indicator& ind,
+                         const WebVisitor& v) const {
+    out += "<h2 id=\"chases\">催办</h2>";
+    if (const auto* who = v.who(); who && who->admin) {
+        out += "<form method=\"post\" class=\"chase\" id=\"chase-form\" action=\"/indicators/" +
+               percent_encode(ind.key) + "/chase\">";
+        out += "<input type=\"hidden\" name=\"csrf\" value=\"";
+        put_escaped(out, v.session->csrf);
+        out +=
+            "\"><label>催办内容<textarea name=\"comment\" rows=\"2\" required "
+            "placeholder=\"请于本周五前报送一季度数据\"></textarea></label>"
+            "<button type=\"submit\">发送催办</button> <span class=\"muted\">发给牵头单位"
+            "的提醒渠道(与提醒相同,经持久化发件箱发送)。</span></form>";
+    }
+    const auto rows = d_.store.chases(ind.key, 100);
+    if (rows.empty()) {
+        out += "<p class=\"muted\" id=\"chases-empty\">尚无催办。</p>";
+        return;
+    }
+    out +=
+        "<table class=\"stack\" id=\"chase-list\"><thead><tr><th>时间</th><th>期别</th>"
+        "<th>催办人</th><th>内容</th></tr></thead><tbody>";
+    for (const auto& c : rows) {
+        out += "<tr class=\"chase-row\"><td>";
+        put_escaped(out, local_time_text(e, c.created_at));
+        out += "</td><td>";
+        put_escaped(out, c.period);
+        out += "</td><td>";
+        put_escaped(out, c.author);
+        out += "</td><td><pre class=\"note\">";
+        put_escaped(out, c.comment);
+        out += "</pre></td></tr>";
+    }
+    out += "</tbody></table>";
+}
+
+void Service::put_notices(std::string& out, const Engine& e, const Indicator& ind) const {
+    out += "<h2 id=\"notices\">通知记录</h2>";
+    const auto rows = d_.store.notices(ind.key, 100);
+    if (rows.empty()) {
+        out += "<p class=\"muted\" id=\"notices-empty\">尚未发送通知。</p>";
+        return;
+    }
+    out +=
+        "<table class=\"stack\" id=\"notice-list\"><thead><tr><th>时间</th><th>类型</th>"
+        "<th>接收方</th><th>渠道</th><th>状态</th></tr></thead><tbody>";
+    const auto& plan = e.plan();
+    for (const auto& n : rows) {
+        out += "<tr class=\"notice-row\"><td>";
+        put_escaped(out, local_time_text(e, n.created_at));
+        out += "</td><td>";
+        const auto kind = parse_alert_kind(n.kind);
+        put_escaped(out, kind ? alert_kind_words(*kind) : n.kind);
+        out += "</td><td>";
+        put_escaped(out, unit_name(plan, n.receiver.substr(0, n.receiver.find('/'))));
+        out += "</td><td>";
+        put_escaped(out, n.channel);
+        out += "</td><td>";
+        if (n.state == "delivered") {
+            out += "已送达";
+            if (n.delivered_at) {
+                out += " ";
+                put_escaped(out, local_time_text(e, *n.delivered_at));
+            }
+        } else if (n.state == "failed") {
+            out += "<span class=\"light red\">发送失败</span> ";
+            put_escaped(out, n.last_error);
+        } else {
+            out += "待发送";
+            if (n.attempts > 0) {
+                out += "(已重试 " + std::to_string(n.attempts) + " 次:";
+                put_escaped(out, n.last_error);
+                out += ")";
+            }
+        }
+        out += "<span class=\"status\"> " + escaped(n.state) + "</span></td></tr>";
+    }
+    out += "</tbody></table>";
+}
+
 HttpResponse Service::web_indicator(const WebVisitor& v, std::string_view key) const {
     const Engine& e = web_plan();
     const Plan& plan = e.plan();
@@ -314,6 +394,8 @@ HttpResponse Service::web_indicator(const WebVisitor& v, std::string_view key) c
         return std::tie(x->started_at, x->fingerprint) < std::tie(y->started_at, y->fingerprint);
     });
     put_alerts(out, e, alerts, v, "/indicators/" + percent_encode(ind.key));
+    put_chases(out, e, ind, v);
+    put_notices(out, e, ind);
     return html_page(200, web_frame(ind.name, "board", v), out);
 }
 

@@ -239,4 +239,27 @@ asio::awaitable<HttpResponse> Service::web_acknowledge(const WebVisitor& v,
     co_return see_other(back + "#alerts");
 }
 
+asio::awaitable<HttpResponse> Service::web_chase(const WebVisitor& v, std::string_view key,
+                                                 const Query& form) {
+    HttpRequest api;
+    api.method = "POST";
+    api.target = "/api/v1/indicators/" + std::string(key) + "/chase";
+    api.content_type = "application/json";
+    api.body = json_text(json::object{{"comment", param(form, "comment")}});
+    const auto* who = v.who();
+    if (who && !who->admin)  // the API's own check (authorize) is not on this path
+        co_return web_message(403, v, "催办", "only an admin token (the office) may chase a unit");
+    const auto answer = co_await chase(key, api, who);
+    if (answer.status != 200) {
+        std::string message;
+        try {
+            message = json::parse(answer.body).as_object().at("error").as_string().c_str();
+        } catch (const std::exception&) {
+            message = answer.body;
+        }
+        co_return web_message(answer.status, v, "催办", message);
+    }
+    co_return see_other("/indicators/" + percent_encode(key) + "#chases");
+}
+
 }  // namespace indicatord

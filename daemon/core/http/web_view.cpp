@@ -96,6 +96,22 @@ std::vector<Owed> owed_by(const Engine& e, const std::string& unit, TimePoint no
     return out;
 }
 
+std::string_view alert_kind_words(AlertKind kind) {
+    switch (kind) {
+        case AlertKind::reminder:
+            return "到期提醒";
+        case AlertKind::overdue:
+            return "逾期";
+        case AlertKind::at_risk:
+            return "预警";
+        case AlertKind::missed:
+            return "未达标";
+        case AlertKind::chase:
+            return "催办";
+    }
+    return "提醒";
+}
+
 std::string unit_name(const Plan& plan, std::string_view id) {
     const auto* u = plan.find_unit(id);
     return u ? u->name : std::string(id);
@@ -124,20 +140,8 @@ void put_alerts(std::string& out, const Engine& e, std::span<const AlertState* c
         out += "\"><td><a href=\"/indicators/" + percent_encode(a->indicator) + "\">";
         put_escaped(out, ind ? ind->name : a->indicator);
         out += "</a></td><td>";
-        switch (a->kind) {
-            case AlertKind::reminder:
-                out += "到期提醒 ";
-                break;
-            case AlertKind::overdue:
-                out += "逾期 ";
-                break;
-            case AlertKind::at_risk:
-                out += "预警 ";
-                break;
-            case AlertKind::missed:
-                out += "未达标 ";
-                break;
-        }
+        out += alert_kind_words(a->kind);
+        out += " ";
         out += "<span class=\"status\">";
         put_escaped(out, to_string(a->kind));
         out += " ";

@@ -63,6 +63,9 @@ struct Owed {
 /// first, then by due day.
 std::vector<Owed> owed_by(const Engine& engine, const std::string& unit, TimePoint now);
 
+/// An alert kind as the console says it: 到期提醒, 逾期, 预警, 未达标, 催办.
+std::string_view alert_kind_words(AlertKind kind);
+
 /// The unit's name ("市发改委"), or its id when the plan has no such unit.
 std::string unit_name(const Plan& plan, std::string_view id);
 

@@ -13,7 +13,8 @@ namespace indicatord {
 struct MessageTemplates;
 
 /// What an alert is about. One alert per (indicator, kind), fingerprinted.
-enum class AlertKind { reminder, overdue, at_risk, missed };
+/// `chase` (催办) is not a condition: a one-off message the office sends about an indicator.
+enum class AlertKind { reminder, overdue, at_risk, missed, chase };
 std::string_view to_string(AlertKind kind);
 std::optional<AlertKind> parse_alert_kind(std::string_view text);
 

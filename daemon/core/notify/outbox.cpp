@@ -22,6 +22,10 @@ std::vector<OutboxEntry> to_outbox(const Plan& plan, const std::vector<ReceiverR
         e.receiver = d.receiver;
         e.idempotency_key = d.idempotency_key;
         e.secret_file = r.secret_file;
+        for (const auto& a : d.alerts) {
+            const auto key = a.labels.find("indicator");
+            if (key != a.labels.end()) e.about.emplace_back(key->second, to_string(a.kind));
+        }
         if (!r.email.empty() && smtp_from.empty()) continue;
         if (!r.email.empty()) {
             e.channel = "email";

@@ -25,6 +25,7 @@ MessageTemplates make_defaults() {
         {AlertKind::at_risk, "预警", "{period} 当前 {value},目标 {target}",
          "{period} 当前 {value},已回到目标 {target} 的进度"},
         {AlertKind::reminder, "提醒", "{period} 报告将于 {due} 到期", "{period} 到期提醒解除"},
+        {AlertKind::chase, "催办", "督查室催办:{description}", "督查室催办:{description}"},
     };
     t.subject = "[indicatord] {escalation}{receiver_name}:{counts}";
     t.subject_fallback = "[indicatord] {escalation}{counts}";
@@ -184,7 +185,8 @@ MessageTemplates load_templates(const std::filesystem::path& file) {
             check_template(file, v, field.key, t.*field.member, *field.allowed);
         }
     if (auto kinds = n["kinds"]) {
-        yaml::check_map(file, kinds, "kinds", {"overdue", "missed", "at_risk", "reminder"});
+        yaml::check_map(file, kinds, "kinds",
+                        {"overdue", "missed", "at_risk", "reminder", "chase"});
         for (auto& k : t.kinds) {
             const std::string kind(to_string(k.kind));
             auto kn = kinds[kind];

@@ -97,6 +97,25 @@ INSERT INTO latest (indicator, period, revision, value, reported_at)
 SELECT indicator, period, MAX(revision), value, reported_at FROM observation
 GROUP BY indicator, period;
 )sql",
+    // What each notification was about (an indicator page lists the notifications sent about
+    // it), and the office's chases (催办), each written in the transaction of its outbox rows.
+    R"sql(
+CREATE TABLE notice (
+    outbox_id INTEGER NOT NULL REFERENCES outbox (id) ON DELETE CASCADE,
+    indicator TEXT NOT NULL,
+    kind      TEXT NOT NULL,      -- reminder | overdue | at_risk | missed | chase
+    PRIMARY KEY (indicator, outbox_id)
+) WITHOUT ROWID;
+CREATE TABLE chase (
+    id         INTEGER PRIMARY KEY,
+    indicator  TEXT NOT NULL,
+    period     TEXT NOT NULL DEFAULT '',
+    author     TEXT NOT NULL,
+    comment    TEXT NOT NULL,
+    created_at INTEGER NOT NULL    -- unix milliseconds, the daemon's clock
+);
+CREATE INDEX chase_indicator ON chase (indicator, created_at);
+)sql",
 };
 
 int open_flags() {
@@ -311,6 +330,41 @@ std::vector<StoredRevision> Store::history(std::string_view key, std::string_vie
             std::string(history_.text(3)), TimePoint(std::chrono::milliseconds(history_.int64(4))),
             std::string(history_.text(5))});
     }
+    return out;
+}
+
+std::vector<StoredNotice> Store::notices(std::string_view key, std::int64_t limit) {
+    sqlite::Statement q(reader_,
+                        "SELECT n.kind, o.receiver, o.channel, o.state, o.attempts, o.last_error, "
+                        "o.created_at, o.delivered_at FROM notice n JOIN outbox o ON o.id = "
+                        "n.outbox_id WHERE n.indicator = ? ORDER BY n.outbox_id DESC LIMIT ?");
+    q.bind(1, key).bind(2, limit);
+    std::vector<StoredNotice> out;
+    while (q.step()) {
+        StoredNotice n{std::string(q.text(0)),
+                       std::string(q.text(1)),
+                       std::string(q.text(2)),
+                       std::string(q.text(3)),
+                       static_cast<int>(q.int64(4)),
+                       std::string(q.text(5)),
+                       TimePoint(std::chrono::milliseconds(q.int64(6))),
+                       std::nullopt};
+        if (!q.is_null(7)) n.delivered_at = TimePoint(std::chrono::milliseconds(q.int64(7)));
+        out.push_back(std::move(n));
+    }
+    return out;
+}
+
+std::vector<StoredChase> Store::chases(std::string_view key, std::int64_t limit) {
+    sqlite::Statement q(reader_,
+                        "SELECT id, indicator, period, author, comment, created_at FROM chase "
+                        "WHERE indicator = ? ORDER BY created_at DESC, id DESC LIMIT ?");
+    q.bind(1, key).bind(2, limit);
+    std::vector<StoredChase> out;
+    while (q.step())
+        out.push_back(StoredChase{q.int64(0), std::string(q.text(1)), std::string(q.text(2)),
+                                  std::string(q.text(3)), std::string(q.text(4)),
+                                  TimePoint(std::chrono::milliseconds(q.int64(5)))});
     return out;
 }
 

@@ -36,6 +36,28 @@ struct StoredRevision {
     std::string reporter;
 };
 
+/// One notification queued about an indicator (the outbox row and how its delivery stands).
+struct StoredNotice {
+    std::string kind;      ///< reminder | overdue | at_risk | missed | chase
+    std::string receiver;  ///< "fgw/0"
+    std::string channel;   ///< email | generic | dingtalk | wecom | feishu
+    std::string state;     ///< pending | delivered | failed
+    int attempts = 0;
+    std::string last_error;
+    TimePoint created_at{};
+    std::optional<TimePoint> delivered_at;
+};
+
+/// One chase (催办) the office sent about an indicator.
+struct StoredChase {
+    std::int64_t id = 0;
+    std::string indicator;
+    std::string period;  ///< the period it was overdue for, or empty
+    std::string author;  ///< the admin token's reporter text
+    std::string comment;
+    TimePoint created_at{};
+};
+
 /// The SQLite file: WAL, synchronous=FULL, foreign keys on, schema migrated at open.
 /// Observations are append-only; the newest revision of a period counts.
 ///
@@ -49,7 +71,7 @@ class Store {
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
     int schema_version();
     const std::filesystem::path& file() const { return file_; }
 
@@ -84,6 +106,11 @@ class Store {
     /// starting after (`after_period`, `after_revision`); ("", 0) starts at the first.
     std::vector<StoredRevision> history(std::string_view key, std::string_view after_period = {},
                                         int after_revision = 0, std::int64_t limit = -1);
+
+    /// The newest `limit` notifications queued about indicator `key`, newest first.
+    std::vector<StoredNotice> notices(std::string_view key, std::int64_t limit);
+    /// The newest `limit` chases of indicator `key`, newest first.
+    std::vector<StoredChase> chases(std::string_view key, std::int64_t limit);
 
     /// The write connection, for other tables' statements run on the writer thread.
     sqlite::Database& writer() { return writer_; }
