@@ -103,7 +103,12 @@ SELECT printf('bench_%05d', x), '2023-Q' || y, 1, (x * 7 + y * 13) % 100, '',
 FROM i, q WHERE NOT (y = 2 AND x % 7 = 0);
 COMMIT;
 EOF
-for f in json xlsx; do
+# the part every command pays: loading and checking the plan (indicatorctl check)
+/usr/bin/time -f '%e %M' -o "$tmp/time" "$ctl" check "$tmp/bench.yaml" >/dev/null
+printf '%-34s %8s ms %8s MB   (loading the plan: the floor of each run below)\n' \
+    "generated $N indicators, check" "$(awk '{ printf "%d", $1 * 1000 }' "$tmp/time")" \
+    "$(awk '{ printf "%.0f", $2 / 1024 }' "$tmp/time")"
+for f in json xlsx md; do
     run "generated $N indicators, $f" 3000 300 "$tmp/bench.yaml" --as-of 2023-07-31 \
         --format "$f" -o "$tmp/bench.$f"
 done

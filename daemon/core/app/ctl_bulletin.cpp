@@ -1,5 +1,7 @@
 #include "app/ctl_bulletin.hpp"
 
+#include <date/tz.h>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -8,7 +10,6 @@
 #include "app/rules.hpp"
 #include "config/config.hpp"
 #include "config/scoring.hpp"
-#include "eval/engine.hpp"
 #include "report/bulletin_formats.hpp"
 #include "report/bulletin_load.hpp"
 #include "store/as_of.hpp"
@@ -61,11 +62,11 @@ int bulletin_command(const std::vector<std::string>& args, std::ostream& out, st
         if (const auto parsed = parse_bulletin_format(ext.empty() ? "" : ext.substr(1)))
             format = *parsed;
     }
-    const Engine zone_of(rules.plan, rules.calendar);
+    const auto* zone = date::locate_zone(rules.plan->timezone);  // unknown: throws, as Engine
     TimePoint as_of =
         std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
     if (auto a = get("--as-of"); !a.empty()) {
-        const auto parsed = parse_as_of(a, zone_of.zone());
+        const auto parsed = parse_as_of(a, zone);
         if (!parsed)
             throw UsageError(
                 "bulletin: --as-of must be a date like 2023-07-31 or an RFC 3339 "

@@ -65,49 +65,55 @@ std::vector<fs::path> yaml_files(const fs::path& p) {
     return files;
 }
 
-// Whether the file has a line starting with `key:` (a top-level key in block style): only such
-// files are parsed again.
-bool has_top_key(const fs::path& file, std::string_view key) {
+// Which of the top-level keys `plan:` and `scoring:` (block style, at the start of a line) the
+// file has: only files with a scoring section are parsed again, and the plan headers beside
+// them.
+struct TopKeys {
+    bool plan = false, scoring = false;
+};
+
+TopKeys top_keys(const fs::path& file) {
+    TopKeys k;
     std::ifstream in(file);
     std::string line;
-    while (std::getline(in, line))
-        if (line.size() > key.size() && line.compare(0, key.size(), key) == 0 &&
-            line[key.size()] == ':')
-            return true;
-    return false;
+    while (std::getline(in, line)) {
+        k.plan = k.plan || line.starts_with("plan:");
+        k.scoring = k.scoring || line.starts_with("scoring:");
+    }
+    return k;
 }
 
 }  // namespace
 
 std::optional<Scoring> find_scoring(const std::vector<fs::path>& rules, std::string_view plan_id) {
-    // Per rules path: the plan whose header it holds (if any) and its scoring section (if any).
+    // Per rules path: its files with a plan header and with a scoring section.
     struct Group {
-        std::string plan;
-        std::optional<Scoring> scoring;
+        std::vector<fs::path> plans, scorings;
     };
     std::vector<Group> groups;
-    std::vector<std::string> plans;
+    std::size_t headers = 0;
     for (const auto& path : rules) {
         Group g;
         for (const auto& f : yaml_files(path)) {
-            const bool plan = has_top_key(f, "plan"), scoring = has_top_key(f, "scoring");
-            if (!plan && !scoring) continue;
-            const auto doc = yaml::load_file(f);
-            const yaml::Node root = doc;
-            if (plan)
-                if (auto id = root["plan"]["id"]; id && id.IsScalar()) g.plan = id.Scalar();
-            if (scoring)
-                if (auto n = root["scoring"]) g.scoring = parse_scoring(f, n);
+            const auto k = top_keys(f);
+            if (k.plan) g.plans.push_back(f);
+            if (k.scoring) g.scorings.push_back(f);
         }
-        if (!g.plan.empty() && std::find(plans.begin(), plans.end(), g.plan) == plans.end())
-            plans.push_back(g.plan);
+        headers += g.plans.size();
         groups.push_back(std::move(g));
     }
-    for (auto& g : groups) {
-        if (!g.scoring) continue;
-        // a file of its own belongs to the one plan there is
-        if (g.plan == plan_id || (g.plan.empty() && plans.size() == 1 && plans[0] == plan_id))
-            return std::move(g.scoring);
+    const auto plan_of = [](const fs::path& f) {
+        const auto doc = yaml::load_file(f);
+        const yaml::Node id = doc["plan"]["id"];
+        return id && id.IsScalar() ? id.Scalar() : std::string();
+    };
+    for (const auto& g : groups) {
+        if (g.scorings.empty()) continue;
+        bool ours = g.plans.empty() && headers == 1;  // a file of its own: the one plan there is
+        for (const auto& f : g.plans) ours = ours || plan_of(f) == plan_id;
+        if (!ours) continue;
+        const auto doc = yaml::load_file(g.scorings.front());
+        return parse_scoring(g.scorings.front(), doc["scoring"]);
     }
     return std::nullopt;
 }

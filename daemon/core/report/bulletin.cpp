@@ -163,10 +163,9 @@ std::string headline(const Bulletin& b) {
 }
 
 const ReportRecord* record_of(const ReportRecords& records, std::size_t i, const Period& p) {
-    auto it = records.find(i);
-    if (it == records.end()) return nullptr;
-    for (const auto& [period, r] : it->second)
-        if (period == p) return &r;
+    if (i >= records.size()) return nullptr;
+    for (const auto& r : records[i])
+        if (r.period == p) return &r;
     return nullptr;
 }
 

@@ -31,12 +31,14 @@ std::string_view bulletin_words(TaskProgress progress);
 std::string_view bulletin_words(Status status);
 
 /// The first report of each stored period and the newest revision's note, as they stood at the
-/// bulletin's instant; keyed by indicator index, then period. What the engine does not keep.
+/// bulletin's instant: what the engine does not keep.
 struct ReportRecord {
+    Period period;
     TimePoint first_reported{};
     std::string note;  ///< of the newest revision
 };
-using ReportRecords = std::unordered_map<std::size_t, std::vector<std::pair<Period, ReportRecord>>>;
+/// Indexed like Plan::indicators (may be shorter: none for the rest); each in period order.
+using ReportRecords = std::vector<std::vector<ReportRecord>>;
 
 /// Counts of tasks by progress and of indicators by status.
 struct BulletinCounts {

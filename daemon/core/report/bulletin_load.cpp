@@ -26,14 +26,14 @@ Bulletin bulletin_from_store(sqlite::Database& db, std::shared_ptr<const Plan> p
                              std::shared_ptr<const WorkCalendar> calendar, std::size_t plan_index,
                              TimePoint as_of, const Scoring* scoring) {
     Engine engine(plan, std::move(calendar));
-    ReportRecords records;
+    ReportRecords records(plan->indicators.size());
     for_each_as_of(db, as_of, [&](const PeriodAsOf& row) {
         const long i = engine.plan().index_of(row.indicator);
         const auto p = parse_period(row.period);
         if (i < 0 || !p) return;  // a value of an indicator the plan no longer has
         const auto index = static_cast<std::size_t>(i);
         engine.record(index, Observation{*p, row.value, row.revision, row.reported_at});
-        records[index].emplace_back(*p, ReportRecord{row.first_reported, std::string(row.note)});
+        records[index].push_back(ReportRecord{*p, row.first_reported, std::string(row.note)});
     });
     engine.evaluate_all(as_of);
     return compute_bulletin(engine, plan_index, as_of, records, scoring);
