@@ -246,3 +246,15 @@ TEST_CASE("scoring rules: each error names its place", "[bulletin][scoring]") {
         }
     }
 }
+
+TEST_CASE("the robots' summary: headline, first ranked, overdue units once, the link",
+          "[bulletin]") {
+    Fixture f;
+    f.april();
+    const auto b = f.at("2023-04-30");
+    const auto text = bulletin_summary(b, "http://127.0.0.1:9464/api/v1/bulletin?as_of=2023-04-30");
+    CHECK(text ==
+          "### 测试计划 督查通报（截至2023-04-30）\n\n" + b.headline +
+              "\n\n排名第一：莲都区政府\n\n逾期未报送4期次，涉及2个单位：市发改委、龙泉市政府\n\n"
+              "[查看通报](http://127.0.0.1:9464/api/v1/bulletin?as_of=2023-04-30)\n");
+}

@@ -191,15 +191,18 @@ Bulletin compute_bulletin(const Engine& engine, std::size_t plan_index, TimePoin
                           const ReportRecords& records, const Scoring* scoring) {
     const Plan& plan = engine.plan();
     Bulletin b;
+    int last_year = 0;  // of a plan spanning several years
     if (plan_index < plan.plans.size()) {
         const auto& info = plan.plans[plan_index];
         b.plan_id = info.id;
         b.plan_name = info.name;
         b.year = info.year;
+        last_year = info.last_year;
     } else {
         b.plan_id = plan.id;
         b.plan_name = plan.name;
         b.year = plan.year;
+        last_year = plan.last_year;
     }
     const auto in_plan = [&](std::size_t plan_of) {
         return plan.plans.empty() || plan_of == plan_index;
@@ -246,7 +249,13 @@ Bulletin compute_bulletin(const Engine& engine, std::size_t plan_index, TimePoin
         const bool report = std::holds_alternative<rule::Report>(ind.rule);
         if (!ind.derived()) {
             const auto& series = engine.series(i);
-            for (const auto& p : periods_of_year(ind.schedule.cadence, b.year)) {
+            // the periods of every year of the plan, in order (`once`: the first year's)
+            std::vector<Period> periods;
+            const int until =
+                ind.schedule.cadence == Cadence::once ? b.year : std::max(b.year, last_year);
+            for (int y = b.year; y <= until; ++y)
+                for (const auto& p : periods_of_year(ind.schedule.cadence, y)) periods.push_back(p);
+            for (const auto& p : periods) {
                 if (ind.schedule.cadence == Cadence::month && ind.schedule.skips(p.index)) continue;
                 const auto due = dues.due(p, ind.schedule);
                 if (due > as_of) break;  // periods come in order, and so do their due days

@@ -1,4 +1,6 @@
 // The bulletin as Markdown: the whole of it (`--format md`), and the short summary robots get.
+#include <algorithm>
+
 #include "report/bulletin_formats.hpp"
 
 namespace indicatord {
@@ -76,23 +78,20 @@ std::string bulletin_summary(const Bulletin& b, std::string_view link) {
     int top = 0;
     for (const auto& u : b.units)
         if (u.rank == 1) {
-            out += (top++ ? "、" : "按时报送率第一：") + md(u.name);
+            out += (top++ ? "、" : "排名第一：") + md(u.name);
         }
     if (top) out += "\n\n";
     if (!b.overdue.empty()) {
-        out += "逾期未报送" + std::to_string(b.overdue.size()) + "期次：";
-        std::string last;
-        int shown = 0;
-        for (const auto& o : b.overdue) {
-            if (o.unit_name == last) continue;
-            if (shown == 5) {
-                out += "等";
-                break;
-            }
-            out += (shown++ ? "、" : "") + md(o.unit_name);
-            last = o.unit_name;
-        }
-        out += "\n\n";
+        // the units with overdue reports, most working days overdue first, each once
+        std::vector<std::string_view> names;
+        for (const auto& o : b.overdue)
+            if (std::find(names.begin(), names.end(), o.unit_name) == names.end())
+                names.push_back(o.unit_name);
+        out += "逾期未报送" + std::to_string(b.overdue.size()) + "期次，涉及" +
+               std::to_string(names.size()) + "个单位：";
+        for (std::size_t i = 0; i < names.size() && i < 5; ++i)
+            out += (i ? "、" : "") + md(names[i]);
+        out += names.size() > 5 ? "等\n\n" : "\n\n";
     }
     if (!link.empty()) out += "[查看通报](" + std::string(link) + ")\n";
     return out;
