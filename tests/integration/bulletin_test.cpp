@@ -304,3 +304,60 @@ TEST_CASE("GET /api/v1/bulletin with auth: admin and office tokens only", "[bull
     CHECK(by_admin.status == 200);
     CHECK(json::parse(by_admin.body).at("as_of_date").as_string() == "2023-05-01");
 }
+
+TEST_CASE("indicatorctl bulletin: one plan of several, and the plan's scoring rules",
+          "[bulletin]") {
+    it::TempDir dir;
+    const auto plans = it::kData + "/plans";
+    const auto config = dir.path() / "c.yaml";
+    std::ofstream(config) << "rules: [" << plans << "/city-2023, " << plans << "/city-2024, "
+                          << plans << "/county-2024]\ncalendars: " << it::kData
+                          << "/../../config/calendars\n";
+    it::Daemon d(dir.path(), config.string(),
+                 {"--test-clock", "--now", "2024-05-01T09:00:00+08:00"});
+    const auto post = it::http(
+        "POST", d.url("/api/v1/values"),
+        R"({"values":[{"indicator":"city-2024:gdp_growth","period":"2024-Q1","value":5.6}]})");
+    REQUIRE(post.status == 200);
+    const std::string ctl = it::kCtl + " bulletin " + config.string() + " --database " +
+                            d.database().string() + " --as-of 2024-04-30";
+    auto [code, out] = it::run(ctl + " --plan city-2024");
+    INFO(out);
+    REQUIRE(code == 0);
+    const auto doc = json::parse(out);
+    CHECK(doc.at("plan").at("id") == "city-2024");
+    CHECK(doc.at("as_of_date") == "2024-04-30");
+    // the API gives the same bytes for the same plan and instant
+    const auto api =
+        it::http("GET", d.url("/api/v1/bulletin?plan=city-2024&as_of=2024-04-30&format=json"));
+    CHECK(api.body == out);
+    // only that plan's tasks and indicators
+    std::int64_t indicators = 0;
+    const auto list = json::parse(it::http("GET", d.url("/api/v1/indicators?plan=city-2024")).body);
+    for (const auto& i : list.at("indicators").as_array())
+        if (!i.as_object().contains("member_of")) ++indicators;
+    CHECK(num(doc.at("counts").at("indicators")) == indicators);
+    auto [bad, text] = it::run(ctl + " --plan city-2025 2>&1");
+    CHECK(bad == 2);
+    CHECK_THAT(text, Catch::Contains("--plan 'city-2025': no such plan (3 plans: city-2023"));
+
+    // scoring rules: checked with the plan, shown in the bulletin
+    const auto scored = dir.path() / "scored.yaml";
+    std::ofstream(scored) << "rules: [" << it::kData << "/minimal, " << it::kData
+                          << "/scoring/scoring.yaml]\ncalendars: " << it::kData
+                          << "/../../config/calendars\ndatabase: " << d.database().string() << "\n";
+    auto [scode, sout] = it::run(it::kCtl + " bulletin " + scored.string() + " --as-of 2023-04-30");
+    INFO(sout);
+    REQUIRE(scode == 0);
+    const auto sdoc = json::parse(sout);
+    CHECK(sdoc.at("scoring").at("rules").as_array().size() == 4);
+    for (const auto& u : sdoc.at("units").as_array()) CHECK(u.at("score").is_number());
+    const auto bad_scoring = dir.path() / "bad.yaml";
+    std::ofstream(bad_scoring) << "rules: [" << it::kData << "/minimal, " << it::kData
+                               << "/scoring/bad-twice.yaml]\ncalendars: " << it::kData
+                               << "/../../config/calendars\n";
+    auto [ccode, cout] = it::run(it::kCtl + " check " + bad_scoring.string() + " 2>&1");
+    CHECK(ccode == 1);
+    CHECK_THAT(cout, Catch::Contains("bad-twice.yaml:5:12: scoring category 'target_missed' given "
+                                     "twice (first at "));
+}
