@@ -125,7 +125,10 @@ class Sheet {
         worksheet_set_row(ws_, 0, 22, nullptr);
         if (!note.empty()) {
             worksheet_merge_range(ws_, 1, 0, 1, last, note.c_str(), f.note);
-            worksheet_set_row(ws_, 1, 36, nullptr);
+            // a line of about 60 characters across the merged columns, 16 points each
+            std::size_t chars = 0;
+            for (const char c : note) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+            worksheet_set_row(ws_, 1, 16.0 * static_cast<double>(1 + chars / 60), nullptr);
         }
         lxw_col_t c = 0;
         for (const auto& [head, width] : columns) {
