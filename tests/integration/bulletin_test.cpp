@@ -256,6 +256,14 @@ TEST_CASE("GET /api/v1/bulletin: bad parameters name themselves", "[bulletin]") 
     const auto unknown = it::http("GET", d.url("/api/v1/bulletin?asof=2023-01-01"));
     CHECK(unknown.status == 400);
     CHECK_THAT(unknown.body, Catch::Contains("unknown query parameter 'asof'"));
+    const auto late_since =
+        it::http("GET", d.url("/api/v1/bulletin?as_of=2023-05-01&since=2023-06-01"));
+    CHECK(late_since.status == 400);
+    CHECK_THAT(late_since.body, Catch::Contains("since 2023-06-01 is not before the bulletin's "
+                                                "instant 2023-05-01T15:59:59.999Z"));
+    const auto since = it::http("GET", d.url("/api/v1/bulletin?as_of=2023-05-01&since=2023-04-01"));
+    CHECK(since.status == 200);
+    CHECK(json::parse(since.body).at("changes").at("since_date") == "2023-04-01");
     const auto html = it::http("GET", d.url("/api/v1/bulletin?format=html&as_of=2023-05-01"));
     CHECK(html.status == 200);
     CHECK(html.content_type == "text/html; charset=utf-8");
@@ -265,6 +273,11 @@ TEST_CASE("GET /api/v1/bulletin: bad parameters name themselves", "[bulletin]") 
                                 d.database().string() + " --as-of someday 2>&1");
     CHECK(code == 2);
     CHECK_THAT(text, Catch::Contains("bulletin: --as-of must be a date like 2023-07-31"));
+    auto [scode, stext] =
+        it::run(it::kCtl + " bulletin " + it::kData + "/minimal.yaml --database " +
+                d.database().string() + " --as-of 2023-05-01 --since 2023-04-01 --format md");
+    CHECK(scode == 0);
+    CHECK_THAT(stext, Catch::Contains("## 与2023-04-01相比"));
     auto [mcode, mtext] =
         it::run(it::kCtl + " bulletin " + it::kData + "/minimal.yaml --database " +
                 (dir.path() / "none.db").string() + " 2>&1");

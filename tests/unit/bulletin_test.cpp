@@ -258,3 +258,35 @@ TEST_CASE("the robots' summary: headline, first ranked, overdue units once, the 
               "\n\n排名第一：莲都区政府\n\n逾期未报送4期次，涉及2个单位：市发改委、龙泉市政府\n\n"
               "[查看通报](http://127.0.0.1:9464/api/v1/bulletin?as_of=2023-04-30)\n");
 }
+
+TEST_CASE("changes since an earlier bulletin: newly overdue, resolved, achieved", "[bulletin]") {
+    Fixture f;
+    f.april();
+    // by 05-31: longquan reports Q1 late (resolving its overdue report), cpi April becomes
+    // overdue (due 05-15, grace to 05-20); liandu's report reaches 100 % (achieved)
+    f.put(f.report_key("longquan"), "2023-Q1", 30, "2023-05-08T10:00:00+08:00");
+    f.put(f.report_key("liandu"), "2023-Q2", 100, "2023-05-20T10:00:00+08:00", "全部完成");
+    const auto zone = date::locate_zone("Asia/Shanghai");
+    const auto b =
+        bulletin_since(f.store.reader(), f.plan, f.calendar, 0, *parse_as_of("2023-05-31", zone),
+                       *parse_as_of("2023-04-30", zone));
+    REQUIRE(b.changes);
+    CHECK(day_text(b.changes->since_day) == "2023-04-30");
+    REQUIRE(b.changes->newly_overdue.size() == 1);
+    CHECK(b.changes->newly_overdue[0].indicator == "cpi_growth");
+    CHECK(b.changes->newly_overdue[0].period.label() == "2023-04");
+    REQUIRE(b.changes->newly_resolved.size() == 1);
+    CHECK(b.changes->newly_resolved[0].unit == "longquan");
+    REQUIRE(b.changes->newly_achieved.size() == 1);
+    CHECK(b.changes->newly_achieved[0].unit == "liandu");
+    CHECK_THAT(b.headline,
+               Catch::EndsWith("与4月30日相比，新增逾期未报送1期次，补报1期次，新完成目标1项。"));
+    const auto doc = json::parse(bulletin_json(b));
+    CHECK(doc.at("changes").at("since_date") == "2023-04-30");
+    CHECK(doc.at("changes").at("newly_resolved").as_array().size() == 1);
+    CHECK_THAT(bulletin_markdown(b), Catch::Contains("- 已补报：龙泉市政府"));
+    CHECK_THAT(bulletin_html(b), Catch::Contains("<tr class=\"change\">"));
+    CHECK(bulletin_xlsx(b) == bulletin_xlsx(b));
+    // without a since: no changes
+    CHECK(json::parse(bulletin_json(f.at("2023-05-31"))).at("changes").is_null());
+}

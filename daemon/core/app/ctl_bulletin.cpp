@@ -18,19 +18,21 @@
 namespace indicatord {
 
 const char* const kBulletinUsage =
-    "  bulletin CONFIG [--plan ID] [--as-of RFC3339|DATE] [--format xlsx|html|md|json]\n"
-    "         [-o FILE] [--database DB]\n"
+    "  bulletin CONFIG [--plan ID] [--as-of RFC3339|DATE] [--since RFC3339|DATE]\n"
+    "         [--format xlsx|html|md|json] [-o FILE] [--database DB]\n"
     "                         the bulletin (督查通报) of the plan as it stood at the instant\n"
     "                         (default: now; a DATE is its whole day), from the config's\n"
     "                         database (or DB), offline; the format defaults to -o's\n"
-    "                         extension, else json (docs/bulletins.md)\n";
+    "                         extension, else json; --since adds what changed since that\n"
+    "                         earlier instant (docs/bulletins.md)\n";
 
 int bulletin_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     std::map<std::string, std::string> opts;
     std::vector<std::string> positional;
     for (std::size_t i = 1; i < args.size(); ++i) {
         const auto& a = args[i];
-        if (a == "--plan" || a == "--as-of" || a == "--format" || a == "-o" || a == "--database") {
+        if (a == "--plan" || a == "--as-of" || a == "--since" || a == "--format" || a == "-o" ||
+            a == "--database") {
             if (i + 1 >= args.size()) throw UsageError("bulletin: " + a + " needs a value");
             if (opts.count(a)) throw UsageError("bulletin: " + a + " given twice");
             opts[a] = args[++i];
@@ -74,14 +76,28 @@ int bulletin_command(const std::vector<std::string>& args, std::ostream& out, st
                 a + "'");
         as_of = *parsed;
     }
+    std::optional<TimePoint> since;
+    if (auto a = get("--since"); !a.empty()) {
+        since = parse_as_of(a, zone);
+        if (!since)
+            throw UsageError(
+                "bulletin: --since must be a date like 2023-06-30 or an RFC 3339 "
+                "instant, got '" +
+                a + "'");
+        if (*since >= as_of)
+            throw UsageError("bulletin: --since " + a + " is not before the bulletin's instant " +
+                             format_instant(as_of));
+    }
     const std::filesystem::path database =
         get("--database").empty() ? config.database : std::filesystem::path(get("--database"));
     auto db = open_for_reading(database);
     const auto& plans = rules.plan->plans;
     const auto scoring =
         find_scoring(config.rules, *plan < plans.size() ? plans[*plan].id : rules.plan->id);
-    const auto bulletin = bulletin_from_store(db, rules.plan, rules.calendar, *plan, as_of,
-                                              scoring ? &*scoring : nullptr);
+    const auto* rules_of = scoring ? &*scoring : nullptr;
+    const auto bulletin =
+        since ? bulletin_since(db, rules.plan, rules.calendar, *plan, as_of, *since, rules_of)
+              : bulletin_from_store(db, rules.plan, rules.calendar, *plan, as_of, rules_of);
     const auto bytes = render_bulletin(bulletin, format);
     if (auto o = get("-o"); !o.empty()) {
         std::ofstream file(o, std::ios::binary | std::ios::trunc);

@@ -21,17 +21,19 @@ HttpResponse Service::get_bulletin(const Query& query, const Principal* who) con
         return json_error(403, "token '" + who->token_id + "' of unit '" + who->unit +
                                    "' may not read bulletins: admin tokens and the units of "
                                    "auth.read_all_units may");
-    std::string plan_id, as_of_text, format_text = "json";
+    std::string plan_id, as_of_text, since_text, format_text = "json";
     for (const auto& [k, v] : query) {
         if (k == "plan")
             plan_id = v;
         else if (k == "as_of")
             as_of_text = v;
+        else if (k == "since")
+            since_text = v;
         else if (k == "format")
             format_text = v;
         else
-            return json_error(400,
-                              "unknown query parameter '" + k + "' (allowed: plan, as_of, format)");
+            return json_error(
+                400, "unknown query parameter '" + k + "' (allowed: plan, as_of, since, format)");
     }
     const auto engine = d_.engine_snapshot();
     const auto plan = bulletin_plan(engine->plan(), plan_id);
@@ -49,14 +51,31 @@ HttpResponse Service::get_bulletin(const Query& query, const Principal* who) con
                                   as_of_text + "'");
         as_of = *parsed;
     }
+    std::optional<TimePoint> since;
+    if (!since_text.empty()) {
+        since = parse_as_of(since_text, engine->zone());
+        if (!since)
+            return json_error(400,
+                              "since must be a date like 2023-06-30 or an RFC 3339 instant, "
+                              "got '" +
+                                  since_text + "'");
+        if (*since >= as_of)
+            return json_error(400, "since " + since_text +
+                                       " is not before the bulletin's "
+                                       "instant " +
+                                       format_instant(as_of));
+    }
     // the engine's calendar, kept alive by the engine snapshot
     const std::shared_ptr<const WorkCalendar> calendar(engine, engine->calendar());
     const auto& info = engine->plan().plans;
     const auto scoring = d_.scoring
                              ? d_.scoring(*plan < info.size() ? info[*plan].id : engine->plan().id)
                              : std::nullopt;
-    const auto bulletin = bulletin_from_store(d_.store.reader(), engine->plan_ptr(), calendar,
-                                              *plan, as_of, scoring ? &*scoring : nullptr);
+    const auto* rules = scoring ? &*scoring : nullptr;
+    const auto bulletin = since ? bulletin_since(d_.store.reader(), engine->plan_ptr(), calendar,
+                                                 *plan, as_of, *since, rules)
+                                : bulletin_from_store(d_.store.reader(), engine->plan_ptr(),
+                                                      calendar, *plan, as_of, rules);
     HttpResponse r;
     r.content_type = std::string(content_type(*format));
     r.body = render_bulletin(bulletin, *format);

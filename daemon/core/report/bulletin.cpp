@@ -242,7 +242,10 @@ Bulletin compute_bulletin(const Engine& engine, std::size_t plan_index, TimePoin
         const auto& e = evals[i];
         auto& u = units[ind.lead_unit];
         ++u.led;
-        if (e.status == Status::achieved) ++u.achieved;
+        if (e.status == Status::achieved) {
+            ++u.achieved;
+            b.achieved.push_back(i);
+        }
         if (e.status == Status::at_risk) ++u.at_risk;
         if (e.status == Status::missed) ++u.missed;
         if (e.status == Status::overdue) ++u.overdue;
@@ -375,6 +378,38 @@ Bulletin compute_bulletin(const Engine& engine, std::size_t plan_index, TimePoin
                    std::make_move_iterator(unranked.end()));
     b.headline = headline(b);
     return b;
+}
+
+void add_changes(Bulletin& now, const Bulletin& before, const Plan& plan) {
+    BulletinChanges c;
+    c.since = before.as_of;
+    c.since_day = before.as_of_day;
+    const auto same = [](const BulletinOverdue& x, const BulletinOverdue& y) {
+        return x.indicator == y.indicator && x.period == y.period;
+    };
+    const auto in = [&](const std::vector<BulletinOverdue>& list, const BulletinOverdue& o) {
+        return std::any_of(list.begin(), list.end(),
+                           [&](const BulletinOverdue& x) { return same(x, o); });
+    };
+    for (const auto& o : now.overdue)
+        if (!in(before.overdue, o)) c.newly_overdue.push_back(o);
+    for (const auto& o : before.overdue)
+        if (!in(now.overdue, o)) c.newly_resolved.push_back(o);
+    for (const auto i : now.achieved) {
+        if (std::binary_search(before.achieved.begin(), before.achieved.end(), i)) continue;
+        const auto& ind = plan.indicators[i];
+        const auto* u = plan.find_unit(ind.lead_unit);
+        c.newly_achieved.push_back(
+            {ind.key, ind.name, ind.lead_unit, u ? u->name : ind.lead_unit, ind.task});
+    }
+    std::stable_sort(
+        c.newly_achieved.begin(), c.newly_achieved.end(),
+        [](const BulletinAchieved& x, const BulletinAchieved& y) { return x.task < y.task; });
+    now.headline += "与" + month_day(c.since_day) + "相比，新增逾期未报送" +
+                    std::to_string(c.newly_overdue.size()) + "期次，补报" +
+                    std::to_string(c.newly_resolved.size()) + "期次，新完成目标" +
+                    std::to_string(c.newly_achieved.size()) + "项。";
+    now.changes = std::move(c);
 }
 
 }  // namespace indicatord

@@ -126,6 +126,23 @@ struct BulletinObligation {
     std::optional<TimePoint> reported_at;
 };
 
+/// An indicator newly achieved since the previous bulletin.
+struct BulletinAchieved {
+    std::string indicator, indicator_name;
+    std::string unit, unit_name;
+    int task = 0;
+};
+
+/// What changed since an earlier bulletin of the same plan (the previous one of a schedule):
+/// reports newly overdue, overdue reports since reported (resolved), indicators newly achieved.
+struct BulletinChanges {
+    TimePoint since{};
+    date::year_month_day since_day{};
+    std::vector<BulletinOverdue> newly_overdue;    ///< in the order of the overdue list
+    std::vector<BulletinOverdue> newly_resolved;   ///< as they stood in the earlier bulletin
+    std::vector<BulletinAchieved> newly_achieved;  ///< by task
+};
+
 /// A bulletin (督查通报) of one plan at one instant. Everything in it follows from the plan, the
 /// calendar and the values recorded by `as_of`: computed again later, it is the same.
 struct Bulletin {
@@ -142,6 +159,10 @@ struct Bulletin {
     std::vector<BulletinObligation> obligations;  ///< by task
     std::optional<Scoring> scoring;               ///< the plan's scoring rules (考评), if any
     std::string ranking_rule;                     ///< the ranking rule, as the bulletin states it
+    /// Indexes (into Plan::indicators) of the indicators achieved at the instant, ascending: what
+    /// add_changes() compares; not rendered.
+    std::vector<std::size_t> achieved;
+    std::optional<BulletinChanges> changes;  ///< set by add_changes()
 };
 
 /// Pure: the bulletin of plan `plan` (an index into Plan::plans; 0 for a single plan) from an
@@ -150,6 +171,10 @@ struct Bulletin {
 /// config/scoring.hpp's find_scoring) when not null. Neither reads a clock nor a database.
 Bulletin compute_bulletin(const Engine& engine, std::size_t plan, TimePoint as_of,
                           const ReportRecords& records, const Scoring* scoring = nullptr);
+
+/// Pure: fills `now.changes` from `before`, the bulletin of the same plan at an earlier instant,
+/// and appends the sentence of the changes to the headline.
+void add_changes(Bulletin& now, const Bulletin& before, const Plan& plan);
 
 /// Working days after `from` up to and including `to` by `calendar` (Monday-Friday when null);
 /// 0 when `to` is not after `from`.

@@ -180,6 +180,29 @@ std::string bulletin_html(const Bulletin& b) {
         }
         out += "</tbody></table>\n";
     }
+    if (const auto& c = b.changes) {
+        out += "<h2>与";
+        put_escaped(out, day_text(c->since_day));
+        out += "相比</h2>\n";
+        head(out, {"变化", "单位", "任务", "指标", "期别"});
+        const auto row = [&](std::string_view what, std::string_view cls, const std::string& unit,
+                             int task, const std::string& indicator, const std::string& period) {
+            out += "<tr class=\"change\">";
+            cell(out, what, cls);
+            cell(out, unit);
+            num(out, task);
+            cell(out, indicator);
+            cell(out, period);
+            out += "</tr>";
+        };
+        for (const auto& o : c->newly_overdue)
+            row("新增逾期", "s-overdue", o.unit_name, o.task, o.indicator_name, o.period.label());
+        for (const auto& o : c->newly_resolved)
+            row("已补报", "s-on_track", o.unit_name, o.task, o.indicator_name, o.period.label());
+        for (const auto& a : c->newly_achieved)
+            row("新完成", "s-achieved", a.unit_name, a.task, a.indicator_name, "");
+        out += "</tbody></table>\n";
+    }
     out += "</body></html>\n";
     return out;
 }

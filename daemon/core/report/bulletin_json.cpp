@@ -52,6 +52,39 @@ json::value scoring_json(const std::optional<Scoring>& s) {
     return json::object{{"base", s->base}, {"rank", s->rank}, {"rules", std::move(rules)}};
 }
 
+json::object overdue_json(const BulletinOverdue& o, const json::storage_ptr& sp) {
+    return json::object({{"unit", o.unit},
+                         {"unit_name", o.unit_name},
+                         {"indicator", o.indicator},
+                         {"indicator_name", o.indicator_name},
+                         {"task", o.task},
+                         {"period", o.period.label()},
+                         {"due_day", day_text(date::year_month_day{o.due_day})},
+                         {"working_days_overdue", o.working_days},
+                         {"days_overdue", o.calendar_days}},
+                        sp);
+}
+
+json::value changes_json(const std::optional<BulletinChanges>& c, const json::storage_ptr& sp) {
+    if (!c) return nullptr;
+    json::array overdue(sp), resolved(sp), achieved(sp);
+    for (const auto& o : c->newly_overdue) overdue.push_back(overdue_json(o, sp));
+    for (const auto& o : c->newly_resolved) resolved.push_back(overdue_json(o, sp));
+    for (const auto& a : c->newly_achieved)
+        achieved.push_back(json::object({{"indicator", a.indicator},
+                                         {"indicator_name", a.indicator_name},
+                                         {"unit", a.unit},
+                                         {"unit_name", a.unit_name},
+                                         {"task", a.task}},
+                                        sp));
+    return json::object({{"since", format_instant(c->since)},
+                         {"since_date", day_text(c->since_day)},
+                         {"newly_overdue", std::move(overdue)},
+                         {"newly_resolved", std::move(resolved)},
+                         {"newly_achieved", std::move(achieved)}},
+                        sp);
+}
+
 }  // namespace
 
 std::string bulletin_json(const Bulletin& b) {
@@ -86,17 +119,7 @@ std::string bulletin_json(const Bulletin& b) {
             sp));
     json::array overdue(sp);
     overdue.reserve(b.overdue.size());
-    for (const auto& o : b.overdue)
-        overdue.push_back(json::object({{"unit", o.unit},
-                                        {"unit_name", o.unit_name},
-                                        {"indicator", o.indicator},
-                                        {"indicator_name", o.indicator_name},
-                                        {"task", o.task},
-                                        {"period", o.period.label()},
-                                        {"due_day", day_text(date::year_month_day{o.due_day})},
-                                        {"working_days_overdue", o.working_days},
-                                        {"days_overdue", o.calendar_days}},
-                                       sp));
+    for (const auto& o : b.overdue) overdue.push_back(overdue_json(o, sp));
     json::array targets(sp);
     targets.reserve(b.targets.size());
     for (const auto& t : b.targets)
@@ -144,6 +167,7 @@ std::string bulletin_json(const Bulletin& b) {
             {"overdue", std::move(overdue)},
             {"targets", std::move(targets)},
             {"obligations", std::move(obligations)},
+            {"changes", changes_json(b.changes, sp)},
         },
         sp);
     return json_text(out, true) + "\n";

@@ -39,4 +39,13 @@ Bulletin bulletin_from_store(sqlite::Database& db, std::shared_ptr<const Plan> p
     return compute_bulletin(engine, plan_index, as_of, records, scoring);
 }
 
+Bulletin bulletin_since(sqlite::Database& db, std::shared_ptr<const Plan> plan,
+                        std::shared_ptr<const WorkCalendar> calendar, std::size_t plan_index,
+                        TimePoint as_of, TimePoint since, const Scoring* scoring) {
+    const auto before = bulletin_from_store(db, plan, calendar, plan_index, since, scoring);
+    auto now = bulletin_from_store(db, plan, std::move(calendar), plan_index, as_of, scoring);
+    add_changes(now, before, *plan);
+    return now;
+}
+
 }  // namespace indicatord

@@ -27,4 +27,10 @@ Bulletin bulletin_from_store(sqlite::Database& db, std::shared_ptr<const Plan> p
                              std::shared_ptr<const WorkCalendar> calendar, std::size_t plan_index,
                              TimePoint as_of, const Scoring* scoring = nullptr);
 
+/// bulletin_from_store at `as_of`, with the changes since `since` (an earlier instant: the
+/// bulletin there is computed the same way and compared, add_changes()).
+Bulletin bulletin_since(sqlite::Database& db, std::shared_ptr<const Plan> plan,
+                        std::shared_ptr<const WorkCalendar> calendar, std::size_t plan_index,
+                        TimePoint as_of, TimePoint since, const Scoring* scoring = nullptr);
+
 }  // namespace indicatord

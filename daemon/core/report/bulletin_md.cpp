@@ -68,6 +68,20 @@ std::string bulletin_markdown(const Bulletin& b) {
                (o.percent ? "，" + o.period->label() + "完成" + bulletin_number(*o.percent) + "%"
                           : std::string("，尚未报送")) +
                (o.progress.empty() ? "" : "：" + md(o.progress)) + "\n";
+    if (const auto& c = b.changes) {
+        out += "\n## 与" + day_text(c->since_day) + "相比\n\n";
+        for (const auto& o : c->newly_overdue)
+            out += "- 新增逾期：" + md(o.unit_name) + "，" + md(o.indicator_name) + "（任务" +
+                   std::to_string(o.task) + "）" + o.period.label() + "\n";
+        for (const auto& o : c->newly_resolved)
+            out += "- 已补报：" + md(o.unit_name) + "，" + md(o.indicator_name) + "（任务" +
+                   std::to_string(o.task) + "）" + o.period.label() + "\n";
+        for (const auto& a : c->newly_achieved)
+            out += "- 新完成：" + md(a.unit_name) + "，" + md(a.indicator_name) + "（任务" +
+                   std::to_string(a.task) + "）\n";
+        if (c->newly_overdue.empty() && c->newly_resolved.empty() && c->newly_achieved.empty())
+            out += "无变化。\n";
+    }
     return out;
 }
 

@@ -175,6 +175,27 @@ const std::vector<std::pair<std::string, double>> kCountColumns = {
     {"未启动", 8}, {"指标", 7},        {"未到期", 8},   {"正常推进", 9}, {"有风险", 8},
     {"未达标", 8}, {"指标已完成", 11}, {"逾期未报", 9}, {"无数据", 8}};
 
+void write_changes(lxw_workbook* wb, const Formats& f, const Bulletin& b) {
+    const auto& c = *b.changes;
+    Sheet s(wb, f, b, "变化", {{"变化", 10}, {"单位", 24}, {"任务", 7}, {"指标", 40}, {"期别", 10}},
+            "与" + day_text(c.since_day) + "的通报相比：新增逾期未报送、已补报和新完成的目标。");
+    const auto row = [&](const char* what, Status colour, const std::string& unit, int task,
+                         const std::string& indicator, const std::string& period) {
+        s.text(what, f.status[static_cast<std::size_t>(colour)]);
+        s.text(unit);
+        s.number(task);
+        s.text(indicator);
+        s.text(period);
+        s.next();
+    };
+    for (const auto& o : c.newly_overdue)
+        row("新增逾期", Status::overdue, o.unit_name, o.task, o.indicator_name, o.period.label());
+    for (const auto& o : c.newly_resolved)
+        row("已补报", Status::on_track, o.unit_name, o.task, o.indicator_name, o.period.label());
+    for (const auto& a : c.newly_achieved)
+        row("新完成", Status::achieved, a.unit_name, a.task, a.indicator_name, "");
+}
+
 void write(lxw_workbook* wb, const Bulletin& b) {
     const Formats f = make_formats(wb);
     {
@@ -312,6 +333,7 @@ void write(lxw_workbook* wb, const Bulletin& b) {
             s.next();
         }
     }
+    if (b.changes) write_changes(wb, f, b);
 }
 
 }  // namespace
