@@ -70,7 +70,8 @@ Live live_counts(const it::Daemon& d) {
         ++live.statuses[status];
         tasks[num(o.at("task"))].push_back(status);
     }
-    for (const auto& [task, statuses] : tasks) {
+    for (const auto& task : tasks) {
+        const auto& statuses = task.second;  // not a structured binding: the lambdas capture it
         ++live.tasks;
         const auto any = [&](std::initializer_list<const char*> which) {
             for (const auto& s : statuses)
