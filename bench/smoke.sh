@@ -38,6 +38,7 @@ bench ingest bash "$here/run.sh" --smoke "$build"
 bench startup bash "$here/startup.sh" --smoke "$build"
 bench eval "$build/bench/eval_bench" "$repo/config/calendars" 10000
 bench crash-loop bash "$here/crash_loop.sh" --smoke "$build"
+bench bulletin bash "$here/bulletin.sh" --smoke "$build"
 
 if ((${#failed[@]})); then
     echo "bench smoke: FAILED: ${failed[*]}"

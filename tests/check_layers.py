@@ -6,7 +6,7 @@ import pathlib
 import re
 import sys
 
-LAYERS = ["util", "model", "config", "eval", "store", "alerts", "notify", "http", "app"]
+LAYERS = ["util", "model", "config", "eval", "store", "report", "alerts", "notify", "http", "app"]
 ONLY_IN = {"sqlite3.h": "store", "prometheus/": "http"}
 
 core = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "daemon/core")

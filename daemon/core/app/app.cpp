@@ -18,6 +18,7 @@
 #include "app/rules.hpp"
 #include "app/systemd.hpp"
 #include "config/auth.hpp"
+#include "config/scoring.hpp"
 #include "eval/engine.hpp"
 #include "http/http_server.hpp"
 #include "http/metrics.hpp"
@@ -156,7 +157,8 @@ int App::run() {
         [this]() -> std::shared_ptr<const Engine> { return engine_; }, config_.auth.read_scope_unit,
         config_.auth.read_all_units, [this] { return store_->file_problem(); },
         [this]() -> AdminActions& { return *this; }, config_.http.body_bytes, config_.web,
-        config_.tls_cert_file.has_value()});
+        config_.tls_cert_file.has_value(),
+        [this](std::string_view plan_id) { return find_scoring(config_.rules, plan_id); }});
     server_ = std::make_unique<HttpServer>(io_, *service_, *metrics_, config_.http);
     if (config_.tls_cert_file) {
         try {

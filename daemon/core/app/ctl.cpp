@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "alerts/alerts.hpp"
+#include "app/ctl_bulletin.hpp"
 #include "app/replay.hpp"
 #include "app/rule_checks.hpp"
 #include "app/rules.hpp"
@@ -534,8 +535,9 @@ int ctl_main(const std::vector<std::string>& args, std::ostream& out, std::ostre
         if (!args.empty() && args[0] == "ack") return ack_command(args, out, err);
         if (!args.empty() && args[0] == "silence") return silence_command(args, out, err);
         if (!args.empty() && args[0] == "backup") return backup_command(args, out);
+        if (!args.empty() && args[0] == "bulletin") return bulletin_command(args, out, err);
         if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help")) {
-            out << kUsage;
+            out << kUsage << kBulletinUsage;
             return 0;
         }
         err << kUsage;

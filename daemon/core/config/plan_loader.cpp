@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "config/scoring.hpp"
 #include "util/errors.hpp"
 #include "util/redact.hpp"
 #include "util/yaml_util.hpp"
@@ -54,13 +55,15 @@ class Loader {
         for (auto& s : sources_) {
             if (s.root.IsNull()) continue;
             collecting([&] {
-                check_map(s.file, s.root, "rules file", {"plan", "units", "tasks"});
+                check_map(s.file, s.root, "rules file", {"plan", "units", "tasks", "scoring"});
             });
         }
         reserve();
         collecting([&] { load_plan_header(); });
         for (auto& s : sources_)
             if (auto n = s.root["units"]) collecting([&] { load_units(s.file, n); });
+        for (auto& s : sources_)
+            if (auto n = s.root["scoring"]) collecting([&] { load_scoring(s.file, n); });
         // groups' members are units: checked here, with the units, and not first in a task
         // (a task would then go on with a group whose member does not exist)
         if (errors_.empty()) collecting([&] { check_members(); });
@@ -289,6 +292,15 @@ class Loader {
             if (info.previous == plan_.id) fail(f, p, "a plan cannot be its own previous plan");
         }
         plan_.plans = {std::move(info)};
+    }
+
+    // `scoring:` the plan's assessment rules for bulletins (config/scoring.cpp): checked here,
+    // so that `indicatorctl check` and every load refuse bad rules; read again by
+    // find_scoring() when a bulletin is made. One file only.
+    void load_scoring(const fs::path& f, const yaml::Node& n) {
+        if (!scoring_at_.empty())
+            fail(f, n, "a second 'scoring' section (first at " + scoring_at_ + ")");
+        scoring_at_ = parse_scoring(f, n).defined_at;
     }
 
     // `tiers: {第一方阵: 3, 前列: 3, 全省第一: 1}`: what the plan's words for ranks mean.
@@ -806,6 +818,7 @@ class Loader {
     };
 
     std::span<const RuleSyntax* const> kinds_;
+    std::string scoring_at_;  ///< where the `scoring:` section is, once read
     std::vector<Source> sources_;
     std::vector<std::string> errors_;  // kept by collecting(), thrown together
     bool stopping_ = false;            // throw_errors() is under way

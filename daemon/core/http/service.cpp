@@ -102,6 +102,10 @@ std::optional<HttpResponse> Service::authorize(std::string_view m, std::string_v
     const bool expire_silence = path.starts_with(kSilencesPrefix) && m == "DELETE";
     if ((add_silence || expire_silence) && !who)
         return unauthorized("silences need an admin token: send Authorization: Bearer <token>");
+    if (path == "/api/v1/bulletin" && !who)
+        return unauthorized(
+            "bulletins need an admin or office token: send Authorization: Bearer "
+            "<token>");
     if (add_silence && !admin) return json_error(403, "only an admin token may create silences");
     if (path.starts_with(kIndicatorsPrefix) && path.ends_with("/chase") && m == "POST") {
         if (!who)
@@ -203,6 +207,11 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
         if (m != "DELETE") co_return method_not_allowed(m, path, "DELETE");
         co_return co_await expire_silence(std::string_view(path).substr(kSilencesPrefix.size()),
                                           principal);
+    }
+    // routes_bulletin.cpp
+    if (path == "/api/v1/bulletin") {
+        if (!is_get(m)) co_return method_not_allowed(m, path, "GET, HEAD");
+        co_return get_bulletin(query, principal);
     }
     // routes_indicators.cpp
     if (path == "/api/v1/indicators") {

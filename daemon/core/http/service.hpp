@@ -12,6 +12,7 @@
 #include "config/auth.hpp"
 #include "config/config.hpp"
 #include "http/http_types.hpp"
+#include "model/scoring.hpp"
 
 namespace indicatord {
 
@@ -68,6 +69,9 @@ class Service {
         WebConfig web{};
         /// The listener speaks TLS: the console's cookies are `Secure`.
         bool tls = false;
+        /// The scoring rules (考评) of a plan for its bulletins (config/scoring.hpp,
+        /// find_scoring); unset: none.
+        std::function<std::optional<Scoring>(std::string_view plan_id)> scoring;
     };
 
     explicit Service(Deps deps);
@@ -125,6 +129,8 @@ class Service {
     HttpResponse list_silences(const Principal* who) const;
     boost::asio::awaitable<HttpResponse> add_silence(const HttpRequest& req, const Principal* who);
     boost::asio::awaitable<HttpResponse> expire_silence(std::string_view id, const Principal* who);
+    // routes_bulletin.cpp: GET /api/v1/bulletin.
+    HttpResponse get_bulletin(const Query& query, const Principal* who) const;
     // routes_admin.cpp: POST /-/reload, POST /-/clock.
     boost::asio::awaitable<HttpResponse> reload();
     boost::asio::awaitable<HttpResponse> set_clock(const HttpRequest& req);
