@@ -39,6 +39,7 @@ bench startup bash "$here/startup.sh" --smoke "$build"
 bench eval "$build/bench/eval_bench" "$repo/config/calendars" 10000
 bench crash-loop bash "$here/crash_loop.sh" --smoke "$build"
 bench bulletin bash "$here/bulletin.sh" --smoke "$build"
+bench board bash "$here/board.sh" --smoke "$build"
 
 if ((${#failed[@]})); then
     echo "bench smoke: FAILED: ${failed[*]}"

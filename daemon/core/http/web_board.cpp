@@ -14,7 +14,10 @@ namespace indicatord {
 
 namespace {
 
+// A page ends after 250 tasks or before its indicators pass 600, so that a page stays under
+// 300 KB however many indicators its tasks have (docs/web.md).
 constexpr std::size_t kTasksPerPage = 250;
+constexpr std::size_t kIndicatorsPerPage = 600;
 
 // The worse of two statuses, as an office reads them (a task shows its worst indicator).
 int severity(Status s) {
@@ -336,8 +339,18 @@ HttpResponse Service::web_board(const WebVisitor& v, const Query& query) const {
                percent_encode(chosen == kAllPlans ? std::string("all") : plan.plans[chosen].id);
     out += "\">清除</a></form>";
 
-    const std::size_t pages =
-        std::max<std::size_t>(1, (rows.size() + kTasksPerPage - 1) / kTasksPerPage);
+    std::vector<std::size_t> starts{0};  // the first row of each page
+    for (std::size_t r = 0, tasks = 0, shown_here = 0; r < rows.size(); ++r) {
+        const auto n = rows[r].indicators.size();
+        if (tasks > 0 && (tasks == kTasksPerPage || shown_here + n > kIndicatorsPerPage)) {
+            starts.push_back(r);
+            tasks = 0;
+            shown_here = 0;
+        }
+        ++tasks;
+        shown_here += n;
+    }
+    const std::size_t pages = starts.size();
     const std::size_t page = std::min(f.page, pages);
     out += "<p class=\"muted\" id=\"task-count\">" + std::to_string(rows.size()) + " 项任务";
     if (pages > 1) out += ",第 " + std::to_string(page) + "/" + std::to_string(pages) + " 页";
@@ -345,8 +358,9 @@ HttpResponse Service::web_board(const WebVisitor& v, const Query& query) const {
     out +=
         "<table class=\"stack\" id=\"tasks\"><thead><tr><th>编号</th><th>亮灯</th><th>任务</th>"
         "<th>牵头单位</th><th>指标(亮灯、状态、原因)</th></tr></thead><tbody>";
-    const auto first = (page - 1) * kTasksPerPage;
-    for (std::size_t r = first; r < rows.size() && r < first + kTasksPerPage; ++r) {
+    const auto first = starts[page - 1];
+    const auto end = page < pages ? starts[page] : rows.size();
+    for (std::size_t r = first; r < end; ++r) {
         const Task& t = *rows[r].task;
         Light task_light = Light::green;
         Status task_status = e.evaluation(rows[r].indicators.front()).status;
