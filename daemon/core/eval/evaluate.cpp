@@ -29,6 +29,26 @@ std::string_view to_string(Status s) {
     return "no_data";
 }
 
+std::string_view status_words(Status status) {
+    switch (status) {
+        case Status::pending:
+            return "未到期";
+        case Status::on_track:
+            return "正常推进";
+        case Status::at_risk:
+            return "有风险";
+        case Status::missed:
+            return "未达标";
+        case Status::achieved:
+            return "已完成";
+        case Status::overdue:
+            return "逾期未报";
+        case Status::no_data:
+            return "无数据";
+    }
+    return "";
+}
+
 std::optional<Status> parse_status(std::string_view text) {
     for (auto s : kAllStatuses)
         if (to_string(s) == text) return s;

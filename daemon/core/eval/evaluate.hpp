@@ -23,6 +23,9 @@ inline constexpr Status kAllStatuses[] = {Status::pending, Status::on_track, Sta
                                           Status::no_data};
 std::string_view to_string(Status status);
 std::optional<Status> parse_status(std::string_view text);
+/// The status in a supervision office's words: 未到期, 正常推进, 有风险, 未达标, 已完成,
+/// 逾期未报, 无数据 (the web console and the bulletins).
+std::string_view status_words(Status status);
 
 /// The newest revision of one period's value.
 struct Observation {

@@ -33,26 +33,6 @@ std::string_view light_words(Light light) {
     return "灰灯";
 }
 
-std::string_view status_words(Status status) {
-    switch (status) {
-        case Status::pending:
-            return "未到期";
-        case Status::on_track:
-            return "正常推进";
-        case Status::at_risk:
-            return "有风险";
-        case Status::missed:
-            return "未达标";
-        case Status::achieved:
-            return "已完成";
-        case Status::overdue:
-            return "逾期未报";
-        case Status::no_data:
-            return "无数据";
-    }
-    return "";
-}
-
 Lights::Lights(const WebConfig& config) : due_soon_(config.due_soon) {
     std::fill(std::begin(by_status_), std::end(by_status_), Light::grey);
     auto set = [&](const std::vector<std::string>& names, Light light) {

@@ -17,9 +17,6 @@ std::string_view to_string(Light light);
 /// 绿灯, 黄灯, 红灯, 灰灯.
 std::string_view light_words(Light light);
 
-/// The status words of a supervision office: 已完成 (achieved), 有风险 (at_risk) ...
-std::string_view status_words(Status status);
-
 /// The mapping of `web.lights`, resolved once: status to light, and the "due soon" window.
 class Lights {
   public:

@@ -37,26 +37,6 @@ std::string_view bulletin_words(TaskProgress p) {
     return "";
 }
 
-std::string_view bulletin_words(Status s) {
-    switch (s) {
-        case Status::pending:
-            return "未到期";
-        case Status::on_track:
-            return "正常推进";
-        case Status::at_risk:
-            return "有风险";
-        case Status::missed:
-            return "未达标";
-        case Status::achieved:
-            return "已完成";
-        case Status::overdue:
-            return "逾期未报";
-        case Status::no_data:
-            return "无数据";
-    }
-    return "";
-}
-
 int working_days_between(const WorkCalendar* calendar, date::sys_days from, date::sys_days to) {
     int n = 0;
     for (auto d = from + date::days{1}; d <= to; d += date::days{1}) {

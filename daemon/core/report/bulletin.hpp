@@ -26,9 +26,6 @@ inline constexpr TaskProgress kAllProgress[] = {TaskProgress::completed, TaskPro
 std::string_view to_string(TaskProgress progress);
 /// 已完成, 序时推进, 滞后, 未启动.
 std::string_view bulletin_words(TaskProgress progress);
-/// A status in the words of the web console: 未到期, 正常推进, 有风险, 未达标, 已完成, 逾期未报,
-/// 无数据.
-std::string_view bulletin_words(Status status);
 
 /// The first report of each stored period and the newest revision's note, as they stood at the
 /// bulletin's instant: what the engine does not keep.

@@ -150,7 +150,7 @@ std::string bulletin_html(const Bulletin& b) {
         head(out, {"状态", "任务", "指标", "牵头单位", "期别", "数值", "目标", "序时进度", "原因"});
         for (const auto& t : b.targets) {
             out += "<tr class=\"target\">";
-            cell(out, bulletin_words(t.status), "s-" + std::string(to_string(t.status)));
+            cell(out, status_words(t.status), "s-" + std::string(to_string(t.status)));
             num(out, t.task);
             cell(out, t.indicator_name);
             cell(out, t.unit_name);
@@ -172,7 +172,7 @@ std::string bulletin_html(const Bulletin& b) {
             out += "<tr class=\"obligation\">";
             num(out, o.task);
             cell(out, o.unit_name);
-            cell(out, bulletin_words(o.status), "s-" + std::string(to_string(o.status)));
+            cell(out, status_words(o.status), "s-" + std::string(to_string(o.status)));
             cell(out, o.period ? o.period->label() : "");
             cell(out, o.percent ? bulletin_number(*o.percent) + "%" : "", "n");
             cell(out, o.progress);

@@ -58,13 +58,13 @@ std::string bulletin_markdown(const Bulletin& b) {
     out += "\n## 未达标与有风险的目标\n\n";
     if (b.targets.empty()) out += "无。\n";
     for (const auto& t : b.targets)
-        out += "- 【" + std::string(bulletin_words(t.status)) + "】" + md(t.indicator_name) + "（" +
+        out += "- 【" + std::string(status_words(t.status)) + "】" + md(t.indicator_name) + "（" +
                md(t.unit_name) + "，任务" + std::to_string(t.task) + "）：" + md(t.reason) + "\n";
     out += "\n## 工作任务进展\n\n";
     if (b.obligations.empty()) out += "无。\n";
     for (const auto& o : b.obligations)
         out += "- 任务" + std::to_string(o.task) + "（" + md(o.unit_name) + "）" +
-               std::string(bulletin_words(o.status)) +
+               std::string(status_words(o.status)) +
                (o.percent ? "，" + o.period->label() + "完成" + bulletin_number(*o.percent) + "%"
                           : std::string("，尚未报送")) +
                (o.progress.empty() ? "" : "：" + md(o.progress)) + "\n";

@@ -297,7 +297,7 @@ void write(lxw_workbook* wb, const Bulletin& b) {
                  {"原因", 60}},
                 "未达标：最终值未达目标或期限已过；有风险：当前值未达目标或落后于序时进度。");
         for (const auto& t : b.targets) {
-            s.text(std::string(bulletin_words(t.status)),
+            s.text(std::string(status_words(t.status)),
                    f.status[static_cast<std::size_t>(t.status)]);
             s.number(t.task);
             s.text(t.indicator_name, f.wrap);
@@ -325,7 +325,7 @@ void write(lxw_workbook* wb, const Bulletin& b) {
             s.number(o.task);
             s.text(o.unit_name);
             s.text(o.indicator_name, f.wrap);
-            s.text(std::string(bulletin_words(o.status)),
+            s.text(std::string(status_words(o.status)),
                    f.status[static_cast<std::size_t>(o.status)]);
             s.text(o.period ? o.period->label() : "");
             s.number(o.percent);
