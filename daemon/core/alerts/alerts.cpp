@@ -1,6 +1,7 @@
 #include "alerts/alerts.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <unordered_map>
 
 #include "eval/kinds/registry.hpp"
@@ -168,6 +169,15 @@ std::optional<Period> reminder_period(const Engine& e, const Indicator& ind, con
     return std::nullopt;
 }
 
+// The first 8 bytes of `s` as a big-endian number, zeros past its end: ordering by it agrees
+// with std::string's order wherever two keys differ.
+std::uint64_t prefix_key(const std::string& s) {
+    std::uint64_t key = 0;
+    for (std::size_t i = 0; i < 8; ++i)
+        key = (key << 8) | (i < s.size() ? static_cast<unsigned char>(s[i]) : 0U);
+    return key;
+}
+
 }  // namespace
 
 AlertItem Alerter::item(const Engine& engine, const AlertState& a, TimePoint now) const {
@@ -328,11 +338,18 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
     auto finish = [&] {
         std::sort(touched.begin(), touched.end());
         touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
-        std::sort(touched.begin(), touched.end(), [](const AlertState* x, const AlertState* y) {
-            return x->fingerprint < y->fingerprint;
+        // Sorted on the fingerprint's first 8 bytes, held beside each pointer (the string
+        // order, ties compared in full): comparing the strings themselves reached into two
+        // alerts of 100,000 scattered ones at every comparison.
+        std::vector<std::pair<std::uint64_t, const AlertState*>> order;
+        order.reserve(touched.size());
+        for (const auto* a : touched) order.emplace_back(prefix_key(a->fingerprint), a);
+        std::sort(order.begin(), order.end(), [](const auto& x, const auto& y) {
+            if (x.first != y.first) return x.first < y.first;
+            return x.second->fingerprint < y.second->fingerprint;
         });
-        out.changed.reserve(touched.size());
-        for (const auto* a : touched) out.changed.push_back(*a);
+        out.changed.reserve(order.size());
+        for (const auto& [key, a] : order) out.changed.push_back(*a);
         return std::move(out);
     };
 

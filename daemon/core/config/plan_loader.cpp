@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "util/errors.hpp"
+#include "util/huge_pages.hpp"
 #include "util/redact.hpp"
 #include "util/yaml_util.hpp"
 
@@ -175,6 +176,7 @@ class Loader {
         }
         plan_.tasks.reserve(tasks);
         plan_.indicators.reserve(indicators);
+        advise_huge_pages(plan_.indicators.data(), indicators * sizeof(Indicator));
         plan_.indicator_index.reserve(indicators);
         key_at_.reserve(indicators);
     }

@@ -161,7 +161,7 @@ class Document : public Node {
     /// Parses the first document of `text` (later ones are ignored, like YAML::Load). Throws
     /// YAML::ParserException, with its mark, on a syntax error; util/yaml_util.hpp's load_file
     /// and parse turn it into "file:line:col: YAML syntax error: ...".
-    static Document parse(std::string text);
+    static Document parse(std::string_view text);
 
     /// Nodes in the document, aliases not counted twice (for tests and benchmarks).
     std::size_t node_count() const;
