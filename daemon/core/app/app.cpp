@@ -59,9 +59,11 @@ double unix_now() {
 // Loading a large plan (yaml-cpp's node trees) leaves hundreds of MB of freed heap that glibc
 // keeps; malloc_trim hands it back, but takes seconds for that much (madvise and the TLB flushes
 // after it), holding each arena's lock meanwhile. Runs on the loader thread, whose arena holds
-// the freed trees, only when there is a lot to hand back.
+// the freed trees, only when there is a lot to hand back: 16 MB or more (the 100,000-indicator
+// bench plan's documents leave 40-60 MB since they shrank, under the 64 MB this once asked for,
+// which kept them in the RSS and in the peak of the next reload).
 void trim_freed_heap() {
-    constexpr std::size_t kWorthTrimming = 64u << 20;
+    constexpr std::size_t kWorthTrimming = 16u << 20;
     const auto before = ::mallinfo2();
     if (before.fordblks < kWorthTrimming) return;
     const auto start = std::chrono::steady_clock::now();
