@@ -5,7 +5,7 @@
 // (a syntax error, anchors and aliases, tags, a byte order mark, CR line ends, a few places of
 // empty values; see yaml_doc.cpp), so that marks (0-based, columns in bytes) and syntax error
 // messages are yaml-cpp's exactly. Every node sits in one vector (kind, mark, child range), the
-// child lists in a second one and every scalar's text in one buffer: ~40 bytes a node and three
+// child lists in a second one and every scalar's text in one buffer: ~30 bytes a node and three
 // allocations a document, instead of ~500 bytes and ~5 heap blocks a node.
 //
 // The read API keeps yaml-cpp's member names (IsDefined, IsNull, IsMap, IsSequence, IsScalar, Type,
