@@ -180,6 +180,21 @@ std::uint64_t prefix_key(const std::string& s) {
 
 }  // namespace
 
+namespace {
+
+Alerter::Undo::Fields fields_of(AlertState& a) {
+    return {&a,
+            a.period,
+            a.phase,
+            a.firing_at,
+            a.resolved_at,
+            a.last_notified_at,
+            a.resolved_notified,
+            a.escalation_level};
+}
+
+}  // namespace
+
 AlertItem Alerter::item(const Engine& engine, const AlertState& a, TimePoint now) const {
     const auto& plan = engine.plan();
     const auto& ind = *plan.find_indicator(a.indicator);
@@ -287,7 +302,7 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
         const bool fires =
             a.phase == AlertState::Phase::pending && now - a.started_at >= config_.pending_for;
         if (!moved_on && !fires) return;
-        out.undo.before.push_back(a);
+        out.undo.fields.push_back(fields_of(a));
         if (moved_on) a.period = period;
         if (fires) {
             a.phase = AlertState::Phase::firing;
@@ -324,10 +339,10 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
         if (a.phase != AlertState::Phase::resolved &&
             !std::binary_search(raised.begin(), raised.end(), &a))
             ended.push_back(&a);
-    out.undo.before.reserve(out.undo.before.size() + ended.size());
+    out.undo.fields.reserve(out.undo.fields.size() + ended.size());
     for (auto* p : ended) {
         auto& a = *p;
-        out.undo.before.push_back(a);
+        out.undo.fields.push_back(fields_of(a));
         const bool fired = a.phase == AlertState::Phase::firing;
         a.phase = AlertState::Phase::resolved;
         a.resolved_at = now;
@@ -426,7 +441,7 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
             if (!std::binary_search(touched.begin(),
                                     touched.begin() + static_cast<std::ptrdiff_t>(changed_earlier),
                                     &a)) {
-                auto& was = out.undo.before.emplace_back(a);
+                auto& was = out.undo.fields.emplace_back(fields_of(a));
                 was.last_notified_at = notified_at;
                 was.escalation_level = level;
                 was.resolved_notified = resolved_notified;
@@ -454,7 +469,18 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
 }
 
 void Alerter::undo(Undo u) {
-    // Newest change first, so that an alert changed twice ends as it was before both.
+    // A step logs each alert once: in `fields`, `before` or `added`. Newest change first all the
+    // same, so that an alert changed twice would end as it was before both.
+    for (auto it = u.fields.rbegin(); it != u.fields.rend(); ++it) {
+        auto& a = *it->alert;
+        a.period = std::move(it->period);
+        a.phase = it->phase;
+        a.firing_at = it->firing_at;
+        a.resolved_at = it->resolved_at;
+        a.last_notified_at = it->last_notified_at;
+        a.resolved_notified = it->resolved_notified;
+        a.escalation_level = it->escalation_level;
+    }
     for (auto it = u.before.rbegin(); it != u.before.rend(); ++it) {
         auto found = alerts_.find(it->fingerprint);
         if (found != alerts_.end())
