@@ -78,8 +78,21 @@ class Alerter {
 
     /// What a step changed in the Alerter, so that undo() can put it back.
     struct Undo {
+        /// What a step may change of an alert it does not replace, as it was (a field copy, not
+        /// the whole state: a restart resolving 100,000 alerts copied them all).
+        struct Fields {
+            AlertState* alert = nullptr;  ///< into the Alerter's table, locked until undo or done
+            std::string period;
+            AlertState::Phase phase = AlertState::Phase::pending;
+            std::optional<TimePoint> firing_at;
+            std::optional<TimePoint> resolved_at;
+            std::optional<TimePoint> last_notified_at;
+            bool resolved_notified = false;
+            int escalation_level = 0;
+        };
         std::vector<std::string> added;  ///< fingerprints of alerts the step created
-        std::vector<AlertState> before;  ///< alerts the step changed, as they were
+        std::vector<AlertState> before;  ///< alerts the step raised again, as they were
+        std::vector<Fields> fields;      ///< the other alerts the step changed, as they were
         std::optional<TimePoint> last_flush;
     };
     struct Step {

@@ -11,6 +11,7 @@
 
 #include "config/scoring.hpp"
 #include "util/errors.hpp"
+#include "util/huge_pages.hpp"
 #include "util/redact.hpp"
 #include "util/yaml_util.hpp"
 
@@ -173,6 +174,7 @@ class Loader {
         }
         plan_.tasks.reserve(tasks);
         plan_.indicators.reserve(indicators);
+        advise_huge_pages(plan_.indicators.data(), indicators * sizeof(Indicator));
         plan_.indicator_index.reserve(indicators);
         key_at_.reserve(indicators);
     }

@@ -5,11 +5,15 @@
 #include <yaml-cpp/parser.h>
 #include <yaml.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
+#include <unordered_map>
 #include <vector>
+
+#include "util/huge_pages.hpp"
 
 namespace indicatord::yaml {
 
@@ -18,13 +22,13 @@ namespace detail {
 enum class Kind : std::uint8_t { null, scalar, sequence, map };
 
 // One node: a scalar's text is text[first, first + count); a container's children are
-// children[first, first + count) (a mapping's alternate key, value). 28 bytes.
+// children[first, first + count) (a mapping's alternate key, value). 16 bytes: the mark's line
+// and column follow from its position (Storage::mark), 1.6 million nodes in the 16.7 MB bench
+// plan (they were 28 bytes with both stored: 19 MB more at start-up and in the peak of a reload).
 struct Item {
     std::uint32_t first = 0;
     std::uint32_t count = 0;
-    std::int32_t pos = -1;  // the mark; all three -1: none
-    std::int32_t line = -1;
-    std::int32_t column = -1;
+    std::int32_t pos = -1;  // the mark's position; -1: none
     Kind kind = Kind::null;
 };
 
@@ -33,8 +37,57 @@ struct Storage {
     std::vector<std::uint32_t> children;  // indexes into items; an alias repeats one
     std::string text;                     // every scalar, one after another
     std::uint32_t root = 0;
+    std::vector<std::uint32_t> line_start;  // where each line of the parsed text starts
+    // Marks that are not the line and column of their position in the text by line_start (none
+    // seen so far; kept so that Mark() gives back exactly what the parser said).
+    std::unordered_map<std::uint32_t, YAML::Mark> odd_marks;
 
     const Item& item(std::uint32_t i) const { return items[i]; }
+
+    // The text's lines (a line ends at LF, as yaml-cpp counts).
+    void find_lines(std::string_view source) {
+        line_start.clear();
+        line_start.reserve(
+            static_cast<std::size_t>(std::count(source.begin(), source.end(), '\n')) + 1);
+        line_start.push_back(0);
+        for (std::size_t i = 0; i < source.size(); ++i)
+            if (source[i] == '\n') line_start.push_back(static_cast<std::uint32_t>(i + 1));
+    }
+
+    // Records item i's mark; O(1) when the mark is where line_start puts its position.
+    void set_mark(std::uint32_t i, const YAML::Mark& m) {
+        items[i].pos = m.pos < 0 ? -1 : m.pos;
+        const bool plain =
+            m.pos < 0
+                ? m.is_null()
+                : m.line >= 0 && static_cast<std::size_t>(m.line) < line_start.size() &&
+                      m.column >= 0 &&
+                      static_cast<std::int64_t>(line_start[static_cast<std::size_t>(m.line)]) +
+                              m.column ==
+                          m.pos &&
+                      (static_cast<std::size_t>(m.line) + 1 == line_start.size() ||
+                       static_cast<std::int64_t>(line_start[static_cast<std::size_t>(m.line) + 1]) >
+                           m.pos);
+        if (plain)
+            odd_marks.erase(i);
+        else
+            odd_marks[i] = m;
+    }
+
+    YAML::Mark mark(std::uint32_t i) const {
+        if (!odd_marks.empty())
+            if (auto it = odd_marks.find(i); it != odd_marks.end()) return it->second;
+        YAML::Mark m = YAML::Mark::null_mark();
+        const auto pos = items[i].pos;
+        if (pos < 0 || line_start.empty()) return m;
+        const auto next =
+            std::upper_bound(line_start.begin(), line_start.end(), static_cast<std::uint32_t>(pos));
+        const auto line = static_cast<std::size_t>(next - line_start.begin()) - 1;
+        m.pos = pos;
+        m.line = static_cast<int>(line);
+        m.column = pos - static_cast<int>(line_start[line]);
+        return m;
+    }
 };
 
 }  // namespace detail
@@ -93,7 +146,8 @@ class Builder final : public YAML::EventHandler {
     std::uint32_t add(const YAML::Mark& mark, YAML::anchor_t anchor, Kind kind, std::uint32_t first,
                       std::uint32_t count) {
         const auto index = narrow(s_.items.size());
-        s_.items.push_back(Item{first, count, mark.pos, mark.line, mark.column, kind});
+        s_.items.push_back(Item{first, count, -1, kind});
+        s_.set_mark(index, mark);
         if (anchor != YAML::NullAnchor) {
             if (anchors_.size() <= anchor) anchors_.resize(anchor + 1);
             anchors_[anchor] = index;
@@ -202,9 +256,7 @@ bool lines_agree(std::string_view text) {
 // token starts: in a block mapping, the start of the next event (the next key or the end).
 bool parse_libyaml(std::string_view text, Builder& builder, Storage& storage) {
     if (!lines_agree(text)) return false;
-    std::vector<std::uint32_t> line_start{0};
-    for (std::size_t i = 0; i < text.size(); ++i)
-        if (text[i] == '\n') line_start.push_back(narrow(i + 1));
+    const auto& line_start = storage.line_start;
     auto mark_of = [&](const yaml_mark_t& m) {
         YAML::Mark out = YAML::Mark::null_mark();
         if (m.line >= line_start.size()) return out;
@@ -233,11 +285,7 @@ bool parse_libyaml(std::string_view text, Builder& builder, Storage& storage) {
         if (!empty.empty()) {
             const auto mark = mark_of(e->start_mark);
             if (mark.is_null()) return false;  // the end of a file without a last newline
-            for (auto i : empty) {
-                storage.items[i].pos = mark.pos;
-                storage.items[i].line = mark.line;
-                storage.items[i].column = mark.column;
-            }
+            for (auto i : empty) storage.set_mark(i, mark);
             empty.clear();
         }
         switch (e->type) {
@@ -349,12 +397,7 @@ std::size_t Node::size() const {
 
 YAML::Mark Node::Mark() const {
     if (!doc_) return YAML::Mark::null_mark();
-    const auto& i = doc_->item(index_);
-    YAML::Mark m = YAML::Mark::null_mark();
-    m.pos = i.pos;
-    m.line = i.line;
-    m.column = i.column;
-    return m;
+    return doc_->mark(index_);
 }
 
 Node Node::operator[](std::string_view key) const {
@@ -421,13 +464,18 @@ Document& Document::operator=(Document&& other) noexcept {
     return *this;
 }
 
-Document Document::parse(std::string text) {
+Document Document::parse(std::string_view text) {
     auto storage = std::make_unique<Storage>();
     // About one node per 8-10 bytes of YAML in the rules files (the 16.7 MB bench plan has 1.8
     // million): reserved so that the vectors do not copy themselves while growing.
     storage->items.reserve(text.size() / 8 + 1);
     storage->children.reserve(text.size() / 8 + 1);
     storage->text.reserve(text.size() / 2 + 1);
+    storage->find_lines(text);
+    advise_huge_pages(storage->items.data(), storage->items.capacity() * sizeof(Item));
+    advise_huge_pages(storage->children.data(),
+                      storage->children.capacity() * sizeof(std::uint32_t));
+    advise_huge_pages(storage->text.data(), storage->text.capacity());
     bool parsed = false;
     {
         Builder builder(*storage);
@@ -435,7 +483,8 @@ Document Document::parse(std::string text) {
     }
     if (!parsed) {
         *storage = Storage{};
-        std::istringstream in(std::move(text));
+        storage->find_lines(text);
+        std::istringstream in{std::string(text)};
         YAML::Parser parser(in);
         Builder builder(*storage);
         parser.HandleNextDocument(builder);

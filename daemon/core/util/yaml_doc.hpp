@@ -5,7 +5,7 @@
 // (a syntax error, anchors and aliases, tags, a byte order mark, CR line ends, a few places of
 // empty values; see yaml_doc.cpp), so that marks (0-based, columns in bytes) and syntax error
 // messages are yaml-cpp's exactly. Every node sits in one vector (kind, mark, child range), the
-// child lists in a second one and every scalar's text in one buffer: ~40 bytes a node and three
+// child lists in a second one and every scalar's text in one buffer: ~30 bytes a node and three
 // allocations a document, instead of ~500 bytes and ~5 heap blocks a node.
 //
 // The read API keeps yaml-cpp's member names (IsDefined, IsNull, IsMap, IsSequence, IsScalar, Type,
@@ -161,7 +161,7 @@ class Document : public Node {
     /// Parses the first document of `text` (later ones are ignored, like YAML::Load). Throws
     /// YAML::ParserException, with its mark, on a syntax error; util/yaml_util.hpp's load_file
     /// and parse turn it into "file:line:col: YAML syntax error: ...".
-    static Document parse(std::string text);
+    static Document parse(std::string_view text);
 
     /// Nodes in the document, aliases not counted twice (for tests and benchmarks).
     std::size_t node_count() const;
