@@ -8,6 +8,8 @@
 #include "eval/engine.hpp"
 #include "http/service.hpp"
 #include "http/web_view.hpp"
+#include "model/period.hpp"
+#include "store/store.hpp"
 #include "util/percent_encoding.hpp"
 
 namespace indicatord {
@@ -163,18 +165,22 @@ HttpResponse Service::web_desk(const WebVisitor& v, std::string_view id) const {
     });
     put_alerts(out, e, alerts, v, "/units/" + percent_encode(unit->id));
 
-    // its on-time record: each reported period of its indicators, by its newest revision
+    // its on-time record: each reported period of its indicators, by its first revision (a
+    // report made on time and revised later was on time; as the bulletins count it)
     std::size_t on_time = 0, reported = 0;
     for (std::size_t i = 0; i < plan.indicators.size(); ++i) {
         const auto& ind = plan.indicators[i];
         if (ind.derived() || ind.rollup() || !may_write(as_unit, plan, ind)) continue;
-        for (const auto& obs : e.series(i).periods) {
+        if (e.series(i).periods.empty()) continue;
+        for (const auto& [label, first] : d_.store.first_reports(ind.key)) {
+            const auto period = parse_period(label);
+            if (!period) continue;
             ++reported;
-            if (obs.reported_at <= e.dues().due(obs.period, ind.schedule)) ++on_time;
+            if (first <= e.dues().due(*period, ind.schedule)) ++on_time;
         }
     }
     out += "<h2>按时上报</h2><p id=\"on-time\">已报 " + std::to_string(reported) + " 期,其中按时 " +
-           std::to_string(on_time) + " 期(以最新修订的报送时间计)。</p>";
+           std::to_string(on_time) + " 期(以首次报送的时间计,之后的修订不改变)。</p>";
     return html_page(200, web_frame(unit->name, "desk", v), out);
 }
 

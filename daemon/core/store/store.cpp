@@ -333,6 +333,17 @@ std::vector<StoredRevision> Store::history(std::string_view key, std::string_vie
     return out;
 }
 
+std::vector<std::pair<std::string, TimePoint>> Store::first_reports(std::string_view key) {
+    sqlite::Statement q(reader_,
+                        "SELECT period, MIN(reported_at) FROM observation WHERE indicator = ? "
+                        "GROUP BY period ORDER BY period");
+    q.bind(1, key);
+    std::vector<std::pair<std::string, TimePoint>> out;
+    while (q.step())
+        out.emplace_back(std::string(q.text(0)), TimePoint(std::chrono::milliseconds(q.int64(1))));
+    return out;
+}
+
 std::vector<StoredNotice> Store::notices(std::string_view key, std::int64_t limit) {
     sqlite::Statement q(reader_,
                         "SELECT n.kind, o.receiver, o.channel, o.state, o.attempts, o.last_error, "

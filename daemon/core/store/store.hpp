@@ -107,6 +107,9 @@ class Store {
     std::vector<StoredRevision> history(std::string_view key, std::string_view after_period = {},
                                         int after_revision = 0, std::int64_t limit = -1);
 
+    /// When each stored period of indicator `key` was first reported (its first revision's
+    /// reported_at), by period: whether a report came on time, whatever was revised later.
+    std::vector<std::pair<std::string, TimePoint>> first_reports(std::string_view key);
     /// The newest `limit` notifications queued about indicator `key`, newest first.
     std::vector<StoredNotice> notices(std::string_view key, std::int64_t limit);
     /// The newest `limit` chases of indicator `key`, newest first.
