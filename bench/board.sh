@@ -30,8 +30,13 @@ command -v curl >/dev/null || { echo "board.sh: needs curl" >&2; exit 2; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/indicatord-board.XXXXXX")
 pid=""
 cleanup() {
-    [[ -n $pid ]] && { kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
+    local rc=$?  # the script's own status, whatever killing the daemon returns
+    if [[ -n $pid ]]; then
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true  # 137: killed, as meant (set -e holds in traps)
+    fi
     rm -rf "$tmp"
+    exit "$rc"
 }
 trap cleanup EXIT
 failures=()
