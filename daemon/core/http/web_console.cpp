@@ -9,6 +9,8 @@
 #endif
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <boost/json.hpp>
 #include <boost/url/params_view.hpp>
 
 #include "config/auth.hpp"
@@ -49,7 +51,8 @@ bool Service::web_path(std::string_view p) {
     return p == "/" || p == "/favicon.ico" || p.starts_with("/static/") || p == "/signin" ||
            p == "/signout" || p == "/desk" || p.starts_with(kUnitsPrefix) ||
            p.starts_with(kIndicatorsPrefix) || p == "/report" || p == "/report/csv" ||
-           p == "/report/xlsx" || p == "/alerts" || p.starts_with(kAlertsPrefix);
+           p == "/report/xlsx" || p == "/alerts" || p.starts_with(kAlertsPrefix) ||
+           p == "/bulletin";
 }
 
 const Engine& Service::web_plan() const {
@@ -160,6 +163,7 @@ std::string_view page_of(std::string_view p) {
     if (p.starts_with(kUnitsPrefix)) return "desk";
     if (p.starts_with(kIndicatorsPrefix)) return p.ends_with("/chase") ? "chase" : "indicator";
     if (p == "/alerts") return "alerts";
+    if (p == "/bulletin") return "bulletin";
     if (p.starts_with("/alerts/silences")) return "silences";
     if (p.starts_with(kAlertsPrefix)) return "ack";
     return "other";
@@ -321,6 +325,22 @@ asio::awaitable<HttpResponse> Service::web_route(const HttpRequest& req, const s
     if (needs_session && !v.session)
         co_return see_other("/signin?next=" + percent_encode(req.target));
     if (path == "/") co_return web_board(v, query);
+    if (path == "/bulletin") {  // 通报: the API's printable bulletin, for the signed-in office
+        if (tokens && !v.session) co_return see_other("/signin?next=" + percent_encode(req.target));
+        Query q = query;
+        if (std::none_of(q.begin(), q.end(), [](const auto& kv) { return kv.first == "format"; }))
+            q.emplace_back("format", "html");
+        auto r = get_bulletin(q, v.who());
+        if (r.status != 200) {
+            std::string message = r.body;
+            try {
+                message = boost::json::parse(r.body).as_object().at("error").as_string().c_str();
+            } catch (const std::exception&) {
+            }
+            co_return web_message(r.status, v, "督查通报", message);
+        }
+        co_return r;
+    }
     if (path == "/alerts") co_return web_alerts(v, query);
     if (path == "/report" || path == "/report/csv") {
         if (!tokens)

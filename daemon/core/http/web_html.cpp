@@ -93,6 +93,7 @@ HttpResponse html_page(unsigned status, const PageFrame& f, std::string_view bod
     tab("desk", "/desk", "单位");
     tab("report", "/report", "填报");
     tab("alerts", "/alerts", "提醒");
+    tab("bulletin", "/bulletin", "通报");
     out += "</nav><span class=\"clock\">截至 ";
     put_escaped(out, f.now);
     out += "</span><span class=\"who\">";
