@@ -276,3 +276,71 @@ TEST_CASE("web console: under TLS the session and sign-in cookies are Secure", "
     CHECK(in.headers["set-cookie"].find("; HttpOnly; SameSite=Strict; Max-Age=28800; Secure") !=
           std::string::npos);
 }
+
+TEST_CASE("web console: without a tokens file a visitor chooses the unit to report as (trial mode)",
+          "[web]") {
+    it::TempDir dir;
+    const auto config = dir.path() / "indicatord.yaml";
+    std::ofstream(config) << "rules: " << it::kData << "/minimal\ncalendars: " << it::kData
+                          << "/../../config/calendars\n";
+    it::Daemon d(dir.path(), config.string(), {"--test-clock", "--now", kNow});
+
+    // the board is open to read, as the API is; reporting needs a chosen unit
+    CHECK(it::http("GET", d.url("/")).status == 200);
+    auto form = it::http("GET", d.url("/report"));
+    CHECK(form.status == 303);
+    CHECK(form.headers["location"] == "/signin?next=%2Freport");
+    CHECK(it::http("POST", d.url("/report"), "value=1", kForm).status == 401);
+
+    auto page = it::http("GET", d.url("/signin"));
+    CHECK(page.status == 200);
+    CHECK(page.body.find("id=\"open-mode\"") != std::string::npos);
+    CHECK(page.body.find("<option value=\"fgw\">市发改委</option>") != std::string::npos);
+    const auto c = cookie_of(page, "idt_signin");
+    REQUIRE(c.size() == 64);
+    const std::vector<std::string> signin_cookie{"Cookie: idt_signin=" + c};
+    // the double-submit token is still required; an unknown unit is refused by name
+    CHECK(it::http("POST", d.url("/signin"), "unit=fgw", kForm, signin_cookie).status == 403);
+    auto unknown =
+        it::http("POST", d.url("/signin"), "csrf=" + c + "&unit=nobody", kForm, signin_cookie);
+    CHECK(unknown.status == 400);
+    CHECK(unknown.body.find("unknown unit &#39;nobody&#39;") != std::string::npos);
+
+    auto in = it::http("POST", d.url("/signin"), "csrf=" + c + "&unit=fgw", kForm, signin_cookie);
+    CHECK(in.status == 303);
+    CHECK(in.headers["location"] == "/units/fgw");
+    const auto session = cookie_of(in, "idt_session");
+    REQUIRE(session.size() == 64);
+    const std::vector<std::string> cookie{"Cookie: idt_session=" + session};
+    auto desk = it::http("GET", d.url("/units/fgw"), {}, {}, cookie);
+    REQUIRE(desk.status == 200);
+    const auto csrf = csrf_of(desk.body);
+    REQUIRE(csrf.size() == 64);
+
+    // the unit reports its own indicator; another unit may not
+    auto good =
+        it::http("POST", d.url("/report"),
+                 "csrf=" + csrf + "&indicator=gdp_growth&period=2023-Q1&value=4.9", kForm, cookie);
+    CHECK(good.status == 200);
+    CHECK(good.body.find("已保存") != std::string::npos);
+    auto hist = it::history(d, "gdp_growth");
+    REQUIRE(hist.size() == 1);
+    CHECK(hist[0].value == 4.9);
+    const auto json =
+        boost::json::parse(it::http("GET", d.url("/api/v1/indicators/gdp_growth/values")).body);
+    CHECK(json.at("values").as_array().at(0).at("reporter") == "unit:fgw token:(none)");
+    auto county =
+        it::http("POST", d.url("/signin"), "csrf=" + c + "&unit=liandu", kForm, signin_cookie);
+    REQUIRE(county.status == 303);
+    const std::vector<std::string> county_cookie{"Cookie: idt_session=" +
+                                                 cookie_of(county, "idt_session")};
+    const auto county_csrf =
+        csrf_of(it::http("GET", d.url("/units/liandu"), {}, {}, county_cookie).body);
+    auto other = it::http("POST", d.url("/report"),
+                          "csrf=" + county_csrf + "&indicator=gdp_growth&period=2023-Q1&value=2",
+                          kForm, county_cookie);
+    CHECK(other.status == 403);
+    CHECK(it::history(d, "gdp_growth").size() == 1);
+    auto board = it::http("GET", d.url("/"));
+    CHECK(board.body.find("data-key=\"gdp_growth\"") != std::string::npos);
+}

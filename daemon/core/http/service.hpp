@@ -149,6 +149,8 @@ class Service {
     HttpResponse web_signin_page(unsigned status, std::string_view next, std::string_view error,
                                  const std::string& csrf) const;
     HttpResponse web_signin(const HttpRequest& req, const Query& form);
+    HttpResponse web_signin_open(const Query& form, const std::string& next,
+                                 const std::string& address);
     // web_board.cpp: 总览.
     HttpResponse web_board(const WebVisitor& v, const Query& query) const;
     // web_indicator.cpp: 指标.

@@ -88,32 +88,55 @@ HttpResponse Service::web_signin_page(unsigned status, std::string_view next,
         put_escaped(body, error);
         body += "</div>";
     }
-    if (!auth) {
-        body +=
-            "<p class=\"notice error\" id=\"message\">登录需要 API 令牌,而本服务未配置 "
-            "<code>auth.tokens_file</code>:控制台对所有人开放只读,填报请用 API。</p>";
+    body += "<form method=\"post\" action=\"/signin\" id=\"signin\">";
+    if (auth) {
+        body += "<p>用本单位的 API 令牌登录(<code>indicatorctl token create</code> 发放)。</p>";
     } else {
         body +=
-            "<form method=\"post\" action=\"/signin\" id=\"signin\">"
-            "<p>用本单位的 API 令牌登录(<code>indicatorctl token create</code> 发放)。</p>"
-            "<input type=\"hidden\" name=\"csrf\" value=\"";
-        put_escaped(body, csrf);
-        body += "\"><input type=\"hidden\" name=\"next\" value=\"";
-        put_escaped(body, next);
-        body +=
-            "\"><p><label>令牌 <input type=\"password\" name=\"token\" id=\"token\" "
-            "autocomplete=\"off\" required size=\"48\"></label></p>"
-            "<p><button type=\"submit\">登录</button></p></form>";
+            "<p class=\"notice\" id=\"open-mode\">试用模式:本服务未配置 "
+            "<code>auth.tokens_file</code>,与 API 一样,任何人都可以任一单位的名义填报。"
+            "正式使用前请为各单位发放令牌(见 docs/configuration.md)。</p>";
     }
+    body += "<input type=\"hidden\" name=\"csrf\" value=\"";
+    put_escaped(body, csrf);
+    body += "\"><input type=\"hidden\" name=\"next\" value=\"";
+    put_escaped(body, next);
+    body += "\">";
+    if (auth) {
+        body +=
+            "<p><label>令牌 <input type=\"password\" name=\"token\" id=\"token\" "
+            "autocomplete=\"off\" required size=\"48\"></label></p>";
+    } else {
+        // The units that report: those that lead a task or owe a report.
+        const Engine& e = web_plan();
+        const auto now = d_.clock.now();
+        body +=
+            "<p><label>单位 <select name=\"unit\" id=\"unit\" required>"
+            "<option value=\"\">请选择</option><option value=\"@office\">督查室(管理员)</option>";
+        for (const auto& u : e.plan().units) {
+            if (u.kind == UnitKind::group) continue;
+            const bool leads =
+                std::any_of(e.plan().tasks.begin(), e.plan().tasks.end(), [&](auto& t) {
+                    return std::find(t.leads.begin(), t.leads.end(), u.id) != t.leads.end();
+                });
+            if (!leads && owed_by(e, u.id, now).empty()) continue;
+            body += "<option value=\"";
+            put_escaped(body, u.id);
+            body += "\">";
+            put_escaped(body, u.name);
+            body += "</option>";
+        }
+        body += "</select></label></p>";
+    }
+    body += "<p><button type=\"submit\">登录</button></p></form>";
     auto r = html_page(status, web_frame("登录", "signin", WebVisitor{}), body);
-    if (auth) r.headers.emplace_back("Set-Cookie", cookie(kSignInCookie, csrf, 3600, d_.tls));
+    r.headers.emplace_back("Set-Cookie", cookie(kSignInCookie, csrf, 3600, d_.tls));
     return r;
 }
 
 HttpResponse Service::web_signin(const HttpRequest& req, const Query& form) {
     const TokenStore* tokens = d_.tokens ? d_.tokens() : nullptr;
     const auto next = local_path(param(form, "next"));
-    if (!tokens) return web_signin_page(404, next, {}, {});
     const auto now = d_.clock.now();
     const std::string address = req.remote_address.empty() ? "unknown" : req.remote_address;
     if (!same_secret(param(form, "csrf"), cookie_value(req.cookie, kSignInCookie)))
@@ -129,6 +152,7 @@ HttpResponse Service::web_signin(const HttpRequest& req, const Query& form) {
         r.headers.emplace_back("Retry-After", std::to_string(wait->count()));
         return r;
     }
+    if (!tokens) return web_signin_open(form, next, address);
     auto token = param(form, "token");
     while (!token.empty() && (token.back() == ' ' || token.back() == '\n' || token.back() == '\r'))
         token.pop_back();
@@ -143,6 +167,34 @@ HttpResponse Service::web_signin(const HttpRequest& req, const Query& form) {
     const auto& s = web_->sessions.create(*who, now, d_.web.session_ttl);
     spdlog::info("web console: {} signed in from {}", who->reporter(), address);
     auto r = see_other(!next.empty() ? next : who->admin ? "/" : "/units/" + who->unit);
+    r.headers.emplace_back("Set-Cookie",
+                           cookie(kSessionCookie, s.id, d_.web.session_ttl.count(), d_.tls));
+    return r;
+}
+
+// Without a tokens file the API takes values from anyone, naming no one; the console then lets
+// a visitor choose the unit to act as, so that a trial set-up (scripts/run.sh) can be used from
+// the browser. The session's reporter reads "unit:fgw token:(none)".
+HttpResponse Service::web_signin_open(const Query& form, const std::string& next,
+                                      const std::string& address) {
+    const auto id = param(form, "unit");
+    Principal who;
+    who.token_id = "(none)";
+    if (id == "@office") {
+        who.admin = true;
+    } else {
+        const auto* unit = web_plan().plan().find_unit(id);
+        if (!unit || unit->kind == UnitKind::group)
+            return web_signin_page(400, next,
+                                   id.empty() ? std::string("choose a unit to sign in as")
+                                              : "unknown unit '" + id + "'",
+                                   random_web_token());
+        who.unit = unit->id;
+    }
+    const auto& s = web_->sessions.create(who, d_.clock.now(), d_.web.session_ttl);
+    spdlog::info("web console: {} signed in from {} (no tokens file: trial mode)", who.reporter(),
+                 address);
+    auto r = see_other(!next.empty() ? next : who.admin ? "/" : "/units/" + who.unit);
     r.headers.emplace_back("Set-Cookie",
                            cookie(kSessionCookie, s.id, d_.web.session_ttl.count(), d_.tls));
     return r;
@@ -214,10 +266,11 @@ asio::awaitable<HttpResponse> Service::web_route(const HttpRequest& req, const s
     const TokenStore* tokens = d_.tokens ? d_.tokens() : nullptr;
     const auto now = d_.clock.now();
     const auto session_id = cookie_value(req.cookie, kSessionCookie);
-    if (tokens && !session_id.empty()) {
+    if (!session_id.empty()) {
         v.session = web_->sessions.find(session_id, now);
-        // a token revoked (removed from the tokens file and reloaded) ends its sessions
-        if (v.session && !tokens->has(v.session->who.token_id)) {
+        // a token revoked (removed from the tokens file and reloaded) ends its sessions, and so
+        // does a tokens file configured after a trial-mode sign-in
+        if (v.session && tokens && !tokens->has(v.session->who.token_id)) {
             web_->sessions.erase(session_id);
             v.session = nullptr;
         }
@@ -281,14 +334,12 @@ asio::awaitable<HttpResponse> Service::web_route(const HttpRequest& req, const s
         if (path != "/report" && !ack && !csv && !silence && !chase)
             co_return not_allowed(
                 web_message(405, v, "不支持的请求", m + " is not allowed on " + path), "GET, HEAD");
-        if (!tokens)
-            co_return web_message(403, v, "请求被拒绝",
-                                  "the console takes reports only from signed-in units, and "
-                                  "auth.tokens_file is not configured: report through the API");
         if (!v.session)
             co_return web_message(401, v, "未登录",
-                                  "not signed in: sign in with your unit's API token, then submit "
-                                  "the form again");
+                                  tokens ? "not signed in: sign in with your unit's API token, "
+                                           "then submit the form again"
+                                         : "not signed in: choose your unit on the sign-in page, "
+                                           "then submit the form again");
         if (!same_secret(param(form, "csrf"), v.session->csrf))
             co_return web_message(403, v, "请求被拒绝",
                                   "the form's CSRF token is missing or wrong: reload the page and "
@@ -320,8 +371,8 @@ asio::awaitable<HttpResponse> Service::web_route(const HttpRequest& req, const s
     }
     // Reading needs a session, unless auth is off (like the API) or web.public_read is on; the
     // report form always needs one.
-    const bool open = !tokens || d_.web.public_read;
-    const bool needs_session = tokens && (path == "/report" || !open);
+    const bool needs_session =
+        path == "/report" || path == "/report/csv" || (tokens && !d_.web.public_read);
     if (needs_session && !v.session)
         co_return see_other("/signin?next=" + percent_encode(req.target));
     if (path == "/") co_return web_board(v, query);
@@ -342,13 +393,7 @@ asio::awaitable<HttpResponse> Service::web_route(const HttpRequest& req, const s
         co_return r;
     }
     if (path == "/alerts") co_return web_alerts(v, query);
-    if (path == "/report" || path == "/report/csv") {
-        if (!tokens)
-            co_return web_message(403, v, "填报",
-                                  "the console takes reports only from signed-in units, and "
-                                  "auth.tokens_file is not configured: report through the API");
-        co_return web_report_form(v, query);
-    }
+    if (path == "/report" || path == "/report/csv") co_return web_report_form(v, query);
     if (path == "/desk") {
         if (const auto* who = v.who(); who && !who->admin)
             co_return see_other("/units/" + who->unit);
