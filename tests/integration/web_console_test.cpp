@@ -343,4 +343,10 @@ TEST_CASE("web console: without a tokens file a visitor chooses the unit to repo
     CHECK(it::history(d, "gdp_growth").size() == 1);
     auto board = it::http("GET", d.url("/"));
     CHECK(board.body.find("data-key=\"gdp_growth\"") != std::string::npos);
+    // the API's and the console's responses are counted by route and code
+    const auto metrics = it::http("GET", d.url("/metrics")).body;
+    CHECK(metrics.find("indicatord_http_requests_total{code=\"200\",route=\"/api/v1/indicators/"
+                       "{key}/values\"} 3") != std::string::npos);
+    CHECK(metrics.find("indicatord_http_requests_total{code=\"400\",route=\"console\"} 1") !=
+          std::string::npos);
 }

@@ -79,11 +79,12 @@ TEST_CASE("label values are escaped", "[metrics]") {
 TEST_CASE("self metrics serialize with the indicatord_ prefix", "[metrics]") {
     SelfMetrics m("1.2.3");
     m.values_accepted.Increment(3);
-    m.count_response(200);
+    m.count_response("/api/v1/values", 200);
     const auto text = m.serialize();
     CHECK(text.find("indicatord_values_ingested_total{result=\"accepted\"} 3") !=
           std::string::npos);
-    CHECK(text.find("indicatord_http_requests_total{code=\"200\"} 1") != std::string::npos);
+    CHECK(text.find("indicatord_http_requests_total{code=\"200\",route=\"/api/v1/values\"} 1") !=
+          std::string::npos);
     CHECK(text.find("indicatord_build_info{version=\"1.2.3\"} 1") != std::string::npos);
 }
 

@@ -13,6 +13,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "http/metrics.hpp"
+#include "http/route_label.hpp"
 #include "http/service.hpp"
 
 namespace indicatord {
@@ -296,6 +297,7 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
             }
         }
         const unsigned version = parser.get().version();
+        const std::string_view route = route_label(head.target);
         HttpResponse response;
         bool keep_alive = false;
         bool head_request = false;
@@ -315,7 +317,7 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
                 response = json_error(500, std::string("internal error: ") + e.what());
             }
         }
-        metrics_.count_response(response.status);
+        metrics_.count_response(route, response.status);
         keep_alive = keep_alive && !draining_;
         if (response.chunks && version < 11) {
             // HTTP/1.0 has no chunked encoding: produce it whole.

@@ -93,10 +93,11 @@ SelfMetrics::SelfMetrics(std::string_view version)
                             .Help("Age of the oldest notification still waiting in the outbox.")
                             .Register(*registry_)
                             .Add({})),
-      http_requests_(prometheus::BuildCounter()
-                         .Name("indicatord_http_requests_total")
-                         .Help("HTTP responses sent, by status code.")
-                         .Register(*registry_)),
+      http_requests_(
+          prometheus::BuildCounter()
+              .Name("indicatord_http_requests_total")
+              .Help("HTTP responses sent, by route (the path's template) and status code.")
+              .Register(*registry_)),
       web_requests_(prometheus::BuildCounter()
                         .Name("indicatord_web_requests_total")
                         .Help("Responses of the web console, by page and status code (also "
@@ -136,8 +137,9 @@ void SelfMetrics::set_weekends_only_years(const std::vector<int>& years) {
     }
 }
 
-void SelfMetrics::count_response(unsigned status) {
-    http_requests_.Add({{"code", std::to_string(status)}}).Increment();
+void SelfMetrics::count_response(std::string_view route, unsigned status) {
+    http_requests_.Add({{"route", std::string(route)}, {"code", std::to_string(status)}})
+        .Increment();
 }
 
 void SelfMetrics::count_web_response(std::string_view page, unsigned status) {

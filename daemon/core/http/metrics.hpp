@@ -65,8 +65,8 @@ class SelfMetrics {
     /// plan's year, when its calendar file says weekends_only), dropping the others.
     void set_weekends_only_years(const std::vector<int>& years);
 
-    /// Counts one HTTP response by status code.
-    void count_response(unsigned status);
+    /// Counts one HTTP response by route (route_label) and status code.
+    void count_response(std::string_view route, unsigned status);
     /// Counts one response of the web console by page (board, indicator, desk, units, report,
     /// report_csv, alerts, silences, ack, signin, signout, static, other) and status code.
     void count_web_response(std::string_view page, unsigned status);

@@ -92,6 +92,9 @@ class Service {
     static constexpr std::size_t kDefaultPageSize = 100;
     static constexpr std::size_t kMaxPageSize = 1000;
 
+    /// Whether `path` is one of the web console's (web_console.cpp).
+    static bool web_path(std::string_view path);
+
   private:
     using Query = std::vector<std::pair<std::string, std::string>>;
 
@@ -136,7 +139,6 @@ class Service {
     boost::asio::awaitable<HttpResponse> set_clock(const HttpRequest& req);
 
     // web_console.cpp: the console's router, sign-in and sign-out, its static files.
-    static bool web_path(std::string_view path);
     boost::asio::awaitable<HttpResponse> web(const HttpRequest& req, const std::string& path,
                                              const Query& query);
     boost::asio::awaitable<HttpResponse> web_route(const HttpRequest& req, const std::string& path,
