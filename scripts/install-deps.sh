@@ -15,7 +15,8 @@ build_pkgs=(
 test_pkgs=(prometheus prometheus-pushgateway python3-aiosmtpd curl wrk systemd dpkg-dev
            clang-14 libclang-rt-14-dev llvm-14 clang-format  # clang-14, libclang-rt, llvm: scripts/fuzz.sh; clang-format: test.sh
            chromium chromium-driver python3-selenium fonts-wqy-zenhei  # the web console's browser test (docs/web.md)
-           python3-openpyxl)  # reads the bulletins' .xlsx back in tests
+           python3-openpyxl  # reads the bulletins' .xlsx back in tests
+           python3-yaml)  # tests/integration/promql_exprs.py reads the shipped Prometheus rules
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi

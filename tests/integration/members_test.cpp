@@ -176,12 +176,12 @@ TEST_CASE("nine counties each owe their own value: own series, own alerts, a rol
     // and in /metrics
     const auto metrics = it::http("GET", d.url("/metrics")).body;
     const std::string labels =
-        R"({plan="m-2023",task="1",indicator="county_jobs",lead_unit="counties",status=")";
+        R"({plan="m-2023",task="1",indicator="county_jobs",unit="counties",status=")";
     CHECK_THAT(metrics, Catch::Contains("indicator_members" + labels + "overdue\"} 6\n"));
     CHECK_THAT(metrics, Catch::Contains("indicator_members" + labels + "on_track\"} 2\n"));
     CHECK_THAT(metrics, Catch::Contains("indicator_members" + labels + "at_risk\"} 1\n"));
     CHECK_THAT(metrics, Catch::Contains(R"(indicator_overdue{plan="m-2023",task="1",)"
-                                        R"(indicator="county_jobs@yunhe",lead_unit="yunhe"} 1)"));
+                                        R"(indicator="county_jobs@yunhe",unit="yunhe"} 1)"));
     CHECK_THAT(metrics,
                Catch::Contains(R"(indicator_unit_overdue_reports{plan="m-2023",unit="yunhe"} 1)"));
     CHECK_THAT(metrics,

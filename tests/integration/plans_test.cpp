@@ -97,9 +97,9 @@ TEST_CASE("two years of a city's plans and a county's run side by side in one da
         const auto metrics = it::http("GET", d.url("/metrics")).body;
         CHECK_THAT(metrics,
                    Catch::Contains("indicator_value{plan=\"city-2024\",task=\"2\","
-                                   "indicator=\"tertiary_share\",lead_unit=\"tjj\"} 53.5"));
+                                   "indicator=\"tertiary_share\",unit=\"tjj\"} 53.5"));
         CHECK_THAT(metrics, Catch::Contains("indicator_value{plan=\"city-2023\",task=\"2\","
-                                            "indicator=\"tertiary_share\",lead_unit=\"tjj\"} 52"));
+                                            "indicator=\"tertiary_share\",unit=\"tjj\"} 52"));
         CHECK_THAT(metrics, Catch::Contains("indicator_unit_indicators{plan=\"county-2024\","
                                             "unit=\"liandu\""));
         // the list filters by plan

@@ -69,7 +69,7 @@ TEST_CASE("a real Prometheus scrapes the daemon and sees the ingested value", "[
     auto v = json::parse(found);
     CHECK(v.at("metric").at("plan").as_string() == "test-2023");
     CHECK(v.at("metric").at("task").as_string() == "1");
-    CHECK(v.at("metric").at("lead_unit").as_string() == "fgw");
+    CHECK(v.at("metric").at("unit").as_string() == "fgw");
     CHECK(v.at("value").as_array()[1].as_string() == "4.9");
 
     // the scrape itself was healthy

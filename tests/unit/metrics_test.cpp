@@ -48,8 +48,7 @@ TEST_CASE("per-indicator families: one-hot status, values, bounded labels", "[me
     CHECK(ones.size() == engine.plan().indicators.size());
     for (auto& [labels, sum] : ones) CHECK(sum == 1);
 
-    const std::string labels =
-        R"({plan="test-2023",task="1",indicator="gdp_growth",lead_unit="fgw"})";
+    const std::string labels = R"({plan="test-2023",task="1",indicator="gdp_growth",unit="fgw"})";
     auto value = m.equal_range("indicator_value");
     REQUIRE(std::distance(value.first, value.second) == 1);
     CHECK(value.first->second.first == labels);
@@ -60,7 +59,9 @@ TEST_CASE("per-indicator families: one-hot status, values, bounded labels", "[me
     // late
     CHECK(text.find(labels.substr(0, labels.size() - 1) + ",status=\"overdue\"} 1") !=
           std::string::npos);
-    CHECK(m.find("indicator_overdue_seconds")->second.second == 6 * 86400);
+    // the overdue report's due time, as a timestamp: 6 days before now
+    CHECK(m.find("indicator_overdue_since_timestamp_seconds")->second.second ==
+          static_cast<double>(now.time_since_epoch().count()) / 1000.0 - 6 * 86400);
     // per unit: fgw leads gdp_growth, cpi_growth and manufacturing_projects, all three overdue by
     // now
     CHECK(text.find(

@@ -141,7 +141,7 @@ int App::run() {
         },
         [m = metrics_.get()](const Deliverer::Depth& depth) {
             m->outbox_depth.Set(static_cast<double>(depth.pending));
-            m->outbox_oldest_age.Set(depth.oldest_age_seconds);
+            m->outbox_oldest_pending.Set(depth.oldest_created_at_seconds);
         });
     if (config_.alerting.smtp.url.empty())
         spdlog::warn(

@@ -34,7 +34,7 @@ IndicatorLabels::IndicatorLabels(std::shared_ptr<const Plan> plan) : plan_(std::
     for (const auto& ind : plan_->indicators)
         labels_.push_back("{plan=\"" + escape_label(plan_->id_of(ind)) + "\",task=\"" +
                           std::to_string(ind.task) + "\",indicator=\"" +
-                          escape_label(local_key(ind.key)) + "\",lead_unit=\"" +
+                          escape_label(local_key(ind.key)) + "\",unit=\"" +
                           escape_label(ind.lead_unit) + "\"");
 }
 
@@ -88,11 +88,13 @@ SelfMetrics::SelfMetrics(std::string_view version)
                        .Help("Notifications waiting in the outbox (queued or being retried).")
                        .Register(*registry_)
                        .Add({})),
-      outbox_oldest_age(prometheus::BuildGauge()
-                            .Name("indicatord_outbox_oldest_pending_age_seconds")
-                            .Help("Age of the oldest notification still waiting in the outbox.")
-                            .Register(*registry_)
-                            .Add({})),
+      outbox_oldest_pending(
+          prometheus::BuildGauge()
+              .Name("indicatord_outbox_oldest_pending_timestamp_seconds")
+              .Help("When the oldest notification still waiting in the outbox was queued (Unix "
+                    "time); 0 when none is waiting.")
+              .Register(*registry_)
+              .Add({})),
       http_requests_(
           prometheus::BuildCounter()
               .Name("indicatord_http_requests_total")
@@ -210,15 +212,32 @@ namespace {
 using FamilyWriter = void (*)(std::string&, const Engine&, const IndicatorLabels&, TimePoint,
                               std::size_t, std::size_t);
 
-double overdue_seconds(const Engine& e, std::size_t i, TimePoint now) {
+// When the overdue report was due (absent when none is overdue).
+std::optional<double> overdue_since(const Engine& e, std::size_t i) {
     const auto& ev = e.evaluation(i);
-    if (ev.status != Status::overdue || !ev.overdue_period) return 0.0;
-    const auto due = e.dues().due(*ev.overdue_period, e.plan().indicators[i].schedule);
-    return std::max(0.0, static_cast<double>((now - due).count()) / 1000.0);
+    if (ev.status != Status::overdue || !ev.overdue_period) return std::nullopt;
+    return seconds(e.dues().due(*ev.overdue_period, e.plan().indicators[i].schedule));
 }
 
 // The per-indicator families, in exposition order.
 constexpr FamilyWriter kFamilies[] = {
+    // What a dashboard shows beside the numbers: the Chinese name and the measure unit (values of
+    // different units share indicator_value), the cadence and the rule kind. Always 1.
+    [](std::string& out, const Engine& e, const IndicatorLabels& l, TimePoint, std::size_t a,
+       std::size_t b) {
+        if (a == 0)
+            header(out, "indicator_info",
+                   "Indicator metadata (name, measure unit, cadence, rule kind); always 1.");
+        const auto& inds = e.plan().indicators;
+        for (std::size_t i = a; i < b; ++i) {
+            const auto& ind = inds[i];
+            out.append("indicator_info").append(l[i]).append(",name=\"");
+            out.append(escape_label(ind.name)).append("\",measure=\"");
+            out.append(escape_label(ind.measure)).append("\",cadence=\"");
+            out.append(to_string(ind.schedule.cadence)).append("\",kind=\"");
+            out.append(kind_name(ind.rule)).append("\"} 1\n");
+        }
+    },
     [](std::string& out, const Engine& e, const IndicatorLabels& l, TimePoint, std::size_t a,
        std::size_t b) {
         family(out, l, "indicator_value",
@@ -278,12 +297,11 @@ constexpr FamilyWriter kFamilies[] = {
                    return e.evaluation(i).status == Status::overdue ? 1.0 : 0.0;
                });
     },
-    [](std::string& out, const Engine& e, const IndicatorLabels& l, TimePoint now, std::size_t a,
+    [](std::string& out, const Engine& e, const IndicatorLabels& l, TimePoint, std::size_t a,
        std::size_t b) {
-        family(out, l, "indicator_overdue_seconds",
-               "How long the overdue report has been past its due date (0 if none is overdue).", a,
-               b,
-               [&](std::size_t i) -> std::optional<double> { return overdue_seconds(e, i, now); });
+        family(out, l, "indicator_overdue_since_timestamp_seconds",
+               "When the overdue report was due (Unix time); absent while none is overdue.", a, b,
+               [&](std::size_t i) { return overdue_since(e, i); });
     },
 };
 

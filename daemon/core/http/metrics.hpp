@@ -22,8 +22,8 @@ struct Plan;
 std::string escape_label(std::string_view value);
 
 /// The Prometheus label set of each indicator of one plan,
-/// `{plan="…",task="…",indicator="…",lead_unit="…"` (no closing brace: a family may add labels),
-/// built once per plan and shared by the scrapes of that plan. Immutable.
+/// `{plan="…",task="…",indicator="…",unit="…"` (`unit` the lead unit) (no closing brace: a family
+/// may add labels), built once per plan and shared by the scrapes of that plan. Immutable.
 class IndicatorLabels {
   public:
     explicit IndicatorLabels(std::shared_ptr<const Plan> plan);
@@ -55,7 +55,8 @@ class SelfMetrics {
     prometheus::Gauge& reload_time;
 
     prometheus::Gauge& outbox_depth;
-    prometheus::Gauge& outbox_oldest_age;
+    /// when the oldest pending notification was queued (Unix time), 0 when none is pending
+    prometheus::Gauge& outbox_oldest_pending;
 
     /// Counts one notification attempt by channel and outcome (delivered, retry, give_up).
     void count_notification(const std::string& channel, int outcome);

@@ -1,4 +1,5 @@
-// GET /healthz (the process answers) and GET /readyz (it can take values).
+// GET /healthz (the process answers) and GET /readyz (it can take values); also as /-/healthy
+// and /-/ready, the names Prometheus and Alertmanager use.
 #include <boost/json.hpp>
 
 #include "http/service.hpp"

@@ -76,7 +76,9 @@ std::optional<HttpResponse> Service::authorize(std::string_view m, std::string_v
                                                std::string_view authorization,
                                                std::optional<Principal>& who) const {
     // Health, readiness and metrics stay open (docs/api.md, "Who may read").
-    if (path == "/healthz" || path == "/readyz" || path == "/metrics") return std::nullopt;
+    if (path == "/healthz" || path == "/readyz" || path == "/-/healthy" || path == "/-/ready" ||
+        path == "/metrics")
+        return std::nullopt;
     const TokenStore* tokens = d_.tokens ? d_.tokens() : nullptr;
     if (!tokens) return std::nullopt;
     if (!authorization.empty()) {
@@ -155,11 +157,12 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
     const auto& m = req.method;
 
     // Open to all (docs/api.md, "Who may read"): routes_health.cpp, routes_metrics.cpp.
-    if (path == "/healthz") {
+    // /-/healthy and /-/ready: the same answers under Prometheus' own names.
+    if (path == "/healthz" || path == "/-/healthy") {
         if (!is_get(m)) co_return method_not_allowed(m, path, "GET, HEAD");
         co_return get_health();
     }
-    if (path == "/readyz") {
+    if (path == "/readyz" || path == "/-/ready") {
         if (!is_get(m)) co_return method_not_allowed(m, path, "GET, HEAD");
         co_return get_ready();
     }

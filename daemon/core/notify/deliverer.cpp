@@ -287,8 +287,7 @@ std::optional<TimePoint> Deliverer::pass(Connection& c) {
     stats.step();
     Depth d;
     d.pending = stats.int64(0);
-    if (d.pending > 0)
-        d.oldest_age_seconds = static_cast<double>(ms(clock_.now()) - stats.int64(1)) / 1000.0;
+    if (d.pending > 0) d.oldest_created_at_seconds = static_cast<double>(stats.int64(1)) / 1000.0;
     if (depth_observer_) depth_observer_(d);
     if (d.pending == 0) return std::nullopt;
     return TimePoint(std::chrono::milliseconds(stats.int64(2)));

@@ -61,7 +61,8 @@ class Deliverer {
     using Observer = std::function<void(const std::string& channel, DeliveryOutcome outcome)>;
     struct Depth {
         std::int64_t pending = 0;
-        double oldest_age_seconds = 0;
+        /// when the oldest pending row was queued (Unix time, the Clock's), 0 when none is
+        double oldest_created_at_seconds = 0;
     };
     using DepthObserver = std::function<void(const Depth&)>;
     /// What the delivery thread has done so far (tests read it: one connection for many passes).
