@@ -1,18 +1,17 @@
 // indicatord: parses arguments, builds the App, maps failures to exit codes.
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
 
 #include "app/app.hpp"
 #include "app/cli.hpp"
+#include "app/log.hpp"
 #include "app/rules.hpp"
 #include "util/errors.hpp"
 
 int main(int argc, char** argv) {
     using namespace indicatord;
-    spdlog::set_default_logger(spdlog::stderr_logger_mt("indicatord"));
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+    setup_logging();
     try {
         const auto args = parse_daemon_args({argv + 1, argv + argc});
         if (args.help) {
@@ -48,9 +47,9 @@ int main(int argc, char** argv) {
     } catch (const UsageError& e) {
         std::cerr << "indicatord: " << e.what() << "\n" << kDaemonUsage;
         return 2;
-    } catch (const ConfigError& e) {
+    } catch (const ConfigError& e) {  // the same code as `indicatorctl check`
         std::cerr << "indicatord: " << e.what() << "\n";
-        return 2;
+        return 1;
     } catch (const StorageError& e) {
         std::cerr << "indicatord: " << e.what() << "\n";
         return 1;

@@ -277,7 +277,7 @@ TEST_CASE("indicatorctl alerts, ack and silence talk to the running daemon", "[a
     Setup s;
     auto d = s.start();
     const auto ctl = it::kCtl + " ";
-    const auto cfg = s.config.string() + " --url " + d->url("");
+    const auto cfg = s.config.string() + " --url " + d->url("") + " -o json";
     auto [code, out] = it::run(
         ctl + "silence add " + cfg +
         " --match indicator=gdp_growth --match kind=overdue --until 2023-05-01T00:00:00+08:00"

@@ -209,13 +209,13 @@ TEST_CASE("sd_notify: READY=1 once serving, STOPPING=1 on the way out", "[daemon
     ::close(fd);
 }
 
-TEST_CASE("a bad config or flag exits 2 with one line naming the problem, before binding",
+TEST_CASE("a bad config exits 1, a bad flag 2, with one line naming the problem, before binding",
           "[daemon][config]") {
     it::TempDir dir;
     {
         const auto bad = it::kData + "/config/unknown_key.yaml";
         it::Process p({it::kDaemon, "--config", bad}, dir.path());
-        CHECK(p.wait(10s) == 2);
+        CHECK(p.wait(10s) == 1);
         CHECK(p.err() ==
               "indicatord: " + bad +
                   ":3:1: unknown key 'listn' in config (allowed: listen, database, rules, "
@@ -234,7 +234,7 @@ TEST_CASE("a bad config or flag exits 2 with one line naming the problem, before
         const auto cfg = dir.path() / "c.yaml";
         std::ofstream(cfg) << "rules: " << bad << "\nlisten: 127.0.0.1:0\n";
         it::Process p({it::kDaemon, "--config", cfg.string()}, dir.path());
-        CHECK(p.wait(10s) == 2);
+        CHECK(p.wait(10s) == 1);
         CHECK_THAT(p.err(), Catch::Contains("unknown unit '市财政局'"));
     }
 }
@@ -272,7 +272,7 @@ TEST_CASE("optional TLS on the listener", "[daemon][tls]") {
     CHECK(it::http("GET", "http://127.0.0.1:" + std::to_string(d.port()) + "/healthz").status == 0);
     CHECK(it::http("GET", d.url("/healthz")).status == 200);
 
-    // an unreadable key is a config error naming the files, exit 2
+    // an unreadable key is a config error naming the files, exit 1
     const auto bad = dir.path() / "bad.yaml";
     std::ofstream(bad)
         << "rules: " << it::kData << "/minimal\ncalendars: " << it::kData
@@ -280,6 +280,6 @@ TEST_CASE("optional TLS on the listener", "[daemon][tls]") {
     it::Process p({it::kDaemon, "--config", bad.string(), "--listen", "127.0.0.1:0", "--database",
                    (dir.path() / "b.db").string()},
                   dir.path());
-    CHECK(p.wait(10s) == 2);
+    CHECK(p.wait(10s) == 1);
     CHECK_THAT(p.err(), Catch::Contains("tls: cannot load"));
 }

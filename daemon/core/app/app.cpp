@@ -177,8 +177,7 @@ int App::run() {
     std::printf("indicatord: listening on %s://%s%s%s:%u\n",
                 config_.tls_cert_file ? "https" : "http", v6 ? "[" : "",
                 config_.listen_host.c_str(), v6 ? "]" : "", static_cast<unsigned>(port));
-    std::fflush(stdout);
-    spdlog::info("listening on {}:{}", config_.listen_host, port);
+    std::fflush(stdout);  // the one "listening on" line: a service's stdout is the journal too
     server_->start();
     start_signals();
     schedule_tick();

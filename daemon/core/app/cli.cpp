@@ -7,9 +7,27 @@ namespace indicatord {
 
 const char* const kDaemonUsage =
     "usage: indicatord --config PATH [--listen HOST:PORT] [--database PATH]\n"
-    "                  [--log-level LEVEL] [--now RFC3339] [--test-clock] [--check] [--version]\n";
+    "                  [--log-level LEVEL] [--now RFC3339] [--test-clock] [--check] [--version]\n"
+    "options take their value as --name VALUE or --name=VALUE\n"
+    "exit status: 0 ran (or --check found the config valid), 1 config or rule errors (or the\n"
+    "daemon failed), 2 usage errors\n";
 
-DaemonArgs parse_daemon_args(const std::vector<std::string>& args) {
+std::vector<std::string> split_option_values(const std::vector<std::string>& args) {
+    std::vector<std::string> out;
+    for (const auto& a : args) {
+        const auto eq = a.find('=');
+        if (a.starts_with("--") && eq != std::string::npos && eq > 2) {
+            out.push_back(a.substr(0, eq));
+            out.push_back(a.substr(eq + 1));
+        } else {
+            out.push_back(a);
+        }
+    }
+    return out;
+}
+
+DaemonArgs parse_daemon_args(const std::vector<std::string>& raw_args) {
+    const auto args = split_option_values(raw_args);
     DaemonArgs a;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const auto& arg = args[i];

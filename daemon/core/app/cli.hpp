@@ -29,4 +29,8 @@ DaemonConfig resolve_config(const DaemonArgs& args);
 
 extern const char* const kDaemonUsage;
 
+/// The arguments with each `--name=value` split into `--name` and `value` (at the first '='),
+/// so that both programs take either form.
+std::vector<std::string> split_option_values(const std::vector<std::string>& args);
+
 }  // namespace indicatord

@@ -1,15 +1,19 @@
 #include "app/ctl.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
 #include "alerts/alerts.hpp"
+#include "app/app.hpp"
+#include "app/cli.hpp"
 #include "app/ctl_bulletin.hpp"
 #include "app/replay.hpp"
 #include "app/rule_checks.hpp"
@@ -32,32 +36,91 @@ namespace indicatord {
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: indicatorctl COMMAND ...\n"
-    "  check CONFIG           validate the config and its rules; print a summary\n"
-    "  plan --json CONFIG     print the loaded plan as JSON (docs/plan-json.md)\n"
-    "  test FILE...           run rule tests (docs/rule-tests.md); exit 1 on any mismatch\n"
-    "  replay CONFIG --values FILE.csv [--from DATE] [--to DATE] [--json] [--encoding E]\n"
-    "         [--no-alerts]      run the plan over simulated time with values arriving at their\n"
-    "                         reported_at; print every status change and the notifications\n"
-    "                         the config's alerting would have sent\n"
-    "  route CONFIG --indicator KEY [--kind KIND]\n"
-    "                         who would be notified of the indicator's alerts, and why\n"
-    "  import CONFIG FILE.csv|FILE.xlsx [--encoding E] [--url URL] [--token-file F]\n"
-    "                         validate a CSV file of values, then send it to the running daemon\n"
-    "  alerts CONFIG [--state S] [--kind K] [--unit ID]      list the daemon's alerts\n"
-    "  ack CONFIG FINGERPRINT --comment TEXT [--author NAME] acknowledge an alert\n"
-    "  silence add CONFIG --match LABEL=VALUE... --until RFC3339 --author NAME --comment TEXT\n"
-    "  silence list CONFIG | silence expire CONFIG ID        manage silences\n"
-    "                         (these talk to the running daemon: --url URL, --token-file F or\n"
-    "                         INDICATORD_TOKEN)\n"
-    "  backup CONFIG FILE [--database DB] [--force]\n"
-    "                         copy the config's database (or DB) to FILE as one consistent\n"
-    "                         snapshot, also while the daemon runs and writes; refuses an\n"
-    "                         existing FILE unless --force (docs/operations.md, Backups)\n"
-    "  token create CONFIG (--unit ID | --admin) --id TOKEN_ID\n"
-    "                         add a token to the config's auth.tokens_file (only its hash is\n"
-    "                         stored) and print the token once\n";
+// One entry per command: its usage lines, for `indicatorctl --help` and `indicatorctl COMMAND
+// --help`. `daemon`: it talks to the running daemon and takes the options of kDaemonOptions.
+struct CommandHelp {
+    std::string_view name;
+    const char* text;
+    bool daemon = false;
+};
+
+const char* const kDaemonOptions =
+    "  the commands that talk to the running daemon (import, alerts, ack, silence) take\n"
+    "    --url URL            the daemon (else $INDICATORD_URL, else CONFIG's listen address;\n"
+    "                         CONFIG may then be left out)\n"
+    "    --token-file FILE    the API token (else $INDICATORD_TOKEN)\n"
+    "    -o, --output text|json  text (default) or the API's JSON answer\n";
+
+const std::vector<CommandHelp>& commands() {
+    static const std::vector<CommandHelp> list{
+        {"check",
+         "  check CONFIG           validate the config and its rules; print a summary\n"
+         "                         (exit 0 valid, 1 config or rule errors, 2 usage errors)\n"},
+        {"plan",
+         "  plan CONFIG [--json]   print the loaded plan as JSON (docs/plan-json.md)\n"},
+        {"test",
+         "  test FILE...           run rule tests (docs/rule-tests.md); exit 1 on any mismatch\n"},
+        {"replay",
+         "  replay CONFIG --values FILE.csv [--from DATE] [--to DATE] [--json] [--encoding E]\n"
+         "         [--no-alerts]      run the plan over simulated time with values arriving at "
+         "their\n"
+         "                         reported_at; print every status change and the notifications\n"
+         "                         the config's alerting would have sent\n"},
+        {"route",
+         "  route CONFIG --indicator KEY [--kind KIND]\n"
+         "                         who would be notified of the indicator's alerts, and why\n"},
+        {"import",
+         "  import [CONFIG] FILE.csv|FILE.xlsx [--encoding E]\n"
+         "                         with CONFIG: validate the file against its plan first; then "
+         "send\n"
+         "                         it to the running daemon\n",
+         true},
+        {"alerts",
+         "  alerts [CONFIG] [--state S] [--kind K] [--unit ID]      list the daemon's alerts\n",
+         true},
+        {"ack",
+         "  ack [CONFIG] FINGERPRINT --comment TEXT [--author NAME] acknowledge an alert\n",
+         true},
+        {"silence",
+         "  silence add [CONFIG] --match LABEL=VALUE... --until RFC3339 --author NAME --comment "
+         "TEXT\n"
+         "         [--from RFC3339]\n"
+         "  silence list [CONFIG] | silence expire [CONFIG] ID       manage silences\n",
+         true},
+        {"backup",
+         "  backup CONFIG FILE [--database DB] [--force]\n"
+         "                         copy the config's database (or DB) to FILE as one consistent\n"
+         "                         snapshot, also while the daemon runs and writes; refuses an\n"
+         "                         existing FILE unless --force (docs/operations.md, Backups)\n"},
+        {"token",
+         "  token create CONFIG (--unit ID | --admin) --id TOKEN_ID\n"
+         "                         add a token to the config's auth.tokens_file (only its hash is\n"
+         "                         stored) and print the token once\n"},
+        {"bulletin", kBulletinUsage},
+    };
+    return list;
+}
+
+const CommandHelp* find_command(std::string_view name) {
+    for (const auto& c : commands())
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
+std::string usage() {
+    std::string text = "usage: indicatorctl COMMAND ... (indicatorctl COMMAND --help)\n";
+    for (const auto& c : commands()) text += c.text;
+    text += kDaemonOptions;
+    text +=
+        "  options take their value as --name VALUE or --name=VALUE; --version prints the "
+        "version\n"
+        "  exit status: 0 done, 1 config, rule, data or daemon errors, 2 usage errors\n";
+    return text;
+}
+
+std::string command_usage(const CommandHelp& c) {
+    return std::string("usage: indicatorctl ") + (c.text + 2) + (c.daemon ? kDaemonOptions : "");
+}
 
 Plan plan_of(const std::string& config_path) {
     return load_plan(load_config(config_path).rules);
@@ -153,7 +216,7 @@ struct Options {
                 values[a] = args[++i];
             } else if (allowed_flags.count(a)) {
                 flags.insert(a);
-            } else if (a.starts_with("--")) {
+            } else if (a.starts_with("-") && a.size() > 1) {
                 throw UsageError("unknown option '" + a + "'");
             } else {
                 positional.push_back(a);
@@ -273,36 +336,74 @@ int replay_command(const std::vector<std::string>& args, std::ostream& out, std:
     return 0;
 }
 
-// The running daemon's API: URL from the config's listen address unless --url; token from
-// --token-file or INDICATORD_TOKEN.
+// The options every command that talks to the daemon takes (kDaemonOptions).
+const std::set<std::string> kDaemonValueOptions{"--url", "--token-file", "-o", "--output"};
+
+std::set<std::string> with_daemon_options(std::set<std::string> own) {
+    own.insert(kDaemonValueOptions.begin(), kDaemonValueOptions.end());
+    return own;
+}
+
+// Takes CONFIG off the front of `positional` when there is one more than the command's own
+// `wanted` arguments; none when there are exactly `wanted`. `usage` says what was expected.
+std::optional<std::string> take_config(std::vector<std::string>& positional, std::size_t wanted,
+                                       const std::string& usage_text) {
+    if (positional.size() == wanted) return std::nullopt;
+    if (positional.size() != wanted + 1) throw UsageError(usage_text);
+    auto config = positional.front();
+    positional.erase(positional.begin());
+    return config;
+}
+
+// The running daemon's API: URL from --url, else INDICATORD_URL, else the config's listen
+// address; token from --token-file, else INDICATORD_TOKEN; output as -o says.
 struct DaemonApi {
     std::string base;
-    std::vector<std::string> headers{"Content-Type: application/json"};
+    std::vector<std::string> headers;
+    bool json_output = false;
 
-    DaemonApi(const DaemonConfig& config, const Options& o) {
-        const auto host = config.listen_host.find(':') != std::string::npos
-                              ? "[" + config.listen_host + "]"
-                              : config.listen_host;
-        base = o.get("--url").value_or("http://" + host + ":" + std::to_string(config.listen_port));
+    DaemonApi(const Options& o, const std::optional<DaemonConfig>& config) {
+        const auto output = o.get("-o") ? o.get("-o") : o.get("--output");
+        if (output && *output != "text" && *output != "json")
+            throw UsageError("-o must be text or json, got '" + *output + "'");
+        json_output = output == "json";
+        const char* env_url = std::getenv("INDICATORD_URL");
+        if (auto url = o.get("--url")) {
+            base = *url;
+        } else if (env_url && *env_url) {
+            base = env_url;
+        } else if (config) {
+            const auto host = config->listen_host.find(':') != std::string::npos
+                                  ? "[" + config->listen_host + "]"
+                                  : config->listen_host;
+            base = "http://" + host + ":" + std::to_string(config->listen_port);
+        } else {
+            throw UsageError("which daemon? give --url URL (or set INDICATORD_URL) or CONFIG");
+        }
+        while (base.ends_with("/")) base.pop_back();
         if (auto tf = o.get("--token-file")) {
             auto token = read_file(*tf);
             while (!token.empty() &&
                    (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
                 token.pop_back();
             headers.push_back("Authorization: Bearer " + token);
-        } else if (const char* env = std::getenv("INDICATORD_TOKEN")) {
+        } else if (const char* env = std::getenv("INDICATORD_TOKEN"); env && *env) {
             headers.push_back(std::string("Authorization: Bearer ") + env);
         }
     }
-    /// Calls the API; prints the answer (pretty JSON) or the error with the reason of each item
-    /// it lists (named by `item`, default "item N"); returns the exit code.
-    int call(const std::string& method, const std::string& path, const std::string& body,
-             std::ostream& out, std::ostream& err,
-             const std::function<std::string(std::size_t)>& item = {}) const {
-        auto r = http_client::request(method, base + path, body, headers);
+    /// Calls the API; returns its JSON answer, or prints the error with the reason of each item
+    /// it lists (named by `item`, default "item N") and returns nullopt.
+    std::optional<boost::json::value> call(
+        const std::string& method, const std::string& path, const std::string& body,
+        std::ostream& err,
+        const std::function<std::string(const boost::json::object&)>& item = {},
+        const std::string& content_type = "application/json") const {
+        auto with_type = headers;
+        with_type.push_back("Content-Type: " + content_type);
+        auto r = http_client::request(method, base + path, body, with_type);
         if (r.status == 0) {
             err << "indicatorctl: cannot reach " << base << ": " << r.error << "\n";
-            return 1;
+            return std::nullopt;
         }
         boost::system::error_code ec;
         auto v = boost::json::parse(r.body, ec);
@@ -318,39 +419,106 @@ struct DaemonApi {
             for (std::size_t k = 0; items && k < items->size(); ++k) {
                 const auto* o = (*items)[k].if_object();
                 const auto* reason = o ? o->if_contains("reason") : nullptr;
-                const auto* index = o ? o->if_contains("index") : nullptr;
-                if (!reason || !reason->is_string() || !index || !index->is_number()) continue;
-                const auto i = index->to_number<std::size_t>();
-                err << (item ? item(i) : "item " + std::to_string(i)) << ": "
-                    << std::string(reason->as_string()) << "\n";
+                if (!reason || !reason->is_string()) continue;
+                const auto* index = o->if_contains("index");
+                err << (item ? item(*o)
+                             : "item " + (index ? json_text(*index) : std::string("?")))
+                    << ": " << std::string(reason->as_string()) << "\n";
             }
-            return 1;
+            return std::nullopt;
         }
-        out << (ec ? r.body : json_text(v, true) + "\n");
+        if (ec) return boost::json::value(boost::json::string(r.body));
+        return v;
+    }
+    /// Prints `v` as pretty JSON under -o json, else as `text` says; returns 0.
+    int print(const boost::json::value& v, std::ostream& out,
+              const std::function<void(const boost::json::value&)>& text) const {
+        if (json_output)
+            out << json_text(v, true) << "\n";
+        else
+            text(v);
         return 0;
     }
 };
 
+std::string field(const boost::json::value& v, std::string_view key) {
+    const auto* o = v.if_object();
+    const auto* f = o ? o->if_contains(key) : nullptr;
+    if (!f) return "";
+    if (const auto* str = f->if_string()) return std::string(*str);
+    return json_text(*f);
+}
+
+// Rows as columns padded to their widest cell (the last column is not padded), like amtool's
+// tables; cells are counted in UTF-8 code points.
+void print_table(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
+    const auto width = [](const std::string& cell) {
+        std::size_t n = 0;
+        for (unsigned char c : cell) n += (c & 0xC0) != 0x80;
+        return n;
+    };
+    std::vector<std::size_t> widths;
+    for (const auto& row : rows)
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            if (widths.size() <= c) widths.push_back(0);
+            widths[c] = std::max(widths[c], width(row[c]));
+        }
+    for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            line += row[c];
+            if (c + 1 < row.size()) line += std::string(widths[c] - width(row[c]) + 2, ' ');
+        }
+        out << line << "\n";
+    }
+}
+
 int alerts_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    Options o(args, 1, {"--state", "--kind", "--unit", "--url", "--token-file"}, {});
-    if (o.positional.size() != 1) throw UsageError("alerts needs CONFIG");
+    Options o(args, 1, with_daemon_options({"--state", "--kind", "--unit"}), {});
+    const auto config = take_config(o.positional, 0, "alerts takes at most CONFIG");
+    const DaemonApi api(o, config ? std::optional(load_config(*config)) : std::nullopt);
     std::string query;
     for (const char* k : {"state", "kind", "unit"})
         if (auto v = o.get(std::string("--") + k))
             query += (query.empty() ? "?" : "&") + std::string(k) + "=" + percent_encode(*v);
-    return DaemonApi(load_config(o.positional[0]), o)
-        .call("GET", "/api/v1/alerts" + query, "", out, err);
+    const auto v = api.call("GET", "/api/v1/alerts" + query, "", err);
+    if (!v) return 1;
+    return api.print(*v, out, [&](const boost::json::value& answer) {
+        std::vector<std::vector<std::string>> rows{
+            {"FINGERPRINT", "STATE", "KIND", "INDICATOR", "PERIOD", "UNIT", "STARTED", "ACKED BY",
+             "NAME"}};
+        const auto* list = answer.is_object() ? answer.as_object().if_contains("alerts") : nullptr;
+        for (const auto& a : list && list->is_array() ? list->as_array() : boost::json::array{})
+            rows.push_back({field(a, "fingerprint"), field(a, "state"), field(a, "kind"),
+                            field(a, "indicator"), field(a, "period"), field(a, "lead_unit"),
+                            field(a, "started_at"),
+                            a.is_object() && a.as_object().contains("acknowledged")
+                                ? field(a.at("acknowledged"), "by")
+                                : "-",
+                            field(a, "name")});
+        print_table(rows, out);
+    });
 }
 
 int ack_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    Options o(args, 1, {"--comment", "--author", "--url", "--token-file"}, {});
-    if (o.positional.size() != 2 || !o.get("--comment"))
-        throw UsageError("ack needs CONFIG, FINGERPRINT and --comment TEXT");
+    Options o(args, 1, with_daemon_options({"--comment", "--author"}), {});
+    const std::string usage_text = "ack needs [CONFIG] FINGERPRINT and --comment TEXT";
+    const auto config = take_config(o.positional, 1, usage_text);
+    if (!o.get("--comment")) throw UsageError(usage_text);
+    const DaemonApi api(o, config ? std::optional(load_config(*config)) : std::nullopt);
     boost::json::object body{{"comment", *o.get("--comment")}};
     if (auto a = o.get("--author")) body["author"] = *a;
-    return DaemonApi(load_config(o.positional[0]), o)
-        .call("POST", "/api/v1/alerts/" + percent_encode(o.positional[1]) + "/ack", json_text(body),
-              out, err);
+    const auto& fingerprint = o.positional[0];
+    const auto v = api.call("POST", "/api/v1/alerts/" + percent_encode(fingerprint) + "/ack",
+                            json_text(body), err);
+    if (!v) return 1;
+    return api.print(*v, out, [&](const boost::json::value& answer) {
+        const auto* acked =
+            answer.is_object() ? answer.as_object().if_contains("acknowledged") : nullptr;
+        out << "acknowledged " << fingerprint;
+        if (acked) out << " by " << field(*acked, "by") << ": " << field(*acked, "comment");
+        out << "\n";
+    });
 }
 
 int silence_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -371,40 +539,96 @@ int silence_command(const std::vector<std::string>& args, std::ostream& out, std
             rest.push_back(args[i]);
         }
     }
-    Options o(rest, 0, {"--until", "--from", "--author", "--comment", "--url", "--token-file"}, {});
+    Options o(rest, 0, with_daemon_options({"--until", "--from", "--author", "--comment"}), {});
+    const auto api_for = [&](std::size_t wanted, const std::string& usage_text) {
+        const auto config = take_config(o.positional, wanted, usage_text);
+        return DaemonApi(o, config ? std::optional(load_config(*config)) : std::nullopt);
+    };
     if (verb == "list") {
-        if (o.positional.size() != 1) throw UsageError("silence list needs CONFIG");
-        return DaemonApi(load_config(o.positional[0]), o)
-            .call("GET", "/api/v1/silences", "", out, err);
+        const auto api = api_for(0, "silence list takes at most CONFIG");
+        const auto v = api.call("GET", "/api/v1/silences", "", err);
+        if (!v) return 1;
+        return api.print(*v, out, [&](const boost::json::value& answer) {
+            std::vector<std::vector<std::string>> rows{
+                {"ID", "MATCHERS", "STARTS", "ENDS", "ACTIVE", "AUTHOR", "COMMENT"}};
+            const auto* list =
+                answer.is_object() ? answer.as_object().if_contains("silences") : nullptr;
+            for (const auto& s : list && list->is_array() ? list->as_array() : boost::json::array{}) {
+                std::string m;
+                if (const auto* mo = s.is_object() ? s.as_object().if_contains("matchers") : nullptr;
+                    mo && mo->is_object())
+                    for (const auto& kv : mo->as_object())
+                        m += (m.empty() ? "" : ",") + std::string(kv.key()) + "=" +
+                             field(*mo, kv.key());
+                rows.push_back({field(s, "id"), m, field(s, "starts_at"), field(s, "ends_at"),
+                                field(s, "active"), field(s, "author"), field(s, "comment")});
+            }
+            print_table(rows, out);
+        });
     }
     if (verb == "expire") {
-        if (o.positional.size() != 2) throw UsageError("silence expire needs CONFIG and ID");
-        return DaemonApi(load_config(o.positional[0]), o)
-            .call("DELETE", "/api/v1/silences/" + percent_encode(o.positional[1]), "", out, err);
+        const auto api = api_for(1, "silence expire needs [CONFIG] ID");
+        const auto& id = o.positional[0];
+        const auto v = api.call("DELETE", "/api/v1/silences/" + percent_encode(id), "", err);
+        if (!v) return 1;
+        return api.print(*v, out, [&](const boost::json::value&) {
+            out << "expired silence " << id << "\n";
+        });
     }
     if (verb == "add") {
-        if (o.positional.size() != 1 || matchers.empty() || !o.get("--until") ||
-            !o.get("--author") || !o.get("--comment"))
-            throw UsageError(
-                "silence add needs CONFIG, --match LABEL=VALUE, --until, --author and --comment");
+        const std::string usage_text =
+            "silence add needs [CONFIG], --match LABEL=VALUE, --until, --author and --comment";
+        const auto api = api_for(0, usage_text);
+        if (matchers.empty() || !o.get("--until") || !o.get("--author") || !o.get("--comment"))
+            throw UsageError(usage_text);
         boost::json::object body{{"matchers", matchers},
                                  {"ends_at", *o.get("--until")},
                                  {"author", *o.get("--author")},
                                  {"comment", *o.get("--comment")}};
         if (auto f = o.get("--from")) body["starts_at"] = *f;
-        return DaemonApi(load_config(o.positional[0]), o)
-            .call("POST", "/api/v1/silences", json_text(body), out, err);
+        const auto v = api.call("POST", "/api/v1/silences", json_text(body), err);
+        if (!v) return 1;
+        // the silence's id alone, as amtool prints it, for scripts to expire it later
+        return api.print(*v, out, [&](const boost::json::value& answer) {
+            out << field(answer, "id") << "\n";
+        });
     }
     throw UsageError("silence needs add, list or expire, got '" + verb + "'");
 }
 
 int import_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    Options o(args, 1, {"--encoding", "--url", "--token-file"}, {});
-    if (o.positional.size() != 2)
-        throw UsageError("import needs CONFIG and FILE.csv (or FILE.xlsx)");
-    const auto config = load_config(o.positional[0]);
+    Options o(args, 1, with_daemon_options({"--encoding"}), {});
+    const auto config_path =
+        take_config(o.positional, 1, "import needs [CONFIG] and FILE.csv (or FILE.xlsx)");
+    const auto& path = o.positional[0];
+    const auto line_of_row = [&](const boost::json::object& item) {
+        for (const char* k : {"line", "row"})
+            if (const auto* n = item.if_contains(k)) return path + ":" + json_text(*n);
+        return path + ": item " + field(item, "index");
+    };
+    const auto imported = [&](const DaemonApi& api, const boost::json::value& answer,
+                              std::size_t count) {
+        return api.print(answer, out, [&](const boost::json::value&) {
+            out << "imported " << count << " value(s) from " << path << "\n";
+        });
+    };
+    if (!config_path) {
+        // No plan here: the daemon checks the file and names each bad line (or row).
+        const DaemonApi api(o, std::nullopt);
+        const auto bytes = read_file(path);
+        std::string type = "text/csv";
+        if (bytes.starts_with("PK\x03\x04"))
+            type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+        else if (auto e = o.get("--encoding"))
+            type += "; charset=" + *e;
+        const auto v = api.call("POST", "/api/v1/values", bytes, err, line_of_row, type);
+        if (!v) return 1;
+        const auto accepted = field(*v, "accepted");
+        return imported(api, *v, accepted.empty() ? 0 : std::stoul(accepted));
+    }
+    const auto config = load_config(*config_path);
+    const DaemonApi api(o, config);
     const auto rules = load_rules(config);
-    const auto& path = o.positional[1];
     const ReportTime when{
         std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()),
         true};
@@ -421,17 +645,17 @@ int import_command(const std::vector<std::string>& args, std::ostream& out, std:
         if (v.item.reported_at) item["reported_at"] = format_instant(*v.item.reported_at);
         values.push_back(std::move(item));
     }
-    const DaemonApi api(config, o);
-    std::ostringstream answer;
-    const auto line_of = [&](std::size_t i) {
+    const auto line_of = [&](const boost::json::object& item) {
+        const auto* index = item.if_contains("index");
+        const auto i = index && index->is_number() ? index->to_number<std::size_t>()
+                                                   : csv->values.size();
         return path + ":" + (i < csv->values.size() ? std::to_string(csv->values[i].line) : "?");
     };
-    if (api.call("POST", "/api/v1/values",
-                 json_text(boost::json::object{{"values", std::move(values)}}), answer, err,
-                 line_of) != 0)
-        return 1;
-    out << "imported " << csv->values.size() << " value(s) from " << path << "\n";
-    return 0;
+    const auto v =
+        api.call("POST", "/api/v1/values",
+                 json_text(boost::json::object{{"values", std::move(values)}}), err, line_of);
+    if (!v) return 1;
+    return imported(api, *v, csv->values.size());
 }
 
 int route_command(const std::vector<std::string>& args, std::ostream& out) {
@@ -518,32 +742,63 @@ int test_command(const std::vector<std::string>& args, std::ostream& out) {
 
 }  // namespace
 
-int ctl_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+int ctl_main(const std::vector<std::string>& raw_args, std::ostream& out, std::ostream& err) {
+    const auto args = split_option_values(raw_args);
+    const CommandHelp* command = args.empty() ? nullptr : find_command(args[0]);
     try {
-        if (args.size() == 2 && args[0] == "check") return check(args[1], out);
-        if (args.size() == 3 && args[0] == "plan" && args[1] == "--json") {
-            out << json_text(plan_to_json(plan_of(args[2])), true) << "\n";
-            return 0;
-        }
-        if (args.size() >= 2 && args[0] == "token" && args[1] == "create")
-            return token_create(args, out);
-        if (!args.empty() && args[0] == "test") return test_command(args, out);
-        if (!args.empty() && args[0] == "replay") return replay_command(args, out, err);
-        if (!args.empty() && args[0] == "import") return import_command(args, out, err);
-        if (!args.empty() && args[0] == "route") return route_command(args, out);
-        if (!args.empty() && args[0] == "alerts") return alerts_command(args, out, err);
-        if (!args.empty() && args[0] == "ack") return ack_command(args, out, err);
-        if (!args.empty() && args[0] == "silence") return silence_command(args, out, err);
-        if (!args.empty() && args[0] == "backup") return backup_command(args, out);
-        if (!args.empty() && args[0] == "bulletin") return bulletin_command(args, out, err);
         if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help")) {
-            out << kUsage << kBulletinUsage;
+            out << usage();
             return 0;
         }
-        err << kUsage;
-        return 2;
+        if (args.size() == 1 && args[0] == "--version") {
+            out << "indicatorctl " << kVersion << "\n";
+            return 0;
+        }
+        if (args.size() == 2 && args[0] == "help") {
+            command = find_command(args[1]);
+            if (!command) throw UsageError("no command '" + args[1] + "'");
+            out << command_usage(*command);
+            return 0;
+        }
+        if (!command) {
+            err << (args.empty() ? std::string()
+                                 : "indicatorctl: unknown command '" + args[0] + "'\n")
+                << usage();
+            return 2;
+        }
+        for (std::size_t i = 1; i < args.size(); ++i)
+            if (args[i] == "--help" || args[i] == "-h") {
+                out << command_usage(*command);
+                return 0;
+            }
+        const auto& name = command->name;
+        if (name == "check") {
+            Options o(args, 1, {}, {});
+            if (o.positional.size() != 1) throw UsageError("check needs CONFIG");
+            return check(o.positional[0], out);
+        }
+        if (name == "plan") {  // JSON is its only output: --json is accepted anywhere
+            Options o(args, 1, {}, {"--json"});
+            if (o.positional.size() != 1) throw UsageError("plan needs CONFIG");
+            out << json_text(plan_to_json(plan_of(o.positional[0])), true) << "\n";
+            return 0;
+        }
+        if (name == "token") {
+            if (args.size() < 2 || args[1] != "create") throw UsageError("token needs create");
+            return token_create(args, out);
+        }
+        if (name == "test") return test_command(args, out);
+        if (name == "replay") return replay_command(args, out, err);
+        if (name == "import") return import_command(args, out, err);
+        if (name == "route") return route_command(args, out);
+        if (name == "alerts") return alerts_command(args, out, err);
+        if (name == "ack") return ack_command(args, out, err);
+        if (name == "silence") return silence_command(args, out, err);
+        if (name == "backup") return backup_command(args, out);
+        return bulletin_command(args, out, err);
     } catch (const UsageError& e) {
-        err << "indicatorctl: " << e.what() << "\n" << kUsage;
+        err << "indicatorctl: " << e.what() << "\n"
+            << (command ? command_usage(*command) : usage());
         return 2;
     } catch (const ConfigError& e) {
         err << e.what() << "\n";

@@ -116,6 +116,18 @@ bool is_dot_atom(std::string_view s) {
     });
 }
 
+/// The domain of the From address, for the right side of Message-ID (RFC 5322 3.6.4: a domain
+/// the sender may use); "indicatord" when the address has none that is a plain dot-atom.
+std::string sender_domain(std::string_view from) {
+    auto addr = without_crlf(from);
+    if (const auto lt = addr.rfind('<'); lt != std::string::npos) addr = addr.substr(lt + 1);
+    if (const auto gt = addr.find('>'); gt != std::string::npos) addr.resize(gt);
+    const auto at = addr.rfind('@');
+    auto domain = at == std::string::npos ? std::string() : addr.substr(at + 1);
+    while (!domain.empty() && domain.back() == ' ') domain.pop_back();
+    return is_dot_atom(domain) ? domain : "indicatord";
+}
+
 /// "Thu, 05 Oct 2023 08:30:00 +0000": English day and month names whatever the global locale.
 std::string rfc5322_date(TimePoint t) {
     return date::format(std::locale::classic(), "%a, %d %b %Y %T %z",
@@ -188,10 +200,14 @@ EmailMessage render_email(const Digest& d, const std::string& from,
 
     // RFC 5322 message
     const std::string key = without_crlf(d.idempotency_key);
-    // Kept readable when it can be: a dot-atom of at most 60 characters keeps the line under 76.
+    // Kept readable when it can be: a dot-atom key and the domain within 70 characters keep the
+    // line under 76.
+    const std::string domain = sender_domain(from);
     const std::string message_id =
-        "<" + (is_dot_atom(key) && key.size() <= 60 ? key : sha256_hex(key).substr(0, 32)) +
-        "@indicatord>";
+        "<" +
+        (is_dot_atom(key) && key.size() + domain.size() <= 70 ? key
+                                                              : sha256_hex(key).substr(0, 32)) +
+        "@" + domain + ">";
     const std::string boundary =
         "=_indicatord_" + sha256_hex(key + "\n" + format_instant(d.created_at)).substr(0, 32);
 
@@ -211,6 +227,7 @@ EmailMessage render_email(const Digest& d, const std::string& from,
     mime += fold_header("Date", {rfc5322_date(d.created_at)});
     mime += fold_header("Message-ID", {message_id});
     mime += fold_header(kIdempotencyHeader, {key});
+    mime += "Auto-Submitted: auto-generated\r\n";  // RFC 3834: no out-of-office replies
     mime += "MIME-Version: 1.0\r\n";
     mime += "Content-Type: multipart/alternative;\r\n boundary=\"" + boundary + "\"\r\n";
     mime += "\r\n";
