@@ -241,7 +241,7 @@ TEST_CASE("indicatorctl check names the errors of the bulletins: section", "[bul
     INFO(out2);
     CHECK(code2 == 1);
     CHECK_THAT(out2, Catch::Contains(p + ":10:12: bulletin schedule names plan 'nope', which is "
-                                         "not loaded (sched-2023)"));
+                                         "not loaded (plan sched-2023)"));
     CHECK_THAT(out2, Catch::Contains(p + ":11:34: bulletin receiver 'tjj': 'tjj' is not a unit"));
     CHECK_THAT(out2, Catch::Contains(p + ":11:39: bulletin receiver 'dcs/7': unit 'dcs' has "
                                          "receivers dcs/0 to dcs/2"));

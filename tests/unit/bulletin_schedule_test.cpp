@@ -13,6 +13,7 @@
 #include "test_util.hpp"
 #include "util/digest.hpp"
 #include "util/errors.hpp"
+#include "util/utf8.hpp"
 
 using namespace indicatord;
 namespace fs = std::filesystem;
@@ -136,8 +137,8 @@ TEST_CASE("the plan and the receivers of a schedule are checked against the rule
     const auto p = f.file.string();
     const auto text = f.error();
     CHECK_THAT(text, Catch::Contains(p + ":5:12: bulletin schedule names plan 'lishui-2023', "
-                                         "which is not loaded (test-2023)"));
-    CHECK_THAT(text, Catch::Contains(p + ":6:25: bulletin receiver 'dcs': 'dcs' is not a unit of "
+                                         "which is not loaded (plan test-2023)"));
+    CHECK_THAT(text, Catch::Contains(p + ":6:25: bulletin receiver 'dcs': 'dcs' is not a unit of plan "
                                          "test-2023"));
     CHECK_THAT(text, Catch::Contains(p + ":6:30: bulletin receiver 'tjj': unit 'tjj' has no "
                                          "receivers"));
@@ -223,6 +224,27 @@ TEST_CASE("an attachment is named by RFC 2231 and RFC 2047 and its bytes survive
     const auto param = rfc2231_parameter("filename", name);
     CHECK_THAT(param, Catch::StartsWith("filename*0*=UTF-8''%E4%B8%BD%E6%B0%B4"));
     CHECK_THAT(param, Catch::Contains(";\r\n filename*1*="));
+    // each section holds whole characters: decoded alone, it is valid UTF-8; together, the name
+    std::string joined;
+    for (std::size_t at = 0; at < param.size();) {
+        auto end = param.find(";\r\n ", at);
+        if (end == std::string::npos) end = param.size();
+        auto section = param.substr(at, end - at);
+        section = section.substr(section.find('=') + 1);
+        if (section.starts_with("UTF-8''")) section = section.substr(7);
+        std::string decoded;
+        for (std::size_t i = 0; i < section.size(); ++i)
+            if (section[i] == '%') {
+                decoded += static_cast<char>(std::stoi(section.substr(i + 1, 2), nullptr, 16));
+                i += 2;
+            } else {
+                decoded += section[i];
+            }
+        CHECK(is_valid_utf8(decoded));
+        joined += decoded;
+        at = end + 4;
+    }
+    CHECK(joined == name);
     for (std::size_t at = 0, nl; at < param.size(); at = nl + 2) {
         nl = param.find("\r\n", at);
         if (nl == std::string::npos) nl = param.size();

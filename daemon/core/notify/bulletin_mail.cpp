@@ -92,7 +92,8 @@ bool is_dot_atom(std::string_view s) {
 }
 
 /// RFC 2231 attr-char: ALPHA / DIGIT / "!" / "#" / "$" / "&" / "+" / "-" / "." / "^" / "_" /
-/// "`" / "|" / "~"; every other byte is %XX.
+/// "`" / "|" / "~"; every other byte is %XX. One token per character: a UTF-8 character is never
+/// split between two continuation sections (some mail readers decode each on its own).
 std::vector<std::string> percent_tokens(std::string_view value) {
     static constexpr std::string_view plain = "!#$&+-.^_`|~";
     static constexpr char hex[] = "0123456789ABCDEF";
@@ -101,6 +102,8 @@ std::vector<std::string> percent_tokens(std::string_view value) {
         const auto u = static_cast<unsigned char>(c);
         if (u < 0x80 && (std::isalnum(u) || plain.find(c) != plain.npos))
             out.emplace_back(1, c);
+        else if ((u & 0xC0) == 0x80 && !out.empty())  // a character stays in one section
+            out.back() += std::string{'%', hex[u >> 4], hex[u & 15]};
         else
             out.push_back(std::string{'%', hex[u >> 4], hex[u & 15]});
     }
