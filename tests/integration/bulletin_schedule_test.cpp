@@ -189,10 +189,12 @@ TEST_CASE("a daemon down at the due time sends the bulletin when back, once acro
         // back after the due time: July's run is queued at start, its email refused once and
         // waiting for a retry when the daemon is killed
         auto d = s.start("2023-07-07T10:00:00+08:00");
+        // (the robots' messages confirmed: only the email is left in the outbox)
         REQUIRE(it::eventually([&] {
-            return it::http("GET", d->url("/metrics"))
-                       .body.find("indicatord_notifications_total{channel=\"email\",result="
-                                  "\"retry\"} 1") != std::string::npos;
+            const auto metrics = it::http("GET", d->url("/metrics")).body;
+            return metrics.find("indicatord_notifications_total{channel=\"email\",result="
+                                "\"retry\"} 1") != std::string::npos &&
+                   metrics.find("indicatord_outbox_pending 1") != std::string::npos;
         }));
         CHECK(s.smtp.messages() == 0);
         d->process().signal(SIGKILL);
