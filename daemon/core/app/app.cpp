@@ -16,6 +16,7 @@
 
 #include "alerts/alert_store.hpp"
 #include "alerts/alerts.hpp"
+#include "alerts/bulletin_runs.hpp"
 #include "app/rules.hpp"
 #include "app/systemd.hpp"
 #include "config/auth.hpp"
@@ -127,6 +128,7 @@ int App::run() {
     load_latest(*store_, *engine_);
     evaluate_all();
     alert_store_ = std::make_unique<AlertStore>(store_->writer());
+    bulletin_runs_ = std::make_unique<BulletinRuns>(store_->writer());
     alerter_ = std::make_unique<Alerter>(config_.alerting);
     alerter_->set_templates(rules.templates);
     alerter_->load(alert_store_->load_alerts(), alert_store_->load_silences());
@@ -147,8 +149,14 @@ int App::run() {
         spdlog::warn(
             "no alerting.smtp configured: email receivers are not notified (webhooks are)");
     // The first alert pass, on the loop before anything else is on it: run() returns when it is
-    // done.
-    asio::co_spawn(io_, run_alerts(), rethrow);
+    // done. Then the scheduled bulletins a daemon that was down owes.
+    asio::co_spawn(
+        io_,
+        [this]() -> asio::awaitable<void> {
+            co_await run_alerts();
+            co_await run_bulletins();
+        },
+        rethrow);
     io_.run();
     io_.restart();
 
@@ -484,6 +492,7 @@ asio::awaitable<bool> App::set_clock(TimePoint now) {
     deliverer_->wake();  // retries now due by the moved clock
     evaluate_all();
     co_await run_alerts();
+    co_await run_bulletins();
     co_return true;
 }
 
@@ -503,6 +512,7 @@ void App::schedule_tick() {
             [this]() -> asio::awaitable<void> {
                 evaluate_all();
                 co_await run_alerts();
+                co_await run_bulletins();
                 schedule_tick();
             },
             rethrow);

@@ -8,6 +8,8 @@
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <memory>
+#include <set>
+#include <string>
 #include <utility>
 
 #include "alerts/alert_actions.hpp"
@@ -29,6 +31,7 @@ class TokenStore;
 class Alerter;
 class AlertStore;
 class Deliverer;
+class BulletinRuns;
 struct DeliverySettings;
 struct Plan;
 
@@ -75,6 +78,9 @@ class App final : public AlertActions, public AdminActions {
     void stop();
     void evaluate_all();
     boost::asio::awaitable<void> run_alerts();
+    /// Queues the scheduled bulletins (`bulletins:`) that are due and not yet queued, each in the
+    /// transaction that records its run. app/bulletin_schedule.cpp.
+    boost::asio::awaitable<void> run_bulletins();
     /// Runs `work` on the writer thread and awaits it; throws StorageError with its error.
     boost::asio::awaitable<void> write(std::function<void(Store&)> work);
     /// Held while an alert change is computed, stored and applied, so that changes reach the
@@ -104,6 +110,8 @@ class App final : public AlertActions, public AdminActions {
     std::unique_ptr<Alerter> alerter_;
     std::unique_ptr<Committer> committer_;
     std::unique_ptr<Deliverer> deliverer_;
+    std::unique_ptr<BulletinRuns> bulletin_runs_;  ///< used on the writer thread only
+    std::set<std::string> bulletin_runs_done_;     ///< "schedule\nperiod" known to be recorded
     std::unique_ptr<Service> service_;
     std::unique_ptr<HttpServer> server_;
     bool stopping_ = false;

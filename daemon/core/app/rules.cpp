@@ -17,6 +17,62 @@ std::vector<int> plan_years(const Plan& plan) {
     return years;
 }
 
+namespace {
+
+// The plans and receivers the `bulletins:` schedules name exist; each wrong name at its place.
+void check_bulletin_schedules(const DaemonConfig& config, const Plan& plan) {
+    std::vector<std::string> errors;
+    std::vector<std::pair<std::string, std::string>> keys;  // key, where
+    for (const auto& s : config.bulletins) {
+        std::string plan_id = s.plan;
+        if (plan_id.empty()) plan_id = plan.plans.empty() ? plan.id : plan.plans.front().id;
+        const bool known =
+            plan.plans.empty()
+                ? plan_id == plan.id
+                : std::any_of(plan.plans.begin(), plan.plans.end(),
+                              [&](const PlanInfo& p) { return p.id == plan_id; });
+        if (!known)
+            errors.push_back(s.plan_at + ": bulletin schedule names plan '" + plan_id +
+                             "', which is not loaded (" + plans_text(plan) + ")");
+        const auto key = plan_id + "/" + std::string(to_string(s.every)) + "/" + on_text(s);
+        for (const auto& [k, at] : keys)
+            if (k == key)
+                errors.push_back(s.defined_at + ": a second bulletin schedule of plan '" + plan_id +
+                                 "' every " + std::string(to_string(s.every)) + " on " +
+                                 on_text(s) + " (the first is at " + at + ")");
+        keys.emplace_back(key, s.defined_at);
+        for (std::size_t i = 0; i < s.to.size(); ++i) {
+            const auto& name = s.to[i];
+            const auto slash = name.find('/');
+            const auto unit_id = name.substr(0, slash);
+            const Unit* unit = plan.find_unit(unit_id);
+            if (!unit) {
+                errors.push_back(s.to_at[i] + ": bulletin receiver '" + name + "': '" + unit_id +
+                                 "' is not a unit of " + plans_text(plan));
+                continue;
+            }
+            if (unit->receivers.empty()) {
+                errors.push_back(s.to_at[i] + ": bulletin receiver '" + name + "': unit '" +
+                                 unit_id + "' has no receivers (add receivers: to it at " +
+                                 unit->defined_at + ")");
+                continue;
+            }
+            if (slash == std::string::npos) continue;
+            const auto index = name.substr(slash + 1);
+            const bool digits = !index.empty() && index.size() < 4 &&
+                                std::all_of(index.begin(), index.end(),
+                                            [](char c) { return c >= '0' && c <= '9'; });
+            if (!digits || std::stoul(index) >= unit->receivers.size())
+                errors.push_back(s.to_at[i] + ": bulletin receiver '" + name + "': unit '" +
+                                 unit_id + "' has receivers " + unit_id + "/0 to " + unit_id +
+                                 "/" + std::to_string(unit->receivers.size() - 1));
+        }
+    }
+    if (!errors.empty()) throw ConfigError(join_errors(errors));
+}
+
+}  // namespace
+
 RuleSet load_rules(const DaemonConfig& config) {
     RuleSet r;
     r.plan = std::make_shared<const Plan>(load_plan(config.rules));
@@ -53,6 +109,7 @@ RuleSet load_rules(const DaemonConfig& config) {
         if (!r.plan->find_unit(unit))
             throw ConfigError(config.file.string() + ": auth.read_all_units names '" + unit +
                               "', which is not a unit of " + plans_text(*r.plan));
+    check_bulletin_schedules(config, *r.plan);
     if (config.alerting.templates)
         r.templates =
             std::make_shared<const MessageTemplates>(load_templates(*config.alerting.templates));

@@ -214,7 +214,115 @@ void load_web(const fs::path& file, const yaml::Node& w, WebConfig& c, Resolve r
     }
 }
 
+// The latest `on:` of each period length: every month has 15 working days and 28 days, so the
+// day always falls inside its period.
+struct OnLimit {
+    int working_days, days;
+};
+OnLimit on_limit(BulletinScheduleConfig::Every every) {
+    switch (every) {
+        case BulletinScheduleConfig::Every::week:
+            return {5, 7};
+        case BulletinScheduleConfig::Every::month:
+            return {15, 28};
+        case BulletinScheduleConfig::Every::quarter:
+            return {40, 90};
+    }
+    return {0, 0};
+}
+
+constexpr std::string_view kBulletinFormats[] = {"xlsx", "html", "json", "md"};
+
+BulletinScheduleConfig load_bulletin_schedule(const fs::path& file, const yaml::Node& b) {
+    yaml::check_map(file, b, "bulletin schedule", {"plan", "every", "on", "at", "to", "formats"});
+    BulletinScheduleConfig s;
+    s.defined_at = yaml::where(file, b);
+    s.plan_at = s.defined_at;
+    if (auto n = b["plan"]) {
+        s.plan = yaml::scalar(file, n, "plan");
+        s.plan_at = yaml::where(file, n);
+    }
+    const auto every_node = yaml::required(file, b, "every", "bulletin schedule");
+    const auto every = yaml::scalar(file, every_node, "every");
+    if (every == "week")
+        s.every = BulletinScheduleConfig::Every::week;
+    else if (every == "month")
+        s.every = BulletinScheduleConfig::Every::month;
+    else if (every == "quarter")
+        s.every = BulletinScheduleConfig::Every::quarter;
+    else
+        yaml::fail(file, every_node, "every must be week, month or quarter, got '" + every + "'");
+    if (auto n = b["on"]) {
+        const auto text = yaml::scalar(file, n, "on");
+        const bool wd = text.ends_with("wd");
+        const std::string_view digits(text.data(), text.size() - (wd ? 2 : 0));
+        int day = 0;
+        auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), day);
+        const auto limit = on_limit(s.every);
+        const int max = wd ? limit.working_days : limit.days;
+        if (digits.empty() || ec != std::errc{} || p != digits.data() + digits.size() ||
+            day < 1 || day > max)
+            yaml::fail(file, n,
+                       "on must be the Nth working day like '5wd' (1wd to " +
+                           std::to_string(limit.working_days) + "wd) or a day like '5' (1 to " +
+                           std::to_string(limit.days) + ") of the " + every + ", got '" + text +
+                           "'");
+        s.on = day;
+        s.on_working_days = wd;
+    }
+    if (auto n = b["at"]) {
+        const auto text = yaml::scalar(file, n, "at");
+        int h = -1, m = -1;
+        const bool shaped = text.size() == 5 && text[2] == ':' &&
+                            std::from_chars(text.data(), text.data() + 2, h).ptr == text.data() + 2 &&
+                            std::from_chars(text.data() + 3, text.data() + 5, m).ptr ==
+                                text.data() + 5;
+        if (!shaped || h < 0 || h > 23 || m < 0 || m > 59)
+            yaml::fail(file, n, "at must be a time of day like \"09:00\", got '" + text + "'");
+        s.at = std::chrono::minutes(h * 60 + m);
+    }
+    const auto to = yaml::required(file, b, "to", "bulletin schedule");
+    if (!to.IsSequence() || to.size() == 0)
+        yaml::fail(file, to, "to must be a non-empty list of units (or unit/receiver), like [dcs]");
+    for (const auto& t : to) {
+        s.to.push_back(yaml::scalar(file, t, "to"));
+        s.to_at.push_back(yaml::where(file, t));
+    }
+    if (auto f = b["formats"]) {
+        if (!f.IsSequence() || f.size() == 0)
+            yaml::fail(file, f, "formats must be a non-empty list like [xlsx, md]");
+        s.formats.clear();
+        for (const auto& x : f) {
+            auto name = yaml::scalar(file, x, "format");
+            if (std::find(std::begin(kBulletinFormats), std::end(kBulletinFormats), name) ==
+                std::end(kBulletinFormats))
+                yaml::fail(file, x,
+                           "unknown bulletin format '" + name + "' (allowed: xlsx, html, json, md)");
+            if (std::find(s.formats.begin(), s.formats.end(), name) != s.formats.end())
+                yaml::fail(file, x, "format '" + name + "' is listed twice");
+            s.formats.push_back(std::move(name));
+        }
+    }
+    return s;
+}
+
 }  // namespace
+
+std::string_view to_string(BulletinScheduleConfig::Every every) {
+    switch (every) {
+        case BulletinScheduleConfig::Every::week:
+            return "week";
+        case BulletinScheduleConfig::Every::month:
+            return "month";
+        case BulletinScheduleConfig::Every::quarter:
+            return "quarter";
+    }
+    return "?";
+}
+
+std::string on_text(const BulletinScheduleConfig& s) {
+    return std::to_string(s.on) + (s.on_working_days ? "wd" : "");
+}
 
 DaemonConfig load_config(const fs::path& file) {
     DaemonConfig c;
@@ -224,7 +332,7 @@ DaemonConfig load_config(const fs::path& file) {
         throw ConfigError(file.string() + ": config file is empty");
     yaml::check_map(file, root, "config",
                     {"listen", "database", "rules", "calendars", "evaluation_interval", "log_level",
-                     "now", "http", "tls", "auth", "alerting", "web"});
+                     "now", "http", "tls", "auth", "alerting", "web", "bulletins"});
     const auto base = fs::absolute(file).parent_path();
     auto resolve = [&](const std::string& p) {
         return fs::path(p).is_absolute() ? fs::path(p) : base / p;
@@ -350,6 +458,17 @@ DaemonConfig load_config(const fs::path& file) {
     part([&] {
         if (auto w = root["web"]) load_web(file, w, c.web, resolve);
     });
+    if (auto list = root["bulletins"]) {
+        part([&] {
+            if (!list.IsSequence())
+                yaml::fail(file, list,
+                           "bulletins must be a list of schedules like [{plan: lishui-2023, every: "
+                           "month, on: 5wd, to: [dcs]}]");
+        });
+        if (list.IsSequence())
+            for (const auto& b : list)
+                part([&] { c.bulletins.push_back(load_bulletin_schedule(file, b)); });
+    }
     if (!errors.empty()) throw ConfigError(join_errors(errors));
     if (c.alerting.external_url.empty()) {
         const bool v6 = c.listen_host.find(':') != std::string::npos;

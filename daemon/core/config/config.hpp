@@ -79,6 +79,28 @@ struct WebConfig {
     DayOffset due_soon{5, true};
 };
 
+/// One scheduled bulletin (`bulletins:`, docs/bulletins.md): the bulletin of `plan` as of the
+/// `on`-th (working) day of every week, month or quarter at `at`, sent to the receivers of the
+/// units in `to`. The plan and the units are checked against the rules by load_rules, which
+/// names the places kept here.
+struct BulletinScheduleConfig {
+    enum class Every { week, month, quarter };
+    std::string plan;  ///< a plan id; empty: the first plan
+    Every every = Every::month;
+    int on = 5;                     ///< the day of the period, counted from 1
+    bool on_working_days = true;    ///< `5wd`: the 5th working day; `5`: the 5th day
+    std::chrono::minutes at{9 * 60};  ///< local time in the plan's zone
+    /// "dcs" (every receiver of the unit) or "dcs/0" (its first receiver)
+    std::vector<std::string> to;
+    std::vector<std::string> formats{"xlsx", "md"};  ///< xlsx, html, json attached; md to robots
+    std::string defined_at;   ///< file:line:col of the entry
+    std::string plan_at;      ///< file:line:col of `plan:` (the entry's when not given)
+    std::vector<std::string> to_at;  ///< file:line:col of each name in `to`
+};
+std::string_view to_string(BulletinScheduleConfig::Every every);
+/// "5wd" or "5".
+std::string on_text(const BulletinScheduleConfig& schedule);
+
 /// The daemon's config file. Startup-only settings (listen, database) and the paths of the
 /// reloadable rules. Relative paths are resolved against the config file's folder.
 struct DaemonConfig {
@@ -98,6 +120,7 @@ struct DaemonConfig {
     AuthConfig auth;
     AlertingConfig alerting;
     WebConfig web;
+    std::vector<BulletinScheduleConfig> bulletins;
 };
 
 /// Reads and validates the config file. Throws ConfigError "file:line:col: message".

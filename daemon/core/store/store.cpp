@@ -116,6 +116,20 @@ CREATE TABLE chase (
 );
 CREATE INDEX chase_indicator ON chase (indicator, created_at);
 )sql",
+    // The runs of the scheduled bulletins (`bulletins:` in the config, docs/bulletins.md): one row
+    // per schedule and period, written in the transaction of the run's outbox rows, so that a run
+    // is queued once whatever the daemon's restarts. `sent` 0: the run was due before the
+    // schedule was first seen and is not sent.
+    R"sql(
+CREATE TABLE bulletin_run (
+    schedule   TEXT NOT NULL,     -- plan/every/on, e.g. lishui-2023/month/5wd
+    period     TEXT NOT NULL,     -- 2023-07, 2023-Q3, 2023-W27
+    as_of      INTEGER NOT NULL,  -- unix milliseconds: the scheduled instant
+    sent       INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,  -- unix milliseconds, the daemon's clock
+    PRIMARY KEY (schedule, period)
+) WITHOUT ROWID;
+)sql",
 };
 
 int open_flags() {
