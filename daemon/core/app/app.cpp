@@ -143,6 +143,7 @@ int App::run() {
             m->outbox_depth.Set(static_cast<double>(depth.pending));
             m->outbox_oldest_age.Set(depth.oldest_age_seconds);
         });
+    deliverer_->set_robot_limits(robot_limits(*plan));
     if (config_.alerting.smtp.url.empty())
         spdlog::warn(
             "no alerting.smtp configured: email receivers are not notified (webhooks are)");
@@ -298,6 +299,7 @@ asio::awaitable<std::string> App::reload() {
         tokens_ = rules.tokens;
         alerter_->set_config(config_.alerting);
         alerter_->set_templates(rules.templates);
+        deliverer_->set_robot_limits(robot_limits(*rules.plan));
         warn_if_open();
         note_warnings(rules);
         evaluate_all();
