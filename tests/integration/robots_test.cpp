@@ -56,9 +56,10 @@ std::string markdown_text(const std::string& payload) {
 
 }  // namespace
 
-TEST_CASE("robots: 13 receivers sharing one DingTalk robot post at most 20 times a minute, "
-          "nothing lost",
-          "[robots][pacing]") {
+TEST_CASE(
+    "robots: 13 receivers sharing one DingTalk robot post at most 20 times a minute, "
+    "nothing lost",
+    "[robots][pacing]") {
     it::TempDir dir;
     it::HttpSink sink(dir, "robot");
     const auto robot = sink.url("/robot/send?access_token=shared");
@@ -120,8 +121,9 @@ TEST_CASE("robots: 13 receivers sharing one DingTalk robot post at most 20 times
                          it::one_value("ind" + std::to_string(u), "2023-Q1", 7))
                     .status == 200);
     auto now = t0 + 185s;
-    for (int i = 0; i == 0 || (i < 20 && count(db, "SELECT count(*) FROM outbox WHERE state = "
-                                                   "'pending'") > 0);
+    for (int i = 0; i == 0 || (i < 20 && count(db,
+                                               "SELECT count(*) FROM outbox WHERE state = "
+                                               "'pending'") > 0);
          ++i, now += 20s)
         step(now);
     CHECK(count(db, "SELECT count(*) FROM outbox WHERE state = 'pending'") == 0);
@@ -201,8 +203,9 @@ TEST_CASE("robots: a DingTalk keyword the templates would drop is refused at loa
     CHECK(status != 0);
     CHECK(out.find(templates.string() +
                    ":2:12: template 'subject' drops the keyword: the DingTalk robot of unit fgw (" +
-                   plan_file + ":7:9) has keyword '督办', and DingTalk refuses a message whose "
-                               "text lacks it; write it into the template's text (outside {...})") !=
+                   plan_file +
+                   ":7:9) has keyword '督办', and DingTalk refuses a message whose "
+                   "text lacks it; write it into the template's text (outside {...})") !=
           std::string::npos);
     INFO(out);
 

@@ -121,14 +121,13 @@ TEST_CASE("generic webhook: every message carries the group's whole state", "[we
     CHECK(posts_to(hook, "/jxw").size() == 1);
 
     // industry_growth reported too: nothing fires any more
-    REQUIRE(it::http("POST", d.url("/api/v1/values"),
-                     it::one_value("industry_growth", "2023-Q1", 8))
-                .status == 200);
+    REQUIRE(
+        it::http("POST", d.url("/api/v1/values"), it::one_value("industry_growth", "2023-Q1", 8))
+            .status == 200);
     set_clock(d, "2023-04-26T09:10:00+08:00");
     REQUIRE(it::eventually([&] { return posts_to(hook, "/all").size() == 3; }));
     auto third = posts_to(hook, "/all")[2];
-    CHECK(states(third) ==
-          std::map<std::string, std::string>{{"industry_growth", "resolved"}});
+    CHECK(states(third) == std::map<std::string, std::string>{{"industry_growth", "resolved"}});
     CHECK(third.at("status") == "resolved");
     check_times(third);
     REQUIRE(it::eventually([&] { return posts_to(hook, "/jxw").size() == 2; }));

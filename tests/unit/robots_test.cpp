@@ -1,11 +1,12 @@
 // Robots: per-robot pacing (RobotPacer's windows on the Clock's instants), merging of queued
 // messages, DingTalk `at` mentions and the keyword check of the templates.
+#include <unistd.h>
+
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <unistd.h>
 
 #include "notify/robot_pacing.hpp"
 #include "notify/templates.hpp"
@@ -31,9 +32,12 @@ Digest digest(const std::string& receiver, const std::string& indicator) {
     AlertItem a;
     a.fingerprint = "0123456789abcdef";
     a.labels = {{"task", "1"}, {"indicator", indicator}};
-    a.annotations = {{"indicator_name", "指标" + indicator}, {"period", "2023-Q3"},
-                     {"due", "2023-10-20"},                  {"overdue_by", "6"},
-                     {"units", "单位" + receiver},           {"summary", "s"}};
+    a.annotations = {{"indicator_name", "指标" + indicator},
+                     {"period", "2023-Q3"},
+                     {"due", "2023-10-20"},
+                     {"overdue_by", "6"},
+                     {"units", "单位" + receiver},
+                     {"summary", "s"}};
     d.alerts.push_back(a);
     return d;
 }
@@ -152,9 +156,10 @@ TEST_CASE("merging: queued DingTalk messages become one post with every text", "
 TEST_CASE("DingTalk at: atMobiles, atUserIds, isAtAll and the names in the text", "[robots]") {
     const auto plain = json::parse(render_dingtalk(digest("fgw/0", "gdp_growth"))).as_object();
     CHECK_FALSE(plain.contains("at"));
-    const auto o = json::parse(render_dingtalk(digest("fgw/0", "gdp_growth"),
-                                               {{"13800000001", "13800000002"}, {"manager01"}, false}))
-                       .as_object();
+    const auto o =
+        json::parse(render_dingtalk(digest("fgw/0", "gdp_growth"),
+                                    {{"13800000001", "13800000002"}, {"manager01"}, false}))
+            .as_object();
     CHECK(o.at("at") == json::parse(R"({"atMobiles":["13800000001","13800000002"],)"
                                     R"("atUserIds":["manager01"],"isAtAll":false})"));
     const std::string text(o.at("markdown").at("text").as_string());
@@ -176,8 +181,8 @@ TEST_CASE("DingTalk keyword: templates that would drop it are refused with file:
           "([indicatord] {escalation}{receiver_name}:{counts}), so DingTalk would refuse every "
           "message: set alerting.templates with a 'subject' that contains it");
 
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("robots-test-" + std::to_string(::getpid()));
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("robots-test-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     const auto file = dir / "templates.yaml";
     std::ofstream(file) << "templates:\n"

@@ -31,22 +31,24 @@ int rate(const std::filesystem::path& file, const yaml::Node& n, std::string_vie
 }  // namespace
 
 void read_robot_options(const std::filesystem::path& file, const yaml::Node& x, Receiver& rc) {
-    const bool robot =
-        rc.format == "dingtalk" || rc.format == "wecom" || rc.format == "feishu";
+    const bool robot = rc.format == "dingtalk" || rc.format == "wecom" || rc.format == "feishu";
     auto only = [&](const char* key, bool fits, const char* which) {
         auto n = x[key];
         if (n && !fits)
-            yaml::fail(file, n, std::string(key) + " is for " + which + " receivers, not " +
-                                    (rc.email.empty() ? "format " + rc.format : "email"));
+            yaml::fail(file, n,
+                       std::string(key) + " is for " + which + " receivers, not " +
+                           (rc.email.empty() ? "format " + rc.format : "email"));
         return n;
     };
-    if (auto n = only("max_alerts", rc.format == "generic" && rc.email.empty(), "generic webhook")) {
+    if (auto n =
+            only("max_alerts", rc.format == "generic" && rc.email.empty(), "generic webhook")) {
         const auto v = yaml::integer(file, n, "max_alerts");
         if (v < 0) yaml::fail(file, n, "max_alerts must be 0 (all) or more");
         rc.max_alerts = static_cast<std::size_t>(v);
     }
     const bool dingtalk = rc.format == "dingtalk" && rc.email.empty();
-    if (auto n = only("at_mobiles", dingtalk, "dingtalk")) rc.at_mobiles = strings(file, n, "at_mobiles");
+    if (auto n = only("at_mobiles", dingtalk, "dingtalk"))
+        rc.at_mobiles = strings(file, n, "at_mobiles");
     if (auto n = only("at_user_ids", dingtalk, "dingtalk"))
         rc.at_user_ids = strings(file, n, "at_user_ids");
     if (auto n = only("at_all", dingtalk, "dingtalk")) rc.at_all = yaml::boolean(file, n, "at_all");

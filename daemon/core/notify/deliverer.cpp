@@ -205,15 +205,15 @@ std::optional<TimePoint> Deliverer::pass(Connection& c) {
                 std::chrono::duration_cast<std::chrono::milliseconds>(config_.give_up_after)
                     .count()) {
             result.outcome = DeliveryOutcome::give_up;
-            result.detail = "gave up after " + std::to_string(row.attempts + 1) +
-                            " attempts: " + result.detail;
+            result.detail =
+                "gave up after " + std::to_string(row.attempts + 1) + " attempts: " + result.detail;
         }
         switch (result.outcome) {
             case DeliveryOutcome::delivered: {
                 sqlite::Reset r(done);
                 done.bind(1, now).bind(2, row.id).step();
-                spdlog::info("delivered {} notification {} to {}", row.channel,
-                             row.idempotency_key, shown(row));
+                spdlog::info("delivered {} notification {} to {}", row.channel, row.idempotency_key,
+                             shown(row));
                 break;
             }
             case DeliveryOutcome::give_up: {
@@ -224,8 +224,8 @@ std::optional<TimePoint> Deliverer::pass(Connection& c) {
                 break;
             }
             case DeliveryOutcome::retry: {
-                const double base = static_cast<double>(config_.backoff_initial.count()) *
-                                    1000.0 * std::pow(2.0, std::min(row.attempts, 20));
+                const double base = static_cast<double>(config_.backoff_initial.count()) * 1000.0 *
+                                    std::pow(2.0, std::min(row.attempts, 20));
                 const double capped =
                     std::min(base, static_cast<double>(config_.backoff_max.count()) * 1000.0);
                 const double jitter = std::uniform_real_distribution<double>(0.5, 1.5)(rng);
@@ -302,8 +302,7 @@ std::optional<TimePoint> Deliverer::pass(Connection& c) {
                         handled[j] = true;
                     }
                     spdlog::info("{} robot {} at its limit: {} notification(s) wait until {}",
-                                 row.channel, shown(row), same.size(),
-                                 format_instant(room.next));
+                                 row.channel, shown(row), same.size(), format_instant(room.next));
                     continue;
                 }
                 if (static_cast<std::size_t>(room.posts) < same.size()) {

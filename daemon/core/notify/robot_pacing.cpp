@@ -69,8 +69,7 @@ std::pair<std::string, std::size_t> merge_dingtalk(const std::vector<std::string
     for (; taken < payloads.size(); ++taken) {
         auto next = parse_object(payloads[taken]);
         auto* t = next ? string_at(*next, {"markdown", "text"}) : nullptr;
-        if (!t || merged.size() + kDingtalkSeparator.size() + t->size() > kDingtalkTextLimit)
-            break;
+        if (!t || merged.size() + kDingtalkSeparator.size() + t->size() > kDingtalkTextLimit) break;
         merged += kDingtalkSeparator;
         merged += *t;
         if (const auto* a = next->if_contains("at"); a && a->is_object()) {
@@ -169,8 +168,7 @@ RobotLimit RobotPacer::limit(std::string_view channel, const std::string& url) c
     return default_robot_limit(channel);
 }
 
-RobotPacer::Room RobotPacer::room(std::string_view channel, const std::string& url,
-                                  TimePoint now) {
+RobotPacer::Room RobotPacer::room(std::string_view channel, const std::string& url, TimePoint now) {
     const auto l = limit(channel, url);
     if (l.none()) return {INT_MAX, now};
     std::lock_guard lock(mutex_);
@@ -180,8 +178,8 @@ RobotPacer::Room RobotPacer::room(std::string_view channel, const std::string& u
     Room room{INT_MAX, now};
     auto apply = [&](int max, std::chrono::milliseconds span) {
         if (max == 0) return;
-        const auto from = std::find_if(sent.begin(), sent.end(),
-                                       [&](TimePoint t) { return t > now - span; });
+        const auto from =
+            std::find_if(sent.begin(), sent.end(), [&](TimePoint t) { return t > now - span; });
         const auto used = static_cast<int>(sent.end() - from);
         const int left = max - used;
         if (left <= 0) {
@@ -205,8 +203,8 @@ void RobotPacer::record(const std::string& url, TimePoint now) {
     sent.insert(std::upper_bound(sent.begin(), sent.end(), now), now);
 }
 
-std::pair<std::string, std::size_t> merge_robot_messages(
-    std::string_view channel, const std::vector<std::string>& payloads) {
+std::pair<std::string, std::size_t> merge_robot_messages(std::string_view channel,
+                                                         const std::vector<std::string>& payloads) {
     if (payloads.empty()) return {"", 0};
     if (payloads.size() == 1) return {payloads.front(), 1};
     if (channel == "dingtalk") return merge_dingtalk(payloads);

@@ -1,9 +1,9 @@
 #include "notify/webhook_dingtalk.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
-#include <algorithm>
 #include <stdexcept>
 
 #include "notify/text.hpp"
@@ -81,7 +81,8 @@ void check_dingtalk_keywords(const Plan& plan, const MessageTemplates* templates
                 throw ConfigError(r.keyword_at + ": keyword '" + r.keyword +
                                   "' is not in the default template '" + name + "' (" + *text +
                                   "), so DingTalk would refuse every message: set "
-                                  "alerting.templates with a '" + name + "' that contains it");
+                                  "alerting.templates with a '" +
+                                  name + "' that contains it");
             }
         }
 }

@@ -7,10 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "model/notification.hpp"
 #include "model/plan.hpp"
 #include "notify/templates.hpp"
-
-#include "model/notification.hpp"
 
 namespace indicatord {
 
