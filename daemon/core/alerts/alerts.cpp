@@ -453,6 +453,7 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
             touched.push_back(&a);
         }
     }
+    add_still_firing(engine, digests, now);
     for (auto& [r, d] : digests) {
         const Unit* u = plan.find_unit(r.unit);
         d.receiver = r.key();
@@ -484,6 +485,44 @@ Alerter::Step Alerter::step(const Engine& engine, TimePoint now) {
         out.digests.push_back(std::move(d));
     }
     return finish();
+}
+
+void Alerter::add_still_firing(const Engine& engine, std::map<ReceiverRef, Digest>& digests,
+                               TimePoint now) const {
+    const auto& plan = engine.plan();
+    std::vector<ReceiverRef> whole;  // sorted: the map's order
+    for (const auto& [r, d] : digests) {
+        const Unit* u = plan.find_unit(r.unit);
+        if (u && r.index < u->receivers.size() && !u->receivers[r.index].webhook.empty() &&
+            u->receivers[r.index].format == "generic")
+            whole.push_back(r);
+    }
+    if (whole.empty()) return;
+    for (const auto& [fp, a] : alerts_) {
+        if (a.phase != AlertState::Phase::firing) continue;
+        const Indicator* ind = plan.find_indicator(a.indicator);
+        if (!ind) continue;
+        if (!silences_.empty() && silenced(labels(plan, *ind, a.kind), now)) continue;
+        auto to = route(plan, *ind, config_, false);
+        if (a.escalation_level > 0)
+            for (auto& routed : route(plan, *ind, config_, true)) to.push_back(routed);
+        std::optional<AlertItem> it;
+        for (const auto& [r, why] : to) {
+            if (!std::binary_search(whole.begin(), whole.end(), r)) continue;
+            auto& d = digests[r];
+            if (std::any_of(d.still_firing.begin(), d.still_firing.end(),
+                            [&](const AlertItem& x) { return x.fingerprint == fp; }))
+                continue;
+            if (!it) it = item(engine, a, now);
+            d.still_firing.push_back(*it);
+        }
+    }
+    for (auto& r : whole) {
+        auto& list = digests[r].still_firing;
+        std::sort(list.begin(), list.end(), [](const AlertItem& x, const AlertItem& y) {
+            return x.fingerprint < y.fingerprint;
+        });
+    }
 }
 
 Alerter::Step Alerter::chase(const Engine& engine, std::size_t indicator, const std::string& by,

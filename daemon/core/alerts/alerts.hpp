@@ -139,6 +139,9 @@ class Alerter {
 
   private:
     AlertItem item(const Engine& engine, const AlertState& a, TimePoint now) const;
+    /// Fills Digest::still_firing of each generic webhook receiver that gets a digest.
+    void add_still_firing(const Engine& engine, std::map<ReceiverRef, Digest>& digests,
+                          TimePoint now) const;
     bool silenced(const std::map<std::string, std::string>& labels, TimePoint now) const;
 
     AlertingConfig config_;

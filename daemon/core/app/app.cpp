@@ -145,6 +145,7 @@ int App::run() {
             m->outbox_depth.Set(static_cast<double>(depth.pending));
             m->outbox_oldest_pending.Set(depth.oldest_created_at_seconds);
         });
+    deliverer_->set_robot_limits(robot_limits(*plan));
     if (config_.alerting.smtp.url.empty())
         spdlog::warn(
             "no alerting.smtp configured: email receivers are not notified (webhooks are)");
@@ -305,6 +306,7 @@ asio::awaitable<std::string> App::reload() {
         tokens_ = rules.tokens;
         alerter_->set_config(config_.alerting);
         alerter_->set_templates(rules.templates);
+        deliverer_->set_robot_limits(robot_limits(*rules.plan));
         warn_if_open();
         note_warnings(rules);
         evaluate_all();

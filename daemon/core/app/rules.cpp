@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "notify/webhook_dingtalk.hpp"
 #include "util/errors.hpp"
 
 namespace indicatord {
@@ -113,6 +114,7 @@ RuleSet load_rules(const DaemonConfig& config) {
     if (config.alerting.templates)
         r.templates =
             std::make_shared<const MessageTemplates>(load_templates(*config.alerting.templates));
+    check_dingtalk_keywords(*r.plan, r.templates.get());
     if (config.auth.tokens_file)
         r.tokens = std::make_shared<const TokenStore>(
             TokenStore::load(*config.auth.tokens_file, r.plan.get()));

@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "config/receiver_options.hpp"
 #include "config/scoring.hpp"
 #include "util/errors.hpp"
 #include "util/huge_pages.hpp"
@@ -391,8 +392,12 @@ class Loader {
                 if (auto r = n["receivers"]) {
                     if (!r.IsSequence()) fail(f, r, "receivers must be a list");
                     for (const auto& x : r) {
-                        check_map(f, x, "receiver", {"email", "webhook", "format", "secret_file"});
+                        check_map(f, x, "receiver",
+                                  {"email", "webhook", "format", "secret_file", "max_alerts",
+                                   "at_mobiles", "at_user_ids", "at_all", "keyword",
+                                   "rate_per_minute", "rate_per_second"});
                         Receiver rc;
+                        rc.defined_at = yaml::where(f, x);
                         if (x["email"]) rc.email = yaml::scalar(f, x["email"], "email");
                         if (x["webhook"]) rc.webhook = yaml::scalar(f, x["webhook"], "webhook");
                         if (x["format"]) rc.format = yaml::scalar(f, x["format"], "format");
@@ -421,6 +426,7 @@ class Loader {
                                      "webhook format must be one of generic, dingtalk, wecom, "
                                      "feishu");
                         }
+                        read_robot_options(f, x, rc);
                         u.receivers.push_back(std::move(rc));
                     }
                 }

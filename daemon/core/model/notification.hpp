@@ -45,6 +45,10 @@ struct Digest {
     std::string idempotency_key;
     TimePoint created_at{};
     std::vector<AlertItem> alerts;
+    /// The rest of the receiver's group as Alertmanager's webhook carries it: every other alert
+    /// routed to this receiver that still fires (not silenced), by fingerprint. Filled by the
+    /// Alerter; only the generic webhook shows it (render_webhook), the texts keep to `alerts`.
+    std::vector<AlertItem> still_firing;
     /// The operator's message templates; null: the defaults.
     std::shared_ptr<const MessageTemplates> templates;
 };

@@ -42,6 +42,20 @@ struct Receiver {
     std::string webhook;  ///< set for a webhook receiver
     std::string format;   ///< generic | dingtalk | wecom | feishu
     std::string secret_file;
+    /// generic: at most this many alerts per message, the rest counted in truncatedAlerts
+    /// (Alertmanager's max_alerts); 0: all
+    std::size_t max_alerts = 0;
+    /// dingtalk: whom the message mentions (the `at` object)
+    std::vector<std::string> at_mobiles;
+    std::vector<std::string> at_user_ids;
+    bool at_all = false;
+    /// dingtalk: the robot's security keyword (自定义关键词), checked against the templates at load
+    std::string keyword;
+    std::string keyword_at;  ///< file:line:col of `keyword:`
+    /// robots: this receiver's limits for its robot URL; 0: the format's default (robot_pacing)
+    int rate_per_minute = 0;
+    int rate_per_second = 0;
+    std::string defined_at;  ///< file:line:col of the receiver
 };
 
 /// A responsible unit (department, county government, company...) or a group of them.

@@ -11,6 +11,7 @@
 #include "notify/text.hpp"
 #include "notify/webhook_dingtalk.hpp"
 #include "store/sqlite.hpp"
+#include "util/digest.hpp"
 #include "util/json_text.hpp"
 #include "util/redact.hpp"
 
@@ -82,7 +83,7 @@ DeliveryResult send(const OutgoingNotification& r, const DeliverySettings& confi
 /// The delivery thread's connection and statements: opened and prepared once, on that thread.
 struct Deliverer::Connection {
     sqlite::Database db;
-    sqlite::Statement due, done, failed, retry, stats;
+    sqlite::Statement due, done, failed, defer, retry, stats;
 
     Connection(const std::filesystem::path& file, std::atomic<std::uint64_t>& prepared)
         : db(open(file)),
@@ -96,6 +97,7 @@ struct Deliverer::Connection {
           failed(prepare(prepared,
                          "UPDATE outbox SET state = 'failed', attempts = attempts + 1, "
                          "last_error = ? WHERE id = ?")),
+          defer(prepare(prepared, "UPDATE outbox SET next_attempt_at = ? WHERE id = ?")),
           retry(prepare(prepared,
                         "UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1, "
                         "last_error = ? WHERE id = ?")),
@@ -129,6 +131,10 @@ Deliverer::Deliverer(std::filesystem::path database, DeliverySettings config, co
 
 Deliverer::~Deliverer() {
     stop();
+}
+
+void Deliverer::set_robot_limits(std::map<std::string, RobotLimit> by_url) {
+    pacer_.set_limits(std::move(by_url));
 }
 
 void Deliverer::wake() {
@@ -191,6 +197,62 @@ std::optional<TimePoint> Deliverer::pass(Connection& c) {
     auto& retry = c.retry;
     auto& stats = c.stats;
     std::mt19937_64 rng(std::random_device{}());
+    // Records what the receiver said about one row.
+    auto settle = [&](const Row& row, DeliveryResult result) {
+        const auto now = ms(clock_.now());
+        if (result.outcome == DeliveryOutcome::retry &&
+            now - row.created_at >
+                std::chrono::duration_cast<std::chrono::milliseconds>(config_.give_up_after)
+                    .count()) {
+            result.outcome = DeliveryOutcome::give_up;
+            result.detail =
+                "gave up after " + std::to_string(row.attempts + 1) + " attempts: " + result.detail;
+        }
+        switch (result.outcome) {
+            case DeliveryOutcome::delivered: {
+                sqlite::Reset r(done);
+                done.bind(1, now).bind(2, row.id).step();
+                spdlog::info("delivered {} notification {} to {}", row.channel, row.idempotency_key,
+                             shown(row));
+                break;
+            }
+            case DeliveryOutcome::give_up: {
+                sqlite::Reset r(failed);
+                failed.bind(1, result.detail).bind(2, row.id).step();
+                spdlog::error("giving up {} notification {} to {}: {}", row.channel,
+                              row.idempotency_key, shown(row), result.detail);
+                break;
+            }
+            case DeliveryOutcome::retry: {
+                const double base = static_cast<double>(config_.backoff_initial.count()) * 1000.0 *
+                                    std::pow(2.0, std::min(row.attempts, 20));
+                const double capped =
+                    std::min(base, static_cast<double>(config_.backoff_max.count()) * 1000.0);
+                const double jitter = std::uniform_real_distribution<double>(0.5, 1.5)(rng);
+                auto next = now + static_cast<std::int64_t>(capped * jitter);
+                // A receiver's Retry-After, measured on the Clock like the backoff: it may
+                // put the attempt later than the backoff, never past backoff_max from now.
+                std::optional<std::int64_t> asked;
+                if (result.retry_after)
+                    asked = now + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      *result.retry_after)
+                                      .count();
+                if (result.retry_at) asked = ms(*result.retry_at);
+                if (asked)
+                    next = std::max(
+                        next, std::min(*asked,
+                                       now + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 config_.backoff_max)
+                                                 .count()));
+                sqlite::Reset r(retry);
+                retry.bind(1, next).bind(2, result.detail).bind(3, row.id).step();
+                spdlog::warn("{} notification {} to {} failed, retrying: {}", row.channel,
+                             row.idempotency_key, shown(row), result.detail);
+                break;
+            }
+        }
+        if (observer_) observer_(row.channel, result.outcome);
+    };
     for (;;) {
         {
             std::lock_guard lock(mutex_);
@@ -214,72 +276,63 @@ std::optional<TimePoint> Deliverer::pass(Connection& c) {
             }
         }
         if (rows.empty()) break;
-        for (const auto& row : rows) {
+        std::vector<bool> handled(rows.size(), false);
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            if (handled[i]) continue;
             {
                 std::lock_guard lock(mutex_);
                 if (stopping_) return std::nullopt;
             }
+            const auto& row = rows[i];
+            // This row and, for a robot, the others of this batch due for the same robot.
+            std::vector<std::size_t> bundle{i};
+            OutgoingNotification post = row;
+            const bool robot = !pacer_.limit(row.channel, row.target).none();
+            if (robot) {
+                const auto room = pacer_.room(row.channel, row.target, clock_.now());
+                std::vector<std::size_t> same;
+                for (std::size_t j = i; j < rows.size(); ++j)
+                    if (!handled[j] && rows[j].channel == row.channel &&
+                        rows[j].target == row.target && rows[j].secret_file == row.secret_file)
+                        same.push_back(j);
+                if (room.posts <= 0) {  // at its limit: all wait until it has room
+                    for (const auto j : same) {
+                        sqlite::Reset r(c.defer);
+                        c.defer.bind(1, ms(room.next)).bind(2, rows[j].id).step();
+                        handled[j] = true;
+                    }
+                    spdlog::info("{} robot {} at its limit: {} notification(s) wait until {}",
+                                 row.channel, shown(row), same.size(), format_instant(room.next));
+                    continue;
+                }
+                if (static_cast<std::size_t>(room.posts) < same.size()) {
+                    // more queued than it takes now: merged, as many as one post holds
+                    std::vector<std::string> payloads;
+                    for (const auto j : same) payloads.push_back(rows[j].payload);
+                    auto [merged, taken] = merge_robot_messages(row.channel, payloads);
+                    if (taken > 1) {
+                        bundle.assign(same.begin(),
+                                      same.begin() + static_cast<std::ptrdiff_t>(taken));
+                        post.payload = std::move(merged);
+                        std::string keys;
+                        for (const auto j : bundle) keys += rows[j].idempotency_key + "\n";
+                        post.idempotency_key = "merged-" + sha256_hex(keys).substr(0, 32);
+                    }
+                }
+            }
+            for (const auto j : bundle) handled[j] = true;
             DeliveryResult result;
             try {
-                result = sender_(row);
+                result = sender_(post);
             } catch (const std::exception& e) {
                 result = {DeliveryOutcome::give_up,
                           std::string("cannot build the request: ") + e.what()};
             }
-            const auto now = ms(clock_.now());
-            if (result.outcome == DeliveryOutcome::retry &&
-                now - row.created_at >
-                    std::chrono::duration_cast<std::chrono::milliseconds>(config_.give_up_after)
-                        .count()) {
-                result.outcome = DeliveryOutcome::give_up;
-                result.detail = "gave up after " + std::to_string(row.attempts + 1) +
-                                " attempts: " + result.detail;
-            }
-            switch (result.outcome) {
-                case DeliveryOutcome::delivered: {
-                    sqlite::Reset r(done);
-                    done.bind(1, now).bind(2, row.id).step();
-                    spdlog::info("delivered {} notification {} to {}", row.channel,
-                                 row.idempotency_key, shown(row));
-                    break;
-                }
-                case DeliveryOutcome::give_up: {
-                    sqlite::Reset r(failed);
-                    failed.bind(1, result.detail).bind(2, row.id).step();
-                    spdlog::error("giving up {} notification {} to {}: {}", row.channel,
-                                  row.idempotency_key, shown(row), result.detail);
-                    break;
-                }
-                case DeliveryOutcome::retry: {
-                    const double base = static_cast<double>(config_.backoff_initial.count()) *
-                                        1000.0 * std::pow(2.0, std::min(row.attempts, 20));
-                    const double capped =
-                        std::min(base, static_cast<double>(config_.backoff_max.count()) * 1000.0);
-                    const double jitter = std::uniform_real_distribution<double>(0.5, 1.5)(rng);
-                    auto next = now + static_cast<std::int64_t>(capped * jitter);
-                    // A receiver's Retry-After, measured on the Clock like the backoff: it may
-                    // put the attempt later than the backoff, never past backoff_max from now.
-                    std::optional<std::int64_t> asked;
-                    if (result.retry_after)
-                        asked = now + std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          *result.retry_after)
-                                          .count();
-                    if (result.retry_at) asked = ms(*result.retry_at);
-                    if (asked)
-                        next = std::max(
-                            next,
-                            std::min(*asked,
-                                     now + std::chrono::duration_cast<std::chrono::milliseconds>(
-                                               config_.backoff_max)
-                                               .count()));
-                    sqlite::Reset r(retry);
-                    retry.bind(1, next).bind(2, result.detail).bind(3, row.id).step();
-                    spdlog::warn("{} notification {} to {} failed, retrying: {}", row.channel,
-                                 row.idempotency_key, shown(row), result.detail);
-                    break;
-                }
-            }
-            if (observer_) observer_(row.channel, result.outcome);
+            if (robot) pacer_.record(row.target, clock_.now());
+            if (bundle.size() > 1)
+                spdlog::info("{} notifications {} merged {} queued for {}", row.channel,
+                             post.idempotency_key, bundle.size(), shown(row));
+            for (const auto j : bundle) settle(rows[j], result);
         }
     }
     // depth and the next due attempt

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "model/clock.hpp"
 #include "notify/channels.hpp"
+#include "notify/robot_pacing.hpp"
 
 namespace indicatord {
 
@@ -53,6 +55,12 @@ using Sender = std::function<DeliveryResult(const OutgoingNotification&)>;
 /// does. Without it the thread still looks again when the computed real-time wait ends, finds
 /// nothing due and sleeps again, so nothing is ever sent early.
 ///
+/// Robots (DingTalk, WeCom, Feishu): every post to one robot URL counts against its limit
+/// (RobotPacer), whatever receiver queued it. A due row whose robot is at its limit gets its
+/// next_attempt_at moved to when the robot has room again (no attempt counted); when more rows
+/// are due for a robot than it has room for, they go merged (merge_robot_messages), and the
+/// merged rows are marked together.
+///
 /// Threads: construction and stop() by the owner (App::run), wake() and stats() from any thread;
 /// the SQLite connection and its prepared statements are opened once on the delivery thread and
 /// live there until it ends. The Clock must outlive the Deliverer.
@@ -82,6 +90,9 @@ class Deliverer {
 
     /// New rows were queued: look now.
     void wake();
+    /// The robots' limits (robot_limits of the plan), at start and after each reload; robots
+    /// not named keep their channel's default. Any thread.
+    void set_robot_limits(std::map<std::string, RobotLimit> by_url);
     void stop();
     Stats stats() const;
 
@@ -100,6 +111,9 @@ class Deliverer {
     Observer observer_;
     DepthObserver depth_observer_;
     Sender sender_;
+    /// Posts to each robot URL, on the Clock: a pass sends no more than the robot's limit and
+    /// defers (and later merges) the rest.
+    RobotPacer pacer_;
     mutable std::mutex mutex_;
     std::condition_variable cv_;
     bool stopping_ = false;

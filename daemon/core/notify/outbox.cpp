@@ -35,13 +35,13 @@ std::vector<OutboxEntry> to_outbox(const Plan& plan, const std::vector<ReceiverR
             e.channel = r.format.empty() ? "generic" : r.format;
             e.target = r.webhook;
             if (e.channel == "dingtalk")
-                e.payload = render_dingtalk(d);
+                e.payload = render_dingtalk(d, {r.at_mobiles, r.at_user_ids, r.at_all});
             else if (e.channel == "wecom")
                 e.payload = render_wecom(d);
             else if (e.channel == "feishu")
                 e.payload = render_feishu(d, "", 0);
             else
-                e.payload = render_webhook(d);
+                e.payload = render_webhook(d, r.max_alerts);
         }
         out.push_back(std::move(e));
     }

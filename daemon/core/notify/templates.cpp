@@ -183,6 +183,7 @@ MessageTemplates load_templates(const std::filesystem::path& file) {
         if (auto v = n[field.key]) {
             t.*field.member = yaml::scalar(file, v, field.key);
             check_template(file, v, field.key, t.*field.member, *field.allowed);
+            t.defined_at[field.key] = yaml::where(file, v);
         }
     if (auto kinds = n["kinds"]) {
         yaml::check_map(file, kinds, "kinds",

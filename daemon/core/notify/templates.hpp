@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ struct MessageTemplates {
     std::string subject, subject_fallback, count, count_separator, no_alerts, head, line,
         line_fallback, escalation, repeat, resolved_tag, more, link_text, email_greeting,
         email_intro, email_intro_fallback, email_task, email_link, email_footer;
+    /// Where the operator's file set each top-level template ("subject" -> "file:line:col");
+    /// empty for the defaults.
+    std::map<std::string, std::string> defined_at;
 };
 
 const MessageTemplates& default_templates();

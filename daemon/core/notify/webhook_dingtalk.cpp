@@ -1,5 +1,6 @@
 #include "notify/webhook_dingtalk.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
@@ -7,6 +8,7 @@
 
 #include "notify/text.hpp"
 #include "util/digest.hpp"
+#include "util/errors.hpp"
 #include "util/json_text.hpp"
 #include "util/percent_encoding.hpp"
 
@@ -14,7 +16,7 @@ namespace indicatord {
 
 using namespace text;
 
-std::string render_dingtalk(const Digest& d) {
+std::string render_dingtalk(const Digest& d, const DingtalkMentions& at) {
     Scope scope(d.templates.get());
     const auto subject = digest_subject(d);
     std::vector<std::string> blocks;
@@ -23,12 +25,66 @@ std::string render_dingtalk(const Digest& d) {
         if (!it.link.empty()) b += " [" + std::string(templates().link_text) + "](" + it.link + ")";
         blocks.push_back(b + "\n\n");
     }
+    std::string mentions;
+    boost::json::array mobiles, user_ids;
+    for (const auto& m : at.mobiles) {
+        mentions += (mentions.empty() ? "@" : " @") + m;
+        mobiles.emplace_back(m);
+    }
+    for (const auto& u : at.user_ids) {
+        mentions += (mentions.empty() ? "@" : " @") + u;
+        user_ids.emplace_back(u);
+    }
+    auto text = fit_blocks("#### " + subject + "\n\n", blocks,
+                           kDingtalkTextLimit - std::min(mentions.size(), kDingtalkTextLimit / 2));
+    if (!mentions.empty()) text += mentions;
     boost::json::object root;
     root["msgtype"] = "markdown";
-    root["markdown"] = {
-        {"title", subject},
-        {"text", fit_blocks("#### " + subject + "\n\n", blocks, kDingtalkTextLimit)}};
+    root["markdown"] = {{"title", subject}, {"text", text}};
+    if (!at.empty())
+        root["at"] = {{"atMobiles", mobiles}, {"atUserIds", user_ids}, {"isAtAll", at.all}};
     return json_text(root);
+}
+
+namespace {
+
+/// The template's own text: what stays whatever its placeholders give.
+std::string literal_text(const std::string& t) {
+    std::string out;
+    bool inside = false;
+    for (const char c : t) {
+        if (c == '{') inside = true;
+        if (!inside) out += c;
+        if (c == '}') inside = false;
+    }
+    return out;
+}
+
+}  // namespace
+
+void check_dingtalk_keywords(const Plan& plan, const MessageTemplates* templates) {
+    const MessageTemplates& t = templates ? *templates : default_templates();
+    const std::pair<const char*, const std::string*> needed[] = {
+        {"subject", &t.subject}, {"subject_fallback", &t.subject_fallback}};
+    for (const auto& unit : plan.units)
+        for (const auto& r : unit.receivers) {
+            if (r.format != "dingtalk" || r.keyword.empty()) continue;
+            for (const auto& [name, text] : needed) {
+                if (literal_text(*text).find(r.keyword) != std::string::npos) continue;
+                const std::string robot = "the DingTalk robot of unit " + unit.id + " (" +
+                                          r.defined_at + ") has keyword '" + r.keyword + "'";
+                if (auto at = t.defined_at.find(name); at != t.defined_at.end())
+                    throw ConfigError(at->second + ": template '" + name + "' drops " +
+                                      "the keyword: " + robot +
+                                      ", and DingTalk refuses a message whose text lacks it; "
+                                      "write it into the template's text (outside {...})");
+                throw ConfigError(r.keyword_at + ": keyword '" + r.keyword +
+                                  "' is not in the default template '" + name + "' (" + *text +
+                                  "), so DingTalk would refuse every message: set "
+                                  "alerting.templates with a '" +
+                                  name + "' that contains it");
+            }
+        }
 }
 
 std::string dingtalk_signed_url(const std::string& webhook_url, const std::string& secret,
