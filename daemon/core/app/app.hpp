@@ -28,6 +28,7 @@ class HttpServer;
 class TokenStore;
 class Alerter;
 class AlertStore;
+class ReviewStore;
 class Deliverer;
 struct DeliverySettings;
 struct Plan;
@@ -101,6 +102,7 @@ class App final : public AlertActions, public AdminActions {
     std::unique_ptr<DatabaseLock> database_lock_;
     std::unique_ptr<Store> store_;
     std::unique_ptr<AlertStore> alert_store_;
+    std::unique_ptr<ReviewStore> review_store_;
     std::unique_ptr<Alerter> alerter_;
     std::unique_ptr<Committer> committer_;
     std::unique_ptr<Deliverer> deliverer_;

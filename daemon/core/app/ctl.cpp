@@ -49,6 +49,8 @@ constexpr const char* kUsage =
     "  ack CONFIG FINGERPRINT --comment TEXT [--author NAME] acknowledge an alert\n"
     "  silence add CONFIG --match LABEL=VALUE... --until RFC3339 --author NAME --comment TEXT\n"
     "  silence list CONFIG | silence expire CONFIG ID        manage silences\n"
+    "  review list CONFIG | review approve CONFIG ID [--comment TEXT]\n"
+    "  review return CONFIG ID --comment TEXT   values awaiting review (docs/review.md)\n"
     "                         (these talk to the running daemon: --url URL, --token-file F or\n"
     "                         INDICATORD_TOKEN)\n"
     "  backup CONFIG FILE [--database DB] [--force]\n"
@@ -353,6 +355,28 @@ int ack_command(const std::vector<std::string>& args, std::ostream& out, std::os
               out, err);
 }
 
+// review list|approve|return: the reviewer's queue and decisions (docs/review.md).
+int review_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    if (args.size() < 2) throw UsageError("review needs list, approve or return");
+    const auto& verb = args[1];
+    Options o(args, 2, {"--comment", "--url", "--token-file"}, {});
+    if (verb == "list") {
+        if (o.positional.size() != 1) throw UsageError("review list needs CONFIG");
+        return DaemonApi(load_config(o.positional[0]), o)
+            .call("GET", "/api/v1/reviews", "", out, err);
+    }
+    if (verb != "approve" && verb != "return")
+        throw UsageError("review needs list, approve or return, got '" + verb + "'");
+    if (o.positional.size() != 2) throw UsageError("review " + verb + " needs CONFIG and ID");
+    if (verb == "return" && !o.get("--comment"))
+        throw UsageError("review return needs --comment TEXT: what the unit must correct");
+    boost::json::object body;
+    if (auto c = o.get("--comment")) body["comment"] = *c;
+    return DaemonApi(load_config(o.positional[0]), o)
+        .call("POST", "/api/v1/reviews/" + percent_encode(o.positional[1]) + "/" + verb,
+              json_text(body), out, err);
+}
+
 int silence_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     if (args.size() < 2) throw UsageError("silence needs add, list or expire");
     const auto& verb = args[1];
@@ -534,6 +558,7 @@ int ctl_main(const std::vector<std::string>& args, std::ostream& out, std::ostre
         if (!args.empty() && args[0] == "alerts") return alerts_command(args, out, err);
         if (!args.empty() && args[0] == "ack") return ack_command(args, out, err);
         if (!args.empty() && args[0] == "silence") return silence_command(args, out, err);
+        if (!args.empty() && args[0] == "review") return review_command(args, out, err);
         if (!args.empty() && args[0] == "backup") return backup_command(args, out);
         if (!args.empty() && args[0] == "bulletin") return bulletin_command(args, out, err);
         if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help")) {

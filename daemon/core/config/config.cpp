@@ -224,7 +224,7 @@ DaemonConfig load_config(const fs::path& file) {
         throw ConfigError(file.string() + ": config file is empty");
     yaml::check_map(file, root, "config",
                     {"listen", "database", "rules", "calendars", "evaluation_interval", "log_level",
-                     "now", "http", "tls", "auth", "alerting", "web"});
+                     "now", "http", "tls", "auth", "alerting", "web", "evidence"});
     const auto base = fs::absolute(file).parent_path();
     auto resolve = [&](const std::string& p) {
         return fs::path(p).is_absolute() ? fs::path(p) : base / p;
@@ -349,6 +349,14 @@ DaemonConfig load_config(const fs::path& file) {
     });
     part([&] {
         if (auto w = root["web"]) load_web(file, w, c.web, resolve);
+    });
+    part([&] {
+        if (auto e = root["evidence"]) {
+            yaml::check_map(file, e, "evidence", {"max_file_bytes", "max_files"});
+            if (auto n = e["max_file_bytes"])
+                c.evidence.max_file_bytes = positive(file, n, "max_file_bytes");
+            if (auto n = e["max_files"]) c.evidence.max_files = positive(file, n, "max_files");
+        }
     });
     if (!errors.empty()) throw ConfigError(join_errors(errors));
     if (c.alerting.external_url.empty()) {
