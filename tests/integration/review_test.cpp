@@ -237,17 +237,15 @@ TEST_CASE("review: the office reviews achievements; a value is never approved by
     // the office decides from the command line
     const auto token_file = o.dir.path() / "dcs.token";
     std::ofstream(token_file) << o.dcs << "\n";
-    const auto ctl = it::kCtl + " review %s " + o.config.string() + " --url " + d.url("") +
-                     " --token-file " + token_file.string();
-    auto command = [&](const std::string& verb) {
-        auto text = ctl;
-        text.replace(text.find("%s"), 2, verb);
-        return it::run(text);
+    // indicatorctl review VERB CONFIG [ID] [--comment TEXT] --url URL --token-file FILE
+    auto command = [&](const std::string& verb, const std::string& rest) {
+        return it::run(it::kCtl + " review " + verb + " " + o.config.string() + " " + rest +
+                       " --url " + d.url("") + " --token-file " + token_file.string());
     };
-    auto [listed, list_out] = command("list");
+    auto [listed, list_out] = command("list", "");
     CHECK(listed == 0);
     CHECK_THAT(list_out, Catch::Contains("\"indicator\": \"scenic_5a\""));
-    auto [approved, approve_out] = command("approve " + std::to_string(id) + " --comment 已核实");
+    auto [approved, approve_out] = command("approve", std::to_string(id) + " --comment 已核实");
     CHECK(approved == 0);
     CHECK_THAT(approve_out, Catch::Contains("\"state\": \"approved\""));
     CHECK(indicator(d, "scenic_5a", o.dcs).at("status").as_string() == "achieved");

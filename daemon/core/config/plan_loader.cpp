@@ -219,7 +219,8 @@ class Loader {
         }
         if (auto v = n["review_due"]) {
             const auto o = offset(f, v, "review_due");
-            if (o.days < 1) fail(f, v, "review_due must be at least 1 day, got '" + v.Scalar() + "'");
+            if (o.days < 1)
+                fail(f, v, "review_due must be at least 1 day, got '" + v.Scalar() + "'");
             r.due_days = o.days;
             r.due_working_days = o.working_days;
         }
@@ -306,11 +307,11 @@ class Loader {
             n["timezone"] ? yaml::scalar(f, n["timezone"], "timezone") : "Asia/Shanghai";
         if (n["source"]) plan_.source = yaml::scalar(f, n["source"], "source");
         if (auto d = n["defaults"]) {
-            check_map(f, d, "plan defaults",
-                      {"cadence", "due", "grace", "remind", "skip", "tolerance", "review",
-                       "review_due"});
+            check_map(
+                f, d, "plan defaults",
+                {"cadence", "due", "grace", "remind", "skip", "tolerance", "review", "review_due"});
             schedule_keys(f, d, plan_.defaults);
-            // read once the units are known (resolve_review_defaults)
+            // read once the units are known (load(), after check_members)
             if (d["review"] || d["review_due"]) review_defaults_at_ = {f, d};
             if (auto t = d["tolerance"]) {
                 plan_.tolerance = yaml::number(f, t, "tolerance");
@@ -757,9 +758,9 @@ class Loader {
         if (!n.IsMap()) fail(f, n, "indicator must be a mapping");
         const auto kind = yaml::scalar(f, yaml::required(f, n, "kind", "indicator"), "kind");
         std::vector<std::string_view> allowed = {
-            "key",    "name", "kind",      "measure", "cadence", "ytd",    "due",        "grace",
-            "remind", "lead", "notify_co", "writers", "note",    "leader", "per_member", "skip",
-            "review", "review_due"};
+            "key",  "name",   "kind",       "measure", "cadence",   "ytd",
+            "due",  "grace",  "remind",     "lead",    "notify_co", "writers",
+            "note", "leader", "per_member", "skip",    "review",    "review_due"};
         const RuleSyntax& syntax = syntax_of(f, n["kind"], kind);
         allowed.insert(allowed.end(), syntax.keys.begin(), syntax.keys.end());
         for (const auto& kv : n) {

@@ -1,10 +1,9 @@
 #include "http/multipart.hpp"
 
+#include <algorithm>
 #include <boost/beast/http/rfc7230.hpp>
 #include <boost/url/decode_view.hpp>
 #include <boost/url/pct_string_view.hpp>
-
-#include <algorithm>
 #include <cctype>
 
 namespace indicatord {

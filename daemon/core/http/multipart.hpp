@@ -9,8 +9,8 @@ namespace indicatord {
 
 /// One part of a multipart/form-data body (RFC 7578).
 struct FormPart {
-    std::string name;       ///< the form field's name
-    std::string filename;   ///< set for a file (filename*= UTF-8 or filename="..."), else empty
+    std::string name;      ///< the form field's name
+    std::string filename;  ///< set for a file (filename*= UTF-8 or filename="..."), else empty
     bool is_file = false;
     std::string content_type;  ///< as sent (informative only: files are judged by their bytes)
     std::string body;

@@ -17,9 +17,9 @@
 #include "alerts/alert_actions.hpp"
 #include "eval/engine.hpp"
 #include "eval/ingest.hpp"
+#include "http/metrics.hpp"
 #include "http/multipart.hpp"
 #include "http/review_metrics.hpp"
-#include "http/metrics.hpp"
 #include "store/committer.hpp"
 #include "store/review_store.hpp"
 #include "util/errors.hpp"
@@ -48,8 +48,7 @@ std::optional<std::int64_t> parse_id(std::string_view text) {
 TimePoint review_due(const Engine& e, const ReviewRule& rule, TimePoint now) {
     auto day = date::floor<date::days>(now);
     if (const auto* zone = e.zone())
-        day = date::sys_days{
-            date::floor<date::days>(zone->to_local(now)).time_since_epoch()};
+        day = date::sys_days{date::floor<date::days>(zone->to_local(now)).time_since_epoch()};
     date::sys_days due = day + date::days(rule.due_days);
     if (rule.due_working_days) {
         if (e.calendar())
@@ -99,9 +98,11 @@ json::object submission_json(const StoredSubmission& s) {
 // RFC 5987): the fallback keeps letters, digits and . - _ and the extension.
 std::string disposition(std::string_view name) {
     std::string ascii;
-    for (unsigned char c : name)
+    for (unsigned char c : name) {
+        if ((c & 0xC0) == 0x80) continue;  // one '_' per UTF-8 character, not per byte
         ascii.push_back(std::isalnum(c) || c == '.' || c == '-' || c == '_' ? static_cast<char>(c)
-                                                                           : '_');
+                                                                            : '_');
+    }
     if (ascii.empty()) ascii = "evidence";
     return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + percent_encode(name);
 }
@@ -196,8 +197,8 @@ asio::awaitable<HttpResponse> Service::commit_reviewed(std::shared_ptr<const Pla
     for (const auto& it : batch.items) {
         const auto& ind = plan->indicators[it.indicator];
         Row r;
-        r.sub.value = NewObservation{ind.key, it.period.label(), it.value, it.note,
-                                     it.reported_at.value_or(now), reporter};
+        r.sub.value = NewObservation{
+            ind.key, it.period.label(), it.value, it.note, it.reported_at.value_or(now), reporter};
         r.sub.unit = unit;
         r.reviewed = ind.review.required();
         r.sub.reviewer = ind.review.by == ReviewRule::By::unit ? ind.review.unit : "office";
@@ -226,7 +227,8 @@ asio::awaitable<HttpResponse> Service::commit_reviewed(std::shared_ptr<const Pla
             throw;
         }
     };
-    const std::string error = co_await async_run(d_.committer, std::move(work), asio::use_awaitable);
+    const std::string error =
+        co_await async_run(d_.committer, std::move(work), asio::use_awaitable);
     if (!error.empty()) {
         d_.metrics.requests_rejected.Increment();
         co_return json_error(503, "values not stored: " + error);
@@ -250,9 +252,9 @@ asio::awaitable<HttpResponse> Service::commit_reviewed(std::shared_ptr<const Pla
             o["revision"] = r.revision;
             if (r.review) o["review"] = r.review;
             if (idx >= 0)
-                current.record(static_cast<std::size_t>(idx),
-                               Observation{it.period, it.value, r.revision,
-                                           r.sub.value.reported_at});
+                current.record(
+                    static_cast<std::size_t>(idx),
+                    Observation{it.period, it.value, r.revision, r.sub.value.reported_at});
         }
         if (!evidence->empty()) o["evidence"] = evidence->size();
         if (idx >= 0) touched.push_back(static_cast<std::size_t>(idx));
@@ -340,8 +342,7 @@ HttpResponse Service::get_indicator_reviews(std::string_view key, const Principa
 }
 
 asio::awaitable<HttpResponse> Service::decide_review(std::string_view id_text, bool approve,
-                                                     const HttpRequest& req,
-                                                     const Principal* who) {
+                                                     const HttpRequest& req, const Principal* who) {
     if (!d_.reviews) co_return json_error(404, "review is not available in this daemon");
     const auto id = parse_id(id_text);
     if (!id) co_return json_error(404, "no review '" + std::string(id_text) + "'");
@@ -376,10 +377,10 @@ asio::awaitable<HttpResponse> Service::decide_review(std::string_view id_text, b
                                       " to decide; token '" + who->token_id + "' of unit '" +
                                       who->unit + "' may not");
     if (who && ((!who->unit.empty() && who->unit == s->unit) || who->reporter() == s->reporter))
-        co_return json_error(403, "review " + std::to_string(*id) + " of '" + s->indicator +
-                                      "' was reported by " +
-                                      (who->unit.empty() ? "this token" : "unit '" + who->unit + "'") +
-                                      " itself: a unit never reviews its own value");
+        co_return json_error(
+            403, "review " + std::to_string(*id) + " of '" + s->indicator + "' was reported by " +
+                     (who->unit.empty() ? "this token" : "unit '" + who->unit + "'") +
+                     " itself: a unit never reviews its own value");
     if (s->state != "submitted")
         co_return json_error(409, "review " + std::to_string(*id) + " is " + s->state +
                                       " already: only a value awaiting review may be " +
@@ -403,7 +404,8 @@ asio::awaitable<HttpResponse> Service::decide_review(std::string_view id_text, b
             throw;
         }
     };
-    const std::string error = co_await async_run(d_.committer, std::move(work), asio::use_awaitable);
+    const std::string error =
+        co_await async_run(d_.committer, std::move(work), asio::use_awaitable);
     if (!error.empty()) co_return json_error(503, "review not stored: " + error);
     json::object notice;
     if (!approve && d_.alerts) {

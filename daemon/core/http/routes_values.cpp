@@ -80,7 +80,8 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
     } else if (type && type->media_type == "multipart/form-data") {
         // one value with its evidence files (routes_review.cpp, docs/review.md)
         std::string fields;
-        if (auto refusal = read_multipart(req, type->param("boundary").value_or(""), fields, files)) {
+        if (auto refusal =
+                read_multipart(req, type->param("boundary").value_or(""), fields, files)) {
             d_.metrics.requests_rejected.Increment();
             co_return std::move(*refusal);
         }
@@ -97,8 +98,7 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
     } else {
         d_.metrics.requests_rejected.Increment();
         co_return json_error(
-            415, "Content-Type must be application/json, text/csv, " +
-                     std::string(kXlsxMediaType) +
+            415, "Content-Type must be application/json, text/csv, " + std::string(kXlsxMediaType) +
                      " (.xlsx) or multipart/form-data (a value with evidence files), got '" +
                      (req.content_type.empty() ? std::string("none") : req.content_type) + "'");
     }

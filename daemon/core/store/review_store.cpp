@@ -126,13 +126,13 @@ int ReviewStore::approve(std::int64_t id, std::string_view actor, std::string_vi
         throw StorageError("review " + std::to_string(id) + " is " + s->state +
                            " already: only a value awaiting review may be approved");
     // dated when the unit submitted it: the report came then (on-time records)
-    const int revision =
-        store_.append(NewObservation{s->indicator, s->period, s->value, s->note, s->reported_at,
-                                     s->reporter});
+    const int revision = store_.append(
+        NewObservation{s->indicator, s->period, s->value, s->note, s->reported_at, s->reporter});
     {
         sqlite::Reset r(set_state_);
-        set_state_.bind(1, id).bind(2, std::string_view("approved")).bind(3,
-                                                                          std::int64_t{revision});
+        set_state_.bind(1, id)
+            .bind(2, std::string_view("approved"))
+            .bind(3, std::int64_t{revision});
         set_state_.step();
     }
     sqlite::Reset r(insert_step_);
