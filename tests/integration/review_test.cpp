@@ -87,7 +87,7 @@ json::value indicator(const it::Daemon& d, const std::string& key, const std::st
 }  // namespace
 
 TEST_CASE(
-    "review: submitted with a PDF and a photo, returned, submitted again, approved; it "
+    "review: submitted with a PDF and a photo, returned, submitted again, approved: it "
     "counts only then",
     "[review]") {
     Office o;
@@ -215,7 +215,7 @@ TEST_CASE(
     CHECK(steps[3].at("at").as_string() == "2023-05-10T01:00:00.000Z");
 }
 
-TEST_CASE("review: the office reviews achievements; a value is never approved by its reporter",
+TEST_CASE("review: the office reviews achievements, a value is never approved by its reporter",
           "[review]") {
     Office o;
     it::Daemon d(o.dir.path(), o.config.string(),

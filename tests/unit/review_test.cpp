@@ -150,7 +150,7 @@ TEST_CASE("multipart: fields and files, RFC 5987 file names", "[review][evidence
     CHECK(std::get<std::string>(cut) == "the multipart body ends before its closing boundary");
 }
 
-TEST_CASE("review store: submit, supersede, return, approve; the steps kept", "[review][store]") {
+TEST_CASE("review store: submit, supersede, return, approve, the steps kept", "[review][store]") {
     test::TempDir dir;
     Store store(dir.path() / "r.db");
     store.register_indicators({"gdp_growth"});
