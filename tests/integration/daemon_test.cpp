@@ -221,7 +221,7 @@ TEST_CASE("a bad config or flag exits 2 with one line naming the problem, before
               "indicatord: " + bad +
                   ":3:1: unknown key 'listn' in config (allowed: listen, database, rules, "
                   "calendars, evaluation_interval, log_level, now, http, tls, auth, alerting, "
-                  "web)\n");
+                  "web, evidence)\n");
         CHECK(p.out().empty());
     }
     {
