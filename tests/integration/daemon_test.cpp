@@ -99,9 +99,10 @@ TEST_CASE("bad requests get precise JSON errors", "[daemon]") {
         it::http("POST", d.url("/api/v1/values"), one("gdp_growth", "2023-Q1", 1), "text/plain");
     CHECK(wrong_type.status == 415);
     CHECK_THAT(wrong_type.body,
-               Catch::Contains("Content-Type must be application/json, text/csv or "
+               Catch::Contains("Content-Type must be application/json, text/csv, "
                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet "
-                               "(.xlsx), got 'text/plain'"));
+                               "(.xlsx) or multipart/form-data (a value with evidence files), got "
+                               "'text/plain'"));
 
     auto huge = post(d, std::string(70000, ' ') + one("gdp_growth", "2023-Q1", 1));
     CHECK(huge.status == 413);
@@ -220,7 +221,7 @@ TEST_CASE("a bad config exits 1, a bad flag 2, with one line naming the problem,
               "indicatord: " + bad +
                   ":3:1: unknown key 'listn' in config (allowed: listen, database, rules, "
                   "calendars, evaluation_interval, log_level, now, http, tls, auth, alerting, "
-                  "web)\n");
+                  "web, evidence)\n");
         CHECK(p.out().empty());
     }
     {

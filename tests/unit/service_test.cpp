@@ -237,9 +237,9 @@ TEST_CASE("service: bad values are refused with the field named", "[service]") {
     auto type = w.call("POST", "/api/v1/values", "x", "text/plain", kFgw);
     CHECK(type.status == 415);
     CHECK(error_of(type) ==
-          "Content-Type must be application/json, text/csv or "
-          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (.xlsx), got "
-          "'text/plain'");
+          "Content-Type must be application/json, text/csv, "
+          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (.xlsx) or "
+          "multipart/form-data (a value with evidence files), got 'text/plain'");
     CHECK(w.call("GET", "/api/v1/indicators/gdp_growth/values").body.find("\"values\":[]") !=
           std::string::npos);
 }

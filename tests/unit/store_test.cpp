@@ -83,7 +83,7 @@ TEST_CASE("a database from a newer indicatord is refused", "[store]") {
         db.exec("PRAGMA user_version=99");
     }
     CHECK_THROWS_WITH(Store(dir.path() / "a.db"),
-                      "database schema version 99 is newer than this indicatord understands (5)");
+                      "database schema version 99 is newer than this indicatord understands (6)");
 }
 
 TEST_CASE("group commit: concurrent batches share transactions, a failing batch fails alone",

@@ -163,7 +163,7 @@ std::optional<Period> reminder_period(const Engine& e, const Indicator& ind, con
         ind.schedule.cadence == Cadence::once ? e.plan().year_of(ind) : e.plan().last_year_of(ind);
     for (int year = e.plan().year_of(ind); year <= last; ++year)  // a plan may span years
         for (const auto& p : periods_of_year(ind.schedule.cadence, year)) {
-            if (s.at(p)) continue;
+            if (s.at(p) || s.awaits(p)) continue;  // a value awaiting review was reported
             const auto due = e.dues().due(p, ind.schedule);
             if (now >= due) continue;
             if (e.dues().remind(p, ind.schedule) <= now) return p;

@@ -29,6 +29,7 @@
 #include "notify/deliverer.hpp"
 #include "notify/outbox.hpp"
 #include "store/committer.hpp"
+#include "store/review_store.hpp"
 #include "store/store.hpp"
 #include "util/errors.hpp"
 
@@ -126,6 +127,8 @@ int App::run() {
     store_->register_indicators(keys_of(*plan));
     qualify_stored_keys(*store_, *plan);
     load_latest(*store_, *engine_);
+    review_store_ = std::make_unique<ReviewStore>(*store_);
+    load_awaiting(*review_store_, *engine_);
     evaluate_all();
     alert_store_ = std::make_unique<AlertStore>(store_->writer());
     bulletin_runs_ = std::make_unique<BulletinRuns>(store_->writer());
@@ -170,7 +173,8 @@ int App::run() {
         config_.auth.read_all_units, [this] { return store_->file_problem(); },
         [this]() -> AdminActions& { return *this; }, config_.http.body_bytes, config_.web,
         config_.tls_cert_file.has_value(),
-        [this](std::string_view plan_id) { return find_scoring(config_.rules, plan_id); }});
+        [this](std::string_view plan_id) { return find_scoring(config_.rules, plan_id); },
+        review_store_.get(), config_.evidence});
     server_ = std::make_unique<HttpServer>(io_, *service_, *metrics_, config_.http);
     if (config_.tls_cert_file) {
         try {
@@ -302,6 +306,7 @@ asio::awaitable<std::string> App::reload() {
         // On the loop, from here to the swap without a co_await: no value committed meanwhile
         // can reach the old engine only.
         load_latest(*store_, *engine);
+        load_awaiting(*review_store_, *engine);
         engine_ = std::move(engine);
         tokens_ = rules.tokens;
         alerter_->set_config(config_.alerting);

@@ -30,6 +30,7 @@ class HttpServer;
 class TokenStore;
 class Alerter;
 class AlertStore;
+class ReviewStore;
 class Deliverer;
 class BulletinRuns;
 struct DeliverySettings;
@@ -107,6 +108,7 @@ class App final : public AlertActions, public AdminActions {
     std::unique_ptr<DatabaseLock> database_lock_;
     std::unique_ptr<Store> store_;
     std::unique_ptr<AlertStore> alert_store_;
+    std::unique_ptr<ReviewStore> review_store_;
     std::unique_ptr<Alerter> alerter_;
     std::unique_ptr<Committer> committer_;
     std::unique_ptr<Deliverer> deliverer_;

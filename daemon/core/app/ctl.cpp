@@ -56,8 +56,7 @@ const std::vector<CommandHelp>& commands() {
         {"check",
          "  check CONFIG           validate the config and its rules; print a summary\n"
          "                         (exit 0 valid, 1 config or rule errors, 2 usage errors)\n"},
-        {"plan",
-         "  plan CONFIG [--json]   print the loaded plan as JSON (docs/plan-json.md)\n"},
+        {"plan", "  plan CONFIG [--json]   print the loaded plan as JSON (docs/plan-json.md)\n"},
         {"test",
          "  test FILE...           run rule tests (docs/rule-tests.md); exit 1 on any mismatch\n"},
         {"replay",
@@ -78,8 +77,7 @@ const std::vector<CommandHelp>& commands() {
         {"alerts",
          "  alerts [CONFIG] [--state S] [--kind K] [--unit ID]      list the daemon's alerts\n",
          true},
-        {"ack",
-         "  ack [CONFIG] FINGERPRINT --comment TEXT [--author NAME] acknowledge an alert\n",
+        {"ack", "  ack [CONFIG] FINGERPRINT --comment TEXT [--author NAME] acknowledge an alert\n",
          true},
         {"silence",
          "  silence add [CONFIG] --match LABEL=VALUE... --until RFC3339 --author NAME --comment "
@@ -96,6 +94,10 @@ const std::vector<CommandHelp>& commands() {
          "  token create CONFIG (--unit ID | --admin) --id TOKEN_ID\n"
          "                         add a token to the config's auth.tokens_file (only its hash is\n"
          "                         stored) and print the token once\n"},
+        {"review",
+         "  review list [CONFIG] | review approve [CONFIG] ID [--comment TEXT]\n"
+         "  review return [CONFIG] ID --comment TEXT   values awaiting review (docs/review.md)\n",
+         true},
         {"bulletin", kBulletinUsage},
     };
     return list;
@@ -395,8 +397,7 @@ struct DaemonApi {
     /// it lists (named by `item`, default "item N") and returns nullopt.
     std::optional<boost::json::value> call(
         const std::string& method, const std::string& path, const std::string& body,
-        std::ostream& err,
-        const std::function<std::string(const boost::json::object&)>& item = {},
+        std::ostream& err, const std::function<std::string(const boost::json::object&)>& item = {},
         const std::string& content_type = "application/json") const {
         auto with_type = headers;
         with_type.push_back("Content-Type: " + content_type);
@@ -421,8 +422,7 @@ struct DaemonApi {
                 const auto* reason = o ? o->if_contains("reason") : nullptr;
                 if (!reason || !reason->is_string()) continue;
                 const auto* index = o->if_contains("index");
-                err << (item ? item(*o)
-                             : "item " + (index ? json_text(*index) : std::string("?")))
+                err << (item ? item(*o) : "item " + (index ? json_text(*index) : std::string("?")))
                     << ": " << std::string(reason->as_string()) << "\n";
             }
             return std::nullopt;
@@ -484,9 +484,9 @@ int alerts_command(const std::vector<std::string>& args, std::ostream& out, std:
     const auto v = api.call("GET", "/api/v1/alerts" + query, "", err);
     if (!v) return 1;
     return api.print(*v, out, [&](const boost::json::value& answer) {
-        std::vector<std::vector<std::string>> rows{
-            {"FINGERPRINT", "STATE", "KIND", "INDICATOR", "PERIOD", "UNIT", "STARTED", "ACKED BY",
-             "NAME"}};
+        std::vector<std::vector<std::string>> rows{{"FINGERPRINT", "STATE", "KIND", "INDICATOR",
+                                                    "PERIOD", "UNIT", "STARTED", "ACKED BY",
+                                                    "NAME"}};
         const auto* list = answer.is_object() ? answer.as_object().if_contains("alerts") : nullptr;
         for (const auto& a : list && list->is_array() ? list->as_array() : boost::json::array{})
             rows.push_back({field(a, "fingerprint"), field(a, "state"), field(a, "kind"),
@@ -518,6 +518,47 @@ int ack_command(const std::vector<std::string>& args, std::ostream& out, std::os
         out << "acknowledged " << fingerprint;
         if (acked) out << " by " << field(*acked, "by") << ": " << field(*acked, "comment");
         out << "\n";
+    });
+}
+
+// review list|approve|return: the reviewer's queue and decisions (docs/review.md).
+int review_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    if (args.size() < 2) throw UsageError("review needs list, approve or return");
+    const auto& verb = args[1];
+    Options o(args, 2, with_daemon_options({"--comment"}), {});
+    const auto api_for = [&](std::size_t wanted, const std::string& usage_text) {
+        const auto config = take_config(o.positional, wanted, usage_text);
+        return DaemonApi(o, config ? std::optional(load_config(*config)) : std::nullopt);
+    };
+    if (verb == "list") {
+        const auto api = api_for(0, "review list takes at most CONFIG");
+        const auto v = api.call("GET", "/api/v1/reviews", "", err);
+        if (!v) return 1;
+        return api.print(*v, out, [&](const boost::json::value& answer) {
+            std::vector<std::vector<std::string>> rows{
+                {"ID", "INDICATOR", "PERIOD", "VALUE", "UNIT", "SUBMITTED", "DUE"}};
+            const auto* list =
+                answer.is_object() ? answer.as_object().if_contains("reviews") : nullptr;
+            for (const auto& r : list && list->is_array() ? list->as_array() : boost::json::array{})
+                rows.push_back({field(r, "id"), field(r, "indicator"), field(r, "period"),
+                                field(r, "value"), field(r, "unit"), field(r, "submitted_at"),
+                                field(r, "due_at")});
+            print_table(rows, out);
+        });
+    }
+    if (verb != "approve" && verb != "return")
+        throw UsageError("review needs list, approve or return, got '" + verb + "'");
+    const auto api = api_for(1, "review " + verb + " needs [CONFIG] ID");
+    if (verb == "return" && !o.get("--comment"))
+        throw UsageError("review return needs --comment TEXT: what the unit must correct");
+    boost::json::object body;
+    if (auto c = o.get("--comment")) body["comment"] = *c;
+    const auto& id = o.positional[0];
+    const auto v = api.call("POST", "/api/v1/reviews/" + percent_encode(id) + "/" + verb,
+                            json_text(body), err);
+    if (!v) return 1;
+    return api.print(*v, out, [&](const boost::json::value&) {
+        out << (verb == "approve" ? "approved review " : "returned review ") << id << "\n";
     });
 }
 
@@ -553,9 +594,11 @@ int silence_command(const std::vector<std::string>& args, std::ostream& out, std
                 {"ID", "MATCHERS", "STARTS", "ENDS", "ACTIVE", "AUTHOR", "COMMENT"}};
             const auto* list =
                 answer.is_object() ? answer.as_object().if_contains("silences") : nullptr;
-            for (const auto& s : list && list->is_array() ? list->as_array() : boost::json::array{}) {
+            for (const auto& s :
+                 list && list->is_array() ? list->as_array() : boost::json::array{}) {
                 std::string m;
-                if (const auto* mo = s.is_object() ? s.as_object().if_contains("matchers") : nullptr;
+                if (const auto* mo =
+                        s.is_object() ? s.as_object().if_contains("matchers") : nullptr;
                     mo && mo->is_object())
                     for (const auto& kv : mo->as_object())
                         m += (m.empty() ? "" : ",") + std::string(kv.key()) + "=" +
@@ -571,9 +614,8 @@ int silence_command(const std::vector<std::string>& args, std::ostream& out, std
         const auto& id = o.positional[0];
         const auto v = api.call("DELETE", "/api/v1/silences/" + percent_encode(id), "", err);
         if (!v) return 1;
-        return api.print(*v, out, [&](const boost::json::value&) {
-            out << "expired silence " << id << "\n";
-        });
+        return api.print(
+            *v, out, [&](const boost::json::value&) { out << "expired silence " << id << "\n"; });
     }
     if (verb == "add") {
         const std::string usage_text =
@@ -589,9 +631,8 @@ int silence_command(const std::vector<std::string>& args, std::ostream& out, std
         const auto v = api.call("POST", "/api/v1/silences", json_text(body), err);
         if (!v) return 1;
         // the silence's id alone, as amtool prints it, for scripts to expire it later
-        return api.print(*v, out, [&](const boost::json::value& answer) {
-            out << field(answer, "id") << "\n";
-        });
+        return api.print(
+            *v, out, [&](const boost::json::value& answer) { out << field(answer, "id") << "\n"; });
     }
     throw UsageError("silence needs add, list or expire, got '" + verb + "'");
 }
@@ -647,8 +688,8 @@ int import_command(const std::vector<std::string>& args, std::ostream& out, std:
     }
     const auto line_of = [&](const boost::json::object& item) {
         const auto* index = item.if_contains("index");
-        const auto i = index && index->is_number() ? index->to_number<std::size_t>()
-                                                   : csv->values.size();
+        const auto i =
+            index && index->is_number() ? index->to_number<std::size_t>() : csv->values.size();
         return path + ":" + (i < csv->values.size() ? std::to_string(csv->values[i].line) : "?");
     };
     const auto v =
@@ -794,6 +835,7 @@ int ctl_main(const std::vector<std::string>& raw_args, std::ostream& out, std::o
         if (name == "alerts") return alerts_command(args, out, err);
         if (name == "ack") return ack_command(args, out, err);
         if (name == "silence") return silence_command(args, out, err);
+        if (name == "review") return review_command(args, out, err);
         if (name == "backup") return backup_command(args, out);
         return bulletin_command(args, out, err);
     } catch (const UsageError& e) {

@@ -332,7 +332,7 @@ DaemonConfig load_config(const fs::path& file) {
         throw ConfigError(file.string() + ": config file is empty");
     yaml::check_map(file, root, "config",
                     {"listen", "database", "rules", "calendars", "evaluation_interval", "log_level",
-                     "now", "http", "tls", "auth", "alerting", "web", "bulletins"});
+                     "now", "http", "tls", "auth", "alerting", "web", "bulletins", "evidence"});
     const auto base = fs::absolute(file).parent_path();
     auto resolve = [&](const std::string& p) {
         return fs::path(p).is_absolute() ? fs::path(p) : base / p;
@@ -469,6 +469,14 @@ DaemonConfig load_config(const fs::path& file) {
             for (const auto& b : list)
                 part([&] { c.bulletins.push_back(load_bulletin_schedule(file, b)); });
     }
+    part([&] {
+        if (auto e = root["evidence"]) {
+            yaml::check_map(file, e, "evidence", {"max_file_bytes", "max_files"});
+            if (auto n = e["max_file_bytes"])
+                c.evidence.max_file_bytes = positive(file, n, "max_file_bytes");
+            if (auto n = e["max_files"]) c.evidence.max_files = positive(file, n, "max_files");
+        }
+    });
     if (!errors.empty()) throw ConfigError(join_errors(errors));
     if (c.alerting.external_url.empty()) {
         const bool v6 = c.listen_host.find(':') != std::string::npos;

@@ -103,6 +103,12 @@ std::string on_text(const BulletinScheduleConfig& schedule);
 
 /// The daemon's config file. Startup-only settings (listen, database) and the paths of the
 /// reloadable rules. Relative paths are resolved against the config file's folder.
+/// `evidence:` limits of the files attached to a submitted value (佐证材料, docs/review.md).
+struct EvidenceLimits {
+    std::size_t max_file_bytes = 5 * 1024 * 1024;  ///< one file
+    std::size_t max_files = 10;                    ///< files per value
+};
+
 struct DaemonConfig {
     std::filesystem::path file;
     std::string listen_host = "127.0.0.1";
@@ -121,6 +127,7 @@ struct DaemonConfig {
     AlertingConfig alerting;
     WebConfig web;
     std::vector<BulletinScheduleConfig> bulletins;
+    EvidenceLimits evidence;
 };
 
 /// Reads and validates the config file. Throws ConfigError "file:line:col: message".

@@ -69,6 +69,11 @@ class Loader {
         // groups' members are units: checked here, with the units, and not first in a task
         // (a task would then go on with a group whose member does not exist)
         if (errors_.empty()) collecting([&] { check_members(); });
+        if (errors_.empty() && review_defaults_at_)
+            collecting([&] {
+                const auto& [file, d] = *review_defaults_at_;
+                review_keys(file, d, plan_.review_defaults);
+            });
         if (!errors_.empty()) throw_errors();
         for (auto& s : sources_)
             if (auto n = s.root["tasks"]) collecting([&] { load_tasks(s.file, n); });
@@ -191,6 +196,37 @@ class Loader {
         return DayOffset{std::stoi(m[1]), m[2] == "wd"};
     }
 
+    // `review: none | office | <unit name>` and `review_due: 3wd` (model/review.hpp).
+    void review_keys(const fs::path& f, const yaml::Node& n, ReviewRule& r) {
+        if (auto v = n["review"]) {
+            const auto who = yaml::scalar(f, v, "review");
+            if (who == "none") {
+                r.by = ReviewRule::By::none;
+                r.unit.clear();
+            } else if (who == "office") {
+                r.by = ReviewRule::By::office;
+                r.unit.clear();
+            } else {
+                if (!names_.count(who) && !plan_.unit_index.count(who))
+                    fail(f, v,
+                         "review must be none, office or a unit's name, got '" + who +
+                             "': no such unit (add it, or an alias, to the unit registry)");
+                const Unit& u = unit_named(f, v);
+                if (!u.members.empty())
+                    fail(f, v, "review names the group '" + who + "': name one unit of it");
+                r.by = ReviewRule::By::unit;
+                r.unit = u.id;
+            }
+        }
+        if (auto v = n["review_due"]) {
+            const auto o = offset(f, v, "review_due");
+            if (o.days < 1)
+                fail(f, v, "review_due must be at least 1 day, got '" + v.Scalar() + "'");
+            r.due_days = o.days;
+            r.due_working_days = o.working_days;
+        }
+    }
+
     Cadence cadence(const fs::path& f, const yaml::Node& n) {
         auto c = parse_cadence(yaml::scalar(f, n, "cadence"));
         if (!c)
@@ -272,9 +308,12 @@ class Loader {
             n["timezone"] ? yaml::scalar(f, n["timezone"], "timezone") : "Asia/Shanghai";
         if (n["source"]) plan_.source = yaml::scalar(f, n["source"], "source");
         if (auto d = n["defaults"]) {
-            check_map(f, d, "plan defaults",
-                      {"cadence", "due", "grace", "remind", "skip", "tolerance"});
+            check_map(
+                f, d, "plan defaults",
+                {"cadence", "due", "grace", "remind", "skip", "tolerance", "review", "review_due"});
             schedule_keys(f, d, plan_.defaults);
+            // read once the units are known (load(), after check_members)
+            if (d["review"] || d["review_due"]) review_defaults_at_ = {f, d};
             if (auto t = d["tolerance"]) {
                 plan_.tolerance = yaml::number(f, t, "tolerance");
                 if (*plan_.tolerance < 0) fail(f, t, "tolerance must not be negative");
@@ -725,8 +764,9 @@ class Loader {
         if (!n.IsMap()) fail(f, n, "indicator must be a mapping");
         const auto kind = yaml::scalar(f, yaml::required(f, n, "kind", "indicator"), "kind");
         std::vector<std::string_view> allowed = {
-            "key",    "name", "kind",      "measure", "cadence", "ytd",    "due",        "grace",
-            "remind", "lead", "notify_co", "writers", "note",    "leader", "per_member", "skip"};
+            "key",  "name",   "kind",       "measure", "cadence",   "ytd",
+            "due",  "grace",  "remind",     "lead",    "notify_co", "writers",
+            "note", "leader", "per_member", "skip",    "review",    "review_due"};
         const RuleSyntax& syntax = syntax_of(f, n["kind"], kind);
         allowed.insert(allowed.end(), syntax.keys.begin(), syntax.keys.end());
         for (const auto& kv : n) {
@@ -791,6 +831,14 @@ class Loader {
         ind.writers = writers_of(
             t, n["writers"] ? load_writers(f, n["writers"], t) : std::vector<std::string>{},
             ind.lead_unit);
+        ind.review = plan_.review_defaults;
+        review_keys(f, n, ind.review);
+        if (ind.review.by == ReviewRule::By::unit && ind.review.unit == ind.lead_unit)
+            fail(f, n["review"] ? n["review"] : n,
+                 "indicator '" + ind.key + "' is reviewed by its own lead unit '" +
+                     ind.review.unit +
+                     "': a unit never reviews its own values (name another unit, or review: "
+                     "office)");
 
         syntax.parse(f, n, ind);
         return Loaded{std::move(ind), group, &syntax};
@@ -827,6 +875,8 @@ class Loader {
 
     std::span<const RuleSyntax* const> kinds_;
     std::string scoring_at_;  ///< where the `scoring:` section is, once read
+    /// the plan's `defaults:` when they hold `review` or `review_due`
+    std::optional<std::pair<fs::path, yaml::Node>> review_defaults_at_;
     std::vector<Source> sources_;
     std::vector<std::string> errors_;  // kept by collecting(), thrown together
     bool stopping_ = false;            // throw_errors() is under way

@@ -32,6 +32,12 @@ class Engine {
     void record_next(std::size_t indicator, const Period& period, double value,
                      TimePoint reported_at);
 
+    /// Marks (or clears) a period of indicator `i` as having a value awaiting review; the
+    /// caller re-evaluates.
+    void set_awaiting(std::size_t i, const Period& period, bool waiting) {
+        series_[i].set_awaiting(period, waiting);
+    }
+
     /// Evaluates every indicator at `now`.
     void evaluate_all(TimePoint now);
     /// Evaluates one indicator and the expressions that name it.

@@ -70,6 +70,17 @@ void Series::put(const Observation& obs) {
         periods.insert(it, obs);
 }
 
+bool Series::awaits(const Period& p) const {
+    return std::binary_search(awaiting.begin(), awaiting.end(), p);
+}
+
+void Series::set_awaiting(const Period& p, bool waiting) {
+    auto it = std::lower_bound(awaiting.begin(), awaiting.end(), p);
+    const bool has = it != awaiting.end() && *it == p;
+    if (waiting && !has) awaiting.insert(it, p);
+    if (!waiting && has) awaiting.erase(it);
+}
+
 // --- due dates -------------------------------------------------------------------------------
 
 sys_days DueDates::add(sys_days day, DayOffset off) const {
@@ -161,9 +172,13 @@ std::optional<Period> overdue_period(const Indicator& ind, const Series& s,
             if (skipped(ind.schedule, i)) continue;
             const auto p = nth_period(ind.schedule.cadence, year, i);
             if (ctx.now < ctx.dues->overdue(p, ind.schedule)) return std::nullopt;
-            if (s.at(p)) continue;
+            // a value awaiting review was reported on time: the unit did its part
+            if (s.at(p) || s.awaits(p)) continue;
             // a later year-to-date value of the same year covers it
             if (ind.ytd && last && p < last->period && p.year == last->period.year) continue;
+            if (ind.ytd && !s.awaiting.empty() && p < s.awaiting.back() &&
+                p.year == s.awaiting.back().year)
+                continue;
             return p;
         }
     return std::nullopt;
@@ -176,7 +191,7 @@ std::optional<TimePoint> next_due(const Indicator& ind, const Series& s, const E
         for (int i = 1; i <= n; ++i) {
             if (skipped(ind.schedule, i)) continue;
             const auto p = nth_period(ind.schedule.cadence, year, i);
-            if (!s.at(p)) return ctx.dues->due(p, ind.schedule);
+            if (!s.at(p) && !s.awaits(p)) return ctx.dues->due(p, ind.schedule);
         }
     return std::nullopt;
 }
@@ -187,6 +202,7 @@ Evaluation evaluate(const Indicator& ind, const Series& s, const EvalContext& ct
     const auto& kind = kinds::of(ind.rule);
     if (kind.derive) return kind.derive(ind, ctx);
     Evaluation e;
+    if (!s.awaiting.empty()) e.awaiting_review = s.awaiting.back();
     e.next_due = next_due(ind, s, ctx);
     const Observation* last = s.latest();
     if (last) {
@@ -195,7 +211,7 @@ Evaluation evaluate(const Indicator& ind, const Series& s, const EvalContext& ct
         kind.judge(ind.rule, s, *last, ctx, e);
     }
     if (e.status == Status::achieved || e.status == Status::missed) return e;
-    if (kind.deadline && !last && ctx.dues) {
+    if (kind.deadline && !last && s.awaiting.empty() && ctx.dues) {
         // owed by a date inside the year (6月底前完成): overdue from that day plus grace
         if (const auto by = kind.deadline(ind.rule)) {
             if (ctx.dues->overdue_after(sys_days{*by}, ind.schedule) <= ctx.now) {
@@ -215,16 +231,19 @@ Evaluation evaluate(const Indicator& ind, const Series& s, const EvalContext& ct
     }
     if (!last) {
         e.status = Status::pending;
-        e.reason = Reason::nothing_due;
+        e.reason = e.awaiting_review ? Reason::awaiting_review : Reason::nothing_due;
     }
     return e;
 }
 
 // The reasons every reported kind may give; the rest are the kind's own (eval/kinds/).
-std::string describe(const Indicator& ind, const Evaluation& e) {
+namespace {
+std::string describe_reason(const Indicator& ind, const Evaluation& e) {
     switch (e.reason) {
         case Reason::nothing_due:
             return "nothing due yet";
+        case Reason::awaiting_review:
+            return "nothing approved yet";
         case Reason::report_overdue:
             return "the report for " +
                    (e.overdue_period ? e.overdue_period->label() : std::string("?")) +
@@ -232,6 +251,14 @@ std::string describe(const Indicator& ind, const Evaluation& e) {
         default:
             return kinds::of(ind.rule).reason(ind, e);
     }
+}
+}  // namespace
+
+std::string describe(const Indicator& ind, const Evaluation& e) {
+    auto text = describe_reason(ind, e);
+    if (e.awaiting_review)
+        text += "; the value for " + e.awaiting_review->label() + " awaits review (审核中)";
+    return text;
 }
 
 }  // namespace indicatord

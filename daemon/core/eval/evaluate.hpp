@@ -42,6 +42,11 @@ struct Series {
     const Observation* at(const Period& p) const;
     /// Inserts or replaces the period's value, keeping the order.
     void put(const Observation& obs);
+    /// Periods with a value submitted and awaiting review (实绩审核), sorted: reported on time
+    /// for reminders and overdue, not counted until approved.
+    std::vector<Period> awaiting;
+    bool awaits(const Period& p) const;
+    void set_awaiting(const Period& p, bool waiting);
 };
 
 /// Why an evaluation decided what it did; rendered to text by describe() only when asked, so
@@ -74,6 +79,7 @@ enum class Reason {
     input_missing,        ///< derived: `input` has no value for `input_period`, past its due date
     no_common_period,     ///< derived: no period the inputs can all be reported for has a value
     deadline_unreported,  ///< achievement: no report by the deadline plus grace
+    awaiting_review,      ///< nothing approved yet; a value awaits review (`awaiting_review`)
 };
 
 /// What the evaluation of one indicator decided at one instant.
@@ -91,6 +97,8 @@ struct Evaluation {
     /// Derived kinds: the period of `input` that is missing (input_*), or of the reference
     /// compared (a relation's `of`).
     std::optional<Period> input_period;
+    /// The newest period whose value is submitted and awaits review (the reason says so).
+    std::optional<Period> awaiting_review;
 };
 
 /// One line for people: why the indicator has its status ("4.9 does not meet >= 6 for 2023-Q1").

@@ -55,6 +55,10 @@ json::object indicator_to_json(const Indicator& ind, const Plan* plan) {
         o["remind"] = ind.schedule.remind.text();
     }
     o["notify_co"] = ind.notify_co;
+    if (ind.review.required()) {  // docs/review.md
+        o["review"] = ind.review.text();
+        o["review_due"] = DayOffset{ind.review.due_days, ind.review.due_working_days}.text();
+    }
     o["writers"] = strings(ind.writers);
     if (!ind.note.empty()) o["note"] = ind.note;
     o["rule"] = rule_to_json(ind);

@@ -19,6 +19,7 @@
 #include "http/content_type.hpp"
 #include "http/metrics.hpp"
 #include "store/committer.hpp"
+#include "store/review_store.hpp"
 #include "util/xlsx.hpp"
 
 namespace indicatord {
@@ -50,6 +51,7 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
     IngestBatch batch;
     const char* index_name = "index";
     std::vector<std::size_t> positions;  ///< CSV: each item's line
+    std::vector<EvidenceFile> files;     ///< multipart/form-data: the value's evidence
     // A reported_at is honoured for admin tokens (imports of history) and when auth is off.
     const ReportTime when{d_.clock.now(), !who || who->admin};
     const auto type = parse_content_type(req.content_type);
@@ -75,6 +77,15 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
             positions.push_back(v.line);
         }
         index_name = "line";
+    } else if (type && type->media_type == "multipart/form-data") {
+        // one value with its evidence files (routes_review.cpp, docs/review.md)
+        std::string fields;
+        if (auto refusal =
+                read_multipart(req, type->param("boundary").value_or(""), fields, files)) {
+            d_.metrics.requests_rejected.Increment();
+            co_return std::move(*refusal);
+        }
+        batch = parse_values_json(fields, *plan, when);
     } else if (type && type->media_type == kXlsxMediaType) {
         auto sheet = parse_values_xlsx(req.body, *plan, when);
         batch.error = std::move(sheet.error);
@@ -87,8 +98,8 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
     } else {
         d_.metrics.requests_rejected.Increment();
         co_return json_error(
-            415, "Content-Type must be application/json, text/csv or " +
-                     std::string(kXlsxMediaType) + " (.xlsx), got '" +
+            415, "Content-Type must be application/json, text/csv, " + std::string(kXlsxMediaType) +
+                     " (.xlsx) or multipart/form-data (a value with evidence files), got '" +
                      (req.content_type.empty() ? std::string("none") : req.content_type) + "'");
     }
     // a member reporting a per-member indicator's own key writes its own series
@@ -131,6 +142,11 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
             co_return json_ok(body, 403);
         }
     }
+    // values under review (实绩审核) or with evidence take the review path (routes_review.cpp)
+    if (!files.empty() || std::any_of(batch.items.begin(), batch.items.end(), [&](const auto& it) {
+            return plan->indicators[it.indicator].review.required();
+        }))
+        co_return co_await commit_reviewed(plan, batch, who, std::move(files));
     const std::string reporter = who ? who->reporter() : "anonymous";
     const auto now = d_.clock.now();
     std::vector<NewObservation> rows;

@@ -109,6 +109,8 @@ std::optional<HttpResponse> Service::authorize(std::string_view m, std::string_v
             "bulletins need an admin or office token: send Authorization: Bearer "
             "<token>");
     if (add_silence && !admin) return json_error(403, "only an admin token may create silences");
+    if (path.starts_with("/api/v1/reviews/") && m == "POST" && !who)
+        return unauthorized("reviewing needs an API token: send Authorization: Bearer <token>");
     if (path.starts_with(kIndicatorsPrefix) && path.ends_with("/chase") && m == "POST") {
         if (!who)
             return unauthorized(
@@ -216,6 +218,27 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
         if (!is_get(m)) co_return method_not_allowed(m, path, "GET, HEAD");
         co_return get_bulletin(query, principal);
     }
+    // routes_review.cpp
+    if (path == "/api/v1/reviews") {
+        if (!is_get(m)) co_return method_not_allowed(m, path, "GET, HEAD");
+        co_return list_reviews(principal);
+    }
+    if (path.starts_with("/api/v1/reviews/")) {
+        std::string_view rest = std::string_view(path).substr(16);
+        for (const bool approve : {true, false}) {
+            const std::string_view verb = approve ? "/approve" : "/return";
+            if (!rest.ends_with(verb)) continue;
+            if (m != "POST") co_return method_not_allowed(m, path, "POST");
+            co_return co_await decide_review(rest.substr(0, rest.size() - verb.size()), approve,
+                                             req, principal);
+        }
+        if (!is_get(m)) co_return method_not_allowed(m, path, "GET, HEAD");
+        co_return get_review(rest, principal);
+    }
+    if (path.starts_with("/api/v1/evidence/")) {
+        if (!is_get(m)) co_return method_not_allowed(m, path, "GET, HEAD");
+        co_return get_evidence(std::string_view(path).substr(17), principal);
+    }
     // routes_indicators.cpp
     if (path == "/api/v1/indicators") {
         if (!is_get(m)) co_return method_not_allowed(m, path, "GET, HEAD");
@@ -230,6 +253,8 @@ asio::awaitable<HttpResponse> Service::handle(HttpRequest req) {
         if (!is_get(m)) co_return method_not_allowed(m, path, "GET, HEAD");
         if (rest.ends_with("/values"))
             co_return get_values(rest.substr(0, rest.size() - 7), query, principal);
+        if (rest.ends_with("/reviews"))  // routes_review.cpp
+            co_return get_indicator_reviews(rest.substr(0, rest.size() - 8), principal);
         if (rest.find('/') == std::string_view::npos && !rest.empty())
             co_return get_indicator(rest, principal);
     }

@@ -28,6 +28,10 @@ class IndicatorLabels;
 struct WebState;
 struct WebVisitor;
 struct PageFrame;
+class ReviewStore;
+struct IngestBatch;
+struct EvidenceFile;
+struct Plan;
 
 /// The HTTP API as a function from request to response (like the `handle_request` of Beast's
 /// examples). It never touches a socket: HttpServer reads the request and writes what this
@@ -72,6 +76,10 @@ class Service {
         /// The scoring rules (考评) of a plan for its bulletins (config/scoring.hpp,
         /// find_scoring); unset: none.
         std::function<std::optional<Scoring>(std::string_view plan_id)> scoring;
+        /// Review and evidence (docs/review.md); null: no review tables (unit tests).
+        ReviewStore* reviews = nullptr;
+        /// `evidence:` limits of attached files.
+        EvidenceLimits evidence{};
     };
 
     explicit Service(Deps deps);
@@ -134,6 +142,33 @@ class Service {
     boost::asio::awaitable<HttpResponse> expire_silence(std::string_view id, const Principal* who);
     // routes_bulletin.cpp: GET /api/v1/bulletin.
     HttpResponse get_bulletin(const Query& query, const Principal* who) const;
+    // routes_review.cpp: review (实绩审核) and evidence (佐证材料), docs/review.md.
+    /// A multipart/form-data value: its fields as the JSON body of one value into `json`, its
+    /// files (checked by their bytes, within the limits) into `files`; or the refusal.
+    std::optional<HttpResponse> read_multipart(const HttpRequest& req, std::string_view boundary,
+                                               std::string& json,
+                                               std::vector<EvidenceFile>& files) const;
+    /// Commits a checked batch of which some value is under review or has files: in one
+    /// transaction, reviewed values as submissions, the others as observations.
+    boost::asio::awaitable<HttpResponse> commit_reviewed(std::shared_ptr<const Plan> plan,
+                                                         const IngestBatch& batch,
+                                                         const Principal* who,
+                                                         std::vector<EvidenceFile> files);
+    /// GET /api/v1/reviews: the submissions awaiting the caller's review, oldest first.
+    HttpResponse list_reviews(const Principal* who) const;
+    /// GET /api/v1/reviews/{id}: one submission, its steps and evidence.
+    HttpResponse get_review(std::string_view id, const Principal* who) const;
+    /// POST /api/v1/reviews/{id}/approve and /return.
+    boost::asio::awaitable<HttpResponse> decide_review(std::string_view id, bool approve,
+                                                       const HttpRequest& req,
+                                                       const Principal* who);
+    /// GET /api/v1/indicators/{key}/reviews: every submission of an indicator with its steps.
+    HttpResponse get_indicator_reviews(std::string_view key, const Principal* who) const;
+    /// GET /api/v1/evidence/{id}: the file, as an attachment.
+    HttpResponse get_evidence(std::string_view id, const Principal* who) const;
+    /// Whether `who` may review values whose reviewer is `reviewer` ("office" or a unit id).
+    bool may_review(const Principal* who, std::string_view reviewer) const;
+
     // routes_admin.cpp: POST /-/reload, POST /-/clock.
     boost::asio::awaitable<HttpResponse> reload();
     boost::asio::awaitable<HttpResponse> set_clock(const HttpRequest& req);

@@ -73,7 +73,7 @@ std::vector<Owed> owed_by(const Engine& e, const std::string& unit, TimePoint no
         for (const auto& p : periods_of_year(ind.schedule.cadence, plan.year)) {
             if (ind.schedule.cadence == Cadence::month && ind.schedule.skips(p.index)) continue;
             const bool ended = sys_days{p.last_day()} < today;
-            if (ended && series.at(p)) continue;
+            if (ended && (series.at(p) || series.awaits(p))) continue;  // awaiting review
             Owed o;
             o.indicator = i;
             o.period = p;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "model/period.hpp"
+#include "model/review.hpp"
 
 namespace indicatord {
 
@@ -185,6 +186,8 @@ struct Indicator {
     /// The roll-up of a per-member indicator: indexes of its members' series, in the group's
     /// order. A roll-up has no series of its own; its lead_unit is the group.
     std::vector<std::size_t> members;
+    /// Who reviews its values before they count (`review:`, model/review.hpp).
+    ReviewRule review;
     std::string defined_at;
 
     bool derived() const {
@@ -247,6 +250,9 @@ struct Plan {
         int top = 1;
     };
     std::vector<Tier> tiers;
+    /// `defaults.review` / `defaults.review_due`: who reviews values where an indicator does not
+    /// say.
+    ReviewRule review_defaults;
     std::vector<Unit> units;
     std::vector<Task> tasks;
     std::vector<Indicator> indicators;

@@ -52,6 +52,10 @@ Statement& Statement::bind(int i, std::string_view v) {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
 }
+Statement& Statement::bind_blob(int i, std::string_view v) {
+    sqlite3_bind_blob64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT);
+    return *this;
+}
 Statement& Statement::bind_null(int i) {
     sqlite3_bind_null(stmt_, i);
     return *this;
@@ -71,6 +75,12 @@ void Statement::reset() {
 
 std::string_view Statement::text(int col) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string_view();
+}
+
+std::string_view Statement::blob(int col) const {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
     return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
              : std::string_view();
 }

@@ -41,6 +41,8 @@ class Statement {
     Statement& bind(int index, double v);
     Statement& bind(int index, std::string_view v);
     Statement& bind_null(int index);
+    /// Binds bytes as a BLOB (copied by SQLite).
+    Statement& bind_blob(int index, std::string_view bytes);
     /// true while a row is available; throws StorageError on failure.
     bool step();
     void reset();
@@ -49,6 +51,8 @@ class Statement {
     double real(int col) const { return sqlite3_column_double(stmt_, col); }
     bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
     std::string_view text(int col) const;
+    /// A BLOB column's bytes, valid until the next step or reset.
+    std::string_view blob(int col) const;
 
   private:
     Database* db_;

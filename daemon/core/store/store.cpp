@@ -130,6 +130,46 @@ CREATE TABLE bulletin_run (
     PRIMARY KEY (schedule, period)
 ) WITHOUT ROWID;
 )sql",
+    // Review (实绩审核) and evidence (佐证材料), docs/review.md: a value of an indicator under
+    // review is a submission until approved (then it is appended to observation); every step
+    // with who, when and comment; evidence files as blobs in the submission's transaction.
+    R"sql(
+CREATE TABLE submission (
+    id          INTEGER PRIMARY KEY,
+    indicator   TEXT NOT NULL,
+    period      TEXT NOT NULL,
+    value       REAL NOT NULL,
+    note        TEXT NOT NULL DEFAULT '',
+    reported_at INTEGER NOT NULL,     -- unix milliseconds, the daemon's clock
+    reporter    TEXT NOT NULL,
+    unit        TEXT NOT NULL DEFAULT '',  -- the reporting unit's id ('' admin)
+    reviewer    TEXT NOT NULL,        -- 'office' or a unit id
+    state       TEXT NOT NULL,        -- submitted | approved | returned | superseded
+    due_at      INTEGER NOT NULL,     -- the review is due by then
+    revision    INTEGER               -- the observation's revision, once approved
+);
+CREATE INDEX submission_state ON submission (state, reported_at);
+CREATE INDEX submission_indicator ON submission (indicator, period);
+CREATE TABLE review_step (
+    id         INTEGER PRIMARY KEY,
+    submission INTEGER NOT NULL REFERENCES submission (id),
+    action     TEXT NOT NULL,         -- submitted | approved | returned | superseded
+    actor      TEXT NOT NULL,
+    comment    TEXT NOT NULL DEFAULT '',
+    at         INTEGER NOT NULL
+);
+CREATE INDEX review_step_submission ON review_step (submission);
+CREATE TABLE evidence (
+    id         INTEGER PRIMARY KEY,
+    submission INTEGER NOT NULL REFERENCES submission (id),
+    name       TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    sha256     TEXT NOT NULL,
+    content    BLOB NOT NULL
+);
+CREATE INDEX evidence_submission ON evidence (submission);
+)sql",
 };
 
 int open_flags() {

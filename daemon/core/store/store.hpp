@@ -71,7 +71,7 @@ class Store {
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
-    static constexpr int kSchemaVersion = 5;
+    static constexpr int kSchemaVersion = 6;
     int schema_version();
     const std::filesystem::path& file() const { return file_; }
 
