@@ -221,7 +221,7 @@ TEST_CASE("a bad config exits 1, a bad flag 2, with one line naming the problem,
               "indicatord: " + bad +
                   ":3:1: unknown key 'listn' in config (allowed: listen, database, rules, "
                   "calendars, evaluation_interval, log_level, now, http, tls, auth, alerting, "
-                  "web, evidence)\n");
+                  "web, bulletins, evidence)\n");
         CHECK(p.out().empty());
     }
     {
