@@ -68,10 +68,9 @@ struct Setup {
     // The workbook indicatorctl writes for the July run (with the changes since June's).
     std::string ctl_workbook(const it::Daemon& d) const {
         const auto out = dir.path() / "ctl.xlsx";
-        const auto [code, text] = it::run(it::kCtl + " bulletin " + config.string() +
-                                          " --database " + d.database().string() + " --as-of " +
-                                          kJulyRun + " --since " + kJuneRun +
-                                          " --format xlsx -o " + out.string());
+        const auto [code, text] = it::run(
+            it::kCtl + " bulletin " + config.string() + " --database " + d.database().string() +
+            " --as-of " + kJulyRun + " --since " + kJuneRun + " --format xlsx -o " + out.string());
         INFO(text);
         REQUIRE(code == 0);
         return it::slurp(out);
@@ -100,21 +99,22 @@ std::vector<json::object> bodies(const it::HttpSink& sink, const std::string& pa
 // bytes written to `bytes_file`.
 std::string attachment(const Setup& s, int n, const fs::path& bytes_file) {
     const auto script = s.dir.path() / "attachment.py";
-    std::ofstream(script) << "import email, email.policy, sys\n"
-                             "m = email.message_from_binary_file(open(sys.argv[1], 'rb'), "
-                             "policy=email.policy.default)\n"
-                             "assert m.get_content_type() == 'multipart/mixed', m.get_content_type()\n"
-                             "parts = list(m.iter_attachments())\n"
-                             "assert len(parts) == 1, len(parts)\n"
-                             "a = parts[0]\n"
-                             "open(sys.argv[2], 'wb').write(a.get_content())\n"
-                             "print(a.get_content_type())\n"
-                             "print(a.get_filename())\n"
-                             "print(a.get_param('name'))\n"
-                             "print(m.get_body(('plain',)).get_content().strip().splitlines()[0])\n";
-    const auto [code, out] = it::run(it::kPython + " " + script.string() + " " +
-                                     (s.smtp.dir() / (std::to_string(n) + ".eml")).string() + " " +
-                                     bytes_file.string());
+    std::ofstream(script)
+        << "import email, email.policy, sys\n"
+           "m = email.message_from_binary_file(open(sys.argv[1], 'rb'), "
+           "policy=email.policy.default)\n"
+           "assert m.get_content_type() == 'multipart/mixed', m.get_content_type()\n"
+           "parts = list(m.iter_attachments())\n"
+           "assert len(parts) == 1, len(parts)\n"
+           "a = parts[0]\n"
+           "open(sys.argv[2], 'wb').write(a.get_content())\n"
+           "print(a.get_content_type())\n"
+           "print(a.get_filename())\n"
+           "print(a.get_param('name'))\n"
+           "print(m.get_body(('plain',)).get_content().strip().splitlines()[0])\n";
+    const auto [code, out] =
+        it::run(it::kPython + " " + script.string() + " " +
+                (s.smtp.dir() / (std::to_string(n) + ".eml")).string() + " " + bytes_file.string());
     INFO(out);
     REQUIRE(code == 0);
     return out;
@@ -122,9 +122,10 @@ std::string attachment(const Setup& s, int n, const fs::path& bytes_file) {
 
 }  // namespace
 
-TEST_CASE("the bulletin due on the 5th working day arrives once: the workbook by email, Markdown "
-          "to robots",
-          "[bulletin][schedule]") {
+TEST_CASE(
+    "the bulletin due on the 5th working day arrives once: the workbook by email, Markdown "
+    "to robots",
+    "[bulletin][schedule]") {
     Setup s;
     // a fresh schedule: June's run, due before the daemon first saw it, is not sent
     auto d = s.start("2023-07-01T00:00:00+08:00");
@@ -176,9 +177,10 @@ TEST_CASE("the bulletin due on the 5th working day arrives once: the workbook by
     CHECK(bodies(s.hook, "/dcs").size() == 1);
 }
 
-TEST_CASE("a daemon down at the due time sends the bulletin when back, once across kill -9 "
-          "before the delivery was confirmed, and not again after it",
-          "[bulletin][schedule][durability]") {
+TEST_CASE(
+    "a daemon down at the due time sends the bulletin when back, once across kill -9 "
+    "before the delivery was confirmed, and not again after it",
+    "[bulletin][schedule][durability]") {
     Setup s({"--fail-first", "1"});  // the first DATA is refused for now (451): not delivered
     {
         auto d = s.start("2023-07-01T00:00:00+08:00");
@@ -192,8 +194,9 @@ TEST_CASE("a daemon down at the due time sends the bulletin when back, once acro
         // (the robots' messages confirmed: only the email is left in the outbox)
         REQUIRE(it::eventually([&] {
             const auto metrics = it::http("GET", d->url("/metrics")).body;
-            return metrics.find("indicatord_notifications_total{channel=\"email\",result="
-                                "\"retry\"} 1") != std::string::npos &&
+            return metrics.find(
+                       "indicatord_notifications_total{channel=\"email\",result="
+                       "\"retry\"} 1") != std::string::npos &&
                    metrics.find("indicatord_outbox_pending 1") != std::string::npos;
         }));
         CHECK(s.smtp.messages() == 0);

@@ -37,8 +37,10 @@ TEST_CASE("cli: both programs take --flag value and --flag=value", "[cli]") {
 }
 
 TEST_CASE("cli: --version on both programs", "[cli]") {
-    CHECK(it::run(it::kDaemon + " --version") == std::pair<int, std::string>{0, "indicatord 0.1.0\n"});
-    CHECK(it::run(it::kCtl + " --version") == std::pair<int, std::string>{0, "indicatorctl 0.1.0\n"});
+    CHECK(it::run(it::kDaemon + " --version") ==
+          std::pair<int, std::string>{0, "indicatord 0.1.0\n"});
+    CHECK(it::run(it::kCtl + " --version") ==
+          std::pair<int, std::string>{0, "indicatorctl 0.1.0\n"});
 }
 
 TEST_CASE("cli: indicatorctl COMMAND --help for every command", "[cli]") {
@@ -90,7 +92,8 @@ TEST_CASE("cli: the daemon's commands take --url or INDICATORD_URL without CONFI
     const auto config = dir.path() / "indicatord.yaml";
     std::ofstream(config) << "rules: " << it::kData << "/minimal\ncalendars: " << it::kData
                           << "/../../config/calendars\nauth:\n  tokens_file: tokens.yaml\n";
-    auto [tcode, token] = it::run(it::kCtl + " token create " + config.string() + " --admin --id ops");
+    auto [tcode, token] =
+        it::run(it::kCtl + " token create " + config.string() + " --admin --id ops");
     REQUIRE(tcode == 0);
     token = trim(token);
     const auto token_file = dir.path() / "token";
@@ -120,7 +123,8 @@ TEST_CASE("cli: the daemon's commands take --url or INDICATORD_URL without CONFI
     REQUIRE(listed.first == 0);
     CHECK(std::regex_search(
         listed.second,
-        std::regex("^ID +MATCHERS +STARTS +ENDS +ACTIVE +AUTHOR +COMMENT\n1 +indicator=gdp_growth +")));
+        std::regex(
+            "^ID +MATCHERS +STARTS +ENDS +ACTIVE +AUTHOR +COMMENT\n1 +indicator=gdp_growth +")));
     CHECK_THAT(listed.second, Catch::Contains("indicator=gdp_growth"));
     auto listed_json = it::run(env + ctl + "silence list --url " + url + " --output=json");
     CHECK(json::parse(listed_json.second).at("silences").as_array().size() == 2);
@@ -129,9 +133,9 @@ TEST_CASE("cli: the daemon's commands take --url or INDICATORD_URL without CONFI
 
     auto alerts = it::run(env + ctl + "alerts --url " + url);
     REQUIRE(alerts.first == 0);
-    CHECK(std::regex_search(alerts.second,
-                            std::regex("^FINGERPRINT +STATE +KIND +INDICATOR +PERIOD +UNIT +STARTED "
-                                       "+ACKED BY +NAME\n")));
+    CHECK(std::regex_search(
+        alerts.second, std::regex("^FINGERPRINT +STATE +KIND +INDICATOR +PERIOD +UNIT +STARTED "
+                                  "+ACKED BY +NAME\n")));
     auto alerts_json = it::run(env + ctl + "alerts -o json --url " + url);
     CHECK(json::parse(alerts_json.second).at("alerts").is_array());
     // the CONFIG form still works: the listen address is the config's unless --url

@@ -46,9 +46,9 @@ TEST_CASE("deb: lintian finds no errors, and purge removes tokens.yaml and secre
     REQUIRE(!deb.empty());
 
     const auto listing = it::run("dpkg-deb -c " + quoted(deb)).second;
-    for (const auto* f : {"./usr/share/doc/indicatord/copyright",
-                          "./usr/share/doc/indicatord/changelog.Debian.gz",
-                          "./usr/share/bash-completion/completions/indicatorctl"})
+    for (const auto* f :
+         {"./usr/share/doc/indicatord/copyright", "./usr/share/doc/indicatord/changelog.Debian.gz",
+          "./usr/share/bash-completion/completions/indicatorctl"})
         CHECK_THAT(listing, Catch::Contains(std::string(" ") + f + "\n"));
     CHECK_THAT(it::run("dpkg-deb -f " + quoted(deb) + " Depends").second,
                Catch::Contains("systemd | systemd-sysusers"));

@@ -38,6 +38,7 @@ TEST_CASE("email: Message-ID in the From domain and Auto-Submitted: auto-generat
     REQUIRE(it::eventually([&] { return smtp.messages() == 1; }));
     const auto eml = it::slurp(smtp.dir() / "1.eml");
     INFO(eml.substr(0, 1200));
-    CHECK(std::regex_search(eml, std::regex("\r?\nMessage-ID: <[^@>\r\n]+@lishui\\.example\\.gov\\.cn>\r?\n")));
+    CHECK(std::regex_search(
+        eml, std::regex("\r?\nMessage-ID: <[^@>\r\n]+@lishui\\.example\\.gov\\.cn>\r?\n")));
     CHECK(std::regex_search(eml, std::regex("\r?\nAuto-Submitted: auto-generated\r?\n")));
 }

@@ -30,10 +30,10 @@ std::vector<std::string> run_daemon(bool journal) {
         (journal ? "JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2); export JOURNAL_STREAM; "
                  : "unset JOURNAL_STREAM; ") +
         "exec \"$@\"";
-    it::Process p({"/bin/sh", "-c", script, "sh", log.string(), it::kDaemon, "--config",
-                   config.string(), "--listen", "127.0.0.1:0", "--database",
-                   (dir.path() / "db.sqlite").string()},
-                  dir.path());
+    it::Process p(
+        {"/bin/sh", "-c", script, "sh", log.string(), it::kDaemon, "--config", config.string(),
+         "--listen", "127.0.0.1:0", "--database", (dir.path() / "db.sqlite").string()},
+        dir.path());
     const auto text = [&] {
         std::ifstream in(log);
         return std::string((std::istreambuf_iterator<char>(in)), {});
@@ -80,7 +80,8 @@ TEST_CASE("journal: with JOURNAL_STREAM on stderr each log line starts with its 
 TEST_CASE("journal: without JOURNAL_STREAM log lines are plain, with a timestamp", "[journal]") {
     const auto lines = run_daemon(false);
     const auto loaded = line_with(lines, "loaded ");
-    CHECK(std::regex_search(loaded, std::regex(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d info loaded )")));
+    CHECK(std::regex_search(
+        loaded, std::regex(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d info loaded )")));
     for (const auto& l : lines) CHECK(!l.starts_with("<"));
 }
 

@@ -2,9 +2,9 @@
 // arithmetic on the working-day calendar and the email with its attachment.
 #include "report/bulletin_schedule.hpp"
 
-#include <catch2/catch.hpp>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <fstream>
 
 #include "app/rules.hpp"
@@ -116,14 +116,14 @@ TEST_CASE("every error of the bulletins: section is named at its place, all in o
                                              "got '8'"));
         CHECK_THAT(text, Catch::Contains(p + ":8:24: at must be a time of day like \"09:00\", got "
                                              "'9am'"));
-        CHECK_THAT(text,
-                   Catch::Contains(p + ":9:24: to must be a non-empty list of units (or "
-                                       "unit/receiver), like [dcs]"));
+        CHECK_THAT(text, Catch::Contains(p + ":9:24: to must be a non-empty list of units (or "
+                                             "unit/receiver), like [dcs]"));
         CHECK_THAT(text, Catch::Contains(p + ":10:47: unknown bulletin format 'pdf' (allowed: "
                                              "xlsx, html, json, md)"));
         CHECK_THAT(text, Catch::Contains(p + ":11:45: format 'md' is listed twice"));
-        CHECK_THAT(text, Catch::Contains(p + ":12:31: unknown key 'color' in bulletin schedule (allowed: "
-                                             "plan, every, on, at, to, formats)"));
+        CHECK_THAT(text,
+                   Catch::Contains(p + ":12:31: unknown key 'color' in bulletin schedule (allowed: "
+                                       "plan, every, on, at, to, formats)"));
     }
 }
 
@@ -138,15 +138,17 @@ TEST_CASE("the plan and the receivers of a schedule are checked against the rule
     const auto text = f.error();
     CHECK_THAT(text, Catch::Contains(p + ":5:12: bulletin schedule names plan 'lishui-2023', "
                                          "which is not loaded (plan test-2023)"));
-    CHECK_THAT(text, Catch::Contains(p + ":6:25: bulletin receiver 'dcs': 'dcs' is not a unit of plan "
-                                         "test-2023"));
+    CHECK_THAT(text,
+               Catch::Contains(p + ":6:25: bulletin receiver 'dcs': 'dcs' is not a unit of plan "
+                                   "test-2023"));
     CHECK_THAT(text, Catch::Contains(p + ":6:30: bulletin receiver 'tjj': unit 'tjj' has no "
                                          "receivers"));
     CHECK_THAT(text, Catch::Contains(p + ":6:35: bulletin receiver 'fgw/1': unit 'fgw' has "
                                          "receivers fgw/0 to fgw/0"));
-    CHECK_THAT(text, Catch::Contains(p + ":7:5: a second bulletin schedule of plan 'test-2023' "
-                                         "every month on 5wd (the first is at " +
-                                         p + ":6:5)"));
+    CHECK_THAT(text, Catch::Contains(p +
+                                     ":7:5: a second bulletin schedule of plan 'test-2023' "
+                                     "every month on 5wd (the first is at " +
+                                     p + ":6:5)"));
     CHECK_THAT(text, !Catch::Contains("fgw/0'"));
 }
 
@@ -155,13 +157,13 @@ TEST_CASE("the Nth working day of a period follows the calendar's holidays and m
     using E = BulletinScheduleConfig::Every;
     const auto month = schedule(E::month, 5);
     // July 2023: Monday 3rd to Friday 7th
-    auto july = scheduled_run(month, date::sys_days{date::year{2023} / 7 / 1}, calendar(),
-                              shanghai());
+    auto july =
+        scheduled_run(month, date::sys_days{date::year{2023} / 7 / 1}, calendar(), shanghai());
     CHECK(july.period == "2023-07");
     CHECK(format_instant(july.at) == "2023-07-07T01:00:00.000Z");  // 09:00 in Shanghai
     // October 2023: 国庆 to the 6th, then the make-up Saturday 7th and Sunday 8th work
-    auto october = scheduled_run(month, date::sys_days{date::year{2023} / 10 / 1}, calendar(),
-                                 shanghai());
+    auto october =
+        scheduled_run(month, date::sys_days{date::year{2023} / 10 / 1}, calendar(), shanghai());
     CHECK(format_instant(october.at) == "2023-10-11T01:00:00.000Z");
     auto first = scheduled_run(schedule(E::month, 1), date::sys_days{date::year{2023} / 10 / 1},
                                calendar(), shanghai());
@@ -170,8 +172,8 @@ TEST_CASE("the Nth working day of a period follows the calendar's holidays and m
     auto plain = scheduled_run(schedule(E::month, 5, false),
                                date::sys_days{date::year{2023} / 10 / 1}, calendar(), shanghai());
     CHECK(format_instant(plain.at) == "2023-10-05T01:00:00.000Z");
-    auto quarter = scheduled_run(schedule(E::quarter, 5),
-                                 date::sys_days{date::year{2023} / 7 / 1}, calendar(), shanghai());
+    auto quarter = scheduled_run(schedule(E::quarter, 5), date::sys_days{date::year{2023} / 7 / 1},
+                                 calendar(), shanghai());
     CHECK(quarter.period == "2023-Q3");
     CHECK(format_instant(quarter.at) == "2023-07-07T01:00:00.000Z");
     auto week = scheduled_run(schedule(E::week, 1), date::sys_days{date::year{2023} / 7 / 3},
@@ -190,28 +192,28 @@ TEST_CASE("the latest due run, the one before it and the years a schedule runs f
     const auto month = schedule(E::month, 5);
     const ScheduleYears years{2023, 2023};
     // just before July's run: June's is the latest
-    auto before = latest_due_run(month, instant("2023-07-07T08:59:59+08:00"), years, calendar(),
-                                 shanghai());
+    auto before =
+        latest_due_run(month, instant("2023-07-07T08:59:59+08:00"), years, calendar(), shanghai());
     REQUIRE(before);
     CHECK(before->period == "2023-06");
-    auto at = latest_due_run(month, instant("2023-07-07T09:00:00+08:00"), years, calendar(),
-                             shanghai());
+    auto at =
+        latest_due_run(month, instant("2023-07-07T09:00:00+08:00"), years, calendar(), shanghai());
     REQUIRE(at);
     CHECK(at->period == "2023-07");
     auto previous = previous_run(month, *at, years, calendar(), shanghai());
     REQUIRE(previous);
     CHECK(previous->period == "2023-06");
     // before the plan year's first run: nothing; January's has no previous one
-    CHECK_FALSE(latest_due_run(month, instant("2023-01-05T00:00:00+08:00"), years, calendar(),
-                               shanghai()));
-    auto january = latest_due_run(month, instant("2023-01-31T00:00:00+08:00"), years, calendar(),
-                                  shanghai());
+    CHECK_FALSE(
+        latest_due_run(month, instant("2023-01-05T00:00:00+08:00"), years, calendar(), shanghai()));
+    auto january =
+        latest_due_run(month, instant("2023-01-31T00:00:00+08:00"), years, calendar(), shanghai());
     REQUIRE(january);
     CHECK(january->period == "2023-01");
     CHECK_FALSE(previous_run(month, *january, years, calendar(), shanghai()));
     // after the year: the run of next January (the year's end) is the last one
-    auto later = latest_due_run(month, instant("2024-06-30T00:00:00+08:00"), years, calendar(),
-                                shanghai());
+    auto later =
+        latest_due_run(month, instant("2024-06-30T00:00:00+08:00"), years, calendar(), shanghai());
     REQUIRE(later);
     CHECK(later->period == "2024-01");
     CHECK(schedule_key(month, "lishui-2023") == "lishui-2023/month/5wd");
@@ -256,7 +258,8 @@ TEST_CASE("an attachment is named by RFC 2231 and RFC 2047 and its bytes survive
     m.subject = "督查通报";
     m.text = "截至7月7日，3项任务中。";
     m.idempotency_key = "k1";
-    m.attachments.push_back({name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    m.attachments.push_back({name,
+                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                              std::string("PK\x03\x04\x00\xff", 6)});
     const auto mime = render_attached_mail(m);
     CHECK_THAT(mime, Catch::Contains("Content-Type: multipart/mixed;\r\n boundary="));

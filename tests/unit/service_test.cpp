@@ -160,8 +160,7 @@ TEST_CASE("service: health, readiness and metrics", "[service]") {
     CHECK(metrics.content_type == "text/plain; version=0.0.4; charset=utf-8");
     CHECK(metrics.body.find("indicatord_build_info{version=\"test\"} 1") != std::string::npos);
     CHECK(metrics.body.find("indicator_status{plan=\"test-2023\",task=\"1\",indicator=\"gdp_"
-                            "growth\",unit=\"fgw\",status=\"overdue\"} ") !=
-          std::string::npos);
+                            "growth\",unit=\"fgw\",status=\"overdue\"} ") != std::string::npos);
     CHECK(!metrics.chunks);  // handle_request appended the streamed parts
 }
 

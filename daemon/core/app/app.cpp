@@ -166,15 +166,26 @@ int App::run() {
 
     // 3. Bind and serve.
     service_ = std::make_unique<Service>(Service::Deps{
-        [this]() -> Engine& { return *engine_; }, *store_, *committer_, *metrics_, *clock_,
-        [this] { return engine_ && store_ && !stopping_; }, [this] { return tokens_.get(); },
-        config_.auth.read_requires_token, [this]() -> AlertActions& { return *this; },
-        [this]() -> std::shared_ptr<const Engine> { return engine_; }, config_.auth.read_scope_unit,
-        config_.auth.read_all_units, [this] { return store_->file_problem(); },
-        [this]() -> AdminActions& { return *this; }, config_.http.body_bytes, config_.web,
+        [this]() -> Engine& { return *engine_; },
+        *store_,
+        *committer_,
+        *metrics_,
+        *clock_,
+        [this] { return engine_ && store_ && !stopping_; },
+        [this] { return tokens_.get(); },
+        config_.auth.read_requires_token,
+        [this]() -> AlertActions& { return *this; },
+        [this]() -> std::shared_ptr<const Engine> { return engine_; },
+        config_.auth.read_scope_unit,
+        config_.auth.read_all_units,
+        [this] { return store_->file_problem(); },
+        [this]() -> AdminActions& { return *this; },
+        config_.http.body_bytes,
+        config_.web,
         config_.tls_cert_file.has_value(),
         [this](std::string_view plan_id) { return find_scoring(config_.rules, plan_id); },
-        review_store_.get(), config_.evidence});
+        review_store_.get(),
+        config_.evidence});
     server_ = std::make_unique<HttpServer>(io_, *service_, *metrics_, config_.http);
     if (config_.tls_cert_file) {
         try {

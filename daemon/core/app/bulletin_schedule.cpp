@@ -2,6 +2,8 @@
 // tick, the latest run of every schedule that is due by the daemon's clock and not yet recorded
 // is computed as of its scheduled instant and queued in the outbox, in the transaction that
 // records the run.
+#include "report/bulletin_schedule.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/use_awaitable.hpp>
@@ -13,7 +15,6 @@
 #include "notify/bulletin_mail.hpp"
 #include "notify/deliverer.hpp"
 #include "report/bulletin_load.hpp"
-#include "report/bulletin_schedule.hpp"
 #include "store/store.hpp"
 #include "util/percent_encoding.hpp"
 
@@ -68,10 +69,11 @@ asio::awaitable<void> App::run_bulletins() {
                 sending.period = run->period;
                 sending.to = s.to;
                 sending.formats = s.formats;
-                sending.link = config_.alerting.external_url + "/bulletin?plan=" +
-                               percent_encode(plan_id) +
+                sending.link = config_.alerting.external_url +
+                               "/bulletin?plan=" + percent_encode(plan_id) +
                                "&as_of=" + percent_encode(format_instant(run->at));
-                if (previous) sending.link += "&since=" + percent_encode(format_instant(previous->at));
+                if (previous)
+                    sending.link += "&since=" + percent_encode(format_instant(previous->at));
                 sending.smtp_from =
                     config_.alerting.smtp.url.empty() ? std::string() : config_.alerting.smtp.from;
                 sending.created_at = now;

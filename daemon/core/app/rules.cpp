@@ -27,11 +27,10 @@ void check_bulletin_schedules(const DaemonConfig& config, const Plan& plan) {
     for (const auto& s : config.bulletins) {
         std::string plan_id = s.plan;
         if (plan_id.empty()) plan_id = plan.plans.empty() ? plan.id : plan.plans.front().id;
-        const bool known =
-            plan.plans.empty()
-                ? plan_id == plan.id
-                : std::any_of(plan.plans.begin(), plan.plans.end(),
-                              [&](const PlanInfo& p) { return p.id == plan_id; });
+        const bool known = plan.plans.empty()
+                               ? plan_id == plan.id
+                               : std::any_of(plan.plans.begin(), plan.plans.end(),
+                                             [&](const PlanInfo& p) { return p.id == plan_id; });
         if (!known)
             errors.push_back(s.plan_at + ": bulletin schedule names plan '" + plan_id +
                              "', which is not loaded (" + plans_text(plan) + ")");
@@ -65,8 +64,8 @@ void check_bulletin_schedules(const DaemonConfig& config, const Plan& plan) {
                                             [](char c) { return c >= '0' && c <= '9'; });
             if (!digits || std::stoul(index) >= unit->receivers.size())
                 errors.push_back(s.to_at[i] + ": bulletin receiver '" + name + "': unit '" +
-                                 unit_id + "' has receivers " + unit_id + "/0 to " + unit_id +
-                                 "/" + std::to_string(unit->receivers.size() - 1));
+                                 unit_id + "' has receivers " + unit_id + "/0 to " + unit_id + "/" +
+                                 std::to_string(unit->receivers.size() - 1));
         }
     }
     if (!errors.empty()) throw ConfigError(join_errors(errors));

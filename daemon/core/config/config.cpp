@@ -260,8 +260,8 @@ BulletinScheduleConfig load_bulletin_schedule(const fs::path& file, const yaml::
         auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), day);
         const auto limit = on_limit(s.every);
         const int max = wd ? limit.working_days : limit.days;
-        if (digits.empty() || ec != std::errc{} || p != digits.data() + digits.size() ||
-            day < 1 || day > max)
+        if (digits.empty() || ec != std::errc{} || p != digits.data() + digits.size() || day < 1 ||
+            day > max)
             yaml::fail(file, n,
                        "on must be the Nth working day like '5wd' (1wd to " +
                            std::to_string(limit.working_days) + "wd) or a day like '5' (1 to " +
@@ -273,10 +273,10 @@ BulletinScheduleConfig load_bulletin_schedule(const fs::path& file, const yaml::
     if (auto n = b["at"]) {
         const auto text = yaml::scalar(file, n, "at");
         int h = -1, m = -1;
-        const bool shaped = text.size() == 5 && text[2] == ':' &&
-                            std::from_chars(text.data(), text.data() + 2, h).ptr == text.data() + 2 &&
-                            std::from_chars(text.data() + 3, text.data() + 5, m).ptr ==
-                                text.data() + 5;
+        const bool shaped =
+            text.size() == 5 && text[2] == ':' &&
+            std::from_chars(text.data(), text.data() + 2, h).ptr == text.data() + 2 &&
+            std::from_chars(text.data() + 3, text.data() + 5, m).ptr == text.data() + 5;
         if (!shaped || h < 0 || h > 23 || m < 0 || m > 59)
             yaml::fail(file, n, "at must be a time of day like \"09:00\", got '" + text + "'");
         s.at = std::chrono::minutes(h * 60 + m);
@@ -296,8 +296,9 @@ BulletinScheduleConfig load_bulletin_schedule(const fs::path& file, const yaml::
             auto name = yaml::scalar(file, x, "format");
             if (std::find(std::begin(kBulletinFormats), std::end(kBulletinFormats), name) ==
                 std::end(kBulletinFormats))
-                yaml::fail(file, x,
-                           "unknown bulletin format '" + name + "' (allowed: xlsx, html, json, md)");
+                yaml::fail(
+                    file, x,
+                    "unknown bulletin format '" + name + "' (allowed: xlsx, html, json, md)");
             if (std::find(s.formats.begin(), s.formats.end(), name) != s.formats.end())
                 yaml::fail(file, x, "format '" + name + "' is listed twice");
             s.formats.push_back(std::move(name));

@@ -87,14 +87,14 @@ struct BulletinScheduleConfig {
     enum class Every { week, month, quarter };
     std::string plan;  ///< a plan id; empty: the first plan
     Every every = Every::month;
-    int on = 5;                     ///< the day of the period, counted from 1
-    bool on_working_days = true;    ///< `5wd`: the 5th working day; `5`: the 5th day
+    int on = 5;                       ///< the day of the period, counted from 1
+    bool on_working_days = true;      ///< `5wd`: the 5th working day; `5`: the 5th day
     std::chrono::minutes at{9 * 60};  ///< local time in the plan's zone
     /// "dcs" (every receiver of the unit) or "dcs/0" (its first receiver)
     std::vector<std::string> to;
     std::vector<std::string> formats{"xlsx", "md"};  ///< xlsx, html, json attached; md to robots
-    std::string defined_at;   ///< file:line:col of the entry
-    std::string plan_at;      ///< file:line:col of `plan:` (the entry's when not given)
+    std::string defined_at;                          ///< file:line:col of the entry
+    std::string plan_at;             ///< file:line:col of `plan:` (the entry's when not given)
     std::vector<std::string> to_at;  ///< file:line:col of each name in `to`
 };
 std::string_view to_string(BulletinScheduleConfig::Every every);

@@ -198,8 +198,8 @@ asio::awaitable<HttpResponse> Service::web_report(const WebVisitor& v, const Que
             notice += " = ";
             put_escaped(notice, value_text);
             if (o.contains("revision"))
-                notice += "(第 " + std::to_string(o.at("revision").to_number<long long>()) +
-                          " 次修订)";
+                notice +=
+                    "(第 " + std::to_string(o.at("revision").to_number<long long>()) + " 次修订)";
             else  // under review (docs/review.md): it counts once approved
                 notice += "(已提交,待审核)";
             const long idx = e.plan().index_of(key);

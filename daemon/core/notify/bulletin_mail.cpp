@@ -167,8 +167,8 @@ std::string render_attached_mail(const AttachedMail& m) {
         mime += "--" + boundary + "\r\n";
         mime += "Content-Type: " + without_crlf(a.content_type) + ";\r\n name=\"" + name_words +
                 "\"\r\n";
-        mime += "Content-Disposition: attachment;\r\n " + rfc2231_parameter("filename", a.file_name) +
-                "\r\n";
+        mime += "Content-Disposition: attachment;\r\n " +
+                rfc2231_parameter("filename", a.file_name) + "\r\n";
         mime += "Content-Transfer-Encoding: base64\r\n\r\n";
         mime += base64_lines(a.bytes);
     }
@@ -197,8 +197,7 @@ std::vector<OutboxEntry> bulletin_outbox(const Plan& plan, const Bulletin& b,
         const Unit* unit = plan.find_unit(name.substr(0, slash));
         if (!unit) continue;
         for (std::size_t i = 0; i < unit->receivers.size(); ++i) {
-            if (slash != std::string::npos && name.substr(slash + 1) != std::to_string(i))
-                continue;
+            if (slash != std::string::npos && name.substr(slash + 1) != std::to_string(i)) continue;
             auto ref = unit->id + "/" + std::to_string(i);
             if (std::none_of(receivers.begin(), receivers.end(),
                              [&](const auto& r) { return r.first == ref; }))
@@ -256,11 +255,11 @@ std::vector<OutboxEntry> bulletin_outbox(const Plan& plan, const Bulletin& b,
                 root["markdown"] = {{"content", summary}};
             } else if (e.channel == "feishu") {
                 boost::json::array rows;
-                rows.push_back(boost::json::array{
-                    boost::json::object{{"tag", "text"}, {"text", b.headline}}});
+                rows.push_back(
+                    boost::json::array{boost::json::object{{"tag", "text"}, {"text", b.headline}}});
                 if (!s.link.empty())
-                    rows.push_back(boost::json::array{boost::json::object{
-                        {"tag", "a"}, {"text", "查看通报"}, {"href", s.link}}});
+                    rows.push_back(boost::json::array{
+                        boost::json::object{{"tag", "a"}, {"text", "查看通报"}, {"href", s.link}}});
                 root["msg_type"] = "post";
                 root["content"] = {
                     {"post", {{"zh_cn", {{"title", subject}, {"content", std::move(rows)}}}}}};

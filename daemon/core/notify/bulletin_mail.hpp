@@ -42,12 +42,12 @@ std::string rfc2231_parameter(std::string_view attribute, std::string_view value
 
 /// What a scheduled run sends and to whom.
 struct BulletinSending {
-    std::string schedule;  ///< schedule_key()
-    std::string period;    ///< "2023-07"
+    std::string schedule;              ///< schedule_key()
+    std::string period;                ///< "2023-07"
     std::vector<std::string> to;       ///< "dcs" (every receiver of the unit) or "dcs/0"
     std::vector<std::string> formats;  ///< xlsx, html, json: attached to emails; md: to robots
-    std::string link;       ///< the console's page of this bulletin
-    std::string smtp_from;  ///< empty: no SMTP configured, email receivers are skipped
+    std::string link;                  ///< the console's page of this bulletin
+    std::string smtp_from;             ///< empty: no SMTP configured, email receivers are skipped
     TimePoint created_at{};
 };
 

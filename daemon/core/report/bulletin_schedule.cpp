@@ -68,8 +68,7 @@ date::sys_days first_start(Every every, ScheduleYears years) {
 }
 
 date::sys_days last_start(Every every, ScheduleYears years) {
-    return period_start(every,
-                        date::sys_days{date::year{years.last_year + 1} / date::January / 1});
+    return period_start(every, date::sys_days{date::year{years.last_year + 1} / date::January / 1});
 }
 
 }  // namespace

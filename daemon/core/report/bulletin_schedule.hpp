@@ -19,7 +19,7 @@ namespace indicatord {
 /// One run of a schedule: the period it belongs to and the instant it is due (the bulletin's
 /// "as of").
 struct ScheduledRun {
-    std::string period;  ///< "2023-07", "2023-Q3" or "2023-W27" (ISO week)
+    std::string period;      ///< "2023-07", "2023-Q3" or "2023-W27" (ISO week)
     date::sys_days start{};  ///< the period's first day
     TimePoint at{};          ///< the scheduled instant
 };

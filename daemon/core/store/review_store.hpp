@@ -83,8 +83,7 @@ class ReviewStore {
     int approve(std::int64_t id, std::string_view actor, std::string_view comment, TimePoint at);
     /// Returns a submitted value to its unit (退回) with the comment. Throws StorageError when
     /// the submission is not awaiting review any more.
-    void give_back(std::int64_t id, std::string_view actor, std::string_view comment,
-                   TimePoint at);
+    void give_back(std::int64_t id, std::string_view actor, std::string_view comment, TimePoint at);
 
     /// Every submission awaiting review, oldest first.
     std::vector<StoredSubmission> pending();
