@@ -12,7 +12,7 @@ build_pkgs=(
   libmuparser-dev libcsv-dev libssl-dev
   libxlsxwriter-dev libzip-dev libexpat1-dev  # bulletins write .xlsx; the console reads uploaded .xlsx
 )
-test_pkgs=(prometheus prometheus-pushgateway python3-aiosmtpd curl wrk systemd dpkg-dev
+test_pkgs=(prometheus prometheus-pushgateway prometheus-alertmanager python3-aiosmtpd curl wrk systemd dpkg-dev
            lintian  # tests/integration/deb_test.cpp checks the .deb
            clang-14 libclang-rt-14-dev llvm-14 clang-format  # clang-14, libclang-rt, llvm: scripts/fuzz.sh; clang-format: test.sh
            chromium chromium-driver python3-selenium fonts-wqy-zenhei  # the web console's browser test (docs/web.md)
