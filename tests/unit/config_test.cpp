@@ -23,9 +23,10 @@ TEST_CASE("the bundled test config loads with defaults filled in", "[config]") {
 }
 
 TEST_CASE("each bad config gives its exact file:line:col error", "[config]") {
-    auto name = GENERATE(as<std::string>{}, "unknown_key.yaml", "duplicate_key.yaml",
-                         "bad_listen.yaml", "bad_interval.yaml", "missing_rules.yaml",
-                         "bad_log_level.yaml", "syntax.yaml", "bad_http.yaml");
+    auto name =
+        GENERATE(as<std::string>{}, "unknown_key.yaml", "duplicate_key.yaml", "bad_listen.yaml",
+                 "bad_interval.yaml", "missing_rules.yaml", "bad_log_level.yaml", "syntax.yaml",
+                 "bad_http.yaml", "bad_alertmanager.yaml");
     const auto path = kData + "/config/" + name;
     INFO(path);
     try {
@@ -34,6 +35,24 @@ TEST_CASE("each bad config gives its exact file:line:col error", "[config]") {
     } catch (const ConfigError& e) {
         CHECK(std::string(e.what()) == expected_error(path));
     }
+}
+
+TEST_CASE("alerting.alertmanager: one URL or several, defaults filled in", "[config]") {
+    test::TempDir dir;
+    const auto file = dir.path() / "indicatord.yaml";
+    std::ofstream(file) << "rules: " << kData << "/minimal\n"
+                        << "alerting:\n  alertmanager: {url: 'http://am:9093/'}\n";
+    auto c = load_config(file);
+    CHECK(c.alerting.alertmanager.urls == std::vector<std::string>{"http://am:9093"});
+    CHECK(c.alerting.alertmanager.resend_interval == std::chrono::seconds(60));
+    CHECK(c.alerting.alertmanager.timeout == std::chrono::seconds(10));
+    std::ofstream(file) << "rules: " << kData << "/minimal\n"
+                        << "alerting:\n  alertmanager:\n    url: [http://a:9093, https://b]\n"
+                        << "    resend_interval: 30s\n";
+    c = load_config(file);
+    CHECK(c.alerting.alertmanager.urls == std::vector<std::string>{"http://a:9093", "https://b"});
+    CHECK(c.alerting.alertmanager.resend_interval == std::chrono::seconds(30));
+    CHECK(load_config(kData + "/minimal.yaml").alerting.alertmanager.urls.empty());
 }
 
 TEST_CASE("a missing config file is an error naming it", "[config]") {

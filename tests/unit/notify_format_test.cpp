@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "notify/alertmanager.hpp"
 #include "notify/email.hpp"
 #include "notify/templates.hpp"
 #include "notify/text.hpp"
@@ -305,6 +306,41 @@ TEST_CASE("indicator links", "[notify]") {
           "http://indicatord.example.org:9464/indicators/gdp_growth");
     d.external_url.clear();
     CHECK(indicator_link(d, d.alerts[1]).empty());
+}
+
+// ---- Alertmanager (POST /api/v2/alerts)
+// ------------------------------------------------------------------------
+
+TEST_CASE("alertmanager: postable alerts with the labels it routes on", "[notify]") {
+    const auto d = sample();
+    const auto v = json::parse(render_alertmanager(d.alerts, d.external_url));
+    const auto& list = v.as_array();
+    REQUIRE(list.size() == 4);
+    // resolved: its end; the labels renamed as Alertmanager users expect
+    const auto& rd = list[0].as_object();
+    CHECK(rd.at("labels") == json::parse(R"({"alertname":"IndicatorOverdue","plan":"lishui-2023",)"
+                                         R"("task":"3","indicator":"rd_intensity","unit":"fgw",)"
+                                         R"("severity":"warning"})"));
+    CHECK(rd.at("startsAt") == "2023-10-19T16:00:00.000Z");
+    CHECK(rd.at("endsAt") == "2023-10-20T02:30:00.000Z");
+    CHECK(rd.at("generatorURL") == "http://indicatord.example.org:9464/indicators/rd_intensity");
+    // firing: no endsAt (Alertmanager ends it after resolve_timeout unless posted again)
+    const auto& gdp = list[1].as_object();
+    CHECK_FALSE(gdp.contains("endsAt"));
+    CHECK(gdp.at("annotations").at("summary") == "生产总值增长 2023-Q3 报告逾期 6 天");
+    CHECK(gdp.at("annotations").at("due") == "2023-10-20");
+    CHECK(gdp.at("annotations").at("link") ==
+          "http://indicatord.example.org:9464/indicators/gdp_growth");
+    CHECK_FALSE(gdp.at("annotations").as_object().contains("task_text"));
+    CHECK(list[2].at("labels").at("alertname") == "IndicatorAtRisk");
+    CHECK(list[2].at("annotations").at("target") == "≥ 6%");
+    CHECK(alertmanager_alertname(AlertKind::missed) == "IndicatorMissed");
+    CHECK(alertmanager_alertname(AlertKind::reminder) == "ReportDue");
+    // without an external URL: no link, no generatorURL
+    const auto bare = json::parse(render_alertmanager(d.alerts, "")).as_array();
+    CHECK_FALSE(bare[1].as_object().contains("generatorURL"));
+    CHECK_FALSE(bare[1].at("annotations").as_object().contains("link"));
+    CHECK(render_alertmanager({}, "") == "[]");
 }
 
 // ---- Generic webhook

@@ -525,6 +525,28 @@ void Alerter::add_still_firing(const Engine& engine, std::map<ReceiverRef, Diges
     }
 }
 
+std::vector<AlertItem> Alerter::current(
+    const Engine& engine, TimePoint now,
+    const std::function<bool(const AlertState&)>& keep_resolved) const {
+    const auto& plan = engine.plan();
+    std::vector<const AlertState*> chosen;
+    for (const auto& [fp, a] : alerts_) {
+        if (a.kind == AlertKind::chase || a.phase == AlertState::Phase::pending) continue;
+        if (a.phase == AlertState::Phase::resolved && !keep_resolved(a)) continue;
+        const Indicator* ind = plan.find_indicator(a.indicator);
+        if (!ind) continue;  // gone from the plan with a reload
+        if (!silences_.empty() && silenced(labels(plan, *ind, a.kind), now)) continue;
+        chosen.push_back(&a);
+    }
+    std::sort(chosen.begin(), chosen.end(), [](const AlertState* x, const AlertState* y) {
+        return x->fingerprint < y->fingerprint;
+    });
+    std::vector<AlertItem> out;
+    out.reserve(chosen.size());
+    for (const auto* a : chosen) out.push_back(item(engine, *a, now));
+    return out;
+}
+
 Alerter::Step Alerter::chase(const Engine& engine, std::size_t indicator, const std::string& by,
                              const std::string& comment, TimePoint now) const {
     Step out;
@@ -560,6 +582,65 @@ Alerter::Step Alerter::chase(const Engine& engine, std::size_t indicator, const 
                 .substr(0, 32);
         out.receivers.push_back(r);
         out.digests.push_back(std::move(d));
+    }
+    return out;
+}
+
+Alerter::Step Alerter::late_reviews(const Engine& engine, const std::vector<LateReview>& late,
+                                    TimePoint now) const {
+    Step out;
+    const auto& plan = engine.plan();
+    const auto day = [&](TimePoint t) {
+        const auto* zone = engine.zone();
+        return zone ? date::format("%F", date::floor<date::days>(zone->to_local(t)))
+                    : date::format("%F", date::floor<date::days>(t));
+    };
+    for (const auto& r : late) {
+        const Indicator* ind = plan.find_indicator(r.indicator);
+        if (!ind || now < r.due_at) continue;
+        const std::string reviewer = r.reviewer == "office" ? config_.escalation_unit : r.reviewer;
+        const Unit* rev = plan.find_unit(reviewer);
+        if (!rev) continue;
+        AlertState a;
+        a.fingerprint = fingerprint(plan.id_of(*ind), ind->key, AlertKind::chase);
+        a.indicator = ind->key;
+        a.kind = AlertKind::chase;
+        a.phase = AlertState::Phase::firing;
+        a.started_at = r.due_at;
+        a.firing_at = r.due_at;
+        AlertItem it = item(engine, a, now);
+        // an admin token's report (no unit): the indicator's lead unit's value all the same
+        const Unit* from = plan.find_unit(r.unit.empty() ? ind->lead_unit : r.unit);
+        const auto late_days = std::chrono::duration_cast<date::days>(now - r.due_at).count() + 1;
+        const auto value = fmt(r.value) + ind->measure;
+        it.annotations["period"] = r.period;
+        it.annotations["value"] = value;
+        it.annotations["description"] = "请审核" + (from ? from->name : ind->lead_unit) + "报送的" +
+                                        ind->name + " " + r.period + " 实绩(" + value + "),提交于" +
+                                        day(r.submitted_at) + ",审核期限" + day(r.due_at) +
+                                        ",已超期" + std::to_string(late_days) + "天";
+        it.annotations["summary"] = it.annotations["description"];
+        it.annotations["review"] = std::to_string(r.submission);
+        const auto window =
+            config_.repeat_interval.count() > 0 ? (now - r.due_at) / config_.repeat_interval : 0;
+        for (std::size_t i = 0; i < rev->receivers.size(); ++i) {
+            ReceiverRef ref{rev->id, i};
+            Digest d;
+            d.receiver = ref.key();
+            d.receiver_name = rev->name;
+            d.plan_id = plan.id_of(*ind);
+            d.plan_name = ind->plan < plan.plans.size() ? plan.plans[ind->plan].name : plan.name;
+            d.external_url = config_.external_url;
+            d.created_at = now;
+            d.templates = templates_;
+            d.alerts.push_back(it);
+            d.idempotency_key =
+                sha256_hex("review-due|" + d.receiver + "|" + std::to_string(r.submission) + "|" +
+                           std::to_string(window))
+                    .substr(0, 32);
+            out.receivers.push_back(ref);
+            out.digests.push_back(std::move(d));
+        }
     }
     return out;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -55,6 +56,18 @@ struct ReceiverRef {
     bool operator<(const ReceiverRef& o) const {
         return std::tie(unit, index) < std::tie(o.unit, o.index);
     }
+};
+
+/// A value awaiting review past its review_due (实绩审核逾期), as the review store lists it.
+struct LateReview {
+    std::int64_t submission = 0;
+    std::string indicator;  ///< key
+    std::string period;
+    double value = 0;
+    std::string unit;      ///< the reporting unit's id (empty: an admin token reported it)
+    std::string reviewer;  ///< "office" or a unit id
+    TimePoint submitted_at{};
+    TimePoint due_at{};
 };
 
 /// Who gets an alert of `indicator` and why: "lead", "co", "escalation".
@@ -130,6 +143,23 @@ class Alerter {
     /// description; no alert state changes. `changed` and `undo` stay empty.
     Step chase(const Engine& engine, std::size_t indicator, const std::string& by,
                const std::string& comment, TimePoint now) const;
+
+    /// The whole state for a receiver that takes it each time (Alertmanager): every alert firing
+    /// at `now` (chases are not conditions; alerts silenced here stay out, like every other
+    /// message of theirs), then the resolved ones `keep_resolved` accepts. By fingerprint.
+    std::vector<AlertItem> current(
+        const Engine& engine, TimePoint now,
+        const std::function<bool(const AlertState&)>& keep_resolved) const;
+
+    /// Reminders to reviewers (审核催办) of values past their review_due: one digest per receiver
+    /// of each reviewer (a unit's receivers; `office`: the escalation unit's, none without one),
+    /// each late review an item of kind `chase` whose description names the unit, the period,
+    /// the value and how many days the review is late. The idempotency key is per receiver,
+    /// review and repeat_interval since the due time, so that queueing the same reminder again
+    /// within one interval is a no-op in the outbox, and a review still late one interval on
+    /// reminds again. `changed` and `undo` stay empty.
+    Step late_reviews(const Engine& engine, const std::vector<LateReview>& late,
+                      TimePoint now) const;
 
     /// Labels of an alert (alertname, plan, task, indicator, lead_unit, kind, severity).
     static std::map<std::string, std::string> labels(const Plan& plan, const Indicator& ind,

@@ -26,6 +26,7 @@
 #include "http/metrics.hpp"
 #include "http/service.hpp"
 #include "model/plan.hpp"
+#include "notify/alertmanager.hpp"
 #include "notify/deliverer.hpp"
 #include "notify/outbox.hpp"
 #include "store/committer.hpp"
@@ -149,6 +150,17 @@ int App::run() {
             m->outbox_oldest_pending.Set(depth.oldest_created_at_seconds);
         });
     deliverer_->set_robot_limits(robot_limits(*plan));
+    if (const auto& am = config_.alerting.alertmanager; !am.urls.empty())
+        alertmanager_ = std::make_unique<AlertmanagerClient>(
+            am.urls, am.timeout,
+            [m = metrics_.get()](const std::string& url, const DeliveryResult& r) {
+                const bool ok = r.outcome == DeliveryOutcome::delivered;
+                m->count_notification("alertmanager", static_cast<int>(r.outcome));
+                if (ok)
+                    spdlog::debug("alertmanager {}: alerts posted", url);
+                else
+                    spdlog::warn("alertmanager {}: cannot post the alerts: {}", url, r.detail);
+            });
     if (config_.alerting.smtp.url.empty())
         spdlog::warn(
             "no alerting.smtp configured: email receivers are not notified (webhooks are)");
@@ -159,6 +171,7 @@ int App::run() {
         [this]() -> asio::awaitable<void> {
             co_await run_alerts();
             co_await run_bulletins();
+            co_await run_reviews();
         },
         rethrow);
     io_.run();
@@ -205,6 +218,7 @@ int App::run() {
     server_->start();
     start_signals();
     schedule_tick();
+    schedule_alertmanager();
     if (auto wd = systemd::watchdog_interval()) schedule_watchdog(*wd / 2);
     systemd::notify("READY=1\nSTATUS=serving");
     // After READY and off the loop: trimming 800 MB took 4-6 s (docs/benchmarks.md).
@@ -215,6 +229,7 @@ int App::run() {
     loader_.stop();  // a reload still parsing finishes; one not begun is dropped
     loader_.join();
     deliverer_->stop();
+    alertmanager_.reset();  // joins its thread (a post under way ends within its timeout)
     committer_->stop();
     spdlog::info("stopped");
     return 0;
@@ -266,6 +281,7 @@ void App::stop() {
     stopping_ = true;
     systemd::notify("STOPPING=1");
     tick_.cancel();
+    alertmanager_timer_.cancel();
     watchdog_.cancel();
     signals_.cancel();
     drain_deadline_.expires_after(config_.http.drain_timeout);
@@ -416,6 +432,73 @@ asio::awaitable<void> App::run_alerts() {
     }
     if (!outbox.empty()) deliverer_->wake();
     update_alert_metrics();
+    post_alertmanager(false);
+}
+
+asio::awaitable<void> App::run_reviews() {
+    if (!review_store_) co_return;
+    const auto now = clock_->now();
+    std::vector<LateReview> late;
+    for (auto& s : review_store_->pending()) {
+        if (s.due_at > now) continue;
+        late.push_back({s.id, std::move(s.indicator), std::move(s.period), s.value,
+                        std::move(s.unit), std::move(s.reviewer), s.reported_at, s.due_at});
+    }
+    if (late.empty()) co_return;
+    auto guard = co_await lock_alerts();
+    auto step = alerter_->late_reviews(*engine_, late, now);
+    auto outbox =
+        to_outbox(engine_->plan(), step.receivers, step.digests,
+                  config_.alerting.smtp.url.empty() ? std::string() : config_.alerting.smtp.from);
+    std::erase_if(outbox, [&](const OutboxEntry& e) {
+        return late_reviews_queued_.contains(e.idempotency_key);
+    });
+    if (outbox.empty()) co_return;
+    std::function<void(Store&)> work = [this, outbox, now](Store&) {
+        alert_store_->save({}, outbox, now);
+    };
+    try {
+        co_await write(std::move(work));
+    } catch (const std::exception& e) {
+        spdlog::error("cannot queue the reminders of late reviews: {}", e.what());
+        co_return;
+    }
+    for (const auto& e : outbox) late_reviews_queued_.insert(e.idempotency_key);
+    spdlog::info("{} reminder(s) of late reviews queued", outbox.size());
+    deliverer_->wake();
+}
+
+void App::post_alertmanager(bool resend) {
+    if (!alertmanager_) return;
+    const auto now = clock_->now();
+    // Resolved alerts go for 15 minutes after they resolved (as Prometheus keeps sending them),
+    // and always once after they were posted firing, however the clock moved.
+    constexpr auto kResolvedFor = std::chrono::minutes(15);
+    auto items = alerter_->current(*engine_, now, [&](const AlertState& a) {
+        return alertmanager_firing_.contains(a.fingerprint) ||
+               (a.resolved_at && now - *a.resolved_at <= kResolvedFor);
+    });
+    std::string state;
+    std::set<std::string> firing;
+    for (const auto& it : items) {
+        state += it.fingerprint + (it.firing ? "+" : "-");
+        if (it.firing) firing.insert(it.fingerprint);
+    }
+    if (items.empty() && alertmanager_last_.empty()) return;  // nothing fires, nothing did
+    if (!resend && state == alertmanager_last_) return;
+    alertmanager_->post(render_alertmanager(items, config_.alerting.external_url));
+    alertmanager_firing_ = std::move(firing);
+    alertmanager_last_ = std::move(state);
+}
+
+void App::schedule_alertmanager() {
+    if (!alertmanager_) return;
+    alertmanager_timer_.expires_after(config_.alerting.alertmanager.resend_interval);
+    alertmanager_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || stopping_) return;
+        post_alertmanager(true);
+        schedule_alertmanager();
+    });
 }
 
 void App::update_alert_metrics() {
@@ -511,6 +594,7 @@ asio::awaitable<bool> App::set_clock(TimePoint now) {
     evaluate_all();
     co_await run_alerts();
     co_await run_bulletins();
+    co_await run_reviews();
     co_return true;
 }
 
@@ -531,6 +615,7 @@ void App::schedule_tick() {
                 evaluate_all();
                 co_await run_alerts();
                 co_await run_bulletins();
+                co_await run_reviews();
                 schedule_tick();
             },
             rethrow);

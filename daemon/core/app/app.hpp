@@ -32,6 +32,7 @@ class Alerter;
 class AlertStore;
 class ReviewStore;
 class Deliverer;
+class AlertmanagerClient;
 class BulletinRuns;
 struct DeliverySettings;
 struct Plan;
@@ -82,6 +83,9 @@ class App final : public AlertActions, public AdminActions {
     /// Queues the scheduled bulletins (`bulletins:`) that are due and not yet queued, each in the
     /// transaction that records its run. app/bulletin_schedule.cpp.
     boost::asio::awaitable<void> run_bulletins();
+    /// Queues the reminders to reviewers of values past review_due (Alerter::late_reviews) not
+    /// yet queued; the outbox's idempotency keys keep each one to once per repeat_interval.
+    boost::asio::awaitable<void> run_reviews();
     /// Runs `work` on the writer thread and awaits it; throws StorageError with its error.
     boost::asio::awaitable<void> write(std::function<void(Store&)> work);
     /// Held while an alert change is computed, stored and applied, so that changes reach the
@@ -89,6 +93,11 @@ class App final : public AlertActions, public AdminActions {
     struct AlertsGuard;
     boost::asio::awaitable<AlertsGuard> lock_alerts();
     void update_alert_metrics();
+    /// Hands the alerts' whole state to the Alertmanager client (`alerting.alertmanager`): when
+    /// it changed since the last post, or always with `resend` (every resend_interval while
+    /// anything fires or resolved lately). Loop thread.
+    void post_alertmanager(bool resend);
+    void schedule_alertmanager();
     static DeliverySettings delivery_settings(const AlertingConfig& alerting);
     void warn_if_open() const;
     /// Logs the rules' warnings and sets the metrics that mirror them.
@@ -112,8 +121,14 @@ class App final : public AlertActions, public AdminActions {
     std::unique_ptr<Alerter> alerter_;
     std::unique_ptr<Committer> committer_;
     std::unique_ptr<Deliverer> deliverer_;
+    std::unique_ptr<AlertmanagerClient> alertmanager_;  ///< null without alerting.alertmanager
+    boost::asio::steady_timer alertmanager_timer_{io_};
+    std::set<std::string> alertmanager_firing_;  ///< fingerprints posted as firing last time
+    std::string alertmanager_last_;              ///< what was posted last (fingerprint+state list)
     std::unique_ptr<BulletinRuns> bulletin_runs_;  ///< used on the writer thread only
-    std::set<std::string> bulletin_runs_done_;     ///< "schedule\nperiod" known to be recorded
+    std::set<std::string> bulletin_runs_done_;
+    std::set<std::string> late_reviews_queued_;  ///< idempotency keys known to be in the outbox
+                                                 ///< ///< "schedule\nperiod" known to be recorded
     std::unique_ptr<Service> service_;
     std::unique_ptr<HttpServer> server_;
     bool stopping_ = false;

@@ -96,7 +96,7 @@ template <typename Resolve>
 void load_alerting(const fs::path& file, const yaml::Node& a, AlertingConfig& c, Resolve resolve) {
     yaml::check_map(file, a, "alerting",
                     {"external_url", "group_interval", "repeat_interval", "for", "send_resolved",
-                     "reminders", "escalation", "smtp", "delivery", "templates"});
+                     "reminders", "escalation", "smtp", "delivery", "templates", "alertmanager"});
     if (auto n = a["templates"]) c.templates = resolve(yaml::scalar(file, n, "templates"));
     if (auto n = a["external_url"]) c.external_url = yaml::scalar(file, n, "external_url");
     if (auto n = a["group_interval"]) c.group_interval = duration_at(file, n, "group_interval");
@@ -141,6 +141,28 @@ void load_alerting(const fs::path& file, const yaml::Node& a, AlertingConfig& c,
         if (auto n = s["password_file"])
             c.smtp.password_file = resolve(yaml::scalar(file, n, "password_file"));
         if (auto n = s["timeout"]) c.smtp.timeout = duration_at(file, n, "timeout");
+    }
+    if (auto m = a["alertmanager"]) {
+        yaml::check_map(file, m, "alertmanager", {"url", "resend_interval", "timeout"});
+        auto url = yaml::required(file, m, "url", "alertmanager");
+        std::vector<yaml::Node> urls;
+        if (url.IsSequence())
+            for (const auto& u : url) urls.push_back(u);
+        else
+            urls.push_back(url);
+        if (urls.empty()) yaml::fail(file, url, "alertmanager url must name at least one URL");
+        for (const auto& u : urls) {
+            auto text = yaml::scalar(file, u, "alertmanager url");
+            if (!text.starts_with("http://") && !text.starts_with("https://"))
+                yaml::fail(
+                    file, u,
+                    "alertmanager url must start with http:// or https://, got '" + text + "'");
+            while (text.ends_with('/')) text.pop_back();
+            c.alertmanager.urls.push_back(text);
+        }
+        if (auto n = m["resend_interval"])
+            c.alertmanager.resend_interval = duration_at(file, n, "resend_interval");
+        if (auto n = m["timeout"]) c.alertmanager.timeout = duration_at(file, n, "timeout");
     }
     if (auto d = a["delivery"]) {
         yaml::check_map(file, d, "delivery", {"backoff_initial", "backoff_max", "give_up_after"});

@@ -34,6 +34,15 @@ struct SmtpConfig {
 };
 
 /// The `alerting:` section.
+/// Alertmanager as a receiver (`alerting.alertmanager`, docs/alertmanager.md): every firing
+/// alert, and those resolved lately, posted to each URL's /api/v2/alerts every
+/// `resend_interval` and at once when the set changes, as Prometheus does.
+struct AlertmanagerConfig {
+    std::vector<std::string> urls;  ///< base URLs (http://am:9093); empty: not configured
+    std::chrono::seconds resend_interval{60};
+    std::chrono::seconds timeout{10};
+};
+
 struct AlertingConfig {
     std::chrono::seconds group_interval{60};  ///< one message per receiver per interval at most
     std::chrono::seconds repeat_interval{24 * 3600};  ///< re-send alerts that stay firing
@@ -45,6 +54,7 @@ struct AlertingConfig {
     std::string external_url;                 ///< link in messages back to this daemon
     std::optional<std::filesystem::path> templates;  ///< message templates file (reloadable)
     SmtpConfig smtp;
+    AlertmanagerConfig alertmanager;
     std::chrono::seconds backoff_initial{5};
     std::chrono::seconds backoff_max{600};
     std::chrono::seconds give_up_after{24 * 3600};

@@ -72,7 +72,7 @@ class Loader {
         if (errors_.empty() && review_defaults_at_)
             collecting([&] {
                 const auto& [file, d] = *review_defaults_at_;
-                review_keys(file, d, plan_.review_defaults);
+                review_keys(file, d, plan_.review_defaults, &plan_.review_by_kind);
             });
         if (!errors_.empty()) throw_errors();
         for (auto& s : sources_)
@@ -196,26 +196,53 @@ class Loader {
         return DayOffset{std::stoi(m[1]), m[2] == "wd"};
     }
 
-    // `review: none | office | <unit name>` and `review_due: 3wd` (model/review.hpp).
-    void review_keys(const fs::path& f, const yaml::Node& n, ReviewRule& r) {
+    // One reviewer: `none`, `office` or a unit's name (model/review.hpp).
+    void reviewer(const fs::path& f, const yaml::Node& v, ReviewRule& r) {
+        const auto who = yaml::scalar(f, v, "review");
+        if (who == "none") {
+            r.by = ReviewRule::By::none;
+            r.unit.clear();
+        } else if (who == "office") {
+            r.by = ReviewRule::By::office;
+            r.unit.clear();
+        } else {
+            if (!names_.count(who) && !plan_.unit_index.count(who))
+                fail(f, v,
+                     "review must be none, office or a unit's name, got '" + who +
+                         "': no such unit (add it, or an alias, to the unit registry)");
+            const Unit& u = unit_named(f, v);
+            if (!u.members.empty())
+                fail(f, v, "review names the group '" + who + "': name one unit of it");
+            r.by = ReviewRule::By::unit;
+            r.unit = u.id;
+        }
+    }
+
+    // `review: none | office | <unit name>` and `review_due: 3wd` (model/review.hpp). In the
+    // plan's defaults (`by_kind` set) `review` may also map indicator kinds to reviewers:
+    // `{threshold: 市统计局, achievement: office, other: none}`.
+    void review_keys(const fs::path& f, const yaml::Node& n, ReviewRule& r,
+                     std::map<std::string, ReviewRule>* by_kind = nullptr) {
         if (auto v = n["review"]) {
-            const auto who = yaml::scalar(f, v, "review");
-            if (who == "none") {
-                r.by = ReviewRule::By::none;
-                r.unit.clear();
-            } else if (who == "office") {
-                r.by = ReviewRule::By::office;
-                r.unit.clear();
+            if (v.IsMap() && by_kind) {
+                for (const auto& kv : v) {
+                    const auto kind = yaml::scalar(f, kv.first, "review kind");
+                    if (kind != "other") syntax_of(f, kv.first, kind);  // a known kind
+                    if (kind == "other" || by_kind->count(kind)) {
+                        if (kind == "other")
+                            reviewer(f, kv.second, r);
+                        else
+                            fail(f, kv.first, "review names kind '" + kind + "' twice");
+                        continue;
+                    }
+                    reviewer(f, kv.second, (*by_kind)[kind]);
+                }
+            } else if (v.IsMap()) {
+                fail(f, v,
+                     "review must be none, office or a unit's name (a map of kinds to reviewers "
+                     "only in the plan's defaults)");
             } else {
-                if (!names_.count(who) && !plan_.unit_index.count(who))
-                    fail(f, v,
-                         "review must be none, office or a unit's name, got '" + who +
-                             "': no such unit (add it, or an alias, to the unit registry)");
-                const Unit& u = unit_named(f, v);
-                if (!u.members.empty())
-                    fail(f, v, "review names the group '" + who + "': name one unit of it");
-                r.by = ReviewRule::By::unit;
-                r.unit = u.id;
+                reviewer(f, v, r);
             }
         }
         if (auto v = n["review_due"]) {
@@ -224,6 +251,11 @@ class Loader {
                 fail(f, v, "review_due must be at least 1 day, got '" + v.Scalar() + "'");
             r.due_days = o.days;
             r.due_working_days = o.working_days;
+            if (by_kind)
+                for (auto& [k, rule] : *by_kind) {
+                    rule.due_days = o.days;
+                    rule.due_working_days = o.working_days;
+                }
         }
     }
 
@@ -831,7 +863,16 @@ class Loader {
         ind.writers = writers_of(
             t, n["writers"] ? load_writers(f, n["writers"], t) : std::vector<std::string>{},
             ind.lead_unit);
-        ind.review = plan_.review_defaults;
+        const auto by_kind = plan_.review_by_kind.find(kind);
+        ind.review =
+            by_kind == plan_.review_by_kind.end() ? plan_.review_defaults : by_kind->second;
+        // a default that names the indicator's own lead unit: the office reviews it instead
+        // (the statistics bureau's own figures), as a unit never reviews its own values
+        if (ind.review.by == ReviewRule::By::unit && ind.review.unit == ind.lead_unit &&
+            !n["review"]) {
+            ind.review.by = ReviewRule::By::office;
+            ind.review.unit.clear();
+        }
         review_keys(f, n, ind.review);
         if (ind.review.by == ReviewRule::By::unit && ind.review.unit == ind.lead_unit)
             fail(f, n["review"] ? n["review"] : n,

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -253,6 +254,9 @@ struct Plan {
     /// `defaults.review` / `defaults.review_due`: who reviews values where an indicator does not
     /// say.
     ReviewRule review_defaults;
+    /// `defaults.review` as a map of indicator kinds to reviewers: kind name -> rule (the kinds
+    /// not listed take `review_defaults`, the map's `other`).
+    std::map<std::string, ReviewRule> review_by_kind;
     std::vector<Unit> units;
     std::vector<Task> tasks;
     std::vector<Indicator> indicators;

@@ -237,9 +237,13 @@ std::string alert_line(const AlertItem& a, const MessageTemplates* templates) {
 }
 
 std::string indicator_link(const Digest& d, const AlertItem& a) {
+    return indicator_link(d.external_url, a);
+}
+
+std::string indicator_link(std::string_view external_url, const AlertItem& a) {
     const auto* indicator = find_in(a.labels, "indicator");
-    if (d.external_url.empty() || !indicator) return {};
-    std::string_view base = d.external_url;
+    if (external_url.empty() || !indicator) return {};
+    std::string_view base = external_url;
     while (!base.empty() && base.back() == '/') base.remove_suffix(1);
     return std::string(base) + "/indicators/" + percent_encode(*indicator);
 }

@@ -36,6 +36,8 @@ std::string alert_line(const AlertItem& a, const MessageTemplates* templates = n
 /// external_url + "/indicators/" + labels.indicator (the web console's indicator page,
 /// docs/web.md); empty without an external_url or an indicator label.
 std::string indicator_link(const Digest& d, const AlertItem& a);
+/// The same, against a base URL (empty: no link).
+std::string indicator_link(std::string_view external_url, const AlertItem& a);
 
 namespace text {
 

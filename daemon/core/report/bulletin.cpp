@@ -168,7 +168,8 @@ int compare_units(const BulletinUnit& a, const BulletinUnit& b, bool by_score) {
 }  // namespace
 
 Bulletin compute_bulletin(const Engine& engine, std::size_t plan_index, TimePoint as_of,
-                          const ReportRecords& records, const Scoring* scoring) {
+                          const ReportRecords& records, const Scoring* scoring,
+                          const ReviewTallies* reviews) {
     const Plan& plan = engine.plan();
     Bulletin b;
     int last_year = 0;  // of a plan spanning several years
@@ -229,6 +230,10 @@ Bulletin compute_bulletin(const Engine& engine, std::size_t plan_index, TimePoin
         if (e.status == Status::at_risk) ++u.at_risk;
         if (e.status == Status::missed) ++u.missed;
         if (e.status == Status::overdue) ++u.overdue;
+        if (reviews) {
+            if (i < reviews->awaiting.size()) u.awaiting_review += reviews->awaiting[i];
+            if (i < reviews->returned.size()) u.returned += reviews->returned[i];
+        }
         const bool report = std::holds_alternative<rule::Report>(ind.rule);
         if (!ind.derived()) {
             const auto& series = engine.series(i);
@@ -242,7 +247,9 @@ Bulletin compute_bulletin(const Engine& engine, std::size_t plan_index, TimePoin
                 if (ind.schedule.cadence == Cadence::month && ind.schedule.skips(p.index)) continue;
                 const auto due = dues.due(p, ind.schedule);
                 if (due > as_of) break;  // periods come in order, and so do their due days
-                if (series.at(p)) {
+                // a value awaiting review is a report that came (reported on time or late by
+                // its submission), though it does not count in the status yet
+                if (series.at(p) || series.awaits(p)) {
                     ++u.due;
                     const auto* r = record_of(records, i, p);
                     ++(r && r->first_reported > due ? u.late : u.on_time);

@@ -37,6 +37,13 @@ struct ReportRecord {
 /// Indexed like Plan::indicators (may be shorter: none for the rest); each in period order.
 using ReportRecords = std::vector<std::vector<ReportRecord>>;
 
+/// Values under review (实绩审核) at the bulletin's instant, indexed like Plan::indicators (may be
+/// shorter: none for the rest): how many await a decision, how many were returned (退回) by then.
+struct ReviewTallies {
+    std::vector<int> awaiting;
+    std::vector<int> returned;
+};
+
 /// Counts of tasks by progress and of indicators by status.
 struct BulletinCounts {
     int tasks = 0;
@@ -73,6 +80,9 @@ struct BulletinUnit {
     int late = 0;     ///< reported after the due day
     int missing = 0;  ///< not reported by the instant
     int achieved = 0, at_risk = 0, missed = 0, overdue = 0;
+    /// values submitted for review and not yet decided at the instant (a report that came: it
+    /// counts in `on_time` or `late`, not `missing`), and values returned (退回) by the instant
+    int awaiting_review = 0, returned = 0;
     /// on_time / due; nullopt when nothing is due yet.
     std::optional<double> on_time_rate() const {
         return due ? std::optional<double>(static_cast<double>(on_time) / due) : std::nullopt;
@@ -165,9 +175,12 @@ struct Bulletin {
 /// Pure: the bulletin of plan `plan` (an index into Plan::plans; 0 for a single plan) from an
 /// engine holding the values as they stood at `as_of` and evaluated at `as_of`, with the first
 /// reports and notes of `records`, and the units' scores by `scoring` (the plan's 考评 rules,
-/// config/scoring.hpp's find_scoring) when not null. Neither reads a clock nor a database.
+/// config/scoring.hpp's find_scoring) when not null, the values under review per unit from
+/// `reviews` when not null (a period awaiting review in the engine counts as reported, at its
+/// record's first_reported). Neither reads a clock nor a database.
 Bulletin compute_bulletin(const Engine& engine, std::size_t plan, TimePoint as_of,
-                          const ReportRecords& records, const Scoring* scoring = nullptr);
+                          const ReportRecords& records, const Scoring* scoring = nullptr,
+                          const ReviewTallies* reviews = nullptr);
 
 /// Pure: fills `now.changes` from `before`, the bulletin of the same plan at an earlier instant,
 /// and appends the sentence of the changes to the headline.

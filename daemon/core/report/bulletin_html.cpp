@@ -87,14 +87,14 @@ std::string bulletin_html(const Bulletin& b) {
     put_escaped(out, b.ranking_rule);
     out += "</p>\n";
     head(out, {"名次", "单位", "牵头指标", "应报", "按时", "迟报", "未报", "按时报送率", "已完成",
-               "有风险", "未达标", b.scoring ? "得分" : ""});
+               "有风险", "未达标", "待审核", "被退回", b.scoring ? "得分" : ""});
     for (const auto& u : b.units) {
         out += "<tr class=\"unit\">";
         cell(out, u.rank ? std::to_string(u.rank) : "—", "n");
         cell(out, u.name);
         for (int n : {u.led, u.due, u.on_time, u.late, u.missing}) num(out, n);
         cell(out, percent_text(u.on_time_rate()), "n");
-        for (int n : {u.achieved, u.at_risk, u.missed}) num(out, n);
+        for (int n : {u.achieved, u.at_risk, u.missed, u.awaiting_review, u.returned}) num(out, n);
         if (b.scoring) cell(out, u.score ? bulletin_number(*u.score) : "", "n");
         out += "</tr>";
     }

@@ -112,6 +112,8 @@ std::string bulletin_json(const Bulletin& b) {
                 {"at_risk", u.at_risk},
                 {"missed", u.missed},
                 {"overdue", u.overdue},
+                {"awaiting_review", u.awaiting_review},
+                {"returned", u.returned},
                 {"achieved_rate", opt(u.achieved_rate())},
                 {"score", opt(u.score)},
                 {"score_breakdown", breakdown_json(u)},

@@ -36,15 +36,16 @@ std::string bulletin_markdown(const Bulletin& b) {
     out += "\n## 单位报送与排名\n\n排名规则：" + md(b.ranking_rule) + "\n\n";
     out +=
         "| 名次 | 单位 | 牵头指标 | 应报 | 按时 | 迟报 | 未报 | 按时报送率 | 已完成 | 有风险 | "
-        "未达标 |";
+        "未达标 | 待审核 | 被退回 |";
     out += b.scoring ? " 得分 |\n" : "\n";
-    out += "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+    out += "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
     out += b.scoring ? "---:|\n" : "\n";
     for (const auto& u : b.units) {
         out += "| " + (u.rank ? std::to_string(u.rank) : "—") + " | " + md(u.name);
         for (int n : {u.led, u.due, u.on_time, u.late, u.missing}) out += " | " + std::to_string(n);
         out += " | " + percent_text(u.on_time_rate());
-        for (int n : {u.achieved, u.at_risk, u.missed}) out += " | " + std::to_string(n);
+        for (int n : {u.achieved, u.at_risk, u.missed, u.awaiting_review, u.returned})
+            out += " | " + std::to_string(n);
         if (u.score) out += " | " + bulletin_number(*u.score);
         out += " |\n";
     }

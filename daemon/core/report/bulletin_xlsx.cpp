@@ -209,9 +209,9 @@ void write(lxw_workbook* wb, const Bulletin& b) {
     }
     {
         std::vector<std::pair<std::string, double>> heads = {
-            {"名次", 6},   {"单位", 24},  {"牵头指标", 9}, {"应报", 7},
-            {"按时", 7},   {"迟报", 7},   {"未报", 7},     {"按时报送率", 11},
-            {"已完成", 8}, {"有风险", 8}, {"未达标", 8},   {"逾期未报", 9}};
+            {"名次", 6},   {"单位", 24},    {"牵头指标", 9},    {"应报", 7},   {"按时", 7},
+            {"迟报", 7},   {"未报", 7},     {"按时报送率", 11}, {"已完成", 8}, {"有风险", 8},
+            {"未达标", 8}, {"逾期未报", 9}, {"待审核", 8},      {"被退回", 8}};
         if (b.scoring) heads.emplace_back("考评得分", 9);
         Sheet s(wb, f, b, "单位排名", heads, "排名规则：" + b.ranking_rule);
         for (const auto& u : b.units) {
@@ -230,6 +230,8 @@ void write(lxw_workbook* wb, const Bulletin& b) {
                      u.missed ? f.status[static_cast<std::size_t>(Status::missed)] : nullptr);
             s.number(u.overdue,
                      u.overdue ? f.status[static_cast<std::size_t>(Status::overdue)] : nullptr);
+            s.number(u.awaiting_review);
+            s.number(u.returned);
             if (b.scoring) s.number(u.score);
             s.next();
         }

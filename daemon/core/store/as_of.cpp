@@ -7,7 +7,8 @@
 namespace indicatord {
 
 void for_each_as_of(sqlite::Database& db, TimePoint as_of,
-                    const std::function<void(const PeriodAsOf&)>& fn) {
+                    const std::function<void(const PeriodAsOf&)>& fn,
+                    const std::set<RevisionKey>& skip) {
     // The UNIQUE (indicator, period, revision) index gives the order; revisions recorded after
     // the instant are skipped, so the last row of each group is the revision that stood then.
     sqlite::Statement rows(db,
@@ -29,6 +30,9 @@ void for_each_as_of(sqlite::Database& db, TimePoint as_of,
         const auto key = rows.text(0);
         const auto per = rows.text(1);
         const TimePoint at{std::chrono::milliseconds(rows.int64(5))};
+        if (!skip.empty() &&
+            skip.contains({std::string(key), std::string(per), static_cast<int>(rows.int64(2))}))
+            continue;
         if (!open || key != indicator || per != period) {
             flush();
             indicator.assign(key);
@@ -44,6 +48,39 @@ void for_each_as_of(sqlite::Database& db, TimePoint as_of,
         if (at < cur.first_reported) cur.first_reported = at;
     }
     flush();
+}
+
+SubmissionsAsOf submissions_as_of(sqlite::Database& db, TimePoint as_of) {
+    SubmissionsAsOf out;
+    sqlite::Statement table(
+        db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'submission'");
+    table.step();
+    if (table.int64(0) == 0) return out;
+    const auto at = static_cast<std::int64_t>(as_of.time_since_epoch().count());
+    // Each submission's last step by the instant (a submission has its 'submitted' step at its
+    // reported_at); its revision when it was approved, at any time.
+    sqlite::Statement rows(
+        db,
+        "SELECT s.indicator, s.period, s.value, s.note, s.unit, s.reported_at, s.revision, "
+        "  (SELECT r.action FROM review_step r WHERE r.submission = s.id AND r.at <= ?1 "
+        "   ORDER BY r.at DESC, r.id DESC LIMIT 1), s.state "
+        "FROM submission s WHERE s.reported_at <= ?1 ORDER BY s.id");
+    rows.bind(1, at);
+    while (rows.step()) {
+        SubmissionAsOf s;
+        s.indicator = rows.text(0);
+        s.period = rows.text(1);
+        s.value = rows.real(2);
+        s.note = rows.text(3);
+        s.unit = rows.text(4);
+        s.reported_at = TimePoint{std::chrono::milliseconds(rows.int64(5))};
+        s.state = rows.is_null(7) ? "submitted" : std::string(rows.text(7));
+        if (std::string_view(rows.text(8)) == "approved" && s.state != "approved" &&
+            !rows.is_null(6))
+            out.approved_later.emplace(s.indicator, s.period, static_cast<int>(rows.int64(6)));
+        out.submissions.push_back(std::move(s));
+    }
+    return out;
 }
 
 sqlite::Database open_for_reading(const std::filesystem::path& file) {
