@@ -22,7 +22,8 @@ std::vector<std::string> descriptions(const it::HttpSink& sink, const std::strin
     std::vector<std::string> out;
     for (const auto& r : sink.requests()) {
         if (r.at("path").as_string() != path) continue;
-        for (const auto& a : json::parse(r.at("body").as_string()).at("alerts").as_array())
+        const auto body = json::parse(r.at("body").as_string());
+        for (const auto& a : body.at("alerts").as_array())
             out.emplace_back(a.at("annotations").at("description").as_string());
     }
     return out;
@@ -115,7 +116,8 @@ std::string bulletin_json(const std::filesystem::path& config, const std::string
 }
 
 json::object unit_line(const std::string& bulletin, const std::string& id) {
-    for (const auto& u : json::parse(bulletin).at("units").as_array())
+    const auto doc = json::parse(bulletin);
+    for (const auto& u : doc.at("units").as_array())
         if (u.at("id") == id.c_str()) return u.as_object();
     FAIL("no unit " << id << " in the bulletin");
     return {};

@@ -50,12 +50,14 @@ TEST_CASE("review on the Lishui plan: 市统计局 confirms statistics, the offi
     REQUIRE(code == 0);
     // the plan JSON tells who reviews what
     auto [pcode, plan_json] =
-        it::run("(" + it::kCtl + " plan " + config.string() + " -o json 2>/dev/null)");
+        it::run("(" + it::kCtl + " plan " + config.string() + " --json 2>/dev/null)");
     REQUIRE(pcode == 0);
     std::map<std::string, std::string> review;
-    for (const auto& i : json::parse(plan_json).at("indicators").as_array())
-        if (i.as_object().contains("review"))
-            review[std::string(i.at("key").as_string())] = json::serialize(i.at("review"));
+    const auto plan_doc = json::parse(plan_json);
+    for (const auto& t : plan_doc.at("tasks").as_array())
+        for (const auto& i : t.at("indicators").as_array())
+            if (i.as_object().contains("review"))
+                review[std::string(i.at("key").as_string())] = json::serialize(i.at("review"));
     INFO(plan_json.substr(0, 400));
     CHECK(review["gdp_growth"] == "\"tjj\"");
     CHECK(review["longquan_auto_ac_xinxing_cluster"] == "\"office\"");

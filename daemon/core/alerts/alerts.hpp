@@ -86,6 +86,7 @@ class Alerter {
     void set_config(AlertingConfig config) { config_ = std::move(config); }
     /// Message templates the digests carry (null: the defaults).
     void set_templates(std::shared_ptr<const MessageTemplates> t) { templates_ = std::move(t); }
+    const std::shared_ptr<const MessageTemplates>& templates() const { return templates_; }
     /// Replaces the alerts (by fingerprint, as AlertStore::load_alerts reads them) and silences.
     void load(std::unordered_map<std::string, AlertState> alerts, std::vector<Silence> silences);
 

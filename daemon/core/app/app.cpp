@@ -486,7 +486,8 @@ void App::post_alertmanager(bool resend) {
     }
     if (items.empty() && alertmanager_last_.empty()) return;  // nothing fires, nothing did
     if (!resend && state == alertmanager_last_) return;
-    alertmanager_->post(render_alertmanager(items, config_.alerting.external_url));
+    alertmanager_->post(
+        render_alertmanager(items, config_.alerting.external_url, alerter_->templates().get()));
     alertmanager_firing_ = std::move(firing);
     alertmanager_last_ = std::move(state);
 }

@@ -23,7 +23,8 @@ std::string_view alertmanager_alertname(AlertKind kind) {
 }
 
 std::string render_alertmanager(const std::vector<AlertItem>& alerts,
-                                std::string_view external_url) {
+                                std::string_view external_url,
+                                const MessageTemplates* templates) {
     namespace json = boost::json;
     json::array out;
     for (const auto& a : alerts) {
@@ -33,10 +34,13 @@ std::string render_alertmanager(const std::vector<AlertItem>& alerts,
             if (auto it = a.labels.find(name); it != a.labels.end()) labels[name] = it->second;
         if (auto it = a.labels.find("lead_unit"); it != a.labels.end()) labels["unit"] = it->second;
         json::object annotations;
-        for (const char* name : {"summary", "description", "indicator_name", "units", "period",
-                                 "value", "target", "due"})
+        for (const char* name :
+             {"description", "indicator_name", "units", "period", "value", "target", "due"})
             if (auto it = a.annotations.find(name); it != a.annotations.end())
                 annotations[name] = it->second;
+        if (auto it = a.annotations.find("summary"); it != a.annotations.end())
+            annotations["reason"] = it->second;
+        annotations["summary"] = alert_line(a, templates);
         const auto link = indicator_link(external_url, a);
         if (!link.empty()) annotations["link"] = link;
         json::object o;

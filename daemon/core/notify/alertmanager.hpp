@@ -23,6 +23,7 @@
 
 #include "model/notification.hpp"
 #include "notify/channels.hpp"
+#include "notify/templates.hpp"
 
 namespace indicatord {
 
@@ -32,13 +33,15 @@ namespace indicatord {
 std::string_view alertmanager_alertname(AlertKind kind);
 
 /// The JSON array for POST /api/v2/alerts. Labels: alertname, plan, task, indicator, unit (the
-/// lead unit), severity. Annotations: summary (the Chinese one-line reason), description,
+/// lead unit), severity. Annotations: summary (the alert's Chinese line, as the messages write
+/// it with `templates`, null: the defaults), reason (the evaluation's words), description,
 /// indicator_name, units, and period, value, target, due where the alert has them; link (the
 /// console's indicator page) when `external_url` is set, also as generatorURL. startsAt always;
 /// endsAt only on resolved alerts (a firing one without endsAt stays firing in Alertmanager until
 /// resolve_timeout passes without a new post).
 std::string render_alertmanager(const std::vector<AlertItem>& alerts,
-                                std::string_view external_url);
+                                std::string_view external_url,
+                                const MessageTemplates* templates = nullptr);
 
 /// Posts the latest payload to every URL's /api/v2/alerts on a thread of its own (the posts
 /// block up to `timeout`). post() replaces a payload not yet sent: only the newest state goes.
