@@ -46,11 +46,6 @@ struct Setup {
     }
 };
 
-void set_clock(it::Daemon& d, const std::string& now) {
-    auto r = it::http("POST", d.url("/-/clock"), R"({"now":")" + now + R"("})");
-    REQUIRE(r.status == 200);
-}
-
 json::array alerts(it::Daemon& d) {
     auto r = it::http("GET", d.url("/api/v1/alerts"));
     REQUIRE(r.status == 200);

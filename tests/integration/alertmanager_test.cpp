@@ -16,10 +16,6 @@ namespace json = boost::json;
 
 namespace {
 
-void set_clock(it::Daemon& d, const std::string& now) {
-    REQUIRE(it::http("POST", d.url("/-/clock"), R"({"now":")" + now + R"("})").status == 200);
-}
-
 std::string rfc3339(std::chrono::system_clock::time_point t) {
     const auto s = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
     const std::time_t tt = static_cast<std::time_t>(s);

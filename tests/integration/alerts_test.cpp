@@ -60,11 +60,6 @@ struct Setup {
     }
 };
 
-void set_clock(it::Daemon& d, const std::string& now) {
-    auto r = it::http("POST", d.url("/-/clock"), R"({"now":")" + now + R"("})");
-    REQUIRE(r.status == 200);
-}
-
 // Webhook requests to `path`, parsed.
 std::vector<json::object> bodies(const it::HttpSink& sink, const std::string& path) {
     std::vector<json::object> out;

@@ -77,11 +77,6 @@ struct Setup {
     }
 };
 
-void set_clock(it::Daemon& d, const std::string& now) {
-    auto r = it::http("POST", d.url("/-/clock"), R"({"now":")" + now + R"("})");
-    REQUIRE(r.status == 200);
-}
-
 bool outbox_empty(const it::Daemon& d) {
     return it::http("GET", d.url("/metrics")).body.find("indicatord_outbox_pending 0") !=
            std::string::npos;

@@ -18,10 +18,6 @@ std::size_t requests_to(const it::HttpSink& sink, const std::string& path) {
     return n;
 }
 
-void set_clock(it::Daemon& d, const std::string& now) {
-    REQUIRE(it::http("POST", d.url("/-/clock"), R"({"now":")" + now + R"("})").status == 200);
-}
-
 bool metric(it::Daemon& d, const std::string& line) {
     return it::http("GET", d.url("/metrics")).body.find(line) != std::string::npos;
 }

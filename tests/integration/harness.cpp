@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -183,6 +184,12 @@ Response http(const std::string& method, const std::string& url, const std::stri
     curl_slist_free_all(headers);
     curl_easy_cleanup(c);
     return r;
+}
+
+void set_clock(const Daemon& d, const std::string& now) {
+    const auto r = http("POST", d.url("/-/clock"), R"({"now":")" + now + R"("})");
+    INFO(r.body);
+    REQUIRE(r.status == 200);
 }
 
 bool eventually(const std::function<bool()>& ok, std::chrono::milliseconds timeout) {

@@ -71,6 +71,10 @@ class Daemon {
     std::string scheme_ = "http";
 };
 
+/// Moves the clock of a daemon started with --test-clock (POST /-/clock); fails the test unless
+/// it answers 200, which it does once the evaluation, alerts and bulletins at `now` are done.
+void set_clock(const Daemon& d, const std::string& now);
+
 struct Response {
     long status = 0;
     std::string body;

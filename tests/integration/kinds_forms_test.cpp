@@ -19,10 +19,6 @@ json::object indicator(it::Daemon& d, const std::string& key) {
     return json::parse(r.body).as_object();
 }
 
-void set_clock(it::Daemon& d, const std::string& now) {
-    REQUIRE(it::http("POST", d.url("/-/clock"), R"({"now":")" + now + R"("})").status == 200);
-}
-
 }  // namespace
 
 TEST_CASE("the daemon judges a relation for the same period only and names what it waits for",

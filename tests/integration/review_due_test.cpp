@@ -13,10 +13,6 @@ namespace json = boost::json;
 
 namespace {
 
-void set_clock(it::Daemon& d, const std::string& now) {
-    REQUIRE(it::http("POST", d.url("/-/clock"), R"({"now":")" + now + R"("})").status == 200);
-}
-
 /// The descriptions of the alerts in the sink's posts to `path`.
 std::vector<std::string> descriptions(const it::HttpSink& sink, const std::string& path) {
     std::vector<std::string> out;

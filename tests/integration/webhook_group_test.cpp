@@ -14,10 +14,6 @@ namespace json = boost::json;
 
 namespace {
 
-void set_clock(it::Daemon& d, const std::string& now) {
-    REQUIRE(it::http("POST", d.url("/-/clock"), R"({"now":")" + now + R"("})").status == 200);
-}
-
 std::vector<json::object> posts_to(const it::HttpSink& sink, const std::string& path) {
     std::vector<json::object> out;
     for (const auto& r : sink.requests())

@@ -22,8 +22,7 @@ std::string_view alertmanager_alertname(AlertKind kind) {
     return "Indicator";
 }
 
-std::string render_alertmanager(const std::vector<AlertItem>& alerts,
-                                std::string_view external_url,
+std::string render_alertmanager(const std::vector<AlertItem>& alerts, std::string_view external_url,
                                 const MessageTemplates* templates) {
     namespace json = boost::json;
     json::array out;

@@ -39,8 +39,7 @@ std::string_view alertmanager_alertname(AlertKind kind);
 /// console's indicator page) when `external_url` is set, also as generatorURL. startsAt always;
 /// endsAt only on resolved alerts (a firing one without endsAt stays firing in Alertmanager until
 /// resolve_timeout passes without a new post).
-std::string render_alertmanager(const std::vector<AlertItem>& alerts,
-                                std::string_view external_url,
+std::string render_alertmanager(const std::vector<AlertItem>& alerts, std::string_view external_url,
                                 const MessageTemplates* templates = nullptr);
 
 /// Posts the latest payload to every URL's /api/v2/alerts on a thread of its own (the posts
