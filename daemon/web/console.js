@@ -60,10 +60,10 @@ document.addEventListener("DOMContentLoaded", () => {
 // message is the API's. The server checks them again (413) and the kinds by their bytes (415).
 document.addEventListener("DOMContentLoaded", () => {
   for (const form of document.querySelectorAll("form.with-files")) {
-    const maxFile = Number(form.dataset.maxFileBytes || 0);
-    const maxFiles = Number(form.dataset.maxFiles || 0);
-    const maxBody = Number(form.dataset.maxBody || 0);
     form.addEventListener("submit", (event) => {
+      const maxFile = Number(form.dataset.maxFileBytes || 0);
+      const maxFiles = Number(form.dataset.maxFiles || 0);
+      const maxBody = Number(form.dataset.maxBody || 0);
       let problem = "";
       let total = 0;
       for (const input of form.querySelectorAll("input[type=file]")) {

@@ -284,8 +284,11 @@ def main():
         shot("report-too-large-server")
 
         # The value with a PDF and a PNG: submitted, awaiting review, the status unchanged.
+        browser.get(base + "/report")
         form = owed_form()
         fill(form, "5.1", NOTE, ["统计报表.pdf", "现场照片.png"])
+        shot("report-files-chosen")
+        shutil.copy(shots[-1], out / "review-report.png")
         submit(form.find_element(By.CSS_SELECTOR, "button"))
         message = text("#message")
         check("已提交,待审核" in message and "2023-Q1" in message and "已保存" not in message,
@@ -302,7 +305,7 @@ def main():
             By.CSS_SELECTOR, 'form.owed-form[data-key="gdp_growth"][data-period="2023-Q1"]'),
             "a submitted period is not owed any more")
         shot("report-submitted")
-        shutil.copy(shots[-1], out / "review-report.png")
+        shutil.copy(shots[-1], out / "review-submitted.png")
 
         # 市统计局, a week later: its queue, past review_due (3 working days).
         status, _ = api("POST", "/-/clock", json.dumps({"now": LATER}))
@@ -418,6 +421,7 @@ def main():
         check(status == 200 and data == PDF, f"the office downloads the evidence: {status}")
         check(browser.find_elements(By.CSS_SELECTOR, "#history tr.revision"),
               "the approved value is a revision in the history")
+        browser.execute_script("document.getElementById('history').scrollIntoView()")
         shot("indicator-review-steps")
         shutil.copy(shots[-1], out / "review-indicator.png")
 

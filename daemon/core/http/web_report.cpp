@@ -112,6 +112,13 @@ HttpResponse Service::web_report_form(const WebVisitor& v, const Query& query, u
                                    " 天</span>"
                              : " <span class=\"muted\">剩 " + std::to_string(o.working_days_left) +
                                    " 个工作日</span>";
+            if (reviewed) {
+                out += " <span class=\"muted review-by\">须经 ";
+                put_escaped(out, ind.review.by == ReviewRule::By::office
+                                     ? std::string("督查室")
+                                     : unit_name(plan, ind.review.unit));
+                out += " 审核</span>";
+            }
             out +=
                 "</span><input type=\"text\" name=\"value\" inputmode=\"decimal\" required "
                 "placeholder=\"";
@@ -124,11 +131,7 @@ HttpResponse Service::web_report_form(const WebVisitor& v, const Query& query, u
                     "<label class=\"files\">佐证材料 <input type=\"file\" name=\"file\" multiple "
                     "accept=\"";
                 out += kEvidenceAccept;
-                out += "\"></label><span class=\"muted\">须经 ";
-                put_escaped(out, ind.review.by == ReviewRule::By::office
-                                     ? std::string("督查室")
-                                     : unit_name(plan, ind.review.unit));
-                out += " 审核</span>";
+                out += "\"></label>";
             }
             out += "<button type=\"submit\">提交</button>";
             if (reviewed)
@@ -242,7 +245,7 @@ asio::awaitable<HttpResponse> Service::web_report(const WebVisitor& v, const Que
     } else {
         // a value with its evidence: the API's multipart/form-data, so the same checks (kinds
         // by their bytes, evidence limits) and the same commit
-        const std::string boundary = "indicatord-web-" + random_web_token();
+        const std::string boundary = "indicatord-web-" + random_web_token().substr(0, 40);
         auto field = [&](std::string_view name, std::string_view text) {
             api.body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"";
             api.body += name;
