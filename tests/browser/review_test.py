@@ -123,7 +123,8 @@ def main():
             "  public_read: false\n")
         tokens = {}
         for tid, who in (("fgw-web", ["--unit", "fgw"]), ("tjj-web", ["--unit", "tjj"]),
-                         ("dcs-web", ["--unit", "dcs"]), ("ops-web", ["--admin"])):
+                         ("dcs-web", ["--unit", "dcs"]), ("liandu-web", ["--unit", "liandu"]),
+                         ("ops-web", ["--admin"])):
             r = subprocess.run([args.ctl, "token", "create", str(config), *who, "--id", tid],
                                capture_output=True, text=True)
             check(r.returncode == 0, f"indicatorctl token create {tid}: {r.stdout}{r.stderr}")
@@ -306,6 +307,17 @@ def main():
             "a submitted period is not owed any more")
         shot("report-submitted")
         shutil.copy(shots[-1], out / "review-submitted.png")
+        # the unit may not decide its own value, even by posting the form itself (API's 403)
+        _, doc = api("GET", "/api/v1/reviews")
+        rid = doc["reviews"][0]["id"]
+        csrf = browser.find_element(By.CSS_SELECTOR, "#report-form input[name=csrf]")
+        form_headers = {"Cookie": "idt_session=" + browser.get_cookie("idt_session")["value"],
+                        "Content-Type": "application/x-www-form-urlencoded"}
+        status, _, data = http("POST", f"{base}/reviews/{rid}/approve",
+                               "csrf=" + csrf.get_attribute("value"), form_headers)
+        check(status == 403 and "is for 市统计局 (tjj) to decide" in data.decode(),
+              f"a unit may not approve a value it is not the reviewer of: {status}")
+        check(not nothing_pending(), "the refused decision decided nothing")
 
         # 市统计局, a week later: its queue, past review_due (3 working days).
         status, _ = api("POST", "/-/clock", json.dumps({"now": LATER}))
@@ -390,6 +402,17 @@ def main():
         check(not browser.find_elements(By.ID, "nav-reviews")
               or "1" not in text("#nav-reviews"), "nothing left to count")
         shot("review-approved")
+        # another unit may not download the evidence (read_scope: unit), in words
+        _, doc = api("GET", "/api/v1/indicators/gdp_growth/reviews")
+        evidence = f"{base}/evidence/{doc['submissions'][0]['evidence'][0]['id']}"
+        sign_in("liandu-web")
+        check(not browser.find_elements(By.ID, "nav-reviews"), "liandu reviews nothing: no tab")
+        refused_pages.add(evidence)
+        browser.get(evidence)
+        check("may not read indicator 'gdp_growth'" in text("#message"),
+              "another unit may not download the evidence: " + text("#message"))
+        shot("evidence-refused-liandu")
+        sign_in("tjj-web")
         refused_pages.add(base + "/indicators/gdp_growth")
         browser.get(base + "/indicators/gdp_growth")
         check("may not read indicator 'gdp_growth'" in text("#message"),
