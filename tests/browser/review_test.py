@@ -200,6 +200,12 @@ def main():
             check(not browser.find_elements(By.CSS_SELECTOR, "main img, main script"),
                   f"user text became an element on {browser.current_url}")
 
+        def doc_shot(name, height):
+            """A smaller screenshot of the page as it is, for docs/web/ (docs/review.md)."""
+            browser.set_window_size(1280, height)
+            browser.save_screenshot(str(out / name))
+            browser.set_window_size(1280, 1000)
+
         def submit(button):
             """Clicks a form's button and waits (with a deadline) for the next page to load."""
             old = browser.find_element(By.TAG_NAME, "html")
@@ -289,7 +295,7 @@ def main():
         form = owed_form()
         fill(form, "5.1", NOTE, ["统计报表.pdf", "现场照片.png"])
         shot("report-files-chosen")
-        shutil.copy(shots[-1], out / "review-report.png")
+        doc_shot("review-report.png", 640)
         submit(form.find_element(By.CSS_SELECTOR, "button"))
         message = text("#message")
         check("已提交,待审核" in message and "2023-Q1" in message and "已保存" not in message,
@@ -306,7 +312,7 @@ def main():
             By.CSS_SELECTOR, 'form.owed-form[data-key="gdp_growth"][data-period="2023-Q1"]'),
             "a submitted period is not owed any more")
         shot("report-submitted")
-        shutil.copy(shots[-1], out / "review-submitted.png")
+        doc_shot("review-submitted.png", 640)
         # the unit may not decide its own value, even by posting the form itself (API's 403)
         _, doc = api("GET", "/api/v1/reviews")
         rid = doc["reviews"][0]["id"]
@@ -349,7 +355,7 @@ def main():
         status, _, _ = http("GET", links[0].get_attribute("href"))
         check(status == 303, f"evidence needs a session: {status}")
         shot("review-queue")
-        shutil.copy(shots[-1], out / "review-queue.png")
+        doc_shot("review-queue.png", 620)
 
         # Returning needs a comment (the browser's required, then the API's check) ...
         browser.execute_script(
@@ -446,7 +452,10 @@ def main():
               "the approved value is a revision in the history")
         browser.execute_script("document.getElementById('history').scrollIntoView()")
         shot("indicator-review-steps")
-        shutil.copy(shots[-1], out / "review-indicator.png")
+        browser.set_window_size(1280, 600)
+        browser.execute_script("document.getElementById('reviews').scrollIntoView()")
+        browser.save_screenshot(str(out / "review-indicator.png"))
+        browser.set_window_size(1280, 1000)
 
         # An admin token's own value: in its queue, but without approve / return.
         status, doc = api("POST", "/api/v1/values", json.dumps(
