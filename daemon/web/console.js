@@ -1,6 +1,6 @@
 // indicatord web console: the one script of every page (docs/web.md). The pages work without
-// it; it submits the board's filters when a choice changes and reads a chosen CSV file into the
-// report page's text area.
+// it; it submits the board's filters when a choice changes, reads a chosen CSV file into the
+// report page's text area and checks chosen evidence files against the limits before sending.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
   for (const form of document.querySelectorAll("form.filters")) {

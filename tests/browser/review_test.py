@@ -267,6 +267,7 @@ def main():
               and "judged by their content, not by their name" in message,
               "an HTML file named .pdf is refused with the API's reason: " + message)
         check(nothing_pending(), "a refused upload stores nothing")
+        check(browser.find_elements(By.ID, "files-again"), "the page asks to choose the files again")
         shot("report-refused-html")
 
         # Over evidence.max_file_bytes: first the page's script stops it (nothing sent) ...

@@ -274,8 +274,14 @@ asio::awaitable<HttpResponse> Service::web_report(const WebVisitor& v, const Que
     Query again{
         {"indicator", indicator}, {"period", period}, {"value", value_text}, {"note", note}};
     if (v.who()->admin) again.emplace_back("unit", param(form, "unit"));
-    if (answer.status != 200)
-        co_return web_report_form(v, again, answer.status, api_error_notice(answer.body));
+    if (answer.status != 200) {
+        auto notice = api_error_notice(answer.body);
+        if (!files.empty())  // a browser cannot refill a file field
+            notice +=
+                "<p class=\"muted\" id=\"files-again\">所选的佐证材料没有保存:"
+                "改正后请重新选择文件。</p>";
+        co_return web_report_form(v, again, answer.status, notice);
+    }
 
     // committed: say what was stored and how the indicator stands now
     const Engine& e = web_plan();
