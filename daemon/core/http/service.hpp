@@ -12,6 +12,7 @@
 #include "config/auth.hpp"
 #include "config/config.hpp"
 #include "http/http_types.hpp"
+#include "http/multipart.hpp"
 #include "model/scoring.hpp"
 
 namespace indicatord {
@@ -31,6 +32,7 @@ struct PageFrame;
 class ReviewStore;
 struct IngestBatch;
 struct EvidenceFile;
+struct ReviewStep;
 struct Plan;
 
 /// The HTTP API as a function from request to response (like the `handle_request` of Beast's
@@ -199,7 +201,9 @@ class Service {
     /// The form prefilled from `query`; `notice_html` (already escaped) above it.
     HttpResponse web_report_form(const WebVisitor& v, const Query& query, unsigned status = 200,
                                  std::string_view notice_html = {}) const;
-    boost::asio::awaitable<HttpResponse> web_report(const WebVisitor& v, const Query& form);
+    /// A value from the form (`files`: its evidence, the form was multipart/form-data).
+    boost::asio::awaitable<HttpResponse> web_report(const WebVisitor& v, const Query& form,
+                                                    std::vector<FormPart> files = {});
     // web_alerts.cpp: 提醒, and the office's silences.
     HttpResponse web_alerts(const WebVisitor& v, const Query& query) const;
     boost::asio::awaitable<HttpResponse> web_silence(const WebVisitor& v, std::string_view path,
@@ -220,6 +224,19 @@ class Service {
     boost::asio::awaitable<HttpResponse> web_acknowledge(const WebVisitor& v,
                                                          std::string_view fingerprint,
                                                          const Query& form);
+    // web_review.cpp: 审核, the reviewer's queue and decisions, evidence downloads, the review
+    // steps on an indicator's page and the unit's submissions on its report form.
+    HttpResponse web_reviews(const WebVisitor& v, unsigned status = 200,
+                             std::string_view notice_html = {}) const;
+    boost::asio::awaitable<HttpResponse> web_decide(const WebVisitor& v, std::string_view id,
+                                                    bool approve, const Query& form);
+    HttpResponse web_evidence(const WebVisitor& v, std::string_view id) const;
+    void put_review_steps(std::string& out, const Engine& e, const Indicator& ind) const;
+    void put_submissions(std::string& out, const Engine& e, const std::string& unit) const;
+    /// The comment of the newest submission of `key` for `period` when it was returned (退回).
+    std::optional<ReviewStep> returned_step(std::string_view key, std::string_view period) const;
+    /// How many values await the visitor's decision; nullopt when it reviews nothing (no 审核 tab).
+    std::optional<std::size_t> web_review_count(const WebVisitor& v) const;
 
     Deps d_;
     std::unique_ptr<WebState> web_;

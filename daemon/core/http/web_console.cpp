@@ -32,6 +32,8 @@ constexpr std::string_view kSignInCookie = "idt_signin";  // the sign-in form's 
 constexpr std::string_view kAlertsPrefix = "/alerts/";
 constexpr std::string_view kUnitsPrefix = "/units/";
 constexpr std::string_view kIndicatorsPrefix = "/indicators/";
+constexpr std::string_view kReviewsPrefix = "/reviews/";
+constexpr std::string_view kEvidencePrefix = "/evidence/";
 
 std::string cookie(std::string_view name, std::string_view value, long long max_age, bool secure) {
     std::string c = std::string(name) + "=" + std::string(value) +
@@ -52,7 +54,8 @@ bool Service::web_path(std::string_view p) {
            p == "/signout" || p == "/desk" || p.starts_with(kUnitsPrefix) ||
            p.starts_with(kIndicatorsPrefix) || p == "/report" || p == "/report/csv" ||
            p == "/report/xlsx" || p == "/alerts" || p.starts_with(kAlertsPrefix) ||
-           p == "/bulletin";
+           p == "/bulletin" || p == "/reviews" || p.starts_with(kReviewsPrefix) ||
+           p.starts_with(kEvidencePrefix);
 }
 
 const Engine& Service::web_plan() const {
@@ -67,6 +70,7 @@ PageFrame Service::web_frame(std::string_view title, std::string_view nav,
         f.who = who->admin ? std::string("管理员") : unit_name(e.plan(), who->unit);
         f.who += " (" + who->token_id + ")";
         f.csrf = v.session->csrf;
+        f.reviews = web_review_count(v);
     }
     return f;
 }
@@ -119,7 +123,11 @@ HttpResponse Service::web_signin_page(unsigned status, std::string_view next,
                 std::any_of(e.plan().tasks.begin(), e.plan().tasks.end(), [&](auto& t) {
                     return std::find(t.leads.begin(), t.leads.end(), u.id) != t.leads.end();
                 });
-            if (!leads && owed_by(e, u.id, now).empty()) continue;
+            const bool reviews =
+                std::any_of(e.plan().indicators.begin(), e.plan().indicators.end(), [&](auto& i) {
+                    return i.review.by == ReviewRule::By::unit && i.review.unit == u.id;
+                });
+            if (!leads && !reviews && owed_by(e, u.id, now).empty()) continue;
             body += "<option value=\"";
             put_escaped(body, u.id);
             body += "\">";
@@ -216,6 +224,9 @@ std::string_view page_of(std::string_view p) {
     if (p.starts_with(kIndicatorsPrefix)) return p.ends_with("/chase") ? "chase" : "indicator";
     if (p == "/alerts") return "alerts";
     if (p == "/bulletin") return "bulletin";
+    if (p == "/reviews") return "reviews";
+    if (p.starts_with(kReviewsPrefix)) return "review";
+    if (p.starts_with(kEvidencePrefix)) return "evidence";
     if (p.starts_with("/alerts/silences")) return "silences";
     if (p.starts_with(kAlertsPrefix)) return "ack";
     return "other";
@@ -282,8 +293,21 @@ asio::awaitable<HttpResponse> Service::web_route(const HttpRequest& req, const s
         co_return web_xlsx(req, v);
     }
     Query form;
-    if (m == "POST") {
-        const auto type = parse_content_type(req.content_type);
+    std::vector<FormPart> files;  // a value's evidence from the report form
+    const auto type = parse_content_type(req.content_type);
+    if (m == "POST" && path == "/report" && type && type->media_type == "multipart/form-data") {
+        // the report form with files: its fields into `form` (the CSRF token among them), its
+        // files for the API's multipart path (web_report); an empty file field sends no file
+        auto parsed = parse_multipart(req.body, type->param("boundary").value_or(""));
+        if (auto* error = std::get_if<std::string>(&parsed))
+            co_return web_message(400, v, "请求被拒绝", "the form is not valid: " + *error);
+        for (auto& part : std::get<std::vector<FormPart>>(parsed)) {
+            if (!part.is_file)
+                form.emplace_back(part.name, std::move(part.body));
+            else if (!part.filename.empty() || !part.body.empty())
+                files.push_back(std::move(part));
+        }
+    } else if (m == "POST") {
         if (!type || type->media_type != "application/x-www-form-urlencoded")
             co_return web_message(
                 415, v, "请求被拒绝",
@@ -331,7 +355,9 @@ asio::awaitable<HttpResponse> Service::web_route(const HttpRequest& req, const s
         const bool csv = path == "/report/csv";
         const bool chase = path.starts_with(kIndicatorsPrefix) && path.ends_with("/chase") &&
                            path.size() > kIndicatorsPrefix.size() + 6;
-        if (path != "/report" && !ack && !csv && !silence && !chase)
+        const bool decide = path.starts_with(kReviewsPrefix) &&
+                            (path.ends_with("/approve") || path.ends_with("/return"));
+        if (path != "/report" && !ack && !csv && !silence && !chase && !decide)
             co_return not_allowed(
                 web_message(405, v, "不支持的请求", m + " is not allowed on " + path), "GET, HEAD");
         if (!v.session)
@@ -357,11 +383,17 @@ asio::awaitable<HttpResponse> Service::web_route(const HttpRequest& req, const s
                                               path.size() - kIndicatorsPrefix.size() - 6),
                 form);
         if (silence) co_return co_await web_silence(v, path, form);
-        co_return co_await web_report(v, form);
+        if (decide) {
+            const bool approve = path.ends_with("/approve");
+            const auto id = std::string_view(path).substr(
+                kReviewsPrefix.size(), path.size() - kReviewsPrefix.size() - (approve ? 8 : 7));
+            co_return co_await web_decide(v, id, approve, form);
+        }
+        co_return co_await web_report(v, form, std::move(files));
     }
     if (!get) {
         const bool posts = path == "/report" || path == "/report/csv" ||
-                           path.starts_with(kAlertsPrefix) ||
+                           path.starts_with(kAlertsPrefix) || path.starts_with(kReviewsPrefix) ||
                            (path.starts_with(kIndicatorsPrefix) && path.ends_with("/chase"));
         co_return not_allowed(
             web_message(405, v, "不支持的请求",
@@ -371,8 +403,8 @@ asio::awaitable<HttpResponse> Service::web_route(const HttpRequest& req, const s
     }
     // Reading needs a session, unless auth is off (like the API) or web.public_read is on; the
     // report form always needs one.
-    const bool needs_session =
-        path == "/report" || path == "/report/csv" || (tokens && !d_.web.public_read);
+    const bool needs_session = path == "/report" || path == "/report/csv" || path == "/reviews" ||
+                               path.starts_with(kEvidencePrefix) || (tokens && !d_.web.public_read);
     if (needs_session && !v.session)
         co_return see_other("/signin?next=" + percent_encode(req.target));
     if (path == "/") co_return web_board(v, query);
@@ -393,6 +425,9 @@ asio::awaitable<HttpResponse> Service::web_route(const HttpRequest& req, const s
         co_return r;
     }
     if (path == "/alerts") co_return web_alerts(v, query);
+    if (path == "/reviews") co_return web_reviews(v);
+    if (path.starts_with(kEvidencePrefix))
+        co_return web_evidence(v, std::string_view(path).substr(kEvidencePrefix.size()));
     if (path == "/report" || path == "/report/csv") co_return web_report_form(v, query);
     if (path == "/desk") {
         if (const auto* who = v.who(); who && !who->admin)

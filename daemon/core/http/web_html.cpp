@@ -94,6 +94,14 @@ HttpResponse html_page(unsigned status, const PageFrame& f, std::string_view bod
     tab("report", "/report", "填报");
     tab("alerts", "/alerts", "提醒");
     tab("bulletin", "/bulletin", "通报");
+    if (f.reviews) {
+        out += "<a href=\"/reviews\" id=\"nav-reviews\"";
+        out += f.nav == "reviews" ? " class=\"here\">" : ">";
+        out += "审核";
+        if (*f.reviews > 0)
+            out += " <span class=\"count\">" + std::to_string(*f.reviews) + "</span>";
+        out += "</a>";
+    }
     out += "</nav><span class=\"clock\">截至 ";
     put_escaped(out, f.now);
     out += "</span><span class=\"who\">";

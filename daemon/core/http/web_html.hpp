@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,6 +42,8 @@ struct PageFrame {
     std::string who;   ///< the signed-in unit's name (or 督查室 for admin), empty if none
     std::string csrf;  ///< the session's CSRF token (for the sign-out form), or empty
     std::string now;   ///< the daemon's clock in the plan's zone, "2023-04-10 09:00"
+    /// Values awaiting the visitor's review (the 审核 tab and its count); nullopt: no such tab.
+    std::optional<std::size_t> reviews{};
 };
 
 /// A whole page: the frame (header, navigation, sign-in state) around `body`, as a response with

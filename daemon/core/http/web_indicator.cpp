@@ -1,5 +1,6 @@
 // 指标, one indicator: its definition and rule, its light and reason, a chart of the values per
-// period against the target (SVG drawn here, no script), the revision history and its alerts.
+// period against the target (SVG drawn here, no script), the revision history, the review steps
+// (web_review.cpp) and its alerts.
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
@@ -384,6 +385,8 @@ HttpResponse Service::web_indicator(const WebVisitor& v, std::string_view key) c
                        "/values</code>。</p>";
         }
     }
+
+    put_review_steps(out, e, ind);  // web_review.cpp: 审核记录, every step with its files
 
     out += "<h2 id=\"alerts\">提醒</h2>";
     std::vector<const AlertState*> alerts;

@@ -9,6 +9,7 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
@@ -16,6 +17,7 @@
 #include "config/auth.hpp"
 #include "eval/engine.hpp"
 #include "http/web_view.hpp"
+#include "store/review_store.hpp"
 #include "util/json_text.hpp"
 #include "util/percent_encoding.hpp"
 
@@ -31,6 +33,31 @@ std::string trimmed(std::string s) {
     std::size_t k = 0;
     while (k < s.size() && (s[k] == ' ' || s[k] == '\t')) ++k;
     return s.substr(k);
+}
+
+// The evidence field (佐证材料): the kinds the API accepts (judged there by their bytes), the
+// limits for console.js to check before sending (the server checks them again).
+constexpr std::string_view kEvidenceAccept =
+    ".pdf,.png,.jpg,.jpeg,.xlsx,.docx,application/pdf,image/png,image/jpeg,"
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,"
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+std::string mib_text(std::size_t bytes) {
+    if (bytes % (1024 * 1024) == 0) return std::to_string(bytes / (1024 * 1024)) + " MiB";
+    if (bytes % 1024 == 0) return std::to_string(bytes / 1024) + " KiB";
+    return std::to_string(bytes) + " 字节";
+}
+
+// A reviewer's returned comment (退回意见) for the period a form reports.
+void put_returned(std::string& out, const Engine& e, const ReviewStep& st) {
+    out += "<div class=\"notice error returned-comment\"><b>已退回,请修改后重新报送。</b>退回意见:";
+    out += "<pre class=\"note\">";
+    put_escaped(out, st.comment);
+    out += "</pre><span class=\"muted\">";
+    put_escaped(out, st.actor);
+    out += ",";
+    put_escaped(out, local_time_text(e, st.at));
+    out += "</span></div>";
 }
 
 void put_hidden(std::string& out, std::string_view name, std::string_view value) {
@@ -52,6 +79,11 @@ HttpResponse Service::web_report_form(const WebVisitor& v, const Query& query, u
     const std::string unit = who.admin ? param(query, "unit") : who.unit;
     const std::string& csrf = v.session->csrf;
 
+    // the evidence limits, for console.js to check before sending (the API checks them again)
+    const std::string limits = "data-max-file-bytes=\"" +
+                               std::to_string(d_.evidence.max_file_bytes) + "\" data-max-files=\"" +
+                               std::to_string(d_.evidence.max_files) + "\" data-max-body=\"" +
+                               std::to_string(d_.body_limit) + "\"";
     std::string out(notice_html);
     if (!unit.empty()) {
         out += "<h2>应报期别(";
@@ -63,9 +95,10 @@ HttpResponse Service::web_report_form(const WebVisitor& v, const Query& query, u
             const auto& ind = plan.indicators[o.indicator];
             const bool progress = kind_name(ind.rule) == "report";
             if (rows++ == 0) out += "<div id=\"owed-forms\">";
-            out +=
-                "<form method=\"post\" action=\"/report\" class=\"report-row owed-form\" "
-                "data-key=\"";
+            const bool reviewed = ind.review.required();
+            out += "<form method=\"post\" action=\"/report\" class=\"report-row owed-form";
+            out += reviewed ? " with-files\" enctype=\"multipart/form-data\" " + limits : "\"";
+            out += " data-key=\"";
             put_escaped(out, ind.key);
             out += "\" data-period=\"" + escaped(o.period.label()) + "\">";
             put_hidden(out, "csrf", csrf);
@@ -79,26 +112,50 @@ HttpResponse Service::web_report_form(const WebVisitor& v, const Query& query, u
                                    " 天</span>"
                              : " <span class=\"muted\">剩 " + std::to_string(o.working_days_left) +
                                    " 个工作日</span>";
+            if (reviewed) {
+                out += " <span class=\"muted review-by\">须经 ";
+                put_escaped(out, ind.review.by == ReviewRule::By::office
+                                     ? std::string("督查室")
+                                     : unit_name(plan, ind.review.unit));
+                out += " 审核</span>";
+            }
             out +=
                 "</span><input type=\"text\" name=\"value\" inputmode=\"decimal\" required "
                 "placeholder=\"";
             out += progress ? "完成百分比 0-100" : "数值";
             out += "\"><input type=\"text\" name=\"note\" maxlength=\"4000\" placeholder=\"";
             out += progress ? "进展情况" : "说明(可选)";
-            out += "\"><button type=\"submit\">提交</button></form>";
+            out += "\">";
+            if (reviewed) {
+                out +=
+                    "<label class=\"files\">佐证材料 <input type=\"file\" name=\"file\" multiple "
+                    "accept=\"";
+                out += kEvidenceAccept;
+                out += "\"></label>";
+            }
+            out += "<button type=\"submit\">提交</button>";
+            if (reviewed)
+                if (auto st = returned_step(ind.key, o.period.label())) put_returned(out, e, *st);
+            out += "</form>";
         }
         if (rows == 0)
             out += "<p class=\"muted\">现在没有应报期别。</p>";
         else
             out += "</div>";
+        put_submissions(out, e, unit);
     } else {
         out += "<p class=\"muted\">管理员令牌:在“单位”页选择单位,或用下面的表单填报任一指标。</p>";
     }
 
     // any indicator, any period (a correction, an early report); prefilled from the query
+    out += "<h2>填报其他指标或期别</h2>";
+    if (const auto key = param(query, "indicator"), period = param(query, "period");
+        !key.empty() && !period.empty())
+        if (auto st = returned_step(key, period)) put_returned(out, e, *st);
     out +=
-        "<h2>填报其他指标或期别</h2><form method=\"post\" action=\"/report\" id=\"report-form\" "
-        "class=\"report-row\">";
+        "<form method=\"post\" action=\"/report\" id=\"report-form\" class=\"report-row "
+        "with-files\" enctype=\"multipart/form-data\" " +
+        limits + ">";
     put_hidden(out, "csrf", csrf);
     out +=
         "<label>指标 <input type=\"text\" name=\"indicator\" id=\"indicator\" list=\"indicators\" "
@@ -117,6 +174,10 @@ HttpResponse Service::web_report_form(const WebVisitor& v, const Query& query, u
         "maxlength=\"4000\" value=\"";
     put_escaped(out, param(query, "note"));
     out +=
+        "\"></label><label class=\"files\">佐证材料 <input type=\"file\" name=\"file\" "
+        "id=\"files\" multiple accept=\"";
+    out += kEvidenceAccept;
+    out +=
         "\"></label><button type=\"submit\" id=\"submit\">提交</button></form><datalist "
         "id=\"indicators\">";
     const Principal as_unit{"", unit, false};
@@ -131,7 +192,10 @@ HttpResponse Service::web_report_form(const WebVisitor& v, const Query& query, u
     }
     out +=
         "</datalist><p class=\"muted\">期别写作 2023、2023-H1、2023-Q1 或 2023-03;"
-        "只在数值写入数据库后才显示“已保存”。</p>";
+        "只在数值写入数据库后才显示“已保存”(须审核的指标显示“已提交,待审核”)。"
+        "佐证材料:PDF、PNG、JPEG、Excel(.xlsx)或 Word(.docx),按文件内容识别,每个不超过 " +
+        mib_text(d_.evidence.max_file_bytes) + ",每次最多 " +
+        std::to_string(d_.evidence.max_files) + " 个。</p>";
 
     // a CSV file (the API's columns), previewed first, then stored all or nothing
     out +=
@@ -155,7 +219,8 @@ HttpResponse Service::web_report_form(const WebVisitor& v, const Query& query, u
     return html_page(status, web_frame("填报", "report", v), out);
 }
 
-asio::awaitable<HttpResponse> Service::web_report(const WebVisitor& v, const Query& form) {
+asio::awaitable<HttpResponse> Service::web_report(const WebVisitor& v, const Query& form,
+                                                  std::vector<FormPart> files) {
     const auto indicator = trimmed(param(form, "indicator"));
     const auto period = trimmed(param(form, "period"));
     const auto value_text = trimmed(param(form, "value"));
@@ -174,21 +239,61 @@ asio::awaitable<HttpResponse> Service::web_report(const WebVisitor& v, const Que
     HttpRequest api;
     api.method = "POST";
     api.target = "/api/v1/values";
-    api.content_type = "application/json";
-    api.body = json_text(json::object{{"values", json::array{item}}});
+    if (files.empty()) {
+        api.content_type = "application/json";
+        api.body = json_text(json::object{{"values", json::array{item}}});
+    } else {
+        // a value with its evidence: the API's multipart/form-data, so the same checks (kinds
+        // by their bytes, evidence limits) and the same commit
+        const std::string boundary = "indicatord-web-" + random_web_token().substr(0, 40);
+        auto field = [&](std::string_view name, std::string_view text) {
+            api.body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"";
+            api.body += name;
+            api.body += "\"\r\n\r\n";
+            api.body += text;
+            api.body += "\r\n";
+        };
+        field("indicator", indicator);
+        field("period", period);
+        if (!value_text.empty()) field("value", value_text);
+        if (!note.empty()) field("note", note);
+        for (const auto& f : files) {
+            api.body += "--" + boundary +
+                        "\r\nContent-Disposition: form-data; name=\"file\"; filename*=UTF-8''" +
+                        percent_encode(f.filename) + "\r\nContent-Type: " +
+                        (f.content_type.empty() ? std::string("application/octet-stream")
+                                                : f.content_type) +
+                        "\r\n\r\n";
+            api.body += f.body;
+            api.body += "\r\n";
+        }
+        api.body += "--" + boundary + "--\r\n";
+        api.content_type = "multipart/form-data; boundary=" + boundary;
+    }
     const auto answer = co_await post_values(api, v.who());
     Query again{
         {"indicator", indicator}, {"period", period}, {"value", value_text}, {"note", note}};
     if (v.who()->admin) again.emplace_back("unit", param(form, "unit"));
-    if (answer.status != 200)
-        co_return web_report_form(v, again, answer.status, api_error_notice(answer.body));
+    if (answer.status != 200) {
+        auto notice = api_error_notice(answer.body);
+        if (!files.empty())  // a browser cannot refill a file field
+            notice +=
+                "<p class=\"muted\" id=\"files-again\">所选的佐证材料没有保存:"
+                "改正后请重新选择文件。</p>";
+        co_return web_report_form(v, again, answer.status, notice);
+    }
 
     // committed: say what was stored and how the indicator stands now
     const Engine& e = web_plan();
-    std::string notice = "<div class=\"notice ok\" id=\"message\"><b>已保存。</b> ";
+    std::string notice = "<div class=\"notice ok\" id=\"message\">";
     try {
         const auto doc = json::parse(answer.body).as_object();
-        for (const auto& s : doc.at("values").as_array()) {
+        const auto& values = doc.at("values").as_array();
+        const bool submitted = std::any_of(values.begin(), values.end(), [](const auto& s) {
+            return s.as_object().contains("state");
+        });
+        notice += submitted ? "<b>已提交,待审核。</b> " : "<b>已保存。</b> ";
+        for (const auto& s : values) {
             const auto& o = s.as_object();
             const auto key = std::string(o.at("indicator").as_string());
             notice += "<a href=\"/indicators/" + percent_encode(key) + "\">";
@@ -201,7 +306,7 @@ asio::awaitable<HttpResponse> Service::web_report(const WebVisitor& v, const Que
                 notice +=
                     "(第 " + std::to_string(o.at("revision").to_number<long long>()) + " 次修订)";
             else  // under review (docs/review.md): it counts once approved
-                notice += "(已提交,待审核)";
+                notice += "(已提交,待审核,审核通过后计入评价)";
             const long idx = e.plan().index_of(key);
             if (idx >= 0) {
                 notice += ",现在 ";
@@ -209,6 +314,23 @@ asio::awaitable<HttpResponse> Service::web_report(const WebVisitor& v, const Que
                 put_light(notice, light_of(*web_, e, i, d_.clock.now()), e.evaluation(i).status);
                 notice += ":";
                 put_escaped(notice, describe(e.plan().indicators[i], e.evaluation(i)));
+            }
+            // the files as stored with the value (read back: they are on disk)
+            if (const auto* id = o.if_contains("review"); id && id->is_int64() && d_.reviews) {
+                const auto stored = d_.reviews->evidence_of(id->as_int64());
+                if (!stored.empty()) {
+                    notice += "<ul id=\"submitted-files\">";
+                    for (const auto& f : stored) {
+                        notice += "<li>佐证材料 <a href=\"/evidence/" + std::to_string(f.id) +
+                                  "\" download>";
+                        put_escaped(notice, f.name);
+                        notice += "</a> <span class=\"muted\">";
+                        put_escaped(notice, f.media_type);
+                        notice += ",";
+                        notice += std::to_string(f.size) + " 字节</span></li>";
+                    }
+                    notice += "</ul>";
+                }
             }
         }
     } catch (const std::exception&) {
