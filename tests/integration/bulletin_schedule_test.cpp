@@ -130,8 +130,12 @@ TEST_CASE(
     REQUIRE(outbox_empty(*d));
     CHECK(s.smtp.messages() == 0);
     CHECK(s.hook.requests().empty());
+    const auto runs = [&] { return it::http("GET", d->url("/metrics")).body; };
+    CHECK_THAT(runs(), Catch::Contains("indicatord_bulletin_runs_total{result=\"queued\"} 0\n"));
 
     set_clock(*d, kJulyRun);
+    CHECK_THAT(runs(), Catch::Contains("indicatord_bulletin_runs_total{result=\"queued\"} 1\n"));
+    CHECK_THAT(runs(), Catch::Contains("indicatord_bulletin_runs_total{result=\"failed\"} 0\n"));
     REQUIRE(it::eventually([&] {
         return s.smtp.messages() == 1 && bodies(s.hook, "/dcs").size() == 1 &&
                bodies(s.hook, "/ding").size() == 1;

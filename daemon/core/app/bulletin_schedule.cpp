@@ -12,6 +12,7 @@
 #include "app/app.hpp"
 #include "config/scoring.hpp"
 #include "eval/engine.hpp"
+#include "http/metrics.hpp"
 #include "notify/bulletin_mail.hpp"
 #include "notify/deliverer.hpp"
 #include "report/bulletin_load.hpp"
@@ -90,16 +91,20 @@ asio::awaitable<void> App::run_bulletins() {
                     "bulletin schedule {} begins: its run of {} was due at {}, before the schedule "
                     "was first seen, and is not sent; the next one is",
                     key, run->period, format_instant(run->at));
-            else
+            else {
+                metrics_->bulletin_runs_queued.Increment();
                 spdlog::info("bulletin {} of {} as of {} queued for {} receiver(s)", key,
                              run->period, format_instant(run->at), outbox.size());
+            }
             if (!outbox.empty()) deliverer_->wake();
         } catch (const std::exception& e) {
             error = e.what();
         }
-        if (!error.empty())
+        if (!error.empty()) {
+            metrics_->bulletin_runs_failed.Increment();
             spdlog::error("bulletin {} of {}: {} (tried again at the next evaluation)", key,
                           run->period, error);
+        }
     }
 }
 

@@ -95,6 +95,18 @@ SelfMetrics::SelfMetrics(std::string_view version)
                     "time); 0 when none is waiting.")
               .Register(*registry_)
               .Add({})),
+      bulletin_runs_queued(prometheus::BuildCounter()
+                               .Name("indicatord_bulletin_runs_total")
+                               .Help("Scheduled bulletins by result: queued (in the outbox) or "
+                                     "failed (tried again at the next evaluation).")
+                               .Register(*registry_)
+                               .Add({{"result", "queued"}})),
+      bulletin_runs_failed(prometheus::BuildCounter()
+                               .Name("indicatord_bulletin_runs_total")
+                               .Help("Scheduled bulletins by result: queued (in the outbox) or "
+                                     "failed (tried again at the next evaluation).")
+                               .Register(*registry_)
+                               .Add({{"result", "failed"}})),
       http_requests_(
           prometheus::BuildCounter()
               .Name("indicatord_http_requests_total")

@@ -57,6 +57,10 @@ class SelfMetrics {
     prometheus::Gauge& outbox_depth;
     /// when the oldest pending notification was queued (Unix time), 0 when none is pending
     prometheus::Gauge& outbox_oldest_pending;
+    /// scheduled bulletins (`bulletins:`) queued in the outbox, and runs that failed to be
+    /// computed or stored (tried again at the next evaluation)
+    prometheus::Counter& bulletin_runs_queued;
+    prometheus::Counter& bulletin_runs_failed;
 
     /// Counts one notification attempt by channel and outcome (delivered, retry, give_up).
     void count_notification(const std::string& channel, int outcome);
