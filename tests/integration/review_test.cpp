@@ -114,6 +114,12 @@ TEST_CASE(
     CHECK_THAT(std::string(ind.at("reason").as_string()),
                Catch::Contains("the value for 2023-Q1 awaits review (审核中)"));
     CHECK(it::history(d, "gdp_growth", bearer(o.fgw)).empty());
+    // read_scope: unit. The reviewing unit reads the indicator it reviews; another unit does not
+    CHECK(it::http("GET", d.url("/api/v1/indicators/gdp_growth"), {}, {}, bearer(o.tjj)).status ==
+          200);
+    CHECK(
+        it::http("GET", d.url("/api/v1/indicators/gdp_growth"), {}, {}, bearer(o.liandu)).status ==
+        403);
     // the metrics: one value awaiting 市统计局's review, submitted at 2023-04-10T01:00:00Z
     const auto metrics = it::http("GET", d.url("/metrics")).body;
     CHECK_THAT(metrics, Catch::Contains("indicatord_reviews_pending{reviewer=\"tjj\"} 1\n"));

@@ -109,6 +109,9 @@ bool may_write(const Principal& who, const Plan& /*plan*/, const Indicator& ind)
 
 bool may_read(const Principal& who, const Plan& plan, const Indicator& ind) {
     if (who.admin || ind.lead_unit == who.unit) return true;
+    // the unit that reviews its values (实绩审核) reads what it decides on
+    if (ind.review.by == ReviewRule::By::unit && !who.unit.empty() && ind.review.unit == who.unit)
+        return true;
     // a member reads the roll-up of a per-member indicator it reports into
     for (auto m : ind.members)
         if (plan.indicators[m].lead_unit == who.unit) return true;

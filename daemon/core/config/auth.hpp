@@ -62,7 +62,8 @@ bool may_write(const Principal& who, const Plan& plan, const Indicator& indicato
 
 /// Whether `who` may read `indicator` under `auth.read_scope: unit`: admins always; a unit when
 /// it is responsible for the indicator: its lead unit, its task's lead (a joint lead only for
-/// its own indicator) or one of its task's co-units. `auth.read_all_units` is the caller's matter.
+/// its own indicator) or one of its task's co-units, or the unit that reviews its values
+/// (`review: 市统计局`). `auth.read_all_units` is the caller's matter.
 bool may_read(const Principal& who, const Plan& plan, const Indicator& indicator);
 
 }  // namespace indicatord

@@ -134,7 +134,7 @@ HttpResponse Service::web_reviews(const WebVisitor& v, unsigned status,
         out += "\"><td>";
         put_escaped(out, s.unit.empty() ? std::string("管理员") : unit_name(plan, s.unit));
         out += "</td><td>";
-        // a link only for those who may read the indicator's page (a unit reviewer may not)
+        // a link only for those who may read the indicator's page
         const bool readable = idx >= 0 && !refuse_read(&who, static_cast<std::size_t>(idx));
         if (readable) out += "<a href=\"/indicators/" + percent_encode(s.indicator) + "\">";
         put_escaped(out, ind ? ind->name : s.indicator);
