@@ -525,7 +525,7 @@ void Alerter::add_still_firing(const Engine& engine, std::map<ReceiverRef, Diges
     }
 }
 
-std::vector<AlertItem> Alerter::current(
+std::vector<const AlertState*> Alerter::current(
     const Engine& engine, TimePoint now,
     const std::function<bool(const AlertState&)>& keep_resolved) const {
     const auto& plan = engine.plan();
@@ -541,10 +541,7 @@ std::vector<AlertItem> Alerter::current(
     std::sort(chosen.begin(), chosen.end(), [](const AlertState* x, const AlertState* y) {
         return x->fingerprint < y->fingerprint;
     });
-    std::vector<AlertItem> out;
-    out.reserve(chosen.size());
-    for (const auto* a : chosen) out.push_back(item(engine, *a, now));
-    return out;
+    return chosen;
 }
 
 Alerter::Step Alerter::chase(const Engine& engine, std::size_t indicator, const std::string& by,

@@ -147,10 +147,15 @@ class Alerter {
 
     /// The whole state for a receiver that takes it each time (Alertmanager): every alert firing
     /// at `now` (chases are not conditions; alerts silenced here stay out, like every other
-    /// message of theirs), then the resolved ones `keep_resolved` accepts. By fingerprint.
-    std::vector<AlertItem> current(
+    /// message of theirs), then the resolved ones `keep_resolved` accepts. By fingerprint;
+    /// pointers into the Alerter's table, valid until it changes. Cheap: no text is formatted.
+    std::vector<const AlertState*> current(
         const Engine& engine, TimePoint now,
         const std::function<bool(const AlertState&)>& keep_resolved) const;
+    /// One alert as notifications carry it (labels, annotations with the texts).
+    AlertItem item_of(const Engine& engine, const AlertState& a, TimePoint now) const {
+        return item(engine, a, now);
+    }
 
     /// Reminders to reviewers (审核催办) of values past their review_due: one digest per receiver
     /// of each reviewer (a unit's receivers; `office`: the escalation unit's, none without one),

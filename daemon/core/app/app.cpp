@@ -474,18 +474,24 @@ void App::post_alertmanager(bool resend) {
     // Resolved alerts go for 15 minutes after they resolved (as Prometheus keeps sending them),
     // and always once after they were posted firing, however the clock moved.
     constexpr auto kResolvedFor = std::chrono::minutes(15);
-    auto items = alerter_->current(*engine_, now, [&](const AlertState& a) {
+    const auto states = alerter_->current(*engine_, now, [&](const AlertState& a) {
         return alertmanager_firing_.contains(a.fingerprint) ||
                (a.resolved_at && now - *a.resolved_at <= kResolvedFor);
     });
+    // what is posted, compared before any text is formatted (each tick, for every alert)
     std::string state;
-    std::set<std::string> firing;
-    for (const auto& it : items) {
-        state += it.fingerprint + (it.firing ? "+" : "-");
-        if (it.firing) firing.insert(it.fingerprint);
-    }
-    if (items.empty() && alertmanager_last_.empty()) return;  // nothing fires, nothing did
+    state.reserve(states.size() * 17);
+    for (const auto* a : states)
+        state += a->fingerprint + (a->phase == AlertState::Phase::firing ? "+" : "-");
+    if (states.empty() && alertmanager_last_.empty()) return;  // nothing fires, nothing did
     if (!resend && state == alertmanager_last_) return;
+    std::set<std::string> firing;
+    std::vector<AlertItem> items;
+    items.reserve(states.size());
+    for (const auto* a : states) {
+        items.push_back(alerter_->item_of(*engine_, *a, now));
+        if (items.back().firing) firing.insert(a->fingerprint);
+    }
     alertmanager_->post(
         render_alertmanager(items, config_.alerting.external_url, alerter_->templates().get()));
     alertmanager_firing_ = std::move(firing);
