@@ -330,3 +330,36 @@ TEST_CASE("evidence: kill -9 right after an acknowledged upload keeps the value 
     CHECK_THAT(std::string(indicator(d, "gdp_growth", o.fgw).at("reason").as_string()),
                Catch::Contains("awaits review (审核中)"));
 }
+
+TEST_CASE("evidence: kill -9 in the middle of an upload stores neither the value nor a file",
+          "[review][evidence][robustness]") {
+    Office o;
+    // a value with a 1 MB PDF, of which only the first half reaches the daemon before it dies
+    const std::string big = kPdf + std::string(1 << 20, 'x');
+    const auto body = multipart({{"indicator", "gdp_growth", ""},
+                                 {"period", "2023-Q1", ""},
+                                 {"value", "6.5", ""},
+                                 {"evidence", big, "big.pdf"}});
+    {
+        it::Daemon d(o.dir.path(), o.config.string(),
+                     {"--test-clock", "--now", "2023-04-10T09:00:00+08:00"});
+        it::RawClient c(d.port());
+        REQUIRE(c.send("POST /api/v1/values HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                       o.fgw + "\r\nContent-Type: " + kMultipartType + "\r\nContent-Length: " +
+                       std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, body.size() / 2)));
+        d.process().signal(SIGKILL);
+        REQUIRE(d.process().wait(std::chrono::seconds(10)) == 128 + SIGKILL);
+    }
+    it::Daemon d(o.dir.path(), o.config.string(),
+                 {"--test-clock", "--now", "2023-04-10T09:00:00+08:00"});
+    auto queue = parse(it::http("GET", d.url("/api/v1/reviews"), {}, {}, bearer(o.tjj)));
+    CHECK(queue.at("reviews").as_array().empty());
+    auto [code, counts] = it::run("sqlite3 " + d.database().string() +
+                                  " 'SELECT (SELECT count(*) FROM submission), "
+                                  "(SELECT count(*) FROM evidence)'");
+    REQUIRE(code == 0);
+    CHECK(counts == "0|0\n");
+    // and the unit still owes the period: nothing half-reported
+    CHECK_THAT(std::string(indicator(d, "gdp_growth", o.fgw).at("reason").as_string()),
+               !Catch::Contains("awaits review"));
+}

@@ -507,11 +507,12 @@ void Alerter::add_still_firing(const Engine& engine, std::map<ReceiverRef, Diges
         if (a.escalation_level > 0)
             for (auto& routed : route(plan, *ind, config_, true)) to.push_back(routed);
         std::optional<AlertItem> it;
+        const std::string& key = fp;  // clang 14 (fuzz build): a lambda captures no binding
         for (const auto& [r, why] : to) {
             if (!std::binary_search(whole.begin(), whole.end(), r)) continue;
             auto& d = digests[r];
             if (std::any_of(d.still_firing.begin(), d.still_firing.end(),
-                            [&](const AlertItem& x) { return x.fingerprint == fp; }))
+                            [&](const AlertItem& x) { return x.fingerprint == key; }))
                 continue;
             if (!it) it = item(engine, a, now);
             d.still_firing.push_back(*it);
