@@ -34,6 +34,7 @@
 #include "http/admin_actions.hpp"
 #include "http/http_types.hpp"
 #include "http/metrics.hpp"
+#include "http/route_label.hpp"
 #include "http/service.hpp"
 #include "model/clock.hpp"
 #include "store/committer.hpp"
@@ -227,17 +228,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (ec == http::error::need_more)
             break;  // the server would wait for the rest, then time out
         if (ec) {   // serve() answers 413, 431 or 400 and closes; Service is not involved
-            world->metrics.count_response(ec == http::error::body_limit     ? 413
-                                          : ec == http::error::header_limit ? 431
-                                                                            : 400);
+            world->metrics.count_response("other", ec == http::error::body_limit     ? 413
+                                                   : ec == http::error::header_limit ? 431
+                                                                                     : 400);
             break;
         }
         if (!parser.is_done()) break;
         auto req = parser.release();
         const bool keep_alive = req.keep_alive();
-        HttpRequest r{std::string(req.method_string()), std::string(req.target()),
-                      std::string(req[http::field::content_type]),
-                      std::string(req[http::field::authorization]), std::move(req.body())};
+        const std::string route(route_label(req.target()));
+        HttpRequest r;
+        r.method = std::string(req.method_string());
+        r.target = std::string(req.target());
+        r.content_type = std::string(req[http::field::content_type]);
+        r.authorization = std::string(req[http::field::authorization]);
+        r.body = std::move(req.body());
+        r.cookie = std::string(req[http::field::cookie]);
+        r.remote_address = "127.0.0.1";
         const bool head = r.method == "HEAD";
         const std::string line = trace ? r.method + " " + r.target : std::string();
         HttpResponse response = handle(std::move(r));  // chunks (GET /metrics) already whole
@@ -246,7 +253,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                          response.body.c_str());
         check_response(response);
         if (head) response.body.clear();
-        world->metrics.count_response(response.status);
+        world->metrics.count_response(route, response.status);
         if (!keep_alive) break;
     }
     world->restore_clock();
