@@ -152,8 +152,9 @@ TEST_CASE(
     "[prometheus][dashboard]") {
     it::TempDir dir;
     const auto prefix = dir.path() / "prefix";
-    auto [code, out] = it::run(std::string("'") + INDICATORD_CMAKE + "' --install '" +
-                               INDICATORD_BUILD_DIR + "' --prefix '" + prefix.string() + "'");
+    const std::string cmake = INDICATORD_CMAKE, build = INDICATORD_BUILD_DIR;
+    auto [code, out] =
+        it::run("'" + cmake + "' --install '" + build + "' --prefix '" + prefix.string() + "'");
     INFO(out);
     REQUIRE(code == 0);
     const auto share = prefix / "share" / "indicatord";
