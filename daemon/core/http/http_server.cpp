@@ -75,6 +75,8 @@ struct HttpServer::Session {
     /// Refused before its body was read (413, 431, 400): the client may still be sending, and
     /// closing with its bytes unread would reset the connection and lose the answer.
     bool linger = false;
+    /// The peer's address, read once per connection (a system call per request before).
+    std::string remote_address;
 };
 
 namespace {
@@ -263,9 +265,12 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
                                std::string(hdr[http::field::cookie]),
                                {},
                                std::string(hdr["X-CSRF-Token"])};
-            boost::system::error_code peer_ec;
-            const auto peer = lowest.socket().remote_endpoint(peer_ec);
-            if (!peer_ec) head.remote_address = peer.address().to_string();
+            if (session.remote_address.empty()) {
+                boost::system::error_code peer_ec;
+                const auto peer = lowest.socket().remote_endpoint(peer_ec);
+                if (!peer_ec) session.remote_address = peer.address().to_string();
+            }
+            head.remote_address = session.remote_address;
             // Token checks on the head, before 100 Continue and before any body byte is read.
             // A body already in the buffer (a small request, sent whole) costs nothing more to
             // read: handle() checks the token then, and a request pays for one check, not two

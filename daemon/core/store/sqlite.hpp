@@ -41,6 +41,9 @@ class Statement {
     Statement& bind(int index, double v);
     Statement& bind(int index, std::string_view v);
     Statement& bind_null(int index);
+    /// Binds text without copying it: the bytes must stay alive and unchanged until the statement
+    /// is reset (a Reset in the same scope as the bound string).
+    Statement& bind_static(int index, std::string_view v);
     /// Binds bytes as a BLOB (copied by SQLite).
     Statement& bind_blob(int index, std::string_view bytes);
     /// true while a row is available; throws StorageError on failure.

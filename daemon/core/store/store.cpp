@@ -326,24 +326,25 @@ int Store::append(const NewObservation& o) {
         revision = cached->second + 1;
     } else {
         sqlite::Reset r(next_revision_);
-        next_revision_.bind(1, o.indicator).bind(2, o.period);
+        next_revision_.bind_static(1, o.indicator).bind_static(2, o.period);
         if (!next_revision_.step()) throw StorageError("database: no next revision");
         revision = next_revision_.int64(0);
         ++revision_reads_;
     }
     sqlite::Reset r(insert_);
-    insert_.bind(1, o.indicator)
-        .bind(2, o.period)
+    // The observation outlives the statements' resets: its text is bound without copies.
+    insert_.bind_static(1, o.indicator)
+        .bind_static(2, o.period)
         .bind(3, revision)
         .bind(4, o.value)
-        .bind(5, o.note)
+        .bind_static(5, o.note)
         .bind(6, static_cast<std::int64_t>(o.reported_at.time_since_epoch().count()))
-        .bind(7, o.reporter);
+        .bind_static(7, o.reporter);
     insert_.step();
     {
         sqlite::Reset l(upsert_latest_);
-        upsert_latest_.bind(1, o.indicator)
-            .bind(2, o.period)
+        upsert_latest_.bind_static(1, o.indicator)
+            .bind_static(2, o.period)
             .bind(3, revision)
             .bind(4, o.value)
             .bind(5, static_cast<std::int64_t>(o.reported_at.time_since_epoch().count()));
