@@ -3,10 +3,13 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 
@@ -163,4 +166,66 @@ TEST_CASE("sd_notify: READY, WATCHDOG pings, RELOADING then READY around a reloa
     p.signal(SIGTERM);
     CHECK(sock.until("STOPPING=1"));
     CHECK(p.wait(5s) == 0);
+}
+
+TEST_CASE("SIGHUP sent the moment the listening line appears reloads the daemon and never ends it",
+          "[reload][signals]") {
+    // Whoever waits for "listening on" (a test, a script, an operator's unit) may send SIGHUP at
+    // once; the daemon used to take its signals only after printing that line, and SIGHUP's
+    // default action ended it about half the time. Its stdout is a pipe here, read line by line,
+    // so the signal follows the line within microseconds (a file polled by the harness is slower
+    // than the window was).
+    Rules r;
+    for (int i = 0; i < 20; ++i) {
+        INFO("start " << i);
+        const auto dir = r.dir.path() / ("run" + std::to_string(i));
+        fs::create_directories(dir);
+        const auto err = dir / "stderr";
+        // The shell prints its pid, then becomes the daemon (exec): that pid is the daemon's.
+        const std::string cmd = "echo $$; exec '" + it::kDaemon + "' --config '" +
+                                r.config.string() + "' --listen 127.0.0.1:0 --database '" +
+                                (dir / "indicatord.db").string() + "' 2>'" + err.string() + "'";
+        FILE* out = ::popen(cmd.c_str(), "r");
+        REQUIRE(out);
+        char line[512];
+        REQUIRE(std::fgets(line, sizeof line, out));
+        const pid_t pid = static_cast<pid_t>(std::atol(line));
+        REQUIRE(pid > 0);
+        bool reaped = false;
+        struct Cleanup {  // a failed REQUIRE leaves no daemon behind
+            pid_t pid;
+            bool& reaped;
+            FILE* out;
+            ~Cleanup() {
+                if (!reaped) {
+                    ::kill(pid, SIGKILL);
+                    ::waitpid(pid, nullptr, 0);
+                }
+                ::pclose(out);  // the child is reaped already: this only closes the pipe
+            }
+        } cleanup{pid, reaped, out};
+        bool listening = false;
+        while (!listening && std::fgets(line, sizeof line, out))
+            listening = std::strstr(line, "listening on") != nullptr;
+        REQUIRE(listening);
+        ::kill(pid, SIGHUP);
+        const auto read_err = [&] {
+            std::ifstream in(err);
+            return std::string((std::istreambuf_iterator<char>(in)), {});
+        };
+        int status = 0;
+        pid_t ended = 0;
+        REQUIRE(it::eventually([&] {
+            ended = ::waitpid(pid, &status, WNOHANG);
+            return ended != 0 || read_err().find("received SIGHUP") != std::string::npos;
+        }));
+        reaped = ended == pid;
+        INFO(read_err());
+        REQUIRE(ended == 0);  // still running: the SIGHUP was a reload, not the end
+        ::kill(pid, SIGTERM);
+        REQUIRE(it::eventually([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }));
+        reaped = true;
+        CHECK(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
+    }
 }

@@ -210,13 +210,15 @@ int App::run() {
         }
     }
     const auto port = server_->listen(config_.listen_host, config_.listen_port);
+    // Signals are ours before the "listening on" line: whoever waits for that line (a test, a
+    // script) may send SIGHUP at once, and until then SIGHUP's default action ends the process.
+    start_signals();
     const bool v6 = config_.listen_host.find(':') != std::string::npos;
     std::printf("indicatord: listening on %s://%s%s%s:%u\n",
                 config_.tls_cert_file ? "https" : "http", v6 ? "[" : "",
                 config_.listen_host.c_str(), v6 ? "]" : "", static_cast<unsigned>(port));
     std::fflush(stdout);  // the one "listening on" line: a service's stdout is the journal too
     server_->start();
-    start_signals();
     schedule_tick();
     schedule_alertmanager();
     if (auto wd = systemd::watchdog_interval()) schedule_watchdog(*wd / 2);
