@@ -29,6 +29,7 @@
 #include "notify/alertmanager.hpp"
 #include "notify/deliverer.hpp"
 #include "notify/outbox.hpp"
+#include "store/checkpointer.hpp"
 #include "store/committer.hpp"
 #include "store/review_store.hpp"
 #include "store/store.hpp"
@@ -136,6 +137,8 @@ int App::run() {
     alerter_ = std::make_unique<Alerter>(config_.alerting);
     alerter_->set_templates(rules.templates);
     alerter_->load(alert_store_->load_alerts(), alert_store_->load_silences());
+    // Before the writer's thread starts: the WAL is checkpointed off the writer from here on.
+    checkpointer_ = std::make_unique<Checkpointer>(store_->writer(), config_.database);
     committer_ =
         std::make_unique<Committer>(*store_, [m = metrics_.get()] { m->commits.Increment(); });
     spdlog::info("database {} (schema version {})", config_.database.string(),
@@ -233,6 +236,7 @@ int App::run() {
     deliverer_->stop();
     alertmanager_.reset();  // joins its thread (a post under way ends within its timeout)
     committer_->stop();
+    checkpointer_.reset();  // the writer is idle: SQLite's own checkpoint is back
     spdlog::info("stopped");
     return 0;
 }

@@ -23,6 +23,7 @@ struct RuleSet;
 class Engine;
 class Store;
 class DatabaseLock;
+class Checkpointer;
 class Committer;
 class SelfMetrics;
 class Service;
@@ -119,6 +120,7 @@ class App final : public AlertActions, public AdminActions {
     std::unique_ptr<AlertStore> alert_store_;
     std::unique_ptr<ReviewStore> review_store_;
     std::unique_ptr<Alerter> alerter_;
+    std::unique_ptr<Checkpointer> checkpointer_;  ///< before committer_: outlives its thread
     std::unique_ptr<Committer> committer_;
     std::unique_ptr<Deliverer> deliverer_;
     std::unique_ptr<AlertmanagerClient> alertmanager_;  ///< null without alerting.alertmanager

@@ -162,8 +162,9 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
     }
     d_.metrics.values_accepted.Increment(static_cast<double>(batch.items.size()));
 
-    // The plan may have been reloaded while the batch was committed: re-resolve by key.
+    // The plan may have been reloaded while the batch was committed: then re-resolve by key.
     Engine& engine = d_.engine();
+    const bool same_plan = &engine.plan() == plan.get();
     const auto eval_now = d_.clock.now();
     std::vector<std::size_t> touched;
     touched.reserve(batch.items.size());
@@ -174,7 +175,7 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
     for (std::size_t i = 0; i < batch.items.size(); ++i) {
         const auto& it = batch.items[i];
         const auto& key = plan->indicators[it.indicator].key;
-        const long idx = engine.plan().index_of(key);
+        const long idx = same_plan ? static_cast<long>(it.indicator) : engine.plan().index_of(key);
         if (idx >= 0) {
             engine.record(static_cast<std::size_t>(idx),
                           Observation{it.period, it.value, result.revisions[i],

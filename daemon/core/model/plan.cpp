@@ -102,17 +102,17 @@ bool compare(Op op, double v, double t, double high) {
 }
 
 const Indicator* Plan::find_indicator(std::string_view key) const {
-    auto it = indicator_index.find(std::string(key));
+    auto it = indicator_index.find(key);
     return it == indicator_index.end() ? nullptr : &indicators[it->second];
 }
 
 long Plan::index_of(std::string_view key) const {
-    auto it = indicator_index.find(std::string(key));
+    auto it = indicator_index.find(key);
     return it == indicator_index.end() ? -1 : static_cast<long>(it->second);
 }
 
 const Unit* Plan::find_unit(std::string_view unit_id) const {
-    auto it = unit_index.find(std::string(unit_id));
+    auto it = unit_index.find(unit_id);
     return it == unit_index.end() ? nullptr : &units[it->second];
 }
 

@@ -14,6 +14,7 @@
 
 #include "model/period.hpp"
 #include "model/review.hpp"
+#include "util/string_map.hpp"
 
 namespace indicatord {
 
@@ -302,8 +303,9 @@ struct Plan {
     /// The error for a key index_of does not find: unknown, or which plans share it.
     std::string unknown(std::string_view key) const;
 
-    std::unordered_map<std::string, std::size_t> indicator_index;
-    std::unordered_map<std::string, std::size_t> unit_index;
+    /// Looked up on every reported value: an open-addressing table, by string_view.
+    StringMap<std::size_t> indicator_index;
+    StringMap<std::size_t> unit_index;
     /// (plan index << 32 | task number) -> index into tasks
     std::unordered_map<std::uint64_t, std::size_t> task_index;
     /// several plans: bare keys that more than one plan has -> those plans' indexes

@@ -8,11 +8,11 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "model/clock.hpp"
 #include "store/sqlite.hpp"
+#include "util/string_map.hpp"
 
 namespace indicatord {
 
@@ -135,7 +135,7 @@ class Store {
     sqlite::Statement latest_;
     sqlite::Statement history_;
     /// (indicator '\n' period) -> newest revision written or read by the writer; writer thread.
-    std::unordered_map<std::string, std::int64_t> revisions_;
+    StringMap<std::int64_t> revisions_;
     std::string revision_key_;  ///< reused for lookups, so that a hit allocates nothing
     std::uint64_t revision_reads_ = 0;
 };
