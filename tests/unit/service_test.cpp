@@ -149,7 +149,7 @@ TEST_CASE("service: health, readiness and metrics", "[service]") {
     World w;
     auto health = w.call("GET", "/healthz");
     CHECK(health.status == 200);
-    CHECK(health.content_type == "application/json");
+    CHECK(health.media_type() == "application/json");
     CHECK(health.body == "{\"status\":\"ok\"}\n");
     auto ready = w.call("GET", "/readyz");
     CHECK(ready.status == 200);
@@ -157,7 +157,7 @@ TEST_CASE("service: health, readiness and metrics", "[service]") {
 
     auto metrics = w.call("GET", "/metrics");
     CHECK(metrics.status == 200);
-    CHECK(metrics.content_type == "text/plain; version=0.0.4; charset=utf-8");
+    CHECK(metrics.media_type() == "text/plain; version=0.0.4; charset=utf-8");
     CHECK(metrics.body.find("indicatord_build_info{version=\"test\"} 1") != std::string::npos);
     CHECK(metrics.body.find("indicator_status{plan=\"test-2023\",task=\"1\",indicator=\"gdp_"
                             "growth\",unit=\"fgw\",status=\"overdue\"} ") != std::string::npos);
@@ -168,7 +168,7 @@ TEST_CASE("service: the indicator endpoints", "[service]") {
     World w;
     auto list = w.call("GET", "/api/v1/indicators");
     CHECK(list.status == 200);
-    CHECK(list.content_type == "application/json");
+    CHECK(list.media_type() == "application/json");
     const auto l = body_of(list);
     CHECK(l.at("plan").as_string() == "test-2023");
     CHECK(l.at("indicators").as_array().size() == w.plan->indicators.size());
@@ -196,7 +196,7 @@ TEST_CASE("service: values in, stored, evaluated and listed", "[service]") {
                        values(R"({"indicator":"gdp_growth","period":"2023-Q1","value":4.9})"),
                        "application/json", kFgw);
     REQUIRE(post.status == 200);
-    CHECK(post.content_type == "application/json");
+    CHECK(post.media_type() == "application/json");
     const auto p = body_of(post);
     CHECK(p.at("accepted").to_number<int>() == 1);
     CHECK(p.at("values").at(0).at("revision").to_number<int>() == 1);

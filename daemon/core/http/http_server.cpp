@@ -31,7 +31,7 @@ http::response<http::string_body> to_beast(HttpResponse&& r, unsigned version, b
                                            bool head) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "indicatord");
-    res.set(http::field::content_type, r.content_type);
+    res.set(http::field::content_type, r.media_type());
     for (auto& [k, v] : r.headers) res.set(k, v);
     res.keep_alive(keep_alive);
     if (head) {
@@ -335,7 +335,7 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
             http::response<http::empty_body> res{static_cast<http::status>(response.status),
                                                  version};
             res.set(http::field::server, "indicatord");
-            res.set(http::field::content_type, response.content_type);
+            res.set(http::field::content_type, response.media_type());
             for (auto& [k, v] : response.headers) res.set(k, v);
             res.keep_alive(keep_alive);
             res.chunked(true);

@@ -26,7 +26,12 @@ struct HttpRequest {
 
 struct HttpResponse {
     unsigned status = 200;
-    std::string content_type = "application/json";
+    /// Empty for application/json, the common case: the 16-character default would be a heap
+    /// allocation for every response object, an error's included.
+    std::string content_type;
+    std::string_view media_type() const {
+        return content_type.empty() ? std::string_view("application/json") : content_type;
+    }
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
     /// Optional: the rest of the body, produced in parts after `body` and sent with chunked
