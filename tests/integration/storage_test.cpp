@@ -403,3 +403,34 @@ TEST_CASE("indicatorctl backup --force replaces a file, a missing database is na
     CHECK(missing.second ==
           "indicatorctl: " + (dir.path() / "none.db").string() + ": no such database\n");
 }
+
+TEST_CASE(
+    "the write-ahead log is checkpointed by the daemon's checkpointer thread, not in the "
+    "writer's commits",
+    "[storage][checkpoint]") {
+    it::TempDir dir;
+    it::Daemon d(dir.path());
+    // 1,500 revisions with a 3,000-byte note each: about 1,500 pages of log, past the 1,000 that
+    // wake the checkpointer and far from the 16,000 at which a commit would checkpoint itself.
+    const std::string note(3000, 'x');
+    for (int b = 0; b < 15; ++b) {
+        std::string body = R"({"values":[)";
+        for (int i = 0; i < 100; ++i) {
+            if (i) body += ',';
+            body += R"({"indicator":"gdp_growth","period":"2023-Q1","value":)" +
+                    std::to_string(b * 100 + i) + R"(,"note":")" + note + "\"}";
+        }
+        body += "]}";
+        REQUIRE(it::http("POST", d.url("/api/v1/values"), body).status == 200);
+    }
+    std::string text;
+    CHECK(it::eventually([&] {
+        text = it::http("GET", d.url("/metrics")).body;
+        return text.find("indicatord_wal_checkpoints_total{by=\"checkpointer\"} ") !=
+                   std::string::npos &&
+               text.find("indicatord_wal_checkpoints_total{by=\"checkpointer\"} 0\n") ==
+                   std::string::npos;
+    }));
+    CHECK_THAT(text, Catch::Contains("indicatord_wal_checkpoints_total{by=\"writer\"} 0\n"));
+    CHECK(stored_values(d, "gdp_growth").size() == 1500);
+}

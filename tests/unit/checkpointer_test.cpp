@@ -1,5 +1,6 @@
 #include "store/checkpointer.hpp"
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -44,8 +45,12 @@ TEST_CASE(
     const auto file = dir.path() / "a.db";
     auto writer = open_wal(file);
     CHECK(scalar(writer, "PRAGMA wal_autocheckpoint") == 1000);  // SQLite's own, before
+    std::atomic<int> counted_thread = 0;
+    std::atomic<int> counted_writer = 0;
     {
-        Checkpointer checkpointer(writer, file, 8, 100000);
+        Checkpointer checkpointer(
+            writer, file, [&](bool on_writer) { ++(on_writer ? counted_writer : counted_thread); },
+            8, 100000);
         CHECK(scalar(writer, "PRAGMA wal_autocheckpoint") == 0);  // replaced by the hook
         // 2 pages per commit: the fifth commit takes the WAL past 8 pages and wakes the thread.
         bool checkpointed = false;
@@ -57,6 +62,8 @@ TEST_CASE(
         CHECK(checkpointer.on_writer() == 0);
     }
     CHECK(scalar(writer, "PRAGMA wal_autocheckpoint") == 1000);  // given back
+    CHECK(counted_thread > 0);  // the metric's callback, once the thread is joined
+    CHECK(counted_writer == 0);
     // The checkpoints copied frames into the database file: a reader that ignores the WAL
     // (immutable; nothing writes now that the thread is joined) sees committed rows.
     auto uri = "file:" + file.string() + "?immutable=1";
@@ -75,7 +82,7 @@ TEST_CASE("past the inline bound the writer checkpoints itself, so the WAL stays
     sqlite::Database reader(file, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
     reader.exec("BEGIN");
     CHECK(scalar(reader, "SELECT count(*) FROM t") == 1);
-    Checkpointer checkpointer(writer, file, 4, 40);
+    Checkpointer checkpointer(writer, file, {}, 4, 40);
     for (int i = 0; i < 30; ++i) write_pages(writer, 2);
     CHECK(checkpointer.on_writer() > 0);  // commits at 40 pages and more checkpointed inline
     reader.exec("COMMIT");

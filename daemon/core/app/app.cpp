@@ -138,7 +138,10 @@ int App::run() {
     alerter_->set_templates(rules.templates);
     alerter_->load(alert_store_->load_alerts(), alert_store_->load_silences());
     // Before the writer's thread starts: the WAL is checkpointed off the writer from here on.
-    checkpointer_ = std::make_unique<Checkpointer>(store_->writer(), config_.database);
+    checkpointer_ = std::make_unique<Checkpointer>(
+        store_->writer(), config_.database, [m = metrics_.get()](bool on_writer) {
+            (on_writer ? m->checkpoints_on_writer : m->checkpoints_background).Increment();
+        });
     committer_ =
         std::make_unique<Committer>(*store_, [m = metrics_.get()] { m->commits.Increment(); });
     spdlog::info("database {} (schema version {})", config_.database.string(),

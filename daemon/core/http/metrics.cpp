@@ -39,7 +39,12 @@ IndicatorLabels::IndicatorLabels(std::shared_ptr<const Plan> plan) : plan_(std::
 }
 
 SelfMetrics::SelfMetrics(std::string_view version)
-    : values_accepted(prometheus::BuildCounter()
+    : checkpoints_(prometheus::BuildCounter()
+                       .Name("indicatord_wal_checkpoints_total")
+                       .Help("Checkpoints of SQLite's write-ahead log by who ran them: the "
+                             "checkpointer thread, or the writer past 16,000 pages in the log.")
+                       .Register(*registry_)),
+      values_accepted(prometheus::BuildCounter()
                           .Name("indicatord_values_ingested_total")
                           .Help("Reported values by result: accepted (committed) or rejected (bad "
                                 "input or storage failure).")
@@ -73,6 +78,8 @@ SelfMetrics::SelfMetrics(std::string_view version)
                   .Help("SQLite transactions committed by the group-commit writer.")
                   .Register(*registry_)
                   .Add({})),
+      checkpoints_background(checkpoints_.Add({{"by", "checkpointer"}})),
+      checkpoints_on_writer(checkpoints_.Add({{"by", "writer"}})),
       reload_success(prometheus::BuildGauge()
                          .Name("indicatord_config_last_reload_successful")
                          .Help("1 if the last configuration load succeeded.")

@@ -41,6 +41,7 @@ class IndicatorLabels {
 class SelfMetrics {
     // Declared first: the metric references below are built from it.
     std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
+    prometheus::Family<prometheus::Counter>& checkpoints_;  ///< before the counters built on it
 
   public:
     explicit SelfMetrics(std::string_view version);
@@ -51,6 +52,10 @@ class SelfMetrics {
     prometheus::Histogram& evaluation_duration;
     prometheus::Gauge& indicators;
     prometheus::Counter& commits;
+    /// WAL checkpoints by who ran them: the checkpointer's thread, or a commit of the writer
+    /// past the inline bound (a long reader pins the log, or the thread is behind).
+    prometheus::Counter& checkpoints_background;
+    prometheus::Counter& checkpoints_on_writer;
     prometheus::Gauge& reload_success;
     prometheus::Gauge& reload_time;
 

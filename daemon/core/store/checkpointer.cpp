@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
 namespace indicatord {
 
 namespace {
@@ -17,9 +19,11 @@ sqlite::Database open_checkpointer(const std::filesystem::path& file) {
 }  // namespace
 
 Checkpointer::Checkpointer(sqlite::Database& writer, const std::filesystem::path& file,
-                           int wake_pages, int inline_pages)
+                           std::function<void(bool on_writer)> counted, int wake_pages,
+                           int inline_pages)
     : writer_(writer),
       own_(open_checkpointer(file)),
+      counted_(std::move(counted)),
       wake_pages_(wake_pages),
       inline_pages_(inline_pages),
       thread_([this] { run(); }) {
@@ -42,8 +46,11 @@ int Checkpointer::on_commit(void* self, sqlite3* db, const char* schema, int pag
     if (pages >= c.inline_pages_) {
         // Behind, or a long reader keeps the WAL from restarting: do what SQLite would have.
         sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-        std::lock_guard lock(c.mutex_);
-        ++c.on_writer_;
+        {
+            std::lock_guard lock(c.mutex_);
+            ++c.on_writer_;
+        }
+        if (c.counted_) c.counted_(true);
     } else if (pages >= c.wake_pages_) {
         {
             std::lock_guard lock(c.mutex_);
@@ -69,9 +76,12 @@ void Checkpointer::run() {
                 "checkpoint of the write-ahead log failed: {} (the writer's commits "
                 "will checkpoint it)",
                 own_.error());
-        std::lock_guard lock(mutex_);
-        pending_ = false;  // commits from now on may wake it again
-        ++background_;
+        {
+            std::lock_guard lock(mutex_);
+            pending_ = false;  // commits from now on may wake it again
+            ++background_;
+        }
+        if (counted_) counted_(false);
     }
 }
 

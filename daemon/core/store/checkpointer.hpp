@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -27,7 +28,9 @@ namespace indicatord {
 /// `writer`. The destructor stops the thread and puts SQLite's automatic checkpoint back.
 class Checkpointer {
   public:
-    Checkpointer(sqlite::Database& writer, const std::filesystem::path& file, int wake_pages = 1000,
+    /// `counted(on_writer)` is called after each checkpoint, on the thread that ran it.
+    Checkpointer(sqlite::Database& writer, const std::filesystem::path& file,
+                 std::function<void(bool on_writer)> counted = {}, int wake_pages = 1000,
                  int inline_pages = 16000);
     ~Checkpointer();
     Checkpointer(const Checkpointer&) = delete;
@@ -43,6 +46,7 @@ class Checkpointer {
 
     sqlite::Database& writer_;
     sqlite::Database own_;  ///< used on thread_ only
+    const std::function<void(bool)> counted_;
     const int wake_pages_;
     const int inline_pages_;
     mutable std::mutex mutex_;
