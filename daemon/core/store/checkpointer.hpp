@@ -19,9 +19,10 @@ namespace indicatord {
 /// The constructor replaces SQLite's automatic checkpoint on `writer` by a WAL hook: a commit
 /// that leaves `wake_pages` or more pages in the WAL wakes this thread, which runs a PASSIVE
 /// checkpoint (it never blocks the writer or a reader); a commit that leaves `inline_pages` or
-/// more, the thread being behind or kept from restarting the WAL by a long reader, checkpoints
-/// on the writer as SQLite would have, so the WAL stays bounded. Durability is SQLite's either
-/// way: a frame leaves the WAL only after the database file is synced.
+/// more checkpoints on the writer as SQLite would have, so the WAL stays bounded should the
+/// thread fall behind (a long reader keeps any checkpoint, SQLite's own too, from restarting the
+/// WAL until it ends). Durability is SQLite's either way: a frame leaves the WAL only after the
+/// database file is synced.
 ///
 /// Threads: construct and destroy while no other thread uses `writer` (before the Committer's
 /// thread starts, after it is joined); the hook then runs on whichever thread commits on
