@@ -3,6 +3,12 @@
 
 namespace indicatord {
 
+std::string SourceAt::text() const {
+    std::string out = file ? *file : std::string();
+    if (line == 0) return out;
+    return out + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
 std::string DayOffset::text() const {
     return std::to_string(days) + (working_days ? "wd" : "d");
 }

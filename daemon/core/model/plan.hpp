@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -166,6 +167,16 @@ using Rule = std::variant<rule::Threshold, rule::Cumulative, rule::Milestones, r
 std::string_view kind_name(const Rule& rule);
 
 /// One measured target (or report obligation) of a task.
+/// Where an entry is written in the rules: "file:line:column" (1-based, as yaml::where prints
+/// it; the file alone without a position). The file's name is shared by every entry of a file:
+/// a plan of 100,000 indicators held 100,000 copies of it (11 MB, twice during a reload).
+struct SourceAt {
+    std::shared_ptr<const std::string> file;
+    std::uint32_t line = 0;  ///< 0: no position
+    std::uint32_t column = 0;
+    std::string text() const;
+};
+
 struct Indicator {
     std::string key;
     std::string name;
@@ -190,7 +201,7 @@ struct Indicator {
     std::vector<std::size_t> members;
     /// Who reviews its values before they count (`review:`, model/review.hpp).
     ReviewRule review;
-    std::string defined_at;
+    SourceAt defined_at;
 
     bool derived() const {
         return std::holds_alternative<rule::Expression>(rule) ||

@@ -60,7 +60,9 @@ void resolve(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind
 void link(Indicator& ind, const Plan& combined, std::string_view prefix) {
     auto& r = std::get<rule::Baseline>(ind.rule);
     if (r.baseline) return;
-    const auto fail = [&](const std::string& m) { throw ConfigError(ind.defined_at + ": " + m); };
+    const auto fail = [&](const std::string& m) {
+        throw ConfigError(ind.defined_at.text() + ": " + m);
+    };
     if (!r.from.empty()) {
         if (r.from.find(':') == std::string::npos)
             r.from.insert(0, prefix);

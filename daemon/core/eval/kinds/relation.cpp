@@ -94,7 +94,9 @@ void resolve(const std::filesystem::path& f, const yaml::Node& n, Indicator& ind
 // The sides' combined keys; a side in another plan (`of: lishui-2023:gdp`) checked here.
 void link(Indicator& ind, const Plan& combined, std::string_view prefix) {
     auto& r = std::get<rule::Relation>(ind.rule);
-    const auto fail = [&](const std::string& m) { throw ConfigError(ind.defined_at + ": " + m); };
+    const auto fail = [&](const std::string& m) {
+        throw ConfigError(ind.defined_at.text() + ": " + m);
+    };
     std::string* keys_[2] = {&r.subject, &r.of};
     SeriesShape* shapes[2] = {&r.subject_shape, &r.of_shape};
     bool cross = false;
