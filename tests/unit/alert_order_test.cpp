@@ -36,10 +36,10 @@ TEST_CASE("a step's changes are in fingerprint order when fingerprints share 8 b
     const auto step = alerter.step(engine, now);
 
     std::vector<std::string> changed;
-    for (const auto& a : step.changed) changed.push_back(a.fingerprint);
+    for (const auto* a : step.changed) changed.push_back(a->fingerprint);
     CHECK(std::is_sorted(changed.begin(), changed.end()));
     CHECK(std::adjacent_find(changed.begin(), changed.end()) == changed.end());
     for (const auto& fp : fps)
         CHECK(std::find(changed.begin(), changed.end(), fp) != changed.end());
-    for (const auto& a : step.changed) CHECK(alerter.alerts().at(a.fingerprint) == a);
+    for (const auto* a : step.changed) CHECK(&alerter.alerts().at(a->fingerprint) == a);
 }

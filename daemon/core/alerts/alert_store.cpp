@@ -117,23 +117,25 @@ std::vector<Silence> AlertStore::load_silences() {
     return out;
 }
 
-void AlertStore::save(const std::vector<AlertState>& changed,
+void AlertStore::save(const std::vector<const AlertState*>& changed,
                       const std::vector<OutboxEntry>& outbox, TimePoint now) {
     if (changed.empty() && outbox.empty()) return;
     // In key order: 100,000 upserts at random places of the table's B-tree (a start that raises
     // an alert for every indicator) touch far fewer pages in order. Stable: of two changes of one
     // alert the later is written last.
-    std::vector<const AlertState*> by_key;
-    by_key.reserve(changed.size());
-    for (const auto& a : changed) by_key.push_back(&a);
+    std::vector<const AlertState*> sorted;
     const auto by_fingerprint = [](const AlertState* x, const AlertState* y) {
         return x->fingerprint < y->fingerprint;
     };
-    if (!std::is_sorted(by_key.begin(), by_key.end(), by_fingerprint))  // Alerter::step sorts
-        std::stable_sort(by_key.begin(), by_key.end(), by_fingerprint);
+    const auto* by_key = &changed;
+    if (!std::is_sorted(changed.begin(), changed.end(), by_fingerprint)) {  // Alerter::step sorts
+        sorted = changed;
+        std::stable_sort(sorted.begin(), sorted.end(), by_fingerprint);
+        by_key = &sorted;
+    }
     db_.exec("BEGIN IMMEDIATE");
     try {
-        for (const auto* p : by_key) {
+        for (const auto* p : *by_key) {
             const auto& a = *p;
             sqlite::Reset r(upsert_alert_);
             upsert_alert_.bind(1, a.fingerprint)

@@ -44,7 +44,9 @@ class AlertStore {
 
     /// In one transaction: the changed alert states and the notifications they queue, the
     /// notifications created and due at `now` (the daemon's Clock, which delivery reads too).
-    void save(const std::vector<AlertState>& changed, const std::vector<OutboxEntry>& outbox,
+    /// The states are read where they are (Alerter::Step::changed): nothing may change them
+    /// until save returns.
+    void save(const std::vector<const AlertState*>& changed, const std::vector<OutboxEntry>& outbox,
               TimePoint now);
     /// In one transaction: the chase and the notifications it queues; returns the chase's id.
     std::int64_t add_chase(const NewChase& chase, const std::vector<OutboxEntry>& outbox);

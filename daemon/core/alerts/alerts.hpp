@@ -110,7 +110,10 @@ class Alerter {
         std::optional<TimePoint> last_flush;
     };
     struct Step {
-        std::vector<AlertState> changed;     ///< states to persist, one per alert, by fingerprint
+        /// States to persist, one per alert, by fingerprint: pointers into the Alerter's table
+        /// (a first start copied 100,000 states here), valid until the alerts change again: the
+        /// caller keeps them locked until they are stored, or undone.
+        std::vector<const AlertState*> changed;
         std::vector<Digest> digests;         ///< messages to queue, one per receiver
         std::vector<ReceiverRef> receivers;  ///< receiver of each digest
         Undo undo;                           ///< for undo() when `changed` cannot be stored

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace indicatord {
@@ -19,7 +20,7 @@ std::string to_hex(std::string_view bytes) {
     return out;
 }
 
-std::string sha256_hex(std::string_view data) {
+std::string sha256_hex(std::string_view data, std::size_t digits) {
     // Fetched once: EVP_sha256() makes OpenSSL 3 look the implementation up again at every
     // digest (a property query under locks), once per API request for the token check.
     static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
@@ -27,7 +28,8 @@ std::string sha256_hex(std::string_view data) {
     unsigned int len = 0;
     if (!sha256 || !EVP_Digest(data.data(), data.size(), digest, &len, sha256, nullptr))
         throw std::runtime_error("SHA-256 failed");
-    return to_hex(std::string_view(reinterpret_cast<const char*>(digest), len));
+    return to_hex(std::string_view(reinterpret_cast<const char*>(digest),
+                                   std::min<std::size_t>(len, digits / 2)));
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view message) {
