@@ -120,29 +120,22 @@ std::vector<Silence> AlertStore::load_silences() {
 void AlertStore::save(const std::vector<const AlertState*>& changed,
                       const std::vector<OutboxEntry>& outbox, TimePoint now) {
     if (changed.empty() && outbox.empty()) return;
-    // In key order: 100,000 upserts at random places of the table's B-tree (a start that raises
-    // an alert for every indicator) touch far fewer pages in order. Stable: of two changes of one
-    // alert the later is written last.
-    std::vector<const AlertState*> sorted;
-    const auto by_fingerprint = [](const AlertState* x, const AlertState* y) {
-        return x->fingerprint < y->fingerprint;
-    };
-    const auto* by_key = &changed;
-    if (!std::is_sorted(changed.begin(), changed.end(), by_fingerprint)) {  // Alerter::step sorts
-        sorted = changed;
-        std::stable_sort(sorted.begin(), sorted.end(), by_fingerprint);
-        by_key = &sorted;
-    }
+    // In the order given: Alerter::step gives them by fingerprint, so that 100,000 upserts (a
+    // start that raises an alert for every indicator) go to the table's B-tree in key order,
+    // touching far fewer pages. Checking that order here read 100,000 scattered alerts (a fifth
+    // of this save's time); any order stores the same rows, the later of two changes of one alert
+    // last.
     db_.exec("BEGIN IMMEDIATE");
     try {
-        for (const auto* p : *by_key) {
+        for (const auto* p : changed) {
             const auto& a = *p;
             sqlite::Reset r(upsert_alert_);
-            upsert_alert_.bind(1, a.fingerprint)
-                .bind(2, a.indicator)
-                .bind(3, to_string(a.kind))
-                .bind(4, to_string(a.phase))
-                .bind(5, a.period)
+            // Not copied: the alert and its strings outlive the statement's reset (r).
+            upsert_alert_.bind_static(1, a.fingerprint)
+                .bind_static(2, a.indicator)
+                .bind_static(3, to_string(a.kind))
+                .bind_static(4, to_string(a.phase))
+                .bind_static(5, a.period)
                 .bind(6, ms(a.started_at));
             bind_opt(upsert_alert_, 7, a.firing_at);
             bind_opt(upsert_alert_, 8, a.resolved_at);
