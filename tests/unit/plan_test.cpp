@@ -53,6 +53,21 @@ TEST_CASE("the minimal test plan loads with roles resolved", "[plan]") {
     CHECK(plan.find_indicator("task068_report_longquan")->lead_unit == "longquan");
 }
 
+TEST_CASE("an indicator's place is file:line:col, the file's name shared", "[plan]") {
+    auto plan = load_plan({test::kData + "/minimal"});
+    const auto* gdp = plan.find_indicator("gdp_growth");
+    const auto* cpi = plan.find_indicator("cpi_growth");
+    REQUIRE(gdp);
+    REQUIRE(cpi);
+    const std::string file = test::kData + "/minimal/plan.yaml";
+    CHECK(gdp->defined_at.text() == file + ":42:9");
+    CHECK(cpi->defined_at.text() == file + ":55:9");
+    // one copy of the name for every indicator of the file (a plan of 100,000 held 100,000)
+    CHECK(gdp->defined_at.file == cpi->defined_at.file);
+    CHECK(SourceAt{gdp->defined_at.file, 0, 0}.text() == file);  // no position: the file alone
+    CHECK(SourceAt{}.text().empty());
+}
+
 TEST_CASE("each bad rules file gives its exact file:line:col error", "[plan]") {
     auto name = GENERATE(as<std::string>{}, "unknown_task_key", "duplicate_task",
                          "duplicate_indicator", "unknown_unit", "expression_unknown_input",
