@@ -805,15 +805,24 @@ class Loader {
         fail(f, at, "unknown indicator kind '" + kind + "' (one of " + names + ")");
     }
 
+    /// The keys an indicator of this kind may have: built once per kind (it was two
+    /// allocations per indicator).
+    const std::vector<std::string_view>& indicator_keys(const RuleSyntax& syntax) {
+        auto [it, added] = indicator_keys_.try_emplace(&syntax);
+        if (added) {
+            it->second = {"key",  "name",   "kind",       "measure", "cadence",   "ytd",
+                          "due",  "grace",  "remind",     "lead",    "notify_co", "writers",
+                          "note", "leader", "per_member", "skip",    "review",    "review_due"};
+            it->second.insert(it->second.end(), syntax.keys.begin(), syntax.keys.end());
+        }
+        return it->second;
+    }
+
     Loaded load_indicator(const fs::path& f, const yaml::Node& n, const Task& t) {
         if (!n.IsMap()) fail(f, n, "indicator must be a mapping");
         const auto kind = yaml::scalar(f, yaml::required(f, n, "kind", "indicator"), "kind");
-        std::vector<std::string_view> allowed = {
-            "key",  "name",   "kind",       "measure", "cadence",   "ytd",
-            "due",  "grace",  "remind",     "lead",    "notify_co", "writers",
-            "note", "leader", "per_member", "skip",    "review",    "review_due"};
         const RuleSyntax& syntax = syntax_of(f, n["kind"], kind);
-        allowed.insert(allowed.end(), syntax.keys.begin(), syntax.keys.end());
+        const auto& allowed = indicator_keys(syntax);
         for (const auto& kv : n) {
             const auto k = kv.first.scalar_view();
             if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
@@ -936,6 +945,7 @@ class Loader {
     bool stopping_ = false;            // throw_errors() is under way
     Plan plan_;
     std::shared_ptr<const std::string> source_name_;
+    std::map<const RuleSyntax*, std::vector<std::string_view>> indicator_keys_;
     std::map<std::string, std::pair<std::size_t, std::string>> names_;
     std::map<std::string, std::string> unit_ids_;
     std::map<int, std::string> task_at_;
