@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "model/plan.hpp"
 #include "test_util.hpp"
@@ -193,4 +194,18 @@ TEST_CASE("auth: a missing file is an empty store, a readable one a warning", "[
                                      "chmod 600 " +
                                      path.string());
     CHECK(store.authenticate("Bearer " + kOps));
+}
+
+TEST_CASE("SHA-256 gives the standard digests, call after call and on any thread", "[auth]") {
+    // FIPS 180-2's examples; the context each thread reuses must start afresh every time
+    const std::string abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    const std::string empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    for (int i = 0; i < 3; ++i) {
+        CHECK(sha256_hex("abc") == abc);
+        CHECK(sha256_hex("") == empty);
+    }
+    CHECK(sha256_hex("abc", 16) == abc.substr(0, 16));
+    std::string on_thread;
+    std::thread([&] { on_thread = sha256_hex("abc"); }).join();
+    CHECK(on_thread == abc);
 }

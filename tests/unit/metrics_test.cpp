@@ -89,6 +89,23 @@ TEST_CASE("self metrics serialize with the indicatord_ prefix", "[metrics]") {
     CHECK(text.find("indicatord_build_info{version=\"1.2.3\"} 1") != std::string::npos);
 }
 
+TEST_CASE("responses are counted by route and code, each pair its own counter", "[metrics]") {
+    SelfMetrics m("1");
+    std::string route = "/api/v1/values";
+    m.count_response(route, 200);
+    route = "/metrics";  // the counters keep their own copy of the route
+    m.count_response("/api/v1/values", 200);
+    m.count_response("/api/v1/values", 400);
+    m.count_response(route, 200);
+    const auto text = m.serialize();
+    CHECK(text.find("indicatord_http_requests_total{code=\"200\",route=\"/api/v1/values\"} 2") !=
+          std::string::npos);
+    CHECK(text.find("indicatord_http_requests_total{code=\"400\",route=\"/api/v1/values\"} 1") !=
+          std::string::npos);
+    CHECK(text.find("indicatord_http_requests_total{code=\"200\",route=\"/metrics\"} 1") !=
+          std::string::npos);
+}
+
 TEST_CASE("the streamed writer produces exactly the whole text, in parts", "[metrics]") {
     auto engine = std::make_shared<Engine>(
         std::make_shared<const Plan>(load_plan({test::kData + "/minimal"})), nullptr);

@@ -82,8 +82,17 @@ std::optional<Principal> TokenStore::authenticate(std::string_view header) const
     if (sep == std::string_view::npos) return std::nullopt;
     auto it = entries_.find(std::string(rest.substr(0, sep)));
     if (it == entries_.end()) return std::nullopt;
-    const auto hash = sha256_hex(token);
-    if (CRYPTO_memcmp(hash.data(), it->second.sha256.data(), hash.size()) != 0) return std::nullopt;
+    // hex on the stack: the token check is on every API request
+    static constexpr char kDigits[] = "0123456789abcdef";
+    const auto digest = sha256(token);
+    char hash[2 * digest.size()];
+    for (std::size_t i = 0; i < digest.size(); ++i) {
+        hash[2 * i] = kDigits[digest[i] >> 4];
+        hash[2 * i + 1] = kDigits[digest[i] & 15];
+    }
+    if (it->second.sha256.size() != sizeof hash ||
+        CRYPTO_memcmp(hash, it->second.sha256.data(), sizeof hash) != 0)
+        return std::nullopt;
     return Principal{it->second.id, it->second.unit, it->second.admin};
 }
 

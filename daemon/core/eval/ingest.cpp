@@ -100,7 +100,11 @@ std::string check_value(const Plan& plan, std::string_view key, std::string_view
 IngestBatch parse_values_json(std::string_view body, const Plan& plan, const ReportTime& when) {
     IngestBatch batch;
     std::string parse_error;
-    const auto doc = parse_json(body, parse_error);
+    // A request of a few values parses into this buffer; a batch goes on in blocks from the heap
+    // (the items copy what they keep out of the document).
+    alignas(std::max_align_t) unsigned char buffer[4096];
+    boost::json::monotonic_resource memory(buffer, sizeof buffer);
+    const auto doc = parse_json(body, parse_error, &memory);
     if (!doc) {
         batch.error = "body is not valid JSON: " + parse_error;
         return batch;

@@ -11,6 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <memory_resource>
 
 #include "http/metrics.hpp"
 #include "http/route_label.hpp"
@@ -26,10 +27,35 @@ using tcp = asio::ip::tcp;
 namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
+/// The header fields of a request and of its answer live in the connection's arena (`Arena`),
+/// not in an allocation per field: a request and its answer were a dozen of them.
+using Alloc = std::pmr::polymorphic_allocator<char>;
+using Fields = http::basic_fields<Alloc>;
+using RequestParser = http::request_parser<http::string_body, Alloc>;
+using Response = http::response<http::string_body, Fields>;
+
+/// A connection's memory for the header fields of one exchange at a time: a buffer in the
+/// connection's coroutine frame, reset before each request (a header larger than the buffer
+/// takes blocks from the heap, freed at the reset).
+class Arena {
+  public:
+    Arena() : resource_(buffer_.data(), buffer_.size()) {}
+    Arena(const Arena&) = delete;
+    Arena& operator=(const Arena&) = delete;
+    /// Only once the previous exchange's parser and answer are gone.
+    void reset() { resource_.release(); }
+    Alloc alloc() { return Alloc(&resource_); }
+
+  private:
+    std::array<std::byte, 4096> buffer_;
+    std::pmr::monotonic_buffer_resource resource_;
+};
+
 /// `head`: the answer to a HEAD request, with the Content-Length the GET would have and no body.
-http::response<http::string_body> to_beast(HttpResponse&& r, unsigned version, bool keep_alive,
-                                           bool head) {
-    http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+Response to_beast(HttpResponse&& r, unsigned version, bool keep_alive, bool head, Alloc alloc) {
+    Response res{std::piecewise_construct, std::make_tuple(), std::make_tuple(alloc)};
+    res.result(static_cast<http::status>(r.status));
+    res.version(version);
     res.set(http::field::server, "indicatord");
     res.set(http::field::content_type, r.media_type());
     for (auto& [k, v] : r.headers) res.set(k, v);
@@ -45,8 +71,7 @@ http::response<http::string_body> to_beast(HttpResponse&& r, unsigned version, b
 
 /// Why a request's Transfer-Encoding cannot be served, or empty. RFC 9112 §6.3: when chunked is
 /// not the final coding the length is unknown (400, close); §6.1: an unknown coding gets 501.
-std::pair<unsigned, std::string> refuse_transfer_encoding(
-    const http::request_parser<http::string_body>& parser) {
+std::pair<unsigned, std::string> refuse_transfer_encoding(const RequestParser& parser) {
     const auto& hdr = parser.get();
     if (hdr.count(http::field::transfer_encoding) == 0) return {};
     const auto [first, last] = hdr.equal_range(http::field::transfer_encoding);
@@ -202,8 +227,11 @@ template <typename Stream>
 asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
     auto& lowest = beast::get_lowest_layer(stream);
     beast::flat_buffer buffer;
+    Arena arena;
     for (;;) {
-        http::request_parser<http::string_body> parser;
+        arena.reset();
+        RequestParser parser{std::piecewise_construct, std::make_tuple(),
+                             std::make_tuple(arena.alloc())};
         parser.body_limit(limits_.body_bytes);
         parser.header_limit(static_cast<std::uint32_t>(limits_.header_bytes));
         session.busy = false;
@@ -368,7 +396,8 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, Session& session) {
             if (lec || !keep_alive) break;
             continue;
         }
-        auto msg = to_beast(std::move(response), version ? version : 11, keep_alive, head_request);
+        auto msg = to_beast(std::move(response), version ? version : 11, keep_alive, head_request,
+                            arena.alloc());
         lowest.expires_after(limits_.read_timeout);
         auto [wec, wn] = co_await http::async_write(stream, msg, nothrow);
         if (wec || !keep_alive) break;

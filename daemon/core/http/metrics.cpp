@@ -159,8 +159,16 @@ void SelfMetrics::set_weekends_only_years(const std::vector<int>& years) {
 }
 
 void SelfMetrics::count_response(std::string_view route, unsigned status) {
-    http_requests_.Add({{"route", std::string(route)}, {"code", std::to_string(status)}})
-        .Increment();
+    std::lock_guard lock(response_counters_mutex_);
+    for (const auto& c : response_counters_)
+        if (c.status == status && c.route == route) {
+            c.counter->Increment();
+            return;
+        }
+    auto& counter =
+        http_requests_.Add({{"route", std::string(route)}, {"code", std::to_string(status)}});
+    response_counters_.push_back({std::string(route), status, &counter});
+    counter.Increment();
 }
 
 void SelfMetrics::count_web_response(std::string_view page, unsigned status) {

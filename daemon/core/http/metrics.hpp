@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -86,6 +87,16 @@ class SelfMetrics {
 
   private:
     prometheus::Family<prometheus::Counter>& http_requests_;
+    /// The counters count_response found, by route and status: Family::Add builds a label map
+    /// and searches the family under its lock, on every request. Routes are route_label's
+    /// bounded set; so are the statuses we answer.
+    struct ResponseCounter {
+        std::string route;
+        unsigned status;
+        prometheus::Counter* counter;
+    };
+    std::vector<ResponseCounter> response_counters_;
+    std::mutex response_counters_mutex_;
     prometheus::Family<prometheus::Counter>& web_requests_;
     prometheus::Family<prometheus::Counter>& notifications_;
     prometheus::Family<prometheus::Gauge>& alerts_;

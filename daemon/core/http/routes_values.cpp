@@ -44,6 +44,47 @@ auto async_commit(Committer& committer, std::vector<NewObservation> batch, Token
         token, std::move(batch));
 }
 
+/// After the commit: the values into the engine, their indicators re-evaluated at `eval_now`,
+/// and the answer. Not a coroutine, so that the answer's JSON is built in a buffer on the
+/// thread's stack: a single value's answer takes no allocation but its text (a coroutine's
+/// locals live in its frame, and a larger frame is a larger heap block per request).
+HttpResponse count_stored(Engine& engine, const Plan& plan, const IngestBatch& batch,
+                          const std::vector<int>& revisions, TimePoint now, TimePoint eval_now) {
+    // The plan may have been reloaded while the batch was committed: then re-resolve by key.
+    const bool same_plan = &engine.plan() == &plan;
+    std::vector<std::size_t> touched;
+    touched.reserve(batch.items.size());
+    alignas(std::max_align_t) unsigned char buffer[4096];
+    json::monotonic_resource memory(buffer, sizeof buffer);
+    json::array stored(&memory);
+    stored.reserve(batch.items.size());
+    for (std::size_t i = 0; i < batch.items.size(); ++i) {
+        const auto& it = batch.items[i];
+        const auto& key = plan.indicators[it.indicator].key;
+        const long idx = same_plan ? static_cast<long>(it.indicator) : engine.plan().index_of(key);
+        if (idx >= 0) {
+            engine.record(
+                static_cast<std::size_t>(idx),
+                Observation{it.period, it.value, revisions[i], it.reported_at.value_or(now)});
+            touched.push_back(static_cast<std::size_t>(idx));
+        }
+        stored.push_back(json::object(
+            {{"indicator", key}, {"period", it.period.label()}, {"revision", revisions[i]}},
+            &memory));
+    }
+    std::sort(touched.begin(), touched.end());
+    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+    json::object status(&memory);
+    for (auto idx : touched) {
+        engine.evaluate_one(idx, eval_now);
+        status[engine.plan().indicators[idx].key] = to_string(engine.evaluation(idx).status);
+    }
+    return json_ok(json::object({{"accepted", batch.items.size()},
+                                 {"values", std::move(stored)},
+                                 {"status", std::move(status)}},
+                                &memory));
+}
+
 }  // namespace
 
 asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const Principal* who) {
@@ -162,45 +203,7 @@ asio::awaitable<HttpResponse> Service::post_values(const HttpRequest& req, const
     }
     d_.metrics.values_accepted.Increment(static_cast<double>(batch.items.size()));
 
-    // The plan may have been reloaded while the batch was committed: then re-resolve by key.
-    Engine& engine = d_.engine();
-    const bool same_plan = &engine.plan() == plan.get();
-    const auto eval_now = d_.clock.now();
-    std::vector<std::size_t> touched;
-    touched.reserve(batch.items.size());
-    // A batch's response in a few blocks freed at once (not an allocation per value); a request
-    // of a few values takes the heap's small-block caches instead: a monotonic block is 1 KB at
-    // least, and its malloc and free were the loop's costliest per single-value request.
-    json::monotonic_resource response_memory;
-    const json::storage_ptr memory =
-        batch.items.size() > 8 ? json::storage_ptr(&response_memory) : json::storage_ptr();
-    json::array stored(memory);
-    stored.reserve(batch.items.size());
-    for (std::size_t i = 0; i < batch.items.size(); ++i) {
-        const auto& it = batch.items[i];
-        const auto& key = plan->indicators[it.indicator].key;
-        const long idx = same_plan ? static_cast<long>(it.indicator) : engine.plan().index_of(key);
-        if (idx >= 0) {
-            engine.record(static_cast<std::size_t>(idx),
-                          Observation{it.period, it.value, result.revisions[i],
-                                      it.reported_at.value_or(now)});
-            touched.push_back(static_cast<std::size_t>(idx));
-        }
-        stored.push_back(json::object(
-            {{"indicator", key}, {"period", it.period.label()}, {"revision", result.revisions[i]}},
-            memory));
-    }
-    std::sort(touched.begin(), touched.end());
-    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
-    json::object status(memory);
-    for (auto idx : touched) {
-        engine.evaluate_one(idx, eval_now);
-        status[engine.plan().indicators[idx].key] = to_string(engine.evaluation(idx).status);
-    }
-    co_return json_ok(json::object({{"accepted", batch.items.size()},
-                                    {"values", std::move(stored)},
-                                    {"status", std::move(status)}},
-                                   memory));
+    co_return count_stored(d_.engine(), *plan, batch, result.revisions, now, d_.clock.now());
 }
 
 }  // namespace indicatord

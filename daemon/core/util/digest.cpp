@@ -4,6 +4,7 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 
 namespace indicatord {
@@ -20,16 +21,28 @@ std::string to_hex(std::string_view bytes) {
     return out;
 }
 
-std::string sha256_hex(std::string_view data, std::size_t digits) {
+Sha256 sha256(std::string_view data) {
     // Fetched once: EVP_sha256() makes OpenSSL 3 look the implementation up again at every
-    // digest (a property query under locks), once per API request for the token check.
-    static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    unsigned char digest[EVP_MAX_MD_SIZE];
+    // digest (a property query under locks), once per API request for the token check. One
+    // context per thread, reused: EVP_Digest allocates and frees a context at every call.
+    static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    struct Free {
+        void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+    };
+    thread_local const std::unique_ptr<EVP_MD_CTX, Free> ctx(EVP_MD_CTX_new());
+    Sha256 digest;
     unsigned int len = 0;
-    if (!sha256 || !EVP_Digest(data.data(), data.size(), digest, &len, sha256, nullptr))
+    if (!md || !ctx || !EVP_DigestInit_ex(ctx.get(), md, nullptr) ||
+        !EVP_DigestUpdate(ctx.get(), data.data(), data.size()) ||
+        !EVP_DigestFinal_ex(ctx.get(), digest.data(), &len) || len != digest.size())
         throw std::runtime_error("SHA-256 failed");
-    return to_hex(std::string_view(reinterpret_cast<const char*>(digest),
-                                   std::min<std::size_t>(len, digits / 2)));
+    return digest;
+}
+
+std::string sha256_hex(std::string_view data, std::size_t digits) {
+    const auto digest = sha256(data);
+    return to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()),
+                                   std::min<std::size_t>(digest.size(), digits / 2)));
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view message) {

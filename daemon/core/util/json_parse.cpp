@@ -28,6 +28,12 @@ class StrictHandler {
     json::value_stack st;
     std::string duplicate;  ///< set when the parse stopped on a repeated key
 
+    /// `temp`: the caller's buffer for the values being built (the heap past its end).
+    StrictHandler(unsigned char* temp, std::size_t size) : st(json::storage_ptr(), temp, size) {
+        frames_.reserve(8);  // a request's depth and keys, with no allocation as they grow
+        keys_.reserve(16);
+    }
+
     bool on_document_begin(error_code&) { return true; }
     bool on_document_end(error_code&) { return true; }
     bool on_object_begin(error_code&) {
@@ -159,10 +165,16 @@ class StrictHandler {
 }  // namespace
 
 std::optional<json::value> parse_json(std::string_view text, std::string& error) {
-    json::basic_parser<StrictHandler> parser(json::parse_options{});
     // The document's values in a few large blocks freed together with it, instead of an
     // allocation per object and string (a batch of 1,000 values is thousands of them).
-    parser.handler().st.reset(json::make_shared_resource<json::monotonic_resource>());
+    return parse_json(text, error, json::make_shared_resource<json::monotonic_resource>());
+}
+
+std::optional<json::value> parse_json(std::string_view text, std::string& error,
+                                      json::storage_ptr memory) {
+    alignas(std::max_align_t) unsigned char temp[1024];
+    json::basic_parser<StrictHandler> parser(json::parse_options{}, temp, sizeof temp);
+    parser.handler().st.reset(std::move(memory));
     error_code ec;
     const auto used = parser.write_some(false, text.data(), text.size(), ec);
     if (!ec && used < text.size()) ec = json::error::extra_data;
