@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <boost/algorithm/hex.hpp>
 #include <cstdio>
 #include <regex>
 
@@ -59,6 +60,7 @@ TokenStore TokenStore::load(const std::filesystem::path& file, const Plan* plan)
         e.sha256 = yaml::scalar(file, yaml::required(file, n, "sha256", "token"), "sha256");
         if (!std::regex_match(e.sha256, kHex))
             yaml::fail(file, n["sha256"], "sha256 must be 64 lower-case hex digits");
+        boost::algorithm::unhex(e.sha256, e.digest.begin());
         auto id = e.id;
         auto at = e.defined_at;
         if (auto [it, ok] = store.entries_.emplace(id, std::move(e)); !ok)
@@ -82,16 +84,9 @@ std::optional<Principal> TokenStore::authenticate(std::string_view header) const
     if (sep == std::string_view::npos) return std::nullopt;
     auto it = entries_.find(std::string(rest.substr(0, sep)));
     if (it == entries_.end()) return std::nullopt;
-    // hex on the stack: the token check is on every API request
-    static constexpr char kDigits[] = "0123456789abcdef";
+    // bytes against bytes: no hex text on every API request
     const auto digest = sha256(token);
-    char hash[2 * digest.size()];
-    for (std::size_t i = 0; i < digest.size(); ++i) {
-        hash[2 * i] = kDigits[digest[i] >> 4];
-        hash[2 * i + 1] = kDigits[digest[i] & 15];
-    }
-    if (it->second.sha256.size() != sizeof hash ||
-        CRYPTO_memcmp(hash, it->second.sha256.data(), sizeof hash) != 0)
+    if (CRYPTO_memcmp(digest.data(), it->second.digest.data(), digest.size()) != 0)
         return std::nullopt;
     return Principal{it->second.id, it->second.unit, it->second.admin};
 }
@@ -104,7 +99,13 @@ std::pair<std::string, TokenStore::Entry> TokenStore::create(std::string_view id
     const std::string secret =
         to_hex(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
     const std::string token = "idt_" + std::string(id) + "_" + secret;
-    Entry e{std::string(id), std::string(unit), admin, sha256_hex(token), {}};
+    const auto digest = sha256(token);
+    Entry e{std::string(id),
+            std::string(unit),
+            admin,
+            to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size())),
+            {},
+            digest};
     return {token, e};
 }
 

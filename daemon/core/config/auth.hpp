@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "util/digest.hpp"
+
 namespace indicatord {
 
 struct Plan;
@@ -31,6 +33,7 @@ class TokenStore {
         bool admin = false;
         std::string sha256;  ///< lower-case hex of SHA-256(whole token)
         std::string defined_at;
+        Sha256 digest{};  ///< the same hash as bytes, compared with each request's
     };
 
     /// Loads a tokens file ({tokens: [{id, unit | admin: true, sha256}]}); checks each unit id
