@@ -10,6 +10,7 @@
 #include "app/rules.hpp"
 #include "config/config.hpp"
 #include "notify/bulletin_mail.hpp"
+#include "notify/mime.hpp"
 #include "test_util.hpp"
 #include "util/digest.hpp"
 #include "util/errors.hpp"
@@ -221,9 +222,9 @@ TEST_CASE("the latest due run, the one before it and the years a schedule runs f
 
 TEST_CASE("an attachment is named by RFC 2231 and RFC 2047 and its bytes survive base64",
           "[bulletin][schedule][email]") {
-    CHECK(rfc2231_parameter("filename", "a b.xlsx") == "filename*=UTF-8''a%20b.xlsx");
+    CHECK(mime::rfc2231_parameter("filename", "a b.xlsx") == "filename*=UTF-8''a%20b.xlsx");
     const std::string name = "丽水市政府工作报告重点工作责任分解(2023年)督查通报-2023-07.xlsx";
-    const auto param = rfc2231_parameter("filename", name);
+    const auto param = mime::rfc2231_parameter("filename", name);
     CHECK_THAT(param, Catch::StartsWith("filename*0*=UTF-8''%E4%B8%BD%E6%B0%B4"));
     CHECK_THAT(param, Catch::Contains(";\r\n filename*1*="));
     // each section holds whole characters: decoded alone, it is valid UTF-8; together, the name

@@ -12,6 +12,7 @@
 #include <system_error>
 #include <unordered_map>
 
+#include "util/ascii.hpp"
 #include "util/utf8.hpp"
 
 namespace indicatord {
@@ -100,13 +101,6 @@ bool blank(std::string_view line) {
     for (char c : line)
         if (!is_space(c)) return false;
     return true;
-}
-
-std::string ascii_lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
 }
 
 enum class Column { indicator, period, value, note, reported_at, unnamed };

@@ -6,6 +6,8 @@
 #include <boost/url/pct_string_view.hpp>
 #include <cctype>
 
+#include "util/ascii.hpp"
+
 namespace indicatord {
 
 namespace http = boost::beast::http;
@@ -17,12 +19,6 @@ bool iequals(std::string_view a, std::string_view b) {
                return std::tolower(static_cast<unsigned char>(x)) ==
                       std::tolower(static_cast<unsigned char>(y));
            });
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
 }
 
 // `filename*=UTF-8''%E4%BD%90...` (RFC 5987): the UTF-8 text, or empty when malformed.
@@ -45,13 +41,13 @@ std::string read_headers(std::string_view block, FormPart& part) {
         block = eol == std::string_view::npos ? std::string_view() : block.substr(eol + 2);
         const auto colon = line.find(':');
         if (colon == std::string_view::npos) return "a part's header line has no ':'";
-        const auto name = trim(line.substr(0, colon));
-        const auto value = trim(line.substr(colon + 1));
+        const auto name = trim_blanks(line.substr(0, colon));
+        const auto value = trim_blanks(line.substr(colon + 1));
         if (iequals(name, "Content-Type")) {
             part.content_type = value;
         } else if (iequals(name, "Content-Disposition")) {
             const auto semi = value.find(';');
-            if (!iequals(trim(value.substr(0, semi)), "form-data"))
+            if (!iequals(trim_blanks(value.substr(0, semi)), "form-data"))
                 return "a part's Content-Disposition is not form-data";
             disposition = true;
             if (semi == std::string_view::npos) continue;

@@ -1,114 +1,19 @@
 #include "notify/bulletin_mail.hpp"
 
-#include <date/date.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
-#include <cctype>
-#include <locale>
 
+#include "notify/mime.hpp"
 #include "notify/text.hpp"
 #include "report/bulletin_formats.hpp"
 #include "util/digest.hpp"
 #include "util/json_text.hpp"
-#include "util/utf8.hpp"
 
 namespace indicatord {
 
+using namespace mime;
+
 namespace {
-
-constexpr std::size_t kLineLimit = 76;
-
-std::string without_crlf(std::string_view s) {
-    std::string out;
-    for (char c : s)
-        if (c != '\r' && c != '\n') out.push_back(c);
-    return out;
-}
-
-bool is_ascii(std::string_view s) {
-    return std::all_of(s.begin(), s.end(),
-                       [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
-
-/// RFC 2047 encoded-words, each of whole UTF-8 characters and at most `max_bytes` of text.
-std::vector<std::string> encoded_words(std::string_view text, std::size_t max_bytes) {
-    std::vector<std::string> words;
-    while (!text.empty()) {
-        auto chunk = utf8_prefix(text, max_bytes);
-        if (chunk.empty()) chunk = text.substr(0, 1);
-        words.push_back("=?UTF-8?B?" + base64(chunk) + "?=");
-        text.remove_prefix(chunk.size());
-    }
-    return words;
-}
-
-/// A header of ASCII text as is, else of encoded-words, folded between words.
-std::string header(std::string_view name, std::string_view value) {
-    const auto v = without_crlf(value);
-    std::string out = std::string(name) + ":";
-    if (is_ascii(v)) return out + " " + v + "\r\n";
-    std::size_t line = out.size();
-    for (const auto& w : encoded_words(v, 39)) {
-        if (line + 1 + w.size() > kLineLimit) {
-            out += "\r\n";
-            line = 0;
-        }
-        out += " " + w;
-        line += 1 + w.size();
-    }
-    return out + "\r\n";
-}
-
-std::string base64_lines(std::string_view bytes) {
-    const auto encoded = base64(bytes);
-    std::string out;
-    out.reserve(encoded.size() + encoded.size() / kLineLimit * 2 + 2);
-    for (std::size_t i = 0; i < encoded.size(); i += kLineLimit) {
-        out.append(encoded, i, kLineLimit);
-        out += "\r\n";
-    }
-    return out;
-}
-
-std::string crlf_text(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '\r') continue;
-        if (c == '\n') out += '\r';
-        out += c;
-    }
-    if (!out.ends_with("\r\n")) out += "\r\n";
-    return out;
-}
-
-bool is_dot_atom(std::string_view s) {
-    static constexpr std::string_view special = "!#$%&'*+-/=?^_`{|}~";
-    if (s.empty() || s.front() == '.' || s.back() == '.' || s.find("..") != s.npos) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) {
-        const auto u = static_cast<unsigned char>(c);
-        return u < 0x80 && (std::isalnum(u) || c == '.' || special.find(c) != special.npos);
-    });
-}
-
-/// RFC 2231 attr-char: ALPHA / DIGIT / "!" / "#" / "$" / "&" / "+" / "-" / "." / "^" / "_" /
-/// "`" / "|" / "~"; every other byte is %XX. One token per character: a UTF-8 character is never
-/// split between two continuation sections (some mail readers decode each on its own).
-std::vector<std::string> percent_tokens(std::string_view value) {
-    static constexpr std::string_view plain = "!#$&+-.^_`|~";
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::vector<std::string> out;
-    for (char c : value) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x80 && (std::isalnum(u) || plain.find(c) != plain.npos))
-            out.emplace_back(1, c);
-        else if ((u & 0xC0) == 0x80 && !out.empty())  // a character stays in one section
-            out.back() += std::string{'%', hex[u >> 4], hex[u & 15]};
-        else
-            out.push_back(std::string{'%', hex[u >> 4], hex[u & 15]});
-    }
-    return out;
-}
 
 std::string receiver_key(const std::string& schedule, const std::string& period,
                          const std::string& receiver) {
@@ -116,25 +21,6 @@ std::string receiver_key(const std::string& schedule, const std::string& period,
 }
 
 }  // namespace
-
-std::string rfc2231_parameter(std::string_view attribute, std::string_view value) {
-    constexpr std::size_t kChunk = 60;
-    const auto tokens = percent_tokens(without_crlf(value));
-    std::string whole = "UTF-8''";
-    for (const auto& t : tokens) whole += t;
-    if (whole.size() <= kChunk) return std::string(attribute) + "*=" + whole;
-    std::vector<std::string> chunks{"UTF-8''"};
-    for (const auto& t : tokens) {
-        if (chunks.back().size() + t.size() > kChunk) chunks.emplace_back();
-        chunks.back() += t;
-    }
-    std::string out;
-    for (std::size_t i = 0; i < chunks.size(); ++i) {
-        if (i) out += ";\r\n ";
-        out += std::string(attribute) + "*" + std::to_string(i) + "*=" + chunks[i];
-    }
-    return out;
-}
 
 std::string render_attached_mail(const AttachedMail& m) {
     const auto key = without_crlf(m.idempotency_key);
@@ -144,36 +30,33 @@ std::string render_attached_mail(const AttachedMail& m) {
     const std::string boundary = "=_indicatord_" + sha256_hex("mixed\n" + key).substr(0, 32);
     std::string to;
     for (const auto& t : m.to) to += (to.empty() ? "" : ", ") + without_crlf(t);
-    std::string mime;
-    mime += header("From", m.from);
-    mime += header("To", to.empty() ? "undisclosed-recipients:;" : to);
-    mime += header("Subject", m.subject);
-    mime += "Date: " +
-            date::format(std::locale::classic(), "%a, %d %b %Y %T %z",
-                         std::chrono::floor<std::chrono::seconds>(m.date)) +
-            "\r\n";
-    mime += "Message-ID: " + message_id + "\r\n";
-    mime += std::string(kIdempotencyHeader) + ": " + key + "\r\n";
-    mime += "MIME-Version: 1.0\r\n";
-    mime += "Content-Type: multipart/mixed;\r\n boundary=\"" + boundary + "\"\r\n\r\n";
-    mime += "--" + boundary + "\r\n";
-    mime += "Content-Type: text/plain; charset=UTF-8\r\n";
-    mime += "Content-Transfer-Encoding: base64\r\n\r\n";
-    mime += base64_lines(crlf_text(m.text));
+    std::string message;
+    message += text_header("From", m.from);
+    message += text_header("To", to.empty() ? "undisclosed-recipients:;" : to);
+    message += text_header("Subject", m.subject);
+    message += "Date: " + rfc5322_date(m.date) + "\r\n";
+    message += "Message-ID: " + message_id + "\r\n";
+    message += std::string(kIdempotencyHeader) + ": " + key + "\r\n";
+    message += "MIME-Version: 1.0\r\n";
+    message += "Content-Type: multipart/mixed;\r\n boundary=\"" + boundary + "\"\r\n\r\n";
+    message += "--" + boundary + "\r\n";
+    message += "Content-Type: text/plain; charset=UTF-8\r\n";
+    message += "Content-Transfer-Encoding: base64\r\n\r\n";
+    message += base64_lines(crlf_text(m.text));
     for (const auto& a : m.attachments) {
         std::string name_words;
-        for (const auto& w : encoded_words(without_crlf(a.file_name), 45))
+        for (const auto& w : encoded_words(without_crlf(a.file_name), 45, 45))
             name_words += (name_words.empty() ? "" : "\r\n ") + w;
-        mime += "--" + boundary + "\r\n";
-        mime += "Content-Type: " + without_crlf(a.content_type) + ";\r\n name=\"" + name_words +
-                "\"\r\n";
-        mime += "Content-Disposition: attachment;\r\n " +
-                rfc2231_parameter("filename", a.file_name) + "\r\n";
-        mime += "Content-Transfer-Encoding: base64\r\n\r\n";
-        mime += base64_lines(a.bytes);
+        message += "--" + boundary + "\r\n";
+        message += "Content-Type: " + without_crlf(a.content_type) + ";\r\n name=\"" + name_words +
+                   "\"\r\n";
+        message += "Content-Disposition: attachment;\r\n " +
+                   rfc2231_parameter("filename", a.file_name) + "\r\n";
+        message += "Content-Transfer-Encoding: base64\r\n\r\n";
+        message += base64_lines(a.bytes);
     }
-    mime += "--" + boundary + "--\r\n";
-    return mime;
+    message += "--" + boundary + "--\r\n";
+    return message;
 }
 
 std::string scheduled_file_name(const Bulletin& b, std::string_view period,

@@ -36,10 +36,6 @@ struct AttachedMail {
 /// in any header value are dropped.
 std::string render_attached_mail(const AttachedMail& mail);
 
-/// `filename*` parameters of RFC 2231 for `name`: "filename*0*=UTF-8''%E4%B8%BD...;\r\n
-/// filename*1*=..." (a single "filename*=UTF-8''..." when it fits in 60 characters).
-std::string rfc2231_parameter(std::string_view attribute, std::string_view value);
-
 /// What a scheduled run sends and to whom.
 struct BulletinSending {
     std::string schedule;              ///< schedule_key()

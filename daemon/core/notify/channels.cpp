@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "notify/curl.hpp"
 #include "notify/http_client.hpp"
 #include "util/redact.hpp"
 #include "util/utf8.hpp"
@@ -20,15 +21,6 @@ namespace indicatord {
 namespace {
 
 constexpr std::size_t kBodyExcerpt = 200;
-
-struct EasyDeleter {
-    void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-struct ListDeleter {
-    void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-using Easy = std::unique_ptr<CURL, EasyDeleter>;
-using List = std::unique_ptr<curl_slist, ListDeleter>;
 
 /// The first `limit` bytes of `text` cut at a UTF-8 character boundary, on one line.
 std::string excerpt(std::string_view text, std::size_t limit = kBodyExcerpt) {
@@ -271,19 +263,16 @@ DeliveryResult send_email(const SmtpSettings& smtp, const std::vector<std::strin
     if (recipients.empty()) return {DeliveryOutcome::give_up, "no recipients"};
     const auto from = address_of(smtp.from);
     if (!valid_address(from)) return {DeliveryOutcome::give_up, "invalid sender address"};
-    curl_slist* raw = nullptr;
+    std::vector<std::string> addresses;
     for (const auto& r : recipients) {
         const auto to = address_of(r);
-        if (!valid_address(to)) {
-            curl_slist_free_all(raw);
+        if (!valid_address(to))
             return {DeliveryOutcome::give_up, "invalid recipient address: " + excerpt(r, 100)};
-        }
-        raw = curl_slist_append(raw, ("<" + to + ">").c_str());
+        addresses.push_back("<" + to + ">");
     }
-    List rcpt(raw);
-
-    http_client::init_libcurl();
-    Easy c(curl_easy_init());
+    const auto rcpt = curl::list(addresses);
+    if (!rcpt) return {DeliveryOutcome::retry, "out of memory for the recipients"};
+    const auto c = curl::easy();
     if (!c) return {DeliveryOutcome::retry, "curl_easy_init failed"};
     Upload upload{mime};
     std::vector<std::string> replies;

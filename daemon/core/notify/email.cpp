@@ -1,33 +1,18 @@
 #include "notify/email.hpp"
 
-#include <date/date.h>
-
 #include <algorithm>
-#include <cctype>
-#include <locale>
 
+#include "notify/mime.hpp"
 #include "notify/text.hpp"
 #include "util/digest.hpp"
 #include "util/html_escape.hpp"
-#include "util/utf8.hpp"
 
 namespace indicatord {
 
 using namespace text;
+using namespace mime;
 
 namespace {
-
-std::string without_crlf(std::string_view s) {
-    std::string out;
-    for (char c : s)
-        if (c != '\r' && c != '\n') out.push_back(c);
-    return out;
-}
-
-bool is_ascii(std::string_view s) {
-    return std::all_of(s.begin(), s.end(),
-                       [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
 
 std::vector<std::string_view> split_lines(std::string_view s) {
     std::vector<std::string_view> out;
@@ -39,44 +24,6 @@ std::vector<std::string_view> split_lines(std::string_view s) {
         if (nl == std::string_view::npos) break;
         s.remove_prefix(nl + 1);
     }
-    return out;
-}
-
-constexpr std::size_t kLineLimit = 76;
-
-/// RFC 2047 encoded-words of `text`, each holding whole UTF-8 characters and at most `max_bytes`.
-std::vector<std::string> encoded_words(std::string_view text, std::size_t first_bytes,
-                                       std::size_t max_bytes) {
-    std::vector<std::string> words;
-    std::size_t budget = first_bytes;
-    while (!text.empty()) {
-        auto chunk = utf8_prefix(text, budget);
-        if (chunk.empty())
-            chunk = text.substr(0, 1);  // a malformed sequence longer than the budget
-        words.push_back("=?UTF-8?B?" + base64(chunk) + "?=");
-        text.remove_prefix(chunk.size());
-        budget = max_bytes;
-    }
-    return words;
-}
-
-/// "Name: token token ..." folded before a token whenever a line would pass 76 characters
-/// (also right after the colon when the first token is long). A single token longer than a line
-/// stays whole.
-std::string fold_header(std::string_view name, const std::vector<std::string>& tokens) {
-    std::string out(name);
-    out += ':';
-    std::size_t line = out.size();
-    for (const auto& t : tokens) {
-        if (line + 1 + t.size() > kLineLimit && line > 0) {
-            out += "\r\n";
-            line = 0;
-        }
-        out += ' ';
-        out += t;
-        line += 1 + t.size();
-    }
-    out += "\r\n";
     return out;
 }
 
@@ -107,15 +54,6 @@ std::vector<std::string> address_tokens(std::string_view address) {
     return tokens;
 }
 
-bool is_dot_atom(std::string_view s) {
-    static constexpr std::string_view special = "!#$%&'*+-/=?^_`{|}~";
-    if (s.empty() || s.front() == '.' || s.back() == '.' || s.find("..") != s.npos) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) {
-        const auto u = static_cast<unsigned char>(c);
-        return u < 0x80 && (std::isalnum(u) || c == '.' || special.find(c) != special.npos);
-    });
-}
-
 /// The domain of the From address, for the right side of Message-ID (RFC 5322 3.6.4: a domain
 /// the sender may use); "indicatord" when the address has none that is a plain dot-atom.
 std::string sender_domain(std::string_view from) {
@@ -126,28 +64,6 @@ std::string sender_domain(std::string_view from) {
     auto domain = at == std::string::npos ? std::string() : addr.substr(at + 1);
     while (!domain.empty() && domain.back() == ' ') domain.pop_back();
     return is_dot_atom(domain) ? domain : "indicatord";
-}
-
-/// "Thu, 05 Oct 2023 08:30:00 +0000": English day and month names whatever the global locale.
-std::string rfc5322_date(TimePoint t) {
-    return date::format(std::locale::classic(), "%a, %d %b %Y %T %z",
-                        std::chrono::floor<std::chrono::seconds>(t));
-}
-
-/// `text` with CRLF line ends, base64 in lines of 76, each ending in CRLF.
-std::string base64_body(std::string_view text) {
-    std::string canonical;
-    for (auto line : split_lines(text)) {
-        canonical.append(line);
-        canonical += "\r\n";
-    }
-    const auto encoded = base64(canonical);
-    std::string out;
-    for (std::size_t i = 0; i < encoded.size(); i += kLineLimit) {
-        out.append(encoded, i, kLineLimit);
-        out += "\r\n";
-    }
-    return out;
 }
 
 }  // namespace
@@ -220,26 +136,26 @@ EmailMessage render_email(const Digest& d, const std::string& from,
     }
     if (to_tokens.empty()) to_tokens.emplace_back("undisclosed-recipients:;");
 
-    std::string& mime = m.mime;
-    mime += fold_header("From", address_tokens(from));
-    mime += fold_header("To", to_tokens);
-    mime += fold_header("Subject", encoded_words(m.subject, 39, 45));
-    mime += fold_header("Date", {rfc5322_date(d.created_at)});
-    mime += fold_header("Message-ID", {message_id});
-    mime += fold_header(kIdempotencyHeader, {key});
-    mime += "Auto-Submitted: auto-generated\r\n";  // RFC 3834: no out-of-office replies
-    mime += "MIME-Version: 1.0\r\n";
-    mime += "Content-Type: multipart/alternative;\r\n boundary=\"" + boundary + "\"\r\n";
-    mime += "\r\n";
+    std::string& message = m.mime;
+    message += fold_header("From", address_tokens(from));
+    message += fold_header("To", to_tokens);
+    message += fold_header("Subject", encoded_words(m.subject, 39, 45));
+    message += fold_header("Date", {rfc5322_date(d.created_at)});
+    message += fold_header("Message-ID", {message_id});
+    message += fold_header(kIdempotencyHeader, {key});
+    message += "Auto-Submitted: auto-generated\r\n";  // RFC 3834: no out-of-office replies
+    message += "MIME-Version: 1.0\r\n";
+    message += "Content-Type: multipart/alternative;\r\n boundary=\"" + boundary + "\"\r\n";
+    message += "\r\n";
     const auto part = [&](std::string_view type, std::string_view body) {
-        mime += "--" + boundary + "\r\n";
-        mime += "Content-Type: " + std::string(type) + "; charset=UTF-8\r\n";
-        mime += "Content-Transfer-Encoding: base64\r\n\r\n";
-        mime += base64_body(body);
+        message += "--" + boundary + "\r\n";
+        message += "Content-Type: " + std::string(type) + "; charset=UTF-8\r\n";
+        message += "Content-Transfer-Encoding: base64\r\n\r\n";
+        message += base64_lines(crlf_text(body));
     };
     part("text/plain", m.text);
     part("text/html", m.html);
-    mime += "--" + boundary + "--\r\n";
+    message += "--" + boundary + "--\r\n";
     return m;
 }
 

@@ -1,33 +1,22 @@
 #include "notify/http_client.hpp"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
-#include <memory>
-#include <mutex>
+
+#include "notify/curl.hpp"
+#include "util/ascii.hpp"
 
 namespace indicatord::http_client {
 
 namespace {
-
-struct EasyDeleter {
-    void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-struct ListDeleter {
-    void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
 
 size_t append(char* p, size_t size, size_t n, void* user) {
     static_cast<std::string*>(user)->append(p, size * n);
     return size * n;
 }
 
-std::string trim(std::string s) {
-    const auto not_space = [](unsigned char c) { return !std::isspace(c); };
-    s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
-    s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
-    return s;
+std::string trim(std::string_view s) {
+    return std::string(trim_blanks(s, " \t\r\n"));
 }
 
 /// Header lines of every response arrive here (interim 1xx ones too): a status line starts a new
@@ -46,35 +35,26 @@ size_t on_header(char* p, size_t size, size_t n, void* user) {
     }
     const auto colon = line.find(':');
     if (colon != std::string::npos) {
-        auto name = line.substr(0, colon);
-        std::transform(name.begin(), name.end(), name.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        r.headers[name] = trim(line.substr(colon + 1));
+        r.headers[ascii_lower(line.substr(0, colon))] = trim(line.substr(colon + 1));
     }
     return size * n;
 }
 
 }  // namespace
 
-void init_libcurl() {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 Response request(const std::string& method, const std::string& url, const std::string& body,
                  const std::vector<std::string>& headers, std::chrono::milliseconds timeout) {
-    init_libcurl();
     Response r;
-    std::unique_ptr<CURL, EasyDeleter> c(curl_easy_init());
-    if (!c) {
-        r.error = "curl_easy_init failed";
-        r.transport_code = CURLE_FAILED_INIT;
+    auto lines = headers;
+    lines.emplace_back("Expect:");  // no "100 Continue" round trip before a large body
+    bool listed = false;
+    const auto list = curl::list(lines, &listed);
+    const auto c = curl::easy();
+    if (!c || !listed) {
+        r.error = c ? "out of memory for the request's headers" : "curl_easy_init failed";
+        r.transport_code = c ? CURLE_OUT_OF_MEMORY : CURLE_FAILED_INIT;
         return r;
     }
-    curl_slist* raw = nullptr;
-    for (const auto& h : headers) raw = curl_slist_append(raw, h.c_str());
-    raw = curl_slist_append(raw, "Expect:");
-    std::unique_ptr<curl_slist, ListDeleter> list(raw);
     char errbuf[CURL_ERROR_SIZE] = {};
     curl_easy_setopt(c.get(), CURLOPT_URL, url.c_str());
     curl_easy_setopt(c.get(), CURLOPT_CUSTOMREQUEST, method.c_str());

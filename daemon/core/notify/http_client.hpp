@@ -18,10 +18,6 @@ struct Response {
     int transport_code = 0;  ///< the CURLcode behind `error`; 0 when the transfer succeeded
 };
 
-/// curl_global_init, once per process and thread-safely; every libcurl user in the core calls
-/// this before its first curl_easy_init.
-void init_libcurl();
-
 /// One blocking HTTP(S) request over libcurl. Thread-safe (one easy handle per call, no
 /// signals); redirects are not followed.
 Response request(const std::string& method, const std::string& url, const std::string& body,

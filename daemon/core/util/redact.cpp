@@ -8,16 +8,11 @@
 #include <optional>
 #include <vector>
 
+#include "util/ascii.hpp"
+
 namespace indicatord {
 
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 /// A query parameter whose value is a credential: its name contains one of these words
 /// (access_token, key, secret, sign, signature, password, api_key, client_secret...), or is
@@ -26,7 +21,7 @@ bool secret_parameter(std::string_view name) {
     static constexpr std::array<std::string_view, 9> kWords{
         "token", "secret", "key", "pass", "pwd", "sig", "auth", "credential", "session"};
     static constexpr std::array<std::string_view, 2> kExact{"timestamp", "code"};
-    const auto n = lower(name);
+    const auto n = ascii_lower(name);
     return std::any_of(kWords.begin(), kWords.end(),
                        [&](std::string_view w) { return n.find(w) != std::string::npos; }) ||
            std::find(kExact.begin(), kExact.end(), n) != kExact.end();
@@ -35,7 +30,7 @@ bool secret_parameter(std::string_view name) {
 /// A path segment after which every segment is a credential (Feishu /open-apis/bot/v2/hook/<id>,
 /// Slack /services/T…/B…/<secret>, Discord /api/webhooks/<id>/<token>).
 bool secret_path_follows(std::string_view segment) {
-    const auto s = lower(segment);
+    const auto s = ascii_lower(segment);
     // not "webhook": WeCom's is /cgi-bin/webhook/send?key=...
     return s == "hook" || s == "hooks" || s == "webhooks" || s == "services";
 }
