@@ -10,23 +10,16 @@ namespace indicatord {
 
 namespace {
 
-std::int64_t ms(TimePoint t) {
-    return t.time_since_epoch().count();
-}
-TimePoint tp(std::int64_t v) {
-    return TimePoint(std::chrono::milliseconds(v));
-}
-
 void bind_opt(sqlite::Statement& s, int i, const std::optional<TimePoint>& t) {
     if (t)
-        s.bind(i, ms(*t));
+        s.bind(i, to_millis(*t));
     else
         s.bind_null(i);
 }
 
 std::optional<TimePoint> opt(sqlite::Statement& s, int col) {
     if (s.is_null(col)) return std::nullopt;
-    return tp(s.int64(col));
+    return from_millis(s.int64(col));
 }
 
 }  // namespace
@@ -82,7 +75,7 @@ std::unordered_map<std::string, AlertState> AlertStore::load_alerts() {
                   : phase == "resolved" ? AlertState::Phase::resolved
                                         : AlertState::Phase::pending;
         a.period = q.text(4);
-        a.started_at = tp(q.int64(5));
+        a.started_at = from_millis(q.int64(5));
         a.firing_at = opt(q, 6);
         a.resolved_at = opt(q, 7);
         a.last_notified_at = opt(q, 8);
@@ -107,11 +100,11 @@ std::vector<Silence> AlertStore::load_silences() {
         if (!ec && m.is_object())
             for (const auto& kv : m.as_object())
                 if (kv.value().is_string()) s.matchers[kv.key()] = kv.value().as_string();
-        s.starts_at = tp(q.int64(2));
-        s.ends_at = tp(q.int64(3));
+        s.starts_at = from_millis(q.int64(2));
+        s.ends_at = from_millis(q.int64(3));
         s.author = q.text(4);
         s.comment = q.text(5);
-        s.created_at = tp(q.int64(6));
+        s.created_at = from_millis(q.int64(6));
         out.push_back(std::move(s));
     }
     return out;
@@ -136,7 +129,7 @@ void AlertStore::save(const std::vector<const AlertState*>& changed,
                 .bind_static(3, to_string(a.kind))
                 .bind_static(4, to_string(a.phase))
                 .bind_static(5, a.period)
-                .bind(6, ms(a.started_at));
+                .bind(6, to_millis(a.started_at));
             bind_opt(upsert_alert_, 7, a.firing_at);
             bind_opt(upsert_alert_, 8, a.resolved_at);
             bind_opt(upsert_alert_, 9, a.last_notified_at);
@@ -171,8 +164,8 @@ void AlertStore::insert_outbox(const std::vector<OutboxEntry>& outbox, TimePoint
             .bind(4, o.secret_file)
             .bind(5, o.idempotency_key)
             .bind(6, o.payload)
-            .bind(7, ms(now))
-            .bind(8, ms(now));
+            .bind(7, to_millis(now))
+            .bind(8, to_millis(now));
         insert_outbox_.step();
         if (sqlite3_changes(db_.get()) != 1) continue;  // queued before (same idempotency key)
         const auto id = sqlite3_last_insert_rowid(db_.get());
@@ -193,7 +186,7 @@ std::int64_t AlertStore::add_chase(const NewChase& c, const std::vector<OutboxEn
                 .bind(2, c.period)
                 .bind(3, c.author)
                 .bind(4, c.comment)
-                .bind(5, ms(c.created_at));
+                .bind(5, to_millis(c.created_at));
             insert_chase_.step();
         }
         const auto id = sqlite3_last_insert_rowid(db_.get());
@@ -218,18 +211,18 @@ std::int64_t AlertStore::add_silence(const Silence& s) {
                         "INSERT INTO silence (matchers, starts_at, ends_at, author, comment, "
                         "created_at) VALUES (?,?,?,?,?,?)");
     q.bind(1, json_text(m))
-        .bind(2, ms(s.starts_at))
-        .bind(3, ms(s.ends_at))
+        .bind(2, to_millis(s.starts_at))
+        .bind(3, to_millis(s.ends_at))
         .bind(4, s.author)
         .bind(5, s.comment)
-        .bind(6, ms(s.created_at));
+        .bind(6, to_millis(s.created_at));
     q.step();
     return sqlite3_last_insert_rowid(db_.get());
 }
 
 void AlertStore::update_silence_end(std::int64_t id, TimePoint ends_at) {
     sqlite::Statement q(db_, "UPDATE silence SET ends_at = ? WHERE id = ?");
-    q.bind(1, ms(ends_at)).bind(2, id);
+    q.bind(1, to_millis(ends_at)).bind(2, id);
     q.step();
 }
 

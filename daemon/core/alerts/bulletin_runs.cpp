@@ -2,14 +2,6 @@
 
 namespace indicatord {
 
-namespace {
-
-std::int64_t ms(TimePoint t) {
-    return t.time_since_epoch().count();
-}
-
-}  // namespace
-
 BulletinRuns::BulletinRuns(sqlite::Database& writer)
     : db_(writer),
       find_run_(writer, "SELECT 1 FROM bulletin_run WHERE schedule = ? AND period = ?"),
@@ -41,9 +33,9 @@ bool BulletinRuns::record(const BulletinRun& run, const std::vector<OutboxEntry>
             sqlite::Reset r(insert_run_);
             insert_run_.bind(1, run.schedule)
                 .bind(2, run.period)
-                .bind(3, ms(run.as_of))
+                .bind(3, to_millis(run.as_of))
                 .bind(4, static_cast<std::int64_t>(run.sent))
-                .bind(5, ms(now));
+                .bind(5, to_millis(now));
             insert_run_.step();
         }
         if (sqlite3_changes(db_.get()) != 1) {
@@ -58,8 +50,8 @@ bool BulletinRuns::record(const BulletinRun& run, const std::vector<OutboxEntry>
                 .bind(4, o.secret_file)
                 .bind(5, o.idempotency_key)
                 .bind(6, o.payload)
-                .bind(7, ms(now))
-                .bind(8, ms(now));
+                .bind(7, to_millis(now))
+                .bind(8, to_millis(now));
             insert_outbox_.step();
         }
         db_.exec("COMMIT");

@@ -2,12 +2,21 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
 namespace indicatord {
 
 using TimePoint = std::chrono::sys_time<std::chrono::milliseconds>;
+
+/// Milliseconds since 1970-01-01 UTC: how instants are stored (SQLite) and signed (robots).
+inline std::int64_t to_millis(TimePoint t) {
+    return t.time_since_epoch().count();
+}
+inline TimePoint from_millis(std::int64_t ms) {
+    return TimePoint(std::chrono::milliseconds(ms));
+}
 
 /// The only source of "now" for evaluation, alerts and delivery; tests and replays drive their own.
 /// now() may be called from any thread (the delivery thread reads it too).

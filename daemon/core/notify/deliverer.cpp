@@ -27,10 +27,6 @@ std::int64_t signing_now_ms() {
         .count();
 }
 
-std::int64_t ms(TimePoint t) {
-    return t.time_since_epoch().count();
-}
-
 std::string read_secret(const std::string& path) {
     if (path.empty()) return {};
     std::ifstream in(path);
@@ -199,7 +195,7 @@ std::optional<TimePoint> Deliverer::pass(Connection& c) {
     std::mt19937_64 rng(std::random_device{}());
     // Records what the receiver said about one row.
     auto settle = [&](const Row& row, DeliveryResult result) {
-        const auto now = ms(clock_.now());
+        const auto now = to_millis(clock_.now());
         if (result.outcome == DeliveryOutcome::retry &&
             now - row.created_at >
                 std::chrono::duration_cast<std::chrono::milliseconds>(config_.give_up_after)
@@ -237,7 +233,7 @@ std::optional<TimePoint> Deliverer::pass(Connection& c) {
                     asked = now + std::chrono::duration_cast<std::chrono::milliseconds>(
                                       *result.retry_after)
                                       .count();
-                if (result.retry_at) asked = ms(*result.retry_at);
+                if (result.retry_at) asked = to_millis(*result.retry_at);
                 if (asked)
                     next = std::max(
                         next, std::min(*asked,
@@ -261,7 +257,7 @@ std::optional<TimePoint> Deliverer::pass(Connection& c) {
         std::vector<Row> rows;
         {
             sqlite::Reset r(due);
-            due.bind(1, ms(clock_.now()));
+            due.bind(1, to_millis(clock_.now()));
             while (due.step()) {
                 Row row;
                 row.id = due.int64(0);
@@ -298,7 +294,7 @@ std::optional<TimePoint> Deliverer::pass(Connection& c) {
                 if (room.posts <= 0) {  // at its limit: all wait until it has room
                     for (const auto j : same) {
                         sqlite::Reset r(c.defer);
-                        c.defer.bind(1, ms(room.next)).bind(2, rows[j].id).step();
+                        c.defer.bind(1, to_millis(room.next)).bind(2, rows[j].id).step();
                         handled[j] = true;
                     }
                     spdlog::info("{} robot {} at its limit: {} notification(s) wait until {}",
@@ -343,7 +339,7 @@ std::optional<TimePoint> Deliverer::pass(Connection& c) {
     if (d.pending > 0) d.oldest_created_at_seconds = static_cast<double>(stats.int64(1)) / 1000.0;
     if (depth_observer_) depth_observer_(d);
     if (d.pending == 0) return std::nullopt;
-    return TimePoint(std::chrono::milliseconds(stats.int64(2)));
+    return from_millis(stats.int64(2));
 }
 
 }  // namespace indicatord

@@ -15,7 +15,7 @@ void for_each_as_of(sqlite::Database& db, TimePoint as_of,
                            "SELECT indicator, period, revision, value, note, reported_at "
                            "FROM observation WHERE reported_at <= ?1 "
                            "ORDER BY indicator, period, revision");
-    rows.bind(1, static_cast<std::int64_t>(as_of.time_since_epoch().count()));
+    rows.bind(1, to_millis(as_of));
     std::string indicator, period, note;
     PeriodAsOf cur;
     bool open = false;
@@ -56,7 +56,7 @@ SubmissionsAsOf submissions_as_of(sqlite::Database& db, TimePoint as_of) {
         db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'submission'");
     table.step();
     if (table.int64(0) == 0) return out;
-    const auto at = static_cast<std::int64_t>(as_of.time_since_epoch().count());
+    const auto at = to_millis(as_of);
     // Each submission's last step by the instant (a submission has its 'submitted' step at its
     // reported_at); its revision when it was approved, at any time.
     sqlite::Statement rows(
@@ -73,7 +73,7 @@ SubmissionsAsOf submissions_as_of(sqlite::Database& db, TimePoint as_of) {
         s.value = rows.real(2);
         s.note = rows.text(3);
         s.unit = rows.text(4);
-        s.reported_at = TimePoint{std::chrono::milliseconds(rows.int64(5))};
+        s.reported_at = from_millis(rows.int64(5));
         s.state = rows.is_null(7) ? "submitted" : std::string(rows.text(7));
         if (std::string_view(rows.text(8)) == "approved" && s.state != "approved" &&
             !rows.is_null(6))

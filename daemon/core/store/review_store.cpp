@@ -18,13 +18,6 @@ std::string select(std::string_view rest) {
     return "SELECT " + std::string(kColumns) + " FROM submission " + std::string(rest);
 }
 
-std::int64_t millis(TimePoint t) {
-    return static_cast<std::int64_t>(t.time_since_epoch().count());
-}
-TimePoint at_millis(std::int64_t ms) {
-    return TimePoint(std::chrono::milliseconds(ms));
-}
-
 }  // namespace
 
 ReviewStore::ReviewStore(Store& store)
@@ -70,7 +63,7 @@ std::int64_t ReviewStore::submit(const NewSubmission& s, const std::vector<Evide
         supersede_steps_.bind(1, v.indicator)
             .bind(2, v.period)
             .bind(3, v.reporter)
-            .bind(4, millis(v.reported_at))
+            .bind(4, to_millis(v.reported_at))
             .step();
     }
     {
@@ -83,11 +76,11 @@ std::int64_t ReviewStore::submit(const NewSubmission& s, const std::vector<Evide
             .bind(2, v.period)
             .bind(3, v.value)
             .bind(4, v.note)
-            .bind(5, millis(v.reported_at))
+            .bind(5, to_millis(v.reported_at))
             .bind(6, v.reporter)
             .bind(7, s.unit)
             .bind(8, s.reviewer)
-            .bind(9, millis(s.due_at))
+            .bind(9, to_millis(s.due_at))
             .step();
     }
     const std::int64_t id = sqlite3_last_insert_rowid(store_.writer().get());
@@ -97,7 +90,7 @@ std::int64_t ReviewStore::submit(const NewSubmission& s, const std::vector<Evide
             .bind(2, std::string_view("submitted"))
             .bind(3, v.reporter)
             .bind(4, v.note)
-            .bind(5, millis(v.reported_at))
+            .bind(5, to_millis(v.reported_at))
             .step();
     }
     for (const auto& f : files) {
@@ -140,7 +133,7 @@ int ReviewStore::approve(std::int64_t id, std::string_view actor, std::string_vi
         .bind(2, std::string_view("approved"))
         .bind(3, actor)
         .bind(4, comment)
-        .bind(5, millis(at))
+        .bind(5, to_millis(at))
         .step();
     return revision;
 }
@@ -160,7 +153,7 @@ void ReviewStore::give_back(std::int64_t id, std::string_view actor, std::string
         .bind(2, std::string_view("returned"))
         .bind(3, actor)
         .bind(4, comment)
-        .bind(5, millis(at))
+        .bind(5, to_millis(at))
         .step();
 }
 
@@ -172,12 +165,12 @@ std::optional<StoredSubmission> ReviewStore::row(sqlite::Statement& s) {
     out.period = s.text(2);
     out.value = s.real(3);
     out.note = s.text(4);
-    out.reported_at = at_millis(s.int64(5));
+    out.reported_at = from_millis(s.int64(5));
     out.reporter = s.text(6);
     out.unit = s.text(7);
     out.reviewer = s.text(8);
     out.state = s.text(9);
-    out.due_at = at_millis(s.int64(10));
+    out.due_at = from_millis(s.int64(10));
     if (!s.is_null(11)) out.revision = static_cast<int>(s.int64(11));
     return out;
 }
@@ -202,7 +195,7 @@ std::vector<ReviewStep> ReviewStore::steps(std::string_view indicator) {
     while (steps_.step())
         out.push_back(ReviewStep{steps_.int64(0), std::string(steps_.text(1)),
                                  std::string(steps_.text(2)), std::string(steps_.text(3)),
-                                 std::string(steps_.text(4)), at_millis(steps_.int64(5))});
+                                 std::string(steps_.text(4)), from_millis(steps_.int64(5))});
     return out;
 }
 

@@ -338,7 +338,7 @@ int Store::append(const NewObservation& o) {
         .bind(3, revision)
         .bind(4, o.value)
         .bind_static(5, o.note)
-        .bind(6, static_cast<std::int64_t>(o.reported_at.time_since_epoch().count()))
+        .bind(6, to_millis(o.reported_at))
         .bind_static(7, o.reporter);
     insert_.step();
     {
@@ -347,7 +347,7 @@ int Store::append(const NewObservation& o) {
             .bind_static(2, o.period)
             .bind(3, revision)
             .bind(4, o.value)
-            .bind(5, static_cast<std::int64_t>(o.reported_at.time_since_epoch().count()));
+            .bind(5, to_millis(o.reported_at));
         upsert_latest_.step();
     }
     // Only once the rows are in: a failed INSERT leaves the cache as the file is.
@@ -366,7 +366,7 @@ void Store::for_each_latest(
     sqlite::Reset r(latest_);
     while (latest_.step())
         fn(latest_.text(0), latest_.text(1), latest_.real(2), static_cast<int>(latest_.int64(3)),
-           TimePoint(std::chrono::milliseconds(latest_.int64(4))));
+           from_millis(latest_.int64(4)));
 }
 
 std::vector<StoredRevision> Store::history(std::string_view key, std::string_view after_period,
@@ -380,10 +380,10 @@ std::vector<StoredRevision> Store::history(std::string_view key, std::string_vie
         .bind(4, limit);
     std::vector<StoredRevision> out;
     while (history_.step()) {
-        out.push_back(StoredRevision{
-            std::string(history_.text(0)), static_cast<int>(history_.int64(1)), history_.real(2),
-            std::string(history_.text(3)), TimePoint(std::chrono::milliseconds(history_.int64(4))),
-            std::string(history_.text(5))});
+        out.push_back(StoredRevision{std::string(history_.text(0)),
+                                     static_cast<int>(history_.int64(1)), history_.real(2),
+                                     std::string(history_.text(3)), from_millis(history_.int64(4)),
+                                     std::string(history_.text(5))});
     }
     return out;
 }
@@ -394,8 +394,7 @@ std::vector<std::pair<std::string, TimePoint>> Store::first_reports(std::string_
                         "GROUP BY period ORDER BY period");
     q.bind(1, key);
     std::vector<std::pair<std::string, TimePoint>> out;
-    while (q.step())
-        out.emplace_back(std::string(q.text(0)), TimePoint(std::chrono::milliseconds(q.int64(1))));
+    while (q.step()) out.emplace_back(std::string(q.text(0)), from_millis(q.int64(1)));
     return out;
 }
 
@@ -407,15 +406,11 @@ std::vector<StoredNotice> Store::notices(std::string_view key, std::int64_t limi
     q.bind(1, key).bind(2, limit);
     std::vector<StoredNotice> out;
     while (q.step()) {
-        StoredNotice n{std::string(q.text(0)),
-                       std::string(q.text(1)),
-                       std::string(q.text(2)),
-                       std::string(q.text(3)),
-                       static_cast<int>(q.int64(4)),
-                       std::string(q.text(5)),
-                       TimePoint(std::chrono::milliseconds(q.int64(6))),
-                       std::nullopt};
-        if (!q.is_null(7)) n.delivered_at = TimePoint(std::chrono::milliseconds(q.int64(7)));
+        StoredNotice n{std::string(q.text(0)),       std::string(q.text(1)),
+                       std::string(q.text(2)),       std::string(q.text(3)),
+                       static_cast<int>(q.int64(4)), std::string(q.text(5)),
+                       from_millis(q.int64(6)),      std::nullopt};
+        if (!q.is_null(7)) n.delivered_at = from_millis(q.int64(7));
         out.push_back(std::move(n));
     }
     return out;
@@ -430,7 +425,7 @@ std::vector<StoredChase> Store::chases(std::string_view key, std::int64_t limit)
     while (q.step())
         out.push_back(StoredChase{q.int64(0), std::string(q.text(1)), std::string(q.text(2)),
                                   std::string(q.text(3)), std::string(q.text(4)),
-                                  TimePoint(std::chrono::milliseconds(q.int64(5)))});
+                                  from_millis(q.int64(5))});
     return out;
 }
 
