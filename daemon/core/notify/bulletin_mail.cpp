@@ -36,7 +36,7 @@ std::string render_attached_mail(const AttachedMail& m) {
     message += text_header("Subject", m.subject);
     message += "Date: " + rfc5322_date(m.date) + "\r\n";
     message += "Message-ID: " + message_id + "\r\n";
-    message += std::string(kIdempotencyHeader) + ": " + key + "\r\n";
+    message.append(kIdempotencyHeader).append(": ").append(key).append("\r\n");
     message += "MIME-Version: 1.0\r\n";
     message += "Content-Type: multipart/mixed;\r\n boundary=\"" + boundary + "\"\r\n\r\n";
     message += "--" + boundary + "\r\n";
